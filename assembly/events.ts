@@ -1,0 +1,35 @@
+// Boot timeline events reported through hal.event(code, a, b). The host
+// formats them (host/events.ts, same codes; a test checks they agree).
+// Addresses are IPv4 as u32; "ptr,len" arguments point into linear memory.
+
+export const enum Ev {
+  Stage = 1,          // a = Stage
+  FactoryBad = 2,     // a = error: factory data missing or corrupt
+  LinkUp = 3,
+  LinkDown = 4,
+  DhcpDiscover = 10,  // a = xid, b = attempt
+  DhcpOffer = 11,     // a = offered address, b = server
+  DhcpRequest = 12,   // a = requested address, b = DhcpState
+  DhcpAck = 13,       // a = address, b = lease seconds
+  DhcpNak = 14,       // a = server
+  DhcpDecline = 15,   // a = address
+  DhcpBound = 16,     // a = address, b = prefix length
+  DhcpRouter = 17,    // a = router
+  DhcpDns = 18,       // a = server, b = index
+  DhcpTftp = 19,      // a = TFTP server from option 150, b = index
+  DhcpTftpName = 20,  // a = ptr, b = len: option 66 text
+  DhcpRenew = 21,     // a = server
+  DhcpRebind = 22,
+  DhcpExpired = 23,   // a = address
+  DhcpGiveUp = 24,    // a = DhcpState that gave up, falling back to INIT
+  DhcpLease = 25,     // a = T1 seconds, b = T2 seconds
+  DhcpDomain = 26,    // a = ptr, b = len: option 15 text
+  ArpProbe = 30,      // a = address, b = probe number
+  ArpAnnounce = 31,   // a = address, b = announcement number
+  ArpConflict = 32,   // a = address, b = low 32 bits of the other MAC
+  ArpDefend = 33,     // a = address
+  Abort = 0x7fff,     // a = line, b = column (debug builds only)
+}
+
+/** The six stages of the startup, in order. */
+export const enum Stage { Power = 0, Boot = 1, Vlan = 2, Dhcp = 3, Tftp = 4, Register = 5 }

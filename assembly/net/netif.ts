@@ -1,0 +1,47 @@
+// The network interface: the frame buffers, the interface's addresses, and
+// raw transmission. Received frames are written by the host into rxBuf;
+// everything sent is built in place in txBuf (no copies, no allocation).
+import { mac_tx } from "../hal";
+import { Ctr, count } from "../counters";
+import { ETH_HEADER, ETH_MIN_FRAME, eth } from "./ethernet";
+
+export const RX_CAPACITY = 1536;
+export const TX_CAPACITY = 1536;
+export const rxBuf = memory.data(RX_CAPACITY);
+export const txBuf = memory.data(TX_CAPACITY);
+
+export let myMac: u64 = 0;
+/** 0 while unconfigured (before DHCP binds, or after losing the lease). */
+export let myIp: u32 = 0;
+export let netmask: u32 = 0;
+export let router: u32 = 0;
+/** Link-layer header length of outgoing frames (grows by 4 with an 802.1Q tag). */
+export let l2Len: i32 = ETH_HEADER;
+
+export function setMac(mac: u64): void { myMac = mac; }
+
+export function configure(ip: u32, mask: u32, gw: u32): void {
+  myIp = ip;
+  netmask = mask;
+  router = gw;
+}
+
+export function unconfigure(): void { configure(0, 0, 0); }
+
+/** Where the network-layer packet of the next transmitted frame starts. */
+@inline export function txL3(): usize { return txBuf + <usize>l2Len; }
+
+/** Sends the frame whose network-layer part of `l3Len` bytes is already at txL3(). */
+export function txFrame(dst: u64, etherType: u32, l3Len: i32): void {
+  eth.dst = dst;
+  eth.src = myMac;
+  eth.etherType = etherType;
+  eth.emit(txBuf);
+  let len = l2Len + l3Len;
+  if (len < ETH_MIN_FRAME) {
+    memory.fill(txBuf + <usize>len, 0, ETH_MIN_FRAME - len);
+    len = ETH_MIN_FRAME;
+  }
+  count(Ctr.TxFrames);
+  mac_tx(txBuf, len);
+}

@@ -1,0 +1,117 @@
+// The receive path (Ethernet -> ARP | IPv4 -> ICMP | UDP -> client) and
+// the IPv4/UDP send path with next-hop and ARP resolution. Every received
+// frame ends as Accepted or one Drop* counter.
+import { MAC_BROADCAST } from "../lib/bytes";
+import { Ctr, count, drop } from "../counters";
+import { ETH_HEADER, EtherType, ethDst, ethSrc, ethType } from "./ethernet";
+import { IP_BROADCAST, IPV4_HEADER, IpProto, ipv4 } from "./ipv4";
+import { ICMP_HEADER, IcmpType, icmp } from "./icmp";
+import { UDP_HEADER, udp } from "./udp";
+import { arpLookup, arpRequest, arpRx } from "./arp";
+import { myIp, myMac, netmask, router, rxBuf, RX_CAPACITY, txBuf, txFrame, txL3, TX_CAPACITY } from "./netif";
+import { DHCP_CLIENT_PORT, dhcpRx } from "./dhcp";
+
+/** Handles the `len`-byte frame the host wrote into rxBuf. */
+export function onFrame(len: i32, now: i64): void {
+  count(Ctr.RxFrames);
+  if (ethRx(len, now)) count(Ctr.Accepted);
+}
+
+function ethRx(len: i32, now: i64): bool {
+  if (len > RX_CAPACITY || len < 0) return drop(Ctr.DropOversize);
+  if (len < ETH_HEADER) return drop(Ctr.DropEthTruncated);
+  const dst = ethDst(rxBuf);
+  if (dst != myMac && dst != MAC_BROADCAST) return drop(Ctr.DropEthNotForUs);
+  const type = ethType(rxBuf);
+  const p = rxBuf + ETH_HEADER;
+  const n = len - ETH_HEADER;
+  if (type == EtherType.Arp) return arpRx(p, n, now);
+  if (type == EtherType.Ipv4) return ipRx(p, n, now);
+  return drop(Ctr.DropEthType);
+}
+
+@inline function subnetBroadcast(): u32 { return myIp | ~netmask; }
+
+function ipRx(p: usize, len: i32, now: i64): bool {
+  const err = ipv4.parse(p, len);
+  if (err != 0) return drop(err);
+  const dst = ipv4.dst;
+  const src = ipv4.src;
+  const proto = ipv4.proto;
+  const broadcast = dst == IP_BROADCAST || (myIp != 0 && dst == subnetBroadcast());
+  // Unconfigured, a DHCP server may send the offer to the address it offers.
+  if (dst != myIp && !broadcast && !(myIp == 0 && proto == IpProto.Udp)) return drop(Ctr.DropIpNotForUs);
+  const l4 = p + <usize>ipv4.headerLen;
+  const l4len = ipv4.payloadLen;
+  if (proto == IpProto.Udp) return udpRx(l4, l4len, src, dst, now);
+  if (proto != IpProto.Icmp) return drop(Ctr.DropIpProtocol);
+  // No echo replies to broadcasts (RFC 1122 3.2.2.6 allows silence; no smurf amplifier).
+  if (myIp == 0 || broadcast) return drop(Ctr.DropIpNotForUs);
+  return icmpRx(l4, l4len, src);
+}
+
+function udpRx(p: usize, len: i32, src: u32, dst: u32, now: i64): bool {
+  const err = udp.parse(p, len, src, dst);
+  if (err != 0) return drop(err);
+  if (udp.dstPort == DHCP_CLIENT_PORT) return dhcpRx(p + UDP_HEADER, udp.payloadLen, now);
+  return drop(Ctr.DropUdpPort);
+}
+
+function icmpRx(p: usize, len: i32, src: u32): bool {
+  const err = icmp.parse(p, len);
+  if (err != 0) return drop(err);
+  if (icmp.type != IcmpType.EchoRequest || icmp.code != 0) return drop(Ctr.DropIcmpType);
+  const out = txL3() + IPV4_HEADER;
+  if (<i32>(out - txBuf) + len > TX_CAPACITY) return drop(Ctr.DropIcmpMalformed);
+  memory.copy(out + ICMP_HEADER, p + ICMP_HEADER, <usize>icmp.payloadLen);
+  icmp.type = IcmpType.EchoReply;
+  icmp.emit(out);
+  ipSend(src, IpProto.Icmp, len);
+  // Answer the way the request came: the sender's MAC needs no ARP look-up.
+  txFrame(ethSrc(rxBuf), EtherType.Ipv4, IPV4_HEADER + len);
+  return true;
+}
+
+let ipIdent: u32 = 0;
+
+/** Writes the IPv4 header in front of the `len`-byte payload at txL3() + 20. */
+function ipSend(dst: u32, proto: u32, len: i32): void {
+  ipv4.set(myIp, dst, proto, len);
+  ipIdent = (ipIdent + 1) & 0xffff;
+  ipv4.ident = ipIdent;
+  ipv4.emit(txL3());
+}
+
+/** Where a UDP payload to be sent is built. */
+@inline export function udpTxPayload(): usize { return txL3() + IPV4_HEADER + UDP_HEADER; }
+
+/** The MAC to send `dst` to: broadcast, the host on our subnet, or the router; 0 if unknown yet. */
+function resolve(dst: u32, now: i64): u64 {
+  if (dst == IP_BROADCAST || myIp == 0 || dst == subnetBroadcast()) return MAC_BROADCAST;
+  const hop = (dst & netmask) == (myIp & netmask) ? dst : router;
+  if (hop == 0) return 0;
+  const mac = arpLookup(hop, now);
+  if (mac == 0) arpRequest(hop, now);
+  return mac;
+}
+
+/**
+ * Sends the `len`-byte UDP payload already at udpTxPayload(). A packet whose
+ * next hop is not yet in the ARP cache is dropped after asking for it: the
+ * protocols above retransmit (as smoltcp does).
+ */
+export function udpSend(dst: u32, srcPort: u32, dstPort: u32, len: i32, now: i64): bool {
+  const mac = resolve(dst, now);
+  if (mac == 0) {
+    count(Ctr.TxArpPending);
+    return false;
+  }
+  udp.srcPort = srcPort;
+  udp.dstPort = dstPort;
+  udp.payloadLen = len;
+  const l4 = txL3() + IPV4_HEADER;
+  udp.emit(l4, myIp, dst);
+  ipSend(dst, IpProto.Udp, UDP_HEADER + len);
+  txFrame(mac, EtherType.Ipv4, IPV4_HEADER + UDP_HEADER + len);
+  return true;
+}

@@ -473,8 +473,8 @@ function bind(now: i64): void {
 function reportLease(): void {
   event(Ev.DhcpBound, <i32>leaseIp, prefixLen(leaseMask));
   if (leaseRouter != 0) event(Ev.DhcpRouter, <i32>leaseRouter, 0);
-  for (let i = 0; i < dnsCount; i++) event(Ev.DhcpDns, <i32>load<u32>(dnsServers + (<usize>i << 2)), i);
-  for (let i = 0; i < tftpCount; i++) event(Ev.DhcpTftp, <i32>load<u32>(tftpServers + (<usize>i << 2)), i);
+  for (let i = 0; i < dnsCount; i++) event(Ev.DhcpDns, <i32>get32(dnsServers + (<usize>i << 2)), i);
+  for (let i = 0; i < tftpCount; i++) event(Ev.DhcpTftp, <i32>get32(tftpServers + (<usize>i << 2)), i);
   if (tftpNameLen > 0) event(Ev.DhcpTftpName, <i32>tftpName, tftpNameLen);
   if (domainLen > 0) event(Ev.DhcpDomain, <i32>domain, domainLen);
   event(Ev.DhcpLease, <i32>t1Secs, <i32>t2Secs);

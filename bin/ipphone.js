@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `ipphone` command; the code is compiled from host/cli.ts into dist/.
+import { main } from "../dist/host/cli.js";
+
+process.exitCode = main(process.argv.slice(2));

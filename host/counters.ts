@@ -1,0 +1,44 @@
+// Names of the firmware's frame counters, in the order of enum Ctr in
+// assembly/counters.ts (tests/abi.test.ts checks that they agree).
+export const COUNTER_NAMES = [
+  "rx_frames",
+  "tx_frames",
+  "accepted",
+  "drop_oversize",
+  "drop_eth_truncated",
+  "drop_eth_not_for_us",
+  "drop_eth_type",
+  "drop_arp_malformed",
+  "drop_arp_not_for_us",
+  "drop_ip_truncated",
+  "drop_ip_version",
+  "drop_ip_header_length",
+  "drop_ip_total_length",
+  "drop_ip_checksum",
+  "drop_ip_fragment",
+  "drop_ip_not_for_us",
+  "drop_ip_protocol",
+  "drop_icmp_malformed",
+  "drop_icmp_checksum",
+  "drop_icmp_type",
+  "drop_udp_malformed",
+  "drop_udp_checksum",
+  "drop_udp_port",
+  "drop_dhcp_malformed",
+  "drop_dhcp_not_for_us",
+  "drop_dhcp_unexpected",
+  "tx_arp_pending",
+  "arp_conflicts",
+] as const;
+
+export type CounterName = (typeof COUNTER_NAMES)[number];
+export type Counters = Record<CounterName, number>;
+
+/** The counters report: frames in and out, and the drops by reason (only those that happened). */
+export function summarizeCounters(c: Counters): { frames_in: number; frames_out: number; accepted: number; dropped: Record<string, number> } {
+  const dropped: Record<string, number> = {};
+  for (const name of COUNTER_NAMES) {
+    if (name.startsWith("drop_") && c[name] > 0) dropped[name.slice(5)] = c[name];
+  }
+  return { frames_in: c.rx_frames, frames_out: c.tx_frames, accepted: c.accepted, dropped };
+}

@@ -1,0 +1,110 @@
+// The firmware's boot-timeline events (enum Ev in assembly/events.ts, same
+// codes; tests/abi.test.ts checks they agree), turned into timeline lines.
+import { ipToString } from "./sim/packets.js";
+
+export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as const;
+export type StageName = (typeof STAGES)[number];
+
+export const DHCP_STATES = ["off", "init", "selecting", "requesting", "checking", "bound", "renewing", "rebinding", "rebooting"];
+
+export interface TimelineEntry {
+  t_ms: number;
+  stage: StageName;
+  event: string;
+  detail: string;
+}
+
+/** Reads `len` ASCII bytes of firmware memory. */
+export type TextReader = (ptr: number, len: number) => string;
+
+export const Ev = {
+  Stage: 1,
+  FactoryBad: 2,
+  LinkUp: 3,
+  LinkDown: 4,
+  DhcpDiscover: 10,
+  DhcpOffer: 11,
+  DhcpRequest: 12,
+  DhcpAck: 13,
+  DhcpNak: 14,
+  DhcpDecline: 15,
+  DhcpBound: 16,
+  DhcpRouter: 17,
+  DhcpDns: 18,
+  DhcpTftp: 19,
+  DhcpTftpName: 20,
+  DhcpRenew: 21,
+  DhcpRebind: 22,
+  DhcpExpired: 23,
+  DhcpGiveUp: 24,
+  DhcpLease: 25,
+  DhcpDomain: 26,
+  ArpProbe: 30,
+  ArpAnnounce: 31,
+  ArpConflict: 32,
+  ArpDefend: 33,
+  Abort: 0x7fff,
+} as const;
+
+interface EventSpec {
+  code: number;
+  name: string;
+  stage: StageName;
+  detail: (a: number, b: number, text: TextReader) => string;
+}
+
+const ip = (a: number) => ipToString(a >>> 0);
+const hex = (a: number) => "0x" + (a >>> 0).toString(16).padStart(8, "0");
+const none = () => "";
+
+export const EVENT_SPECS: readonly EventSpec[] = [
+  { code: Ev.Stage, name: "Stage", stage: "boot", detail: (a) => STAGES[a] ?? `stage ${a}` },
+  { code: Ev.FactoryBad, name: "FactoryBad", stage: "boot", detail: (a) => `factory data unusable (error ${a})` },
+  { code: Ev.LinkUp, name: "LinkUp", stage: "power", detail: none },
+  { code: Ev.LinkDown, name: "LinkDown", stage: "power", detail: none },
+  { code: Ev.DhcpDiscover, name: "DhcpDiscover", stage: "dhcp", detail: (a, b) => `xid=${hex(a)} attempt ${b}` },
+  { code: Ev.DhcpOffer, name: "DhcpOffer", stage: "dhcp", detail: (a, b) => `${ip(a)} from ${ip(b)}` },
+  { code: Ev.DhcpRequest, name: "DhcpRequest", stage: "dhcp", detail: (a, b) => `${ip(a)} (${DHCP_STATES[b] ?? b})` },
+  { code: Ev.DhcpAck, name: "DhcpAck", stage: "dhcp", detail: (a, b) => `${ip(a)} lease ${b >>> 0}s` },
+  { code: Ev.DhcpNak, name: "DhcpNak", stage: "dhcp", detail: (a) => `from ${ip(a)}` },
+  { code: Ev.DhcpDecline, name: "DhcpDecline", stage: "dhcp", detail: (a) => ip(a) },
+  { code: Ev.DhcpBound, name: "DhcpBound", stage: "dhcp", detail: (a, b) => `${ip(a)}/${b}` },
+  { code: Ev.DhcpRouter, name: "DhcpRouter", stage: "dhcp", detail: (a) => ip(a) },
+  { code: Ev.DhcpDns, name: "DhcpDns", stage: "dhcp", detail: (a) => ip(a) },
+  { code: Ev.DhcpTftp, name: "DhcpTftp", stage: "dhcp", detail: (a, b) => `${ip(a)} (option 150 #${b + 1})` },
+  { code: Ev.DhcpTftpName, name: "DhcpTftpName", stage: "dhcp", detail: (a, b, text) => `${text(a, b)} (option 66)` },
+  { code: Ev.DhcpRenew, name: "DhcpRenew", stage: "dhcp", detail: (a) => `with ${ip(a)}` },
+  { code: Ev.DhcpRebind, name: "DhcpRebind", stage: "dhcp", detail: none },
+  { code: Ev.DhcpExpired, name: "DhcpExpired", stage: "dhcp", detail: (a) => ip(a) },
+  { code: Ev.DhcpGiveUp, name: "DhcpGiveUp", stage: "dhcp", detail: (a) => `no answer in ${DHCP_STATES[a] ?? a}, back to init` },
+  { code: Ev.DhcpLease, name: "DhcpLease", stage: "dhcp", detail: (a, b) => `T1 ${a >>> 0}s T2 ${b >>> 0}s` },
+  { code: Ev.DhcpDomain, name: "DhcpDomain", stage: "dhcp", detail: (a, b, text) => text(a, b) },
+  { code: Ev.ArpProbe, name: "ArpProbe", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
+  { code: Ev.ArpAnnounce, name: "ArpAnnounce", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
+  { code: Ev.ArpConflict, name: "ArpConflict", stage: "dhcp", detail: (a, b) => `${ip(a)} used by ..:${((b >>> 0) & 0xffffff).toString(16).padStart(6, "0")}` },
+  { code: Ev.ArpDefend, name: "ArpDefend", stage: "dhcp", detail: (a) => ip(a) },
+  { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
+];
+
+const byCode = new Map(EVENT_SPECS.map((s) => [s.code, s]));
+
+const DHCP_MESSAGES = new Set(["DhcpDiscover", "DhcpOffer", "DhcpRequest", "DhcpAck", "DhcpNak", "DhcpDecline"]);
+
+/** The words of a timeline line: "DhcpOffer" -> "OFFER", "DhcpTftpName" -> "tftp name", "ArpProbe" -> "arp probe". */
+function eventWord(spec: EventSpec): string {
+  if (DHCP_MESSAGES.has(spec.name)) return spec.name.slice(4).toUpperCase();
+  const name = spec.name.startsWith("Dhcp") ? spec.name.slice(4) : spec.name;
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+export function describeEvent(tMs: number, code: number, a: number, b: number, text: TextReader): TimelineEntry {
+  const spec = byCode.get(code);
+  if (!spec) return { t_ms: tMs, stage: "boot", event: `event ${code}`, detail: `${a} ${b}` };
+  if (code === Ev.Stage) return { t_ms: tMs, stage: STAGES[a] ?? "boot", event: "start", detail: "" };
+  return { t_ms: tMs, stage: spec.stage, event: eventWord(spec), detail: spec.detail(a, b, text) };
+}
+
+export function formatEntry(e: TimelineEntry): string {
+  const t = `t=${(e.t_ms / 1000).toFixed(3)}s`;
+  return `${t.padEnd(11)} ${e.stage.padEnd(8)} ${e.event}${e.detail ? "  " + e.detail : ""}`;
+}

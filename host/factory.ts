@@ -1,0 +1,43 @@
+// Writes the factory data record (layout in assembly/flash/factory.ts) the
+// way a manufacturing line would: MAC, serial, model, signing-key hash.
+import { crc32 } from "node:zlib";
+import { Flash, FLASH_OK } from "./flash.js";
+import { parseMac } from "./sim/packets.js";
+
+export const FACTORY_ADDR = 0;
+export const FACTORY_MAGIC = 0x49505046; // "IPPF"
+export const FACTORY_LEN = 84;
+
+export interface FactoryData {
+  mac: string;
+  serial?: string;
+  model?: string;
+  keyHash?: Uint8Array;
+}
+
+export function encodeFactory(f: FactoryData): Uint8Array {
+  const b = new Uint8Array(FACTORY_LEN);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, FACTORY_MAGIC);
+  v.setUint16(4, 1);
+  v.setUint16(6, FACTORY_LEN);
+  b.set(parseMac(f.mac), 8);
+  b.set(ascii(f.serial ?? "FCH1234A0BC", 16), 16);
+  b.set(ascii(f.model ?? "CP-7960G", 16), 32);
+  if (f.keyHash) b.set(f.keyHash.subarray(0, 32), 48);
+  v.setUint32(80, crc32(b.subarray(0, 80)) >>> 0);
+  return b;
+}
+
+function ascii(text: string, max: number): Uint8Array {
+  if (!/^[\x20-\x7e]*$/.test(text) || text.length > max) {
+    throw new RangeError(`factory field ${JSON.stringify(text)}: at most ${max} printable ASCII characters`);
+  }
+  return new TextEncoder().encode(text);
+}
+
+export function writeFactory(flash: Flash, f: FactoryData): void {
+  const rc = flash.erase(FACTORY_ADDR);
+  const rc2 = flash.program(FACTORY_ADDR, encodeFactory(f));
+  if (rc !== FLASH_OK || rc2 !== FLASH_OK) throw new Error(`writing factory data failed (${rc}, ${rc2})`);
+}

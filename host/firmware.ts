@@ -1,0 +1,140 @@
+// Loads the firmware's WebAssembly modules and implements their `hal`
+// imports (the ABI is in README "The hal ABI"). A compiled module is shared:
+// each phone is one instance with its own 64 KiB memory.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Flash } from "./flash.js";
+import { COUNTER_NAMES, type Counters } from "./counters.js";
+
+export const BUILD_DIR = fileURLToPath(new URL("../../build/", import.meta.url));
+export const PHONE_WASM = BUILD_DIR + "phone.wasm";
+export const BOOT_WASM = BUILD_DIR + "boot.wasm";
+/** poll() returns this when nothing is pending. */
+export const NEVER = 0x7fff_ffff_ffff_ffffn;
+
+const modules = new Map<string, WebAssembly.Module>();
+
+/** Compiles a module once per path; instances share the code. */
+export function loadModule(path: string): WebAssembly.Module {
+  let m = modules.get(path);
+  if (!m) {
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(readFileSync(path));
+    } catch (e) {
+      throw new Error(`cannot read firmware ${path}: ${(e as Error).message} (run "npm run build")`);
+    }
+    m = new WebAssembly.Module(bytes);
+    modules.set(path, m);
+  }
+  return m;
+}
+
+/** What the device around the firmware provides. */
+export interface Hal {
+  /** A frame to transmit: a view into firmware memory, valid only during the call. */
+  macTx(frame: Uint8Array): void;
+  event(code: number, a: number, b: number): void;
+  random(): number;
+  flash: Flash;
+  lcd?(text: string): void;
+  log?(level: number, text: string): void;
+  reset?(reason: number): void;
+  watchdogKick?(): void;
+}
+
+export class FirmwareInstance {
+  readonly instance: WebAssembly.Instance;
+  readonly memory: WebAssembly.Memory;
+
+  constructor(module: WebAssembly.Module, hal: Hal) {
+    const bytes = () => new Uint8Array(this.memory.buffer);
+    const imports = {
+      hal: {
+        mac_tx: (ptr: number, len: number) => hal.macTx(bytes().subarray(ptr, ptr + len)),
+        flash_read: (addr: number, ptr: number, len: number) => {
+          const data = hal.flash.read(addr >>> 0, len);
+          if (typeof data === "number") return data;
+          bytes().set(data, ptr);
+          return 0;
+        },
+        flash_program: (addr: number, ptr: number, len: number) =>
+          hal.flash.program(addr >>> 0, bytes().slice(ptr, ptr + len)),
+        flash_erase: (addr: number) => hal.flash.erase(addr >>> 0),
+        random: () => hal.random() | 0,
+        event: (code: number, a: number, b: number) => hal.event(code, a, b),
+        lcd: (ptr: number, len: number) => hal.lcd?.(this.text(ptr, len)),
+        log: (level: number, ptr: number, len: number) => hal.log?.(level, this.text(ptr, len)),
+        watchdog_kick: () => hal.watchdogKick?.(),
+        reset: (reason: number) => hal.reset?.(reason),
+      },
+    };
+    this.instance = new WebAssembly.Instance(module, imports);
+    this.memory = this.instance.exports.memory as WebAssembly.Memory;
+  }
+
+  /** ASCII text of firmware memory, clipped to the memory. */
+  text(ptr: number, len: number): string {
+    const mem = new Uint8Array(this.memory.buffer);
+    const start = Math.max(0, Math.min(ptr >>> 0, mem.length));
+    return String.fromCharCode(...mem.subarray(start, Math.min(start + Math.max(0, len), mem.length)));
+  }
+}
+
+interface PhoneExports {
+  poll(now: bigint): bigint;
+  on_frame(len: number, now: bigint): void;
+  link(up: number, now: bigint): void;
+  rx_buffer(): number;
+  rx_capacity(): number;
+  counters(): number;
+  counter_count(): number;
+}
+
+/** build/phone.wasm: the phone's application firmware. */
+export class PhoneFirmware extends FirmwareInstance {
+  private readonly x: PhoneExports;
+  readonly rxPtr: number;
+  readonly rxCapacity: number;
+
+  constructor(module: WebAssembly.Module, hal: Hal) {
+    super(module, hal);
+    this.x = this.instance.exports as unknown as PhoneExports;
+    this.rxPtr = this.x.rx_buffer();
+    this.rxCapacity = this.x.rx_capacity();
+    if (this.x.counter_count() !== COUNTER_NAMES.length) {
+      throw new Error(`firmware has ${this.x.counter_count()} counters, host knows ${COUNTER_NAMES.length}: rebuild both`);
+    }
+  }
+
+  /** Runs the firmware's timers; returns the next wake-up in ms, or null for none. */
+  poll(nowMs: number): number | null {
+    const next = this.x.poll(BigInt(nowMs));
+    return next >= NEVER ? null : Number(next);
+  }
+
+  /** Delivers a received frame. Frames longer than the receive buffer are reported as such, not written. */
+  onFrame(frame: Uint8Array, nowMs: number): void {
+    if (frame.length <= this.rxCapacity) new Uint8Array(this.memory.buffer, this.rxPtr, frame.length).set(frame);
+    this.x.on_frame(frame.length, BigInt(nowMs));
+  }
+
+  link(up: boolean, nowMs: number): void {
+    this.x.link(up ? 1 : 0, BigInt(nowMs));
+  }
+
+  counters(): Counters {
+    const words = new Uint32Array(this.memory.buffer, this.x.counters(), COUNTER_NAMES.length);
+    const c = {} as Counters;
+    COUNTER_NAMES.forEach((name, i) => (c[name] = words[i]));
+    return c;
+  }
+}
+
+/** build/boot.wasm: the bootloader. */
+export class BootFirmware extends FirmwareInstance {
+  /** The slot to start, or a negative error. */
+  boot(): number {
+    return (this.instance.exports.boot as () => number)();
+  }
+}

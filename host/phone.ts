@@ -1,0 +1,184 @@
+// A phone as a device: flash with factory data, the bootloader, the
+// application firmware, and its Ethernet port. It runs on any Clock: the
+// simulation's virtual one or real time, and sends through any link.
+import { BootFirmware, BOOT_WASM, loadModule, PhoneFirmware, PHONE_WASM, type Hal } from "./firmware.js";
+import { Flash } from "./flash.js";
+import { writeFactory } from "./factory.js";
+import { describeEvent, Ev, STAGES, type StageName, type TimelineEntry } from "./events.js";
+import { summarizeCounters } from "./counters.js";
+import type { Nic, WirePort } from "./sim/wire.js";
+import type { Timer } from "./sim/scheduler.js";
+import { ipToString } from "./sim/packets.js";
+import { Random } from "./sim/random.js";
+
+/** Time in µs and timers: the simulation's Scheduler, or a real-time clock. */
+export interface Clock {
+  readonly now: number;
+  at(tUs: number, fn: () => void): Timer;
+  cancel(timer: Timer): void;
+}
+
+export interface PhoneOptions {
+  mac: string;
+  /** Seeds the phone's random numbers (xids, backoff jitter, ARP probe waits). */
+  seed: number;
+  phoneWasm?: string;
+  bootWasm?: string;
+  flash?: Flash;
+  /** Called with each timeline entry as it happens. */
+  onEvent?: (e: TimelineEntry) => void;
+}
+
+export interface PhoneReport {
+  registered: boolean;
+  stage: StageName;
+  mac: string;
+  ip: string | null;
+  mask: string | null;
+  router: string | null;
+  dns: string[];
+  tftp_servers: string[];
+  tftp_server_name: string | null;
+  domain: string | null;
+  vlan: number | null;
+  bound: boolean;
+  timeline: TimelineEntry[];
+  counters: ReturnType<typeof summarizeCounters> & { all: Record<string, number> };
+}
+
+export class Phone implements Nic {
+  readonly flash: Flash;
+  readonly timeline: TimelineEntry[] = [];
+  private firmware: PhoneFirmware | null = null;
+  private port: WirePort | null = null;
+  private timer: Timer | null = null;
+  private readonly random: Random;
+  private readonly lease = { ip: null as string | null, mask: null as string | null, router: null as string | null, dns: [] as string[], tftp: [] as string[], tftpName: null as string | null, domain: null as string | null };
+  private bound = false;
+  private stageReached = 0;
+
+  constructor(private readonly clock: Clock, readonly options: PhoneOptions) {
+    this.random = new Random(options.seed);
+    this.flash = options.flash ?? new Flash();
+    if (!options.flash) writeFactory(this.flash, { mac: options.mac });
+  }
+
+  connect(port: WirePort): void {
+    this.port = port;
+  }
+
+  get nowMs(): number {
+    return Math.floor(this.clock.now / 1000);
+  }
+
+  get isBound(): boolean {
+    return this.bound;
+  }
+
+  /** Power comes on: run the bootloader, then start the firmware it chose. */
+  powerOn(): boolean {
+    this.record({ t_ms: this.nowMs, stage: "power", event: "on", detail: "" });
+    const hal = this.hal();
+    const slot = new BootFirmware(loadModule(this.options.bootWasm ?? BOOT_WASM), hal).boot();
+    if (slot < 0) {
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}` });
+      return false;
+    }
+    this.firmware = new PhoneFirmware(loadModule(this.options.phoneWasm ?? PHONE_WASM), hal);
+    this.record({ t_ms: this.nowMs, stage: "boot", event: "started", detail: `slot ${"AB"[slot] ?? slot}` });
+    this.wake();
+    return true;
+  }
+
+  receive(frame: Uint8Array): void {
+    if (!this.firmware) return; // dark: no PHY powered
+    this.firmware.onFrame(frame, this.nowMs);
+    this.wake();
+  }
+
+  setLink(up: boolean): void {
+    if (!this.firmware) return;
+    this.firmware.link(up, this.nowMs);
+    this.wake();
+  }
+
+  private hal(): Hal {
+    return {
+      macTx: (frame) => this.port?.send(frame),
+      event: (code, a, b) => this.onFirmwareEvent(code, a, b),
+      random: () => this.random.nextU32(),
+      flash: this.flash,
+      log: (level, text) => this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` }),
+    };
+  }
+
+  /** Polls the firmware and arms the timer for its next wake-up. */
+  private wake(): void {
+    const fw = this.firmware;
+    if (!fw) return;
+    const next = fw.poll(this.nowMs);
+    const atUs = next === null ? null : Math.max(next * 1000, this.clock.now);
+    if (this.timer && (atUs === null || this.timer.atUs !== atUs)) {
+      this.clock.cancel(this.timer);
+      this.timer = null;
+    }
+    if (atUs !== null && !this.timer) {
+      this.timer = this.clock.at(atUs, () => {
+        this.timer = null;
+        this.wake();
+      });
+    }
+  }
+
+  private onFirmwareEvent(code: number, a: number, b: number): void {
+    const entry = describeEvent(this.nowMs, code, a, b, (p, n) => this.firmware?.text(p, n) ?? "");
+    this.noteLease(code, a, b);
+    this.record(entry);
+  }
+
+  private noteLease(code: number, a: number, b: number): void {
+    const l = this.lease;
+    const addr = ipToString(a >>> 0);
+    switch (code) {
+      case Ev.DhcpBound:
+        Object.assign(l, { ip: addr, mask: ipToString(b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0), router: null, dns: [], tftp: [], tftpName: null, domain: null });
+        this.bound = true;
+        break;
+      case Ev.DhcpRouter: l.router = addr; break;
+      case Ev.DhcpDns: l.dns.push(addr); break;
+      case Ev.DhcpTftp: l.tftp.push(addr); break;
+      case Ev.DhcpTftpName: l.tftpName = this.firmware?.text(a, b) ?? null; break;
+      case Ev.DhcpDomain: l.domain = this.firmware?.text(a, b) ?? null; break;
+      case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;
+    }
+  }
+
+  private record(e: TimelineEntry): void {
+    const stage = STAGES.indexOf(e.stage);
+    if (stage > this.stageReached) this.stageReached = stage;
+    this.timeline.push(e);
+    this.options.onEvent?.(e);
+  }
+
+  report(): PhoneReport {
+    const all = this.firmware?.counters() ?? null;
+    const summary = all ? summarizeCounters(all) : { frames_in: 0, frames_out: 0, accepted: 0, dropped: {} };
+    const l = this.lease;
+    return {
+      registered: false,
+      stage: STAGES[this.stageReached],
+      mac: this.options.mac.toLowerCase(),
+      ip: l.ip,
+      mask: l.mask,
+      router: l.router,
+      dns: l.dns,
+      tftp_servers: l.tftp,
+      tftp_server_name: l.tftpName,
+      domain: l.domain,
+      vlan: null,
+      bound: this.bound,
+      timeline: this.timeline,
+      counters: { ...summary, all: all ?? {} },
+    };
+  }
+}

@@ -1,0 +1,112 @@
+// Full-duplex point-to-point Ethernet link: each direction has its own
+// transmitter (serialisation delay, FIFO queue) and a propagation delay.
+
+import { ETH_HEADER_LEN, ETH_MIN_FRAME } from './packets.js';
+import type { Scheduler } from './scheduler.js';
+
+export type Side = 0 | 1;
+
+/** Anything with a MAC: a phone, a switch port, a server. */
+export interface Nic {
+  /** Called by the scheduler when the last bit has arrived. The frame is the receiver's to keep. */
+  receive(frame: Uint8Array): void;
+}
+
+/** Sees every frame when it arrives at the far end (e.g. a pcap writer). */
+export type WireTap = (tUs: number, frame: Uint8Array, fromSide: Side) => void;
+
+export interface WireOptions {
+  /** Propagation delay, µs (default 1). */
+  latencyUs?: number;
+  /** Line rate (default 100 Mb/s). */
+  bitsPerSecond?: number;
+  /** Longer frames are dropped and counted (default 1518: tagged, without FCS). */
+  maxFrameBytes?: number;
+}
+
+export interface DirectionStats {
+  frames: number;
+  bytes: number;
+  /** Runts (< 14 bytes), oversize frames, or frames sent towards an empty side. */
+  dropped: number;
+}
+
+/** A handle bound to one side: what an attached device sends through. */
+export interface WirePort {
+  send(frame: Uint8Array): void;
+}
+
+function checkInt(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`Wire: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
+export class Wire {
+  readonly latencyUs: number;
+  readonly bitsPerSecond: number;
+  readonly maxFrameBytes: number;
+  tap: WireTap | null = null;
+  private readonly nics: [Nic | null, Nic | null] = [null, null];
+  /** When each side's transmitter is free again. */
+  private readonly busyUntilUs: [number, number] = [0, 0];
+  private readonly counters: [DirectionStats, DirectionStats] = [
+    { frames: 0, bytes: 0, dropped: 0 },
+    { frames: 0, bytes: 0, dropped: 0 },
+  ];
+
+  constructor(private readonly scheduler: Scheduler, options: WireOptions = {}) {
+    this.latencyUs = options.latencyUs ?? 1;
+    this.bitsPerSecond = options.bitsPerSecond ?? 100_000_000;
+    this.maxFrameBytes = options.maxFrameBytes ?? 1518;
+    checkInt('latencyUs', this.latencyUs, 0);
+    checkInt('bitsPerSecond', this.bitsPerSecond, 1);
+    checkInt('maxFrameBytes', this.maxFrameBytes, ETH_MIN_FRAME);
+  }
+
+  attach(side: Side, nic: Nic): WirePort {
+    checkSide(side);
+    if (this.nics[side] !== null) throw new Error(`Wire: side ${side} already has a device attached`);
+    this.nics[side] = nic;
+    return { send: (frame) => this.send(side, frame) };
+  }
+
+  /** Stats for frames sent from `side`. */
+  stats(side: Side): Readonly<DirectionStats> {
+    checkSide(side);
+    return this.counters[side];
+  }
+
+  /** µs a frame of this length keeps a transmitter busy (short frames count as 60 bytes). */
+  serialisationUs(length: number): number {
+    return Math.ceil((Math.max(length, ETH_MIN_FRAME) * 8 * 1_000_000) / this.bitsPerSecond);
+  }
+
+  /** Queues the frame behind earlier ones from this side. Copies it: the sender may reuse its buffer. */
+  send(side: Side, frame: Uint8Array): void {
+    checkSide(side);
+    const stats = this.counters[side];
+    const to: Side = side === 0 ? 1 : 0;
+    if (frame.length < ETH_HEADER_LEN || frame.length > this.maxFrameBytes || this.nics[to] === null) {
+      stats.dropped++;
+      return;
+    }
+    const copy = frame.slice();
+    const start = Math.max(this.scheduler.now, this.busyUntilUs[side]);
+    const done = start + this.serialisationUs(copy.length);
+    this.busyUntilUs[side] = done;
+    stats.frames++;
+    stats.bytes += copy.length;
+    this.scheduler.at(done + this.latencyUs, () => this.deliver(to, copy, side));
+  }
+
+  private deliver(to: Side, frame: Uint8Array, from: Side): void {
+    if (this.tap !== null) this.tap(this.scheduler.now, frame, from);
+    const nic = this.nics[to];
+    if (nic !== null) nic.receive(frame);
+  }
+}
+
+function checkSide(side: number): void {
+  if (side !== 0 && side !== 1) throw new RangeError(`Wire: side must be 0 or 1, got ${side}`);
+}

@@ -265,9 +265,10 @@ export class DhcpServer implements Nic {
     this.reply(m, srcMac, DhcpType.ACK, requested, 'ack', id);
   }
 
-  /** INIT-REBOOT/RENEW/REBIND: the client's own address, or a free one in the pool (dnsmasq does the same). */
+  /** INIT-REBOOT/RENEW/REBIND: only the address this client already holds (or held, if still free). */
   private canConfirm(id: string, ip: number): boolean {
-    return this.onSubnet(ip) && this.inPool(ip) && this.isFree(ip, id);
+    const lease = this.byClient.get(id);
+    return this.onSubnet(ip) && lease !== undefined && lease.ip === ip && this.isFree(ip, id);
   }
 
   private onDecline(m: DecodedDhcp): void {
@@ -443,8 +444,8 @@ export class DhcpServer implements Nic {
     const inverted = ~this.subnetMask >>> 0;
     if ((inverted & (inverted + 1)) !== 0) throw new RangeError(`DhcpServer: subnet mask ${ipToString(this.subnetMask)} is not contiguous`);
     if (this.poolStart > this.poolEnd) throw new RangeError('DhcpServer: poolStart is after poolEnd');
-    if (this.poolEnd - this.poolStart >= MAX_POOL) throw new RangeError(`DhcpServer: pool larger than ${MAX_POOL} addresses`);
     if (!this.onSubnet(this.poolStart) || !this.onSubnet(this.poolEnd)) throw new RangeError('DhcpServer: pool is not on the server\'s subnet');
+    if (this.poolEnd - this.poolStart >= MAX_POOL) throw new RangeError(`DhcpServer: pool larger than ${MAX_POOL} addresses`);
     if (this.rebindingTimeS < this.renewalTimeS || this.leaseTimeS < this.rebindingTimeS) throw new RangeError('DhcpServer: need T1 <= T2 <= lease time');
     if (!Number.isSafeInteger(this.answerDelayUs) || this.answerDelayUs < 0) throw new RangeError('DhcpServer: answerDelayUs must be a non-negative integer');
     if (!Number.isSafeInteger(this.maxAnswersPerSecond) || this.maxAnswersPerSecond < 0) throw new RangeError('DhcpServer: maxAnswersPerSecond must be a non-negative integer');

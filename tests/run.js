@@ -1,0 +1,37 @@
+// `npm test`: runs every test file with node's test runner (the firmware's
+// as-pect unit tests run inside it, see assembly.test.ts) and ends with the
+// line "N passed, N failed, N skipped".
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = new URL("../dist/tests/", import.meta.url).pathname;
+const only = process.argv.slice(2);
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".test.js"))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort()
+  .map((f) => join(dir, f));
+
+const work = mkdtempSync(join(tmpdir(), "ipphone-test-"));
+const countsFile = join(work, "counts.json");
+const reporter = new URL("./count-reporter.js", import.meta.url).pathname;
+const run = spawnSync(process.execPath, [
+  "--test",
+  "--test-concurrency=1",
+  "--test-reporter=spec", "--test-reporter-destination=stdout",
+  `--test-reporter=${reporter}`, `--test-reporter-destination=${countsFile}`,
+  ...files,
+], { stdio: "inherit" });
+
+let counts = { passed: 0, failed: 1, skipped: 0 };
+try {
+  counts = JSON.parse(readFileSync(countsFile, "utf8"));
+} catch {
+  console.error("the test runner wrote no counts");
+}
+rmSync(work, { recursive: true, force: true });
+const failed = counts.failed + (run.status !== 0 && counts.failed === 0 ? 1 : 0);
+console.log(`${counts.passed} passed, ${failed} failed, ${counts.skipped} skipped`);
+process.exitCode = failed > 0 ? 1 : 0;

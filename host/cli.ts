@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC } from "./sim/network.js";
 import { formatEntry } from "./events.js";
 import { parseMac } from "./sim/packets.js";
+import type { PhoneReport } from "./phone.js";
 
 const USAGE = `usage: ipphone <command> [options]
 
@@ -35,6 +36,12 @@ function checkMac(text: string | undefined): string {
   return text;
 }
 
+function tftpSummary(r: PhoneReport): string {
+  const list = r.tftp_servers.map((s) => `${s} (option 150)`);
+  if (r.tftp_server_name) list.push(`${r.tftp_server_name} (option 66)`);
+  return list.join(", ") || "none offered";
+}
+
 function boot(args: string[]): number {
   const { values } = parseArgs({
     args,
@@ -64,7 +71,7 @@ function boot(args: string[]): number {
   } else {
     const c = report.counters;
     console.log(result.bound
-      ? `phone ${report.mac} bound to ${report.ip}/${report.mask} at t=${((result.boundAtMs ?? 0) / 1000).toFixed(3)}s; TFTP ${[...report.tftp_servers, report.tftp_server_name].filter(Boolean).join(", ") || "none"}`
+      ? `phone ${report.mac} bound to ${report.ip}/${report.mask} at t=${((result.boundAtMs ?? 0) / 1000).toFixed(3)}s; TFTP ${tftpSummary(report)}`
       : `phone ${report.mac} got no address (last stage: ${report.stage})`);
     console.log(`frames in ${c.frames_in}, out ${c.frames_out}, dropped ${JSON.stringify(c.dropped)}`);
     if (values.pcap !== undefined) console.log(`capture written to ${values.pcap} (open it with: wireshark ${values.pcap})`);

@@ -85,7 +85,7 @@ export class Phone implements Nic {
       return false;
     }
     this.firmware = new PhoneFirmware(loadModule(this.options.phoneWasm ?? PHONE_WASM), hal);
-    this.record({ t_ms: this.nowMs, stage: "boot", event: "started", detail: `slot ${"AB"[slot] ?? slot}` });
+    this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `phone firmware from slot ${"AB"[slot] ?? slot}` });
     this.wake();
     return true;
   }

@@ -35,7 +35,7 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
   assert.deepEqual(j.dns, ["192.0.2.1"]);
   assert.equal(j.vlan, null);
   const steps = j.timeline.map((e: { stage: string; event: string }) => `${e.stage} ${e.event}`);
-  for (const s of ["power on", "boot started", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound"]) {
+  for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound"]) {
     assert.ok(steps.includes(s), `timeline lacks "${s}": ${steps.join(", ")}`);
   }
   for (const e of j.timeline) assert.deepEqual(Object.keys(e), ["t_ms", "stage", "event", "detail"]);

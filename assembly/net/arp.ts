@@ -55,7 +55,7 @@ const cache = memory.data(CACHE_ENTRIES * ENTRY);
 const ARP_AGE_MS: i64 = 300_000;
 const REQUEST_INTERVAL_MS: i64 = 1000;
 let lastRequestIp: u32 = 0;
-let lastRequestAt: i64 = i64.MIN_VALUE;
+let lastRequestAt: i64 = -REQUEST_INTERVAL_MS;
 
 @inline function entry(i: i32): usize { return cache + <usize>(i * ENTRY); }
 
@@ -68,14 +68,14 @@ export function arpLookup(ip: u32, now: i64): u64 {
   return 0;
 }
 
-/** Updates the entry for `ip` when there is one (RFC 826 merge); adds it when `add`. */
+/** Updates the live entry for `ip` when there is one (RFC 826 merge); adds it when `add`. */
 function arpLearn(ip: u32, mac: u64, now: i64, add: bool): void {
   let victim = -1;
   let oldest = i64.MAX_VALUE;
   for (let i = 0; i < CACHE_ENTRIES; i++) {
     const e = entry(i);
     const expiry = load<i64>(e, 16);
-    if (load<u32>(e) == ip) { victim = i; add = true; break; }
+    if (load<u32>(e) == ip && expiry > now) { victim = i; add = true; break; }
     if (expiry < oldest) { oldest = expiry; victim = i; }
   }
   if (!add) return;
@@ -121,7 +121,7 @@ let acdState = Acd.Idle;
 let acdIp: u32 = 0;
 let acdSent = 0;
 let acdDeadline: i64 = NEVER;
-let lastDefence: i64 = i64.MIN_VALUE;
+let lastDefence: i64 = -DEFEND_INTERVAL;
 
 function randomMs(min: u32, max: u32): i64 { return <i64>(min + random() % (max - min + 1)); }
 

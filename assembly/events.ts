@@ -28,8 +28,14 @@ export const enum Ev {
   ArpAnnounce = 31,   // a = address, b = announcement number
   ArpConflict = 32,   // a = address, b = low 32 bits of the other MAC
   ArpDefend = 33,     // a = address
+  VlanLearned = 40,   // a = voice VLAN id, b = VlanSource
+  VlanNone = 41,      // a = ms waited: no voice VLAN announced, staying untagged
+  VlanChanged = 42,   // a = new VLAN id (0 = untagged), b = old
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }
+
+/** Which protocol told the phone its voice VLAN. */
+export const enum VlanSource { Cdp = 1, Lldp = 2 }
 
 /** The six stages of the startup, in order. */
 export const enum Stage { Power = 0, Boot = 1, Vlan = 2, Dhcp = 3, Tftp = 4, Register = 5 }

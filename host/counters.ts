@@ -27,6 +27,13 @@ export const COUNTER_NAMES = [
   "drop_dhcp_malformed",
   "drop_dhcp_not_for_us",
   "drop_dhcp_unexpected",
+  "drop_vlan_other",
+  "drop_cdp_malformed",
+  "drop_cdp_checksum",
+  "drop_lldp_malformed",
+  "drop_llc_other",
+  "drop_not_running",
+  "drop_ip_source",
   "tx_arp_pending",
   "arp_conflicts",
 ] as const;

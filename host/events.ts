@@ -5,6 +5,8 @@ import { ipToString } from "./sim/packets.js";
 export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as const;
 export type StageName = (typeof STAGES)[number];
 
+export const VLAN_SOURCES = ["", "cdp", "lldp"];
+
 export const DHCP_STATES = ["off", "init", "selecting", "requesting", "checking", "bound", "renewing", "rebinding", "rebooting"];
 
 export interface TimelineEntry {
@@ -43,6 +45,9 @@ export const Ev = {
   ArpAnnounce: 31,
   ArpConflict: 32,
   ArpDefend: 33,
+  VlanLearned: 40,
+  VlanNone: 41,
+  VlanChanged: 42,
   Abort: 0x7fff,
 } as const;
 
@@ -83,6 +88,9 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ArpAnnounce, name: "ArpAnnounce", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
   { code: Ev.ArpConflict, name: "ArpConflict", stage: "dhcp", detail: (a, b) => `${ip(a)} used by ..:${((b >>> 0) & 0xffffff).toString(16).padStart(6, "0")}` },
   { code: Ev.ArpDefend, name: "ArpDefend", stage: "dhcp", detail: (a) => ip(a) },
+  { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${a} from ${VLAN_SOURCES[b] ?? b}` },
+  { code: Ev.VlanNone, name: "VlanNone", stage: "vlan", detail: (a) => `no voice VLAN announced in ${a / 1000}s: untagged on the native VLAN` },
+  { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${b || "none"} -> ${a || "none"}: DHCP again` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 

@@ -4,7 +4,7 @@
 import { BootFirmware, BOOT_WASM, loadModule, PhoneFirmware, PHONE_WASM, type Hal } from "./firmware.js";
 import { Flash } from "./flash.js";
 import { writeFactory } from "./factory.js";
-import { describeEvent, Ev, STAGES, type StageName, type TimelineEntry } from "./events.js";
+import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
 import { summarizeCounters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
 import type { Timer } from "./sim/scheduler.js";
@@ -41,6 +41,8 @@ export interface PhoneReport {
   tftp_server_name: string | null;
   domain: string | null;
   vlan: number | null;
+  /** Which protocol gave the voice VLAN: "cdp" or "lldp"; null when untagged. */
+  vlan_source: string | null;
   bound: boolean;
   timeline: TimelineEntry[];
   counters: ReturnType<typeof summarizeCounters> & { all: Record<string, number> };
@@ -55,6 +57,7 @@ export class Phone implements Nic {
   private readonly random: Random;
   private readonly lease = { ip: null as string | null, mask: null as string | null, router: null as string | null, dns: [] as string[], tftp: [] as string[], tftpName: null as string | null, domain: null as string | null };
   private bound = false;
+  private vlan: { id: number; source: string } | null = null;
   private stageReached = 0;
 
   constructor(private readonly clock: Clock, readonly options: PhoneOptions) {
@@ -150,6 +153,8 @@ export class Phone implements Nic {
       case Ev.DhcpTftpName: l.tftpName = this.firmware?.text(a, b) ?? null; break;
       case Ev.DhcpDomain: l.domain = this.firmware?.text(a, b) ?? null; break;
       case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;
+      case Ev.VlanLearned: this.vlan = { id: a, source: VLAN_SOURCES[b] ?? String(b) }; break;
+      case Ev.VlanChanged: this.bound = false; if (a === 0) this.vlan = null; break;
     }
   }
 
@@ -175,7 +180,8 @@ export class Phone implements Nic {
       tftp_servers: l.tftp,
       tftp_server_name: l.tftpName,
       domain: l.domain,
-      vlan: null,
+      vlan: this.vlan?.id ?? null,
+      vlan_source: this.vlan?.source ?? null,
       bound: this.bound,
       timeline: this.timeline,
       counters: { ...summary, all: all ?? {} },

@@ -33,7 +33,8 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
   assert.deepEqual(j.tftp_servers, ["192.0.2.10"]);
   assert.equal(j.tftp_server_name, "192.0.2.10");
   assert.deepEqual(j.dns, ["192.0.2.1"]);
-  assert.equal(j.vlan, null);
+  assert.equal(j.vlan, 110);
+  assert.equal(j.vlan_source, "cdp");
   const steps = j.timeline.map((e: { stage: string; event: string }) => `${e.stage} ${e.event}`);
   for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound"]) {
     assert.ok(steps.includes(s), `timeline lacks "${s}": ${steps.join(", ")}`);
@@ -116,6 +117,7 @@ test("an address already in use is caught by the ARP probe, declined, and anothe
   const wire = new Wire(net.scheduler);
   squatter.plug(wire, 0);
   net.switch.connect(2, wire, 1);
+  net.switch.configurePort(2, { accessVlan: 110 });
   const result = bootPhone(net);
   assert.equal(result.bound, true);
   assert.deepEqual(events(net, "DECLINE"), ["192.0.2.50"]);

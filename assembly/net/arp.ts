@@ -2,7 +2,7 @@
 // for our address, and address conflict detection (RFC 5227): probing an
 // address before use, announcing it, and defending it afterwards.
 import { event, random } from "../hal";
-import { get16, get32, getMac, MAC_BROADCAST, put16, put32, putMac } from "../lib/bytes";
+import { get16, get32, get8, getMac, MAC_BROADCAST, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, count, drop } from "../counters";
 import { Ev } from "../events";
 import { EtherType } from "./ethernet";
@@ -26,6 +26,8 @@ export const enum ArpOp { Request = 1, Reply = 2 }
     if (get32(p) != 0x0001_0800 || get16(p + 4) != 0x0604) return Ctr.DropArpMalformed;
     const op = get16(p + 6);
     if (op != ArpOp.Request && op != ArpOp.Reply) return Ctr.DropArpMalformed;
+    // A group address cannot be a sender: never cache or answer it.
+    if ((get8(p + 8) & 1) != 0) return Ctr.DropArpMalformed;
     this.op = op;
     this.senderMac = getMac(p + 8);
     this.senderIp = get32(p + 14);

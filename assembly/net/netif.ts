@@ -3,7 +3,8 @@
 // everything sent is built in place in txBuf (no copies, no allocation).
 import { mac_tx } from "../hal";
 import { Ctr, count } from "../counters";
-import { ETH_HEADER, ETH_MIN_FRAME, eth } from "./ethernet";
+import { ETH_HEADER, ETH_MIN_FRAME, EtherType, eth } from "./ethernet";
+import { VLAN_TAG, VOICE_PCP, vlan } from "./vlan";
 
 export const RX_CAPACITY = 1536;
 export const TX_CAPACITY = 1536;
@@ -17,6 +18,13 @@ export let netmask: u32 = 0;
 export let router: u32 = 0;
 /** Link-layer header length of outgoing frames (grows by 4 with an 802.1Q tag). */
 export let l2Len: i32 = ETH_HEADER;
+/** The voice VLAN the phone tags its IP traffic with; 0 = untagged on the native VLAN. */
+export let voiceVlan: u32 = 0;
+
+export function setVoiceVlan(vid: u32): void {
+  voiceVlan = vid;
+  l2Len = vid != 0 ? ETH_HEADER + VLAN_TAG : ETH_HEADER;
+}
 
 export function setMac(mac: u64): void { myMac = mac; }
 
@@ -31,13 +39,24 @@ export function unconfigure(): void { configure(0, 0, 0); }
 /** Where the network-layer packet of the next transmitted frame starts. */
 @inline export function txL3(): usize { return txBuf + <usize>l2Len; }
 
-/** Sends the frame whose network-layer part of `l3Len` bytes is already at txL3(). */
+/** Sends the frame whose network-layer part of `l3Len` bytes is already at txL3(), tagged on the voice VLAN. */
 export function txFrame(dst: u64, etherType: u32, l3Len: i32): void {
   eth.dst = dst;
   eth.src = myMac;
-  eth.etherType = etherType;
+  eth.etherType = voiceVlan != 0 ? EtherType.Vlan : etherType;
   eth.emit(txBuf);
-  let len = l2Len + l3Len;
+  if (voiceVlan != 0) {
+    vlan.pcp = VOICE_PCP;
+    vlan.dei = false;
+    vlan.vid = voiceVlan;
+    vlan.innerType = etherType;
+    vlan.emit(txBuf + 12);
+  }
+  txRaw(l2Len + l3Len);
+}
+
+/** Sends the `len`-byte frame already complete at txBuf, padded to the Ethernet minimum. */
+export function txRaw(len: i32): void {
   if (len < ETH_MIN_FRAME) {
     memory.fill(txBuf + <usize>len, 0, ETH_MIN_FRAME - len);
     len = ETH_MIN_FRAME;

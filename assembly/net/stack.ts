@@ -4,11 +4,15 @@
 import { MAC_BROADCAST } from "../lib/bytes";
 import { Ctr, count, drop } from "../counters";
 import { ETH_HEADER, EtherType, ethDst, ethSrc, ethType } from "./ethernet";
+import { VLAN_TAG, vlan } from "./vlan";
+import { CDP_MULTICAST } from "./cdp";
+import { ETHERTYPE_LLDP, LLDP_MULTICAST } from "./lldp";
+import { cdpRx, lldpRx } from "../phone/discovery";
 import { IP_BROADCAST, IPV4_HEADER, IpProto, ipv4 } from "./ipv4";
 import { ICMP_HEADER, IcmpType, icmp } from "./icmp";
 import { UDP_HEADER, udp } from "./udp";
 import { arpLookup, arpRequest, arpRx } from "./arp";
-import { myIp, myMac, netmask, router, rxBuf, RX_CAPACITY, txBuf, txFrame, txL3, TX_CAPACITY } from "./netif";
+import { myIp, myMac, netmask, router, rxBuf, RX_CAPACITY, txBuf, txFrame, txL3, TX_CAPACITY, voiceVlan } from "./netif";
 import { DHCP_CLIENT_PORT, dhcpRx } from "./dhcp";
 
 /** Handles the `len`-byte frame the host wrote into rxBuf. */
@@ -17,14 +21,32 @@ export function onFrame(len: i32, now: i64): void {
   if (ethRx(len, now)) count(Ctr.Accepted);
 }
 
+/** Largest EtherType field value that is an 802.3 length (then LLC follows: CDP). */
+const MAX_8023_LENGTH: u32 = 1500;
+
 function ethRx(len: i32, now: i64): bool {
   if (len > RX_CAPACITY || len < 0) return drop(Ctr.DropOversize);
   if (len < ETH_HEADER) return drop(Ctr.DropEthTruncated);
   const dst = ethDst(rxBuf);
-  if (dst != myMac && dst != MAC_BROADCAST) return drop(Ctr.DropEthNotForUs);
-  const type = ethType(rxBuf);
-  const p = rxBuf + ETH_HEADER;
-  const n = len - ETH_HEADER;
+  if (dst != myMac && dst != MAC_BROADCAST && dst != CDP_MULTICAST && dst != LLDP_MULTICAST) return drop(Ctr.DropEthNotForUs);
+  let type = ethType(rxBuf);
+  let off = ETH_HEADER;
+  if (type == EtherType.Vlan) {
+    if (vlan.parse(rxBuf + 12, len - 12) != 0) return drop(Ctr.DropEthTruncated);
+    // Only the voice VLAN (or priority tags while untagged) reaches the phone.
+    if (vlan.vid != voiceVlan) return drop(Ctr.DropVlanOther);
+    type = vlan.innerType;
+    off += VLAN_TAG;
+  } else if (type <= MAX_8023_LENGTH) {
+    return cdpRx(len, now);
+  } else if (type == ETHERTYPE_LLDP) {
+    return lldpRx(rxBuf + ETH_HEADER, len - ETH_HEADER, now);
+  } else if (voiceVlan != 0 && (type == EtherType.Arp || type == EtherType.Ipv4)) {
+    // On the voice VLAN, untagged IP belongs to the data VLAN behind the phone.
+    return drop(Ctr.DropVlanOther);
+  }
+  const p = rxBuf + <usize>off;
+  const n = len - off;
   if (type == EtherType.Arp) return arpRx(p, n, now);
   if (type == EtherType.Ipv4) return ipRx(p, n, now);
   return drop(Ctr.DropEthType);
@@ -38,6 +60,8 @@ function ipRx(p: usize, len: i32, now: i64): bool {
   const dst = ipv4.dst;
   const src = ipv4.src;
   const proto = ipv4.proto;
+  // RFC 1122 3.2.1.3: a broadcast or multicast source is invalid; nothing may answer it.
+  if (src >= 0xe000_0000) return drop(Ctr.DropIpSource);
   const broadcast = dst == IP_BROADCAST || (myIp != 0 && dst == subnetBroadcast());
   // Unconfigured, a DHCP server may send the offer to the address it offers.
   if (dst != myIp && !broadcast && !(myIp == 0 && proto == IpProto.Udp)) return drop(Ctr.DropIpNotForUs);

@@ -15,3 +15,8 @@ export function setDeviceName(mac: u64): void {
     put8(deviceName + 3 + <usize>i, nibble < 10 ? 0x30 + nibble : 0x37 + nibble);
   }
 }
+
+// The running load, as CDP's Software Version and LLDP's inventory report it.
+// "P0030801SR01"; the image header will supply it once images carry one.
+export const LOAD_NAME = memory.data<u8>([80, 48, 48, 51, 48, 56, 48, 49, 83, 82, 48, 49]);
+export const LOAD_NAME_LEN = 12;

@@ -1,16 +1,23 @@
-// The startup state machine: from the bootloader's hand-over to an address.
-// Later stages (voice VLAN, TFTP, registration) hook in here.
+// The startup state machine: from the bootloader's hand-over through the
+// voice VLAN (stage 3) to an address (stage 4). Later stages (TFTP,
+// registration) hook in here.
 import { event } from "../hal";
 import { Ev, Stage } from "../events";
 import { factoryLoad, factoryMac } from "../flash/factory";
-import { setMac } from "../net/netif";
+import { setMac, setVoiceVlan, voiceVlan } from "../net/netif";
 import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../net/dhcp";
-import { arpPoll } from "../net/arp";
+import { arpFlush, arpPoll } from "../net/arp";
+import { discoveryAnnounce, discoveryPoll, discoveryStart } from "./discovery";
 import { setDeviceName } from "./identity";
 
 const NEVER = i64.MAX_VALUE;
+/** How long the phone waits for CDP or LLDP-MED to name a voice VLAN before going on untagged. */
+export const VLAN_WAIT: i64 = 10_000;
+
 let started = false;
 let dead = false;
+let stage = Stage.Power;
+let vlanDeadline: i64 = NEVER;
 
 function start(now: i64): void {
   started = true;
@@ -24,14 +31,51 @@ function start(now: i64): void {
   const mac = factoryMac();
   setMac(mac);
   setDeviceName(mac);
-  event(Ev.Stage, Stage.Dhcp, 0);
+  enter(Stage.Vlan);
+  vlanDeadline = now + VLAN_WAIT;
+  discoveryStart(now);
+}
+
+function enter(s: Stage): void {
+  stage = s;
+  event(Ev.Stage, s, 0);
+}
+
+function startDhcp(now: i64): void {
+  vlanDeadline = NEVER;
+  enter(Stage.Dhcp);
   dhcpStart(now);
 }
 
 export function startupPoll(now: i64): i64 {
   if (!started) start(now);
   if (dead) return NEVER;
-  return min(dhcpPoll(now), arpPoll(now));
+  if (now >= vlanDeadline) {
+    event(Ev.VlanNone, <i32>VLAN_WAIT, 0);
+    startDhcp(now);
+  }
+  let next = min(discoveryPoll(now), vlanDeadline);
+  if (stage >= Stage.Dhcp) next = min(next, min(dhcpPoll(now), arpPoll(now)));
+  return next;
+}
+
+/** The switch named voice VLAN `vid` (from net discovery): tag from now on, and get an address on it. */
+export function startupVoiceVlan(vid: u32, source: i32, now: i64): void {
+  if (vid == voiceVlan || !started || dead) return;
+  const old = voiceVlan;
+  setVoiceVlan(vid);
+  discoveryAnnounce(now);
+  if (stage == Stage.Vlan) {
+    event(Ev.VlanLearned, <i32>vid, source);
+    startDhcp(now);
+    return;
+  }
+  // A new VLAN later: the old lease belongs to another subnet.
+  event(Ev.VlanChanged, <i32>vid, <i32>old);
+  event(Ev.VlanLearned, <i32>vid, source);
+  dhcpLinkDown();
+  arpFlush();
+  dhcpStart(now);
 }
 
 export function startupLink(up: bool, now: i64): void {

@@ -1,8 +1,9 @@
-// Learning Ethernet switch (IEEE 802.1D transparent bridging), untagged only.
-// Tagged frames are forwarded unchanged, as an unmanaged switch does; the MAC
-// tables are already per VLAN so 802.1Q access/voice VLANs can slot in.
+// Learning Ethernet switch (IEEE 802.1D transparent bridging) with 802.1Q
+// access ports as a Catalyst configures them: `switchport access vlan A`
+// (untagged) and `switchport voice vlan V` (tagged). Link-local frames
+// (CDP, LLDP) are never forwarded: they go to the port's discovery agent.
 
-import { ETH_HEADER_LEN, isMulticastMac, macToNumber } from './packets.js';
+import { ETH_HEADER_LEN, ETHERTYPE_VLAN, isMulticastMac, macToNumber } from './packets.js';
 import type { Scheduler } from './scheduler.js';
 import type { Nic, Side, Wire, WirePort } from './wire.js';
 
@@ -21,15 +22,35 @@ export interface SwitchStats {
   filtered: number;
   /** Runts and frames on unconnected ports. */
   dropped: number;
+  /** Tagged with a VLAN the ingress port is not a member of. */
+  vlanDropped: number;
   learned: number;
 }
+
+/** A port's VLANs: untagged frames belong to accessVlan; frames tagged voiceVlan to that VLAN. */
+export interface PortVlans {
+  accessVlan: number;
+  voiceVlan?: number | null;
+}
+
+/** Receives CDP and LLDP frames arriving on a port (they are not forwarded). */
+export type LinkLocalHandler = (port: number, frame: Uint8Array) => void;
+
+/** 01:80:c2:00:00:0x (IEEE link-local: LLDP, STP, ...) and 01:00:0c:cc:cc:cc (CDP, VTP, DTP). */
+export function isLinkLocal(frame: Uint8Array): boolean {
+  const ieee = frame[0] === 0x01 && frame[1] === 0x80 && frame[2] === 0xc2 && frame[3] === 0 && frame[4] === 0 && (frame[5] & 0xf0) === 0;
+  const cisco = frame[0] === 0x01 && frame[1] === 0x00 && frame[2] === 0x0c && frame[3] === 0xcc && frame[4] === 0xcc && frame[5] === 0xcc;
+  return ieee || cisco;
+}
+
+const VOICE_PCP = 5;
 
 interface MacEntry {
   port: number;
   lastSeenUs: number;
 }
 
-/** VLAN every untagged frame belongs to until VLAN support lands. */
+/** VLAN of untagged frames on a port nobody configured (Cisco's default VLAN 1). */
 const DEFAULT_VLAN = 1;
 
 export class EthernetSwitch {
@@ -37,11 +58,14 @@ export class EthernetSwitch {
   readonly ageingUs: number;
   readonly maxEntries: number;
   private readonly ports: Array<WirePort | null>;
+  private readonly vlans: PortVlans[];
+  /** Where CDP and LLDP frames go; dropped when unset. */
+  onLinkLocal: LinkLocalHandler | null = null;
   /** VLAN -> (48-bit MAC -> entry). */
   private readonly tables = new Map<number, Map<number, MacEntry>>();
   private entries = 0;
   private lastSweepUs = -Infinity;
-  private readonly counters: SwitchStats = { received: 0, forwarded: 0, flooded: 0, filtered: 0, dropped: 0, learned: 0 };
+  private readonly counters: SwitchStats = { received: 0, forwarded: 0, flooded: 0, filtered: 0, dropped: 0, vlanDropped: 0, learned: 0 };
 
   constructor(private readonly scheduler: Scheduler, portCount: number, options: SwitchOptions = {}) {
     if (!Number.isInteger(portCount) || portCount < 1 || portCount > 65536) {
@@ -51,6 +75,27 @@ export class EthernetSwitch {
     this.ageingUs = options.ageingUs ?? 300_000_000;
     this.maxEntries = options.maxEntries ?? 16384;
     this.ports = new Array<WirePort | null>(portCount).fill(null);
+    this.vlans = Array.from({ length: portCount }, () => ({ accessVlan: DEFAULT_VLAN, voiceVlan: null }));
+  }
+
+  /** `switchport access vlan` / `switchport voice vlan` for one port. */
+  configurePort(port: number, vlans: PortVlans): void {
+    this.checkPort(port);
+    for (const v of [vlans.accessVlan, vlans.voiceVlan ?? 1]) {
+      if (!Number.isInteger(v) || v < 1 || v > 4094) throw new RangeError(`EthernetSwitch: VLAN must be 1..4094, got ${v}`);
+    }
+    this.vlans[port] = { accessVlan: vlans.accessVlan, voiceVlan: vlans.voiceVlan ?? null };
+  }
+
+  portVlans(port: number): Readonly<PortVlans> {
+    this.checkPort(port);
+    return this.vlans[port];
+  }
+
+  /** Sends a frame out of one port as the switch itself (CDP, LLDP). */
+  sendFrom(port: number, frame: Uint8Array): void {
+    this.checkPort(port);
+    this.ports[port]?.send(frame);
   }
 
   /** Plugs port `port` into one side of a wire. */
@@ -65,9 +110,9 @@ export class EthernetSwitch {
     return this.counters;
   }
 
-  /** Port a unicast MAC was learned on (untagged VLAN), or null if unknown or aged out. */
-  lookup(mac: Uint8Array): number | null {
-    return this.lookupMac(DEFAULT_VLAN, macToNumber(mac));
+  /** Port a unicast MAC was learned on in `vlan` (default VLAN 1), or null if unknown or aged out. */
+  lookup(mac: Uint8Array, vlan = DEFAULT_VLAN): number | null {
+    return this.lookupMac(vlan, macToNumber(mac));
   }
 
   get tableSize(): number {
@@ -88,18 +133,31 @@ export class EthernetSwitch {
   private ingress(port: number, frame: Uint8Array): void {
     this.counters.received++;
     if (frame.length < ETH_HEADER_LEN) { this.counters.dropped++; return; }
+    if (isLinkLocal(frame)) { this.onLinkLocal?.(port, frame); return; }
     const vlan = this.classify(port, frame);
+    if (vlan === null) { this.counters.vlanDropped++; return; }
     this.learn(vlan, frame, port);
     const out = isMulticastMac(frame) ? null : this.lookupMac(vlan, macToNumber(frame, 0));
-    if (out === null) return this.flood(port, frame);
+    if (out === null) return this.flood(port, vlan, frame);
     if (out === port) { this.counters.filtered++; return; }
     this.counters.forwarded++;
-    this.ports[out]?.send(frame);
+    this.egress(out, vlan, frame);
   }
 
-  /** Which VLAN a frame belongs to; the hook for 802.1Q access/voice VLANs. */
-  private classify(_port: number, _frame: Uint8Array): number {
-    return DEFAULT_VLAN;
+  /** The VLAN of a frame arriving on `port`, or null when the port does not carry its tag. */
+  private classify(port: number, frame: Uint8Array): number | null {
+    const { accessVlan, voiceVlan } = this.vlans[port];
+    if (!isTagged(frame)) return accessVlan;
+    const vid = ((frame[14] << 8) | frame[15]) & 0x0fff;
+    if (vid === 0) return accessVlan; // priority-tagged
+    return vid === voiceVlan ? vid : null;
+  }
+
+  /** Sends a frame of `vlan` out of `port`, tagged or untagged as the port carries that VLAN. */
+  private egress(port: number, vlan: number, frame: Uint8Array): void {
+    const { accessVlan, voiceVlan } = this.vlans[port];
+    if (vlan === accessVlan) this.ports[port]?.send(isTagged(frame) ? untag(frame) : frame);
+    else if (vlan === voiceVlan) this.ports[port]?.send(isTagged(frame) ? frame : tag(frame, vlan));
   }
 
   private learn(vlan: number, frame: Uint8Array, port: number): void {
@@ -142,10 +200,10 @@ export class EthernetSwitch {
     return entry.port;
   }
 
-  private flood(ingress: number, frame: Uint8Array): void {
+  private flood(ingress: number, vlan: number, frame: Uint8Array): void {
     this.counters.flooded++;
     for (let p = 0; p < this.portCount; p++) {
-      if (p !== ingress) this.ports[p]?.send(frame);
+      if (p !== ingress) this.egress(p, vlan, frame);
     }
   }
 
@@ -154,4 +212,26 @@ export class EthernetSwitch {
       throw new RangeError(`EthernetSwitch: port must be an integer in [0, ${this.portCount}), got ${port}`);
     }
   }
+}
+
+function isTagged(frame: Uint8Array): boolean {
+  return frame.length >= 18 && ((frame[12] << 8) | frame[13]) === ETHERTYPE_VLAN;
+}
+
+function untag(frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array(frame.length - 4);
+  out.set(frame.subarray(0, 12));
+  out.set(frame.subarray(16), 12);
+  return out;
+}
+
+function tag(frame: Uint8Array, vid: number): Uint8Array {
+  const out = new Uint8Array(frame.length + 4);
+  out.set(frame.subarray(0, 12));
+  out[12] = ETHERTYPE_VLAN >> 8;
+  out[13] = ETHERTYPE_VLAN & 0xff;
+  out[14] = (VOICE_PCP << 5) | (vid >> 8);
+  out[15] = vid & 0xff;
+  out.set(frame.subarray(12), 16);
+  return out;
 }

@@ -90,7 +90,7 @@ function icmpRx(p: usize, len: i32, src: u32): bool {
   memory.copy(out + ICMP_HEADER, p + ICMP_HEADER, <usize>icmp.payloadLen);
   icmp.type = IcmpType.EchoReply;
   icmp.emit(out);
-  ipSend(src, IpProto.Icmp, len);
+  ipHeader(src, IpProto.Icmp, len);
   // Answer the way the request came: the sender's MAC needs no ARP look-up.
   txFrame(ethSrc(rxBuf), EtherType.Ipv4, IPV4_HEADER + len);
   return true;
@@ -98,13 +98,16 @@ function icmpRx(p: usize, len: i32, src: u32): bool {
 
 let ipIdent: u32 = 0;
 
-/** Writes the IPv4 header in front of the `len`-byte payload at txL3() + 20. */
-function ipSend(dst: u32, proto: u32, len: i32): void {
+/** Writes the IPv4 header in front of the `len`-byte payload at ipTxPayload(). */
+function ipHeader(dst: u32, proto: u32, len: i32): void {
   ipv4.set(myIp, dst, proto, len);
   ipIdent = (ipIdent + 1) & 0xffff;
   ipv4.ident = ipIdent;
   ipv4.emit(txL3());
 }
+
+/** Where the payload of an IPv4 packet to be sent is built (TCP segments, ICMP). */
+@inline export function ipTxPayload(): usize { return txL3() + IPV4_HEADER; }
 
 /** Where a UDP payload to be sent is built. */
 @inline export function udpTxPayload(): usize { return txL3() + IPV4_HEADER + UDP_HEADER; }
@@ -120,22 +123,26 @@ function resolve(dst: u32, now: i64): u64 {
 }
 
 /**
- * Sends the `len`-byte UDP payload already at udpTxPayload(). A packet whose
- * next hop is not yet in the ARP cache is dropped after asking for it: the
- * protocols above retransmit (as smoltcp does).
+ * Sends the `len`-byte payload already at ipTxPayload() to `dst` as protocol
+ * `proto`. A packet whose next hop is not yet in the ARP cache is dropped
+ * after asking for it: the protocols above retransmit (as smoltcp does).
  */
-export function udpSend(dst: u32, srcPort: u32, dstPort: u32, len: i32, now: i64): bool {
+export function ipOutput(dst: u32, proto: u32, len: i32, now: i64): bool {
   const mac = resolve(dst, now);
   if (mac == 0) {
     count(Ctr.TxArpPending);
     return false;
   }
+  ipHeader(dst, proto, len);
+  txFrame(mac, EtherType.Ipv4, IPV4_HEADER + len);
+  return true;
+}
+
+/** Sends the `len`-byte UDP payload already at udpTxPayload(). */
+export function udpSend(dst: u32, srcPort: u32, dstPort: u32, len: i32, now: i64): bool {
   udp.srcPort = srcPort;
   udp.dstPort = dstPort;
   udp.payloadLen = len;
-  const l4 = txL3() + IPV4_HEADER;
-  udp.emit(l4, myIp, dst);
-  ipSend(dst, IpProto.Udp, UDP_HEADER + len);
-  txFrame(mac, EtherType.Ipv4, IPV4_HEADER + UDP_HEADER + len);
-  return true;
+  udp.emit(ipTxPayload(), myIp, dst);
+  return ipOutput(dst, IpProto.Udp, UDP_HEADER + len, now);
 }

@@ -2,4 +2,4 @@
 // The `ipphone` command; the code is compiled from host/cli.ts into dist/.
 import { main } from "../dist/host/cli.js";
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

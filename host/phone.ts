@@ -99,6 +99,13 @@ export class Phone implements Nic {
     this.wake();
   }
 
+  /** Power goes away: the firmware stops, its timer with it. */
+  powerOff(): void {
+    if (this.timer) this.clock.cancel(this.timer);
+    this.timer = null;
+    this.firmware = null;
+  }
+
   setLink(up: boolean): void {
     if (!this.firmware) return;
     this.firmware.link(up, this.nowMs);

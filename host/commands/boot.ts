@@ -1,0 +1,140 @@
+// `ipphone boot`: one phone, on the built-in simulated network (virtual
+// time) or on a real network through VXLAN (real time).
+import { parseArgs } from "node:util";
+import { writeFileSync } from "node:fs";
+import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC } from "../sim/network.js";
+import { formatEntry, type TimelineEntry } from "../events.js";
+import { Phone, type PhoneReport } from "../phone.js";
+import { PcapWriter } from "../sim/pcap.js";
+import { VxlanLink } from "../links/vxlan.js";
+import { RealTimeClock } from "../links/realtime.js";
+import type { Nic } from "../sim/wire.js";
+import { checkMac, parseIntArg, parseIpv4Arg, parseSeed, UsageError } from "./args.js";
+
+export const BOOT_USAGE = `  boot    boot one phone and print its timeline
+          --mac M       the phone's MAC (default ${DEFAULT_PHONE_MAC})
+          --seed N      seed of the phone's random numbers and the simulation (default 1)
+          --pcap FILE   write what crossed the phone's port as a pcap file
+          --json        print one JSON report instead of the timeline
+          --link vxlan  boot on a real network through a Linux VXLAN interface, in real time:
+            --remote ADDR   the VXLAN interface's local address (required)
+            --vni N         VXLAN network id (default 42)
+            --port P        UDP port, the interface's dstport (default 4789)
+            --local ADDR    address to bind (default any)
+            --timeout S     give up after S seconds (default 120)
+            --stay S        keep the phone running S seconds after it is bound (default 0)`;
+
+const BOOT_OPTIONS = {
+  mac: { type: "string" },
+  seed: { type: "string" },
+  pcap: { type: "string" },
+  json: { type: "boolean", default: false },
+  link: { type: "string" },
+  remote: { type: "string" },
+  vni: { type: "string" },
+  port: { type: "string" },
+  local: { type: "string" },
+  timeout: { type: "string" },
+  stay: { type: "string" },
+} as const;
+
+export async function bootCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: BOOT_OPTIONS, strict: true, allowPositionals: false });
+  const seed = parseSeed(values.seed);
+  const mac = checkMac(values.mac, DEFAULT_PHONE_MAC);
+  const json = values.json ?? false;
+  const print = json ? undefined : (e: TimelineEntry) => console.log(formatEntry(e));
+  if (values.link === undefined || values.link === "sim") return bootSimulated(seed, mac, json, values.pcap, print);
+  if (values.link !== "vxlan") throw new UsageError(`--link must be "vxlan" (or "sim"), got "${values.link}"`);
+  const vxlan = {
+    remote: parseIpv4Arg("--remote", values.remote),
+    vni: parseIntArg("--vni", values.vni, 0, 0xffffff, 42),
+    port: parseIntArg("--port", values.port, 1, 65535, 4789),
+    local: values.local === undefined ? undefined : parseIpv4Arg("--local", values.local),
+  };
+  const timeoutS = parseIntArg("--timeout", values.timeout, 1, 86400, 120);
+  const stayS = parseIntArg("--stay", values.stay, 0, 86400, 0);
+  return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS });
+}
+
+function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print?: (e: TimelineEntry) => void): number {
+  const net = buildNetwork({ seed, mac, pcap: pcap !== undefined, phone: print ? { onEvent: print } : {} });
+  const result = bootPhone(net);
+  if (pcap !== undefined && net.pcap) writeFileSync(pcap, net.pcap.toBuffer());
+  finish({ seed, ...net.phone.report(), bound_at_ms: result.boundAtMs }, json, pcap);
+  return result.bound ? 0 : 1;
+}
+
+interface VxlanBoot {
+  seed: number;
+  mac: string;
+  json: boolean;
+  pcap: string | undefined;
+  print?: (e: TimelineEntry) => void;
+  vxlan: { remote: string; vni: number; port: number; local?: string };
+  timeoutS: number;
+  stayS: number;
+}
+
+async function bootVxlan(o: VxlanBoot): Promise<number> {
+  const clock = new RealTimeClock();
+  const link = new VxlanLink(o.vxlan);
+  const pcap = o.pcap !== undefined ? new PcapWriter() : null;
+  let boundAtMs: number | null = null;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const phone = new Phone(clock, {
+    mac: o.mac,
+    seed: o.seed,
+    onEvent: (e) => {
+      o.print?.(e);
+      if (boundAtMs === null && phone.isBound) {
+        boundAtMs = e.t_ms;
+        setTimeout(done, o.stayS * 1000);
+      }
+    },
+  });
+  const nic: Nic = {
+    receive: (frame) => {
+      pcap?.record(clock.now, frame);
+      phone.receive(frame);
+    },
+  };
+  phone.connect({
+    send: (frame) => {
+      pcap?.record(clock.now, frame);
+      link.send(frame);
+    },
+  });
+  await link.open(nic);
+  const timeout = setTimeout(done, o.timeoutS * 1000);
+  phone.powerOn();
+  await finished;
+  clearTimeout(timeout);
+  link.close();
+  phone.powerOff();
+  if (o.pcap !== undefined && pcap) writeFileSync(o.pcap, pcap.toBuffer());
+  const report = { seed: o.seed, ...phone.report(), bound_at_ms: boundAtMs, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
+  finish(report, o.json, o.pcap);
+  return phone.isBound ? 0 : 1;
+}
+
+function tftpSummary(r: PhoneReport): string {
+  const list = r.tftp_servers.map((s) => `${s} (option 150)`);
+  if (r.tftp_server_name) list.push(`${r.tftp_server_name} (option 66)`);
+  return list.join(", ") || "none offered";
+}
+
+function finish(report: PhoneReport & { bound_at_ms: number | null; seed: number }, json: boolean, pcap: string | undefined): void {
+  if (json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  const c = report.counters;
+  const vlan = report.vlan === null ? "untagged" : `voice VLAN ${report.vlan} (${report.vlan_source})`;
+  console.log(report.bound
+    ? `phone ${report.mac} bound to ${report.ip}/${report.mask} on ${vlan} at t=${((report.bound_at_ms ?? 0) / 1000).toFixed(3)}s; TFTP ${tftpSummary(report)}`
+    : `phone ${report.mac} got no address (last stage: ${report.stage})`);
+  console.log(`frames in ${c.frames_in}, out ${c.frames_out}, dropped ${JSON.stringify(c.dropped)}`);
+  if (pcap !== undefined) console.log(`capture written to ${pcap} (open it with: wireshark ${pcap})`);
+}

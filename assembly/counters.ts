@@ -38,6 +38,15 @@ export const enum Ctr {
   DropIpSource,
   TxArpPending,
   ArpConflicts,
+  DropTcpMalformed,
+  DropTcpChecksum,
+  DropTcpNoConnection,
+  DropTcpOutOfWindow,
+  DropTcpOutOfOrder,
+  DropTcpChallenge,
+  DropTcpUnexpected,
+  TcpRetransmits,
+  SccpMalformed,
   Count,
 }
 

@@ -36,6 +36,15 @@ export const COUNTER_NAMES = [
   "drop_ip_source",
   "tx_arp_pending",
   "arp_conflicts",
+  "drop_tcp_malformed",
+  "drop_tcp_checksum",
+  "drop_tcp_no_connection",
+  "drop_tcp_out_of_window",
+  "drop_tcp_out_of_order",
+  "drop_tcp_challenge",
+  "drop_tcp_unexpected",
+  "tcp_retransmits",
+  "sccp_malformed",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

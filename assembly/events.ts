@@ -31,6 +31,15 @@ export const enum Ev {
   VlanLearned = 40,   // a = voice VLAN id, b = VlanSource
   VlanNone = 41,      // a = ms waited: no voice VLAN announced, staying untagged
   VlanChanged = 42,   // a = new VLAN id (0 = untagged), b = old
+  BootSlot = 50,      // a = slot (0 = A), b = SlotState of its trailer
+  BootReject = 51,    // a = slot, b = ImageErr: its image is not started
+  BootRevert = 52,    // a = slot: its trial ended unconfirmed; marked rejected
+  BootLoad = 53,      // a = ptr, b = len: load name of the image about to start
+  BootImage = 54,     // a = slot started, b = 1 on trial (a new image's first start), 0 confirmed
+  BootCounter = 55,   // a = security counter now recorded, b = the one before
+  BootNoImage = 56,   // a = error: no slot holds a valid image
+  BootFlashError = 57, // a = flash address (0: boot record), b = error: a bootloader write failed
+  ImageConfirmed = 58, // a = slot: the running image confirmed itself
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }
 

@@ -1,6 +1,7 @@
 // The firmware's boot-timeline events (enum Ev in assembly/events.ts, same
 // codes; tests/abi.test.ts checks they agree), turned into timeline lines.
 import { ipToString } from "./sim/packets.js";
+import { imageErrorText, SLOT_STATES, slotName } from "./image.js";
 
 export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as const;
 export type StageName = (typeof STAGES)[number];
@@ -48,6 +49,15 @@ export const Ev = {
   VlanLearned: 40,
   VlanNone: 41,
   VlanChanged: 42,
+  BootSlot: 50,
+  BootReject: 51,
+  BootRevert: 52,
+  BootLoad: 53,
+  BootImage: 54,
+  BootCounter: 55,
+  BootNoImage: 56,
+  BootFlashError: 57,
+  ImageConfirmed: 58,
   Abort: 0x7fff,
 } as const;
 
@@ -91,6 +101,15 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${a} from ${VLAN_SOURCES[b] ?? b}` },
   { code: Ev.VlanNone, name: "VlanNone", stage: "vlan", detail: (a) => `no voice VLAN announced in ${a / 1000}s: untagged on the native VLAN` },
   { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${b || "none"} -> ${a || "none"}: DHCP again` },
+  { code: Ev.BootSlot, name: "Slot", stage: "boot", detail: (a, b) => `${slotName(a)} ${SLOT_STATES[b] ?? `state ${b}`}` },
+  { code: Ev.BootReject, name: "Rejected", stage: "boot", detail: (a, b) => `slot ${slotName(a)}: ${imageErrorText(b)}` },
+  { code: Ev.BootRevert, name: "Revert", stage: "boot", detail: (a) => `slot ${slotName(a)}: its trial ended unconfirmed; rejected, back to the other slot` },
+  { code: Ev.BootLoad, name: "Load", stage: "boot", detail: (a, b, text) => text(a, b) },
+  { code: Ev.BootImage, name: "Image", stage: "boot", detail: (a, b) => `slot ${slotName(a)} (${b ? "trial" : "confirmed"})` },
+  { code: Ev.BootCounter, name: "SecurityCounter", stage: "boot", detail: (a, b) => `${a >>> 0} recorded (was ${b >>> 0})` },
+  { code: Ev.BootNoImage, name: "NoImage", stage: "boot", detail: (a) => `no valid image in either slot (error ${a})` },
+  { code: Ev.BootFlashError, name: "FlashError", stage: "boot", detail: (a, b) => `bootloader write at 0x${(a >>> 0).toString(16)} failed (error ${b})` },
+  { code: Ev.ImageConfirmed, name: "Confirmed", stage: "boot", detail: (a) => `image in slot ${slotName(a)} confirmed: it stays` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 

@@ -1,10 +1,11 @@
 // Writes the factory data record (layout in assembly/flash/factory.ts) the
-// way a manufacturing line would: MAC, serial, model, signing-key hash.
+// way a manufacturing line would: MAC, serial, model, signing-key hash (the
+// SHA-256 of the Ed25519 public key whose images the bootloader accepts).
 import { crc32 } from "node:zlib";
-import { Flash, FLASH_OK } from "./flash.js";
+import { Flash, FLASH_OK, LAYOUT } from "./flash.js";
 import { parseMac } from "./sim/packets.js";
 
-export const FACTORY_ADDR = 0;
+export const FACTORY_ADDR = LAYOUT.factory;
 export const FACTORY_MAGIC = 0x49505046; // "IPPF"
 export const FACTORY_LEN = 84;
 

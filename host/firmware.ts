@@ -2,6 +2,7 @@
 // imports (the ABI is in README "The hal ABI"). A compiled module is shared:
 // each phone is one instance with its own 64 KiB memory.
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Flash } from "./flash.js";
 import { COUNTER_NAMES, type Counters } from "./counters.js";
@@ -53,10 +54,8 @@ export class FirmwareInstance {
       hal: {
         mac_tx: (ptr: number, len: number) => hal.macTx(bytes().subarray(ptr, ptr + len)),
         flash_read: (addr: number, ptr: number, len: number) => {
-          const data = hal.flash.read(addr >>> 0, len);
-          if (typeof data === "number") return data;
-          bytes().set(data, ptr);
-          return 0;
+          if (len < 0 || ptr < 0 || ptr + len > this.memory.buffer.byteLength) return -1;
+          return hal.flash.readInto(addr >>> 0, bytes().subarray(ptr, ptr + len));
         },
         flash_program: (addr: number, ptr: number, len: number) =>
           hal.flash.program(addr >>> 0, bytes().slice(ptr, ptr + len)),
@@ -137,4 +136,36 @@ export class BootFirmware extends FirmwareInstance {
   boot(): number {
     return (this.instance.exports.boot as () => number)();
   }
+
+  /** Where the chosen image's WebAssembly is in flash, after boot() returned a slot. */
+  image(): { addr: number; size: number } {
+    const x = this.instance.exports as { image_addr(): number; image_size(): number };
+    return { addr: x.image_addr() >>> 0, size: x.image_size() >>> 0 };
+  }
+}
+
+// ---------------------------------------------------------------- images from flash
+
+const imageModules = new Map<string, WebAssembly.Module>();
+
+/**
+ * Compiles the WebAssembly that the bootloader found at flash [addr, addr +
+ * size): once per distinct payload (by SHA-256), so phones that share an
+ * image share its code. Throws when the bytes are not a WebAssembly module.
+ */
+export function loadImageModule(flash: Flash, addr: number, size: number): { module: WebAssembly.Module; sha256: string } {
+  const payload = new Uint8Array(size);
+  flash.copyOut(addr, payload);
+  const sha256 = createHash("sha256").update(payload).digest("hex");
+  let module = imageModules.get(sha256);
+  if (!module) {
+    module = new WebAssembly.Module(payload);
+    imageModules.set(sha256, module);
+  }
+  return { module, sha256 };
+}
+
+/** Distinct image payloads compiled so far. */
+export function imageModuleCount(): number {
+  return imageModules.size;
 }

@@ -1,9 +1,10 @@
 // A phone as a device: flash with factory data, the bootloader, the
 // application firmware, and its Ethernet port. It runs on any Clock: the
 // simulation's virtual one or real time, and sends through any link.
-import { BootFirmware, BOOT_WASM, loadModule, PhoneFirmware, PHONE_WASM, type Hal } from "./firmware.js";
-import { Flash } from "./flash.js";
+import { BootFirmware, BOOT_WASM, loadImageModule, loadModule, PhoneFirmware, PHONE_WASM, type Hal } from "./firmware.js";
+import { Flash, PowerCut } from "./flash.js";
 import { writeFactory } from "./factory.js";
+import { bootErrorText, devImage, devKey, flashImage, keyHashOf, slotName } from "./image.js";
 import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
 import { summarizeCounters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
@@ -22,8 +23,10 @@ export interface PhoneOptions {
   mac: string;
   /** Seeds the phone's random numbers (xids, backoff jitter, ARP probe waits). */
   seed: number;
+  /** Slot A of a new flash holds this module as a signed image (default build/phone.wasm). */
   phoneWasm?: string;
   bootWasm?: string;
+  /** The phone's flash; without one, a new flash gets factory data and a signed image in slot A. */
   flash?: Flash;
   /** Called with each timeline entry as it happens. */
   onEvent?: (e: TimelineEntry) => void;
@@ -48,6 +51,14 @@ export interface PhoneReport {
   counters: ReturnType<typeof summarizeCounters> & { all: Record<string, number> };
 }
 
+/** What the bootloader started. */
+export interface BootedImage {
+  slot: number;
+  load: string;
+  /** A new image's first start: it must confirm itself or the next boot reverts it. */
+  trial: boolean;
+}
+
 export class Phone implements Nic {
   readonly flash: Flash;
   readonly timeline: TimelineEntry[] = [];
@@ -59,11 +70,21 @@ export class Phone implements Nic {
   private bound = false;
   private vlan: { id: number; source: string } | null = null;
   private stageReached = 0;
+  /** The image running, as the bootloader reported it; null while dark. */
+  image: BootedImage | null = null;
+  /** Starts of the firmware since power-on, resets included. */
+  boots = 0;
+  private resetPending = false;
 
   constructor(private readonly clock: Clock, readonly options: PhoneOptions) {
     this.random = new Random(options.seed);
     this.flash = options.flash ?? new Flash();
-    if (!options.flash) writeFactory(this.flash, { mac: options.mac });
+    if (!options.flash) {
+      // As the factory leaves it: the development key's hash in factory data,
+      // and slot A holding the phone firmware signed with that key (confirmed).
+      writeFactory(this.flash, { mac: options.mac, keyHash: keyHashOf(devKey()) });
+      flashImage(this.flash, 0, devImage(options.phoneWasm ?? PHONE_WASM), { shared: true });
+    }
   }
 
   connect(port: WirePort): void {
@@ -81,16 +102,63 @@ export class Phone implements Nic {
   /** Power comes on: run the bootloader, then start the firmware it chose. */
   powerOn(): boolean {
     this.record({ t_ms: this.nowMs, stage: "power", event: "on", detail: "" });
-    const hal = this.hal();
-    const slot = new BootFirmware(loadModule(this.options.bootWasm ?? BOOT_WASM), hal).boot();
+    return this.boot(true);
+  }
+
+  // ---- boot path (issue 6): boot.wasm picks a slot, its WebAssembly runs.
+
+  /** Runs boot.wasm, then instantiates the WebAssembly in the slot it chose. */
+  private boot(retry: boolean): boolean {
+    if (this.timer) this.clock.cancel(this.timer);
+    this.timer = null;
+    this.firmware = null;
+    this.image = null;
+    let bootFw: BootFirmware | null = null;
+    const chosen = { load: "", trial: false };
+    const hal: Hal = {
+      ...this.hal(),
+      event: (code, a, b) => {
+        const text = (p: number, n: number) => bootFw?.text(p, n) ?? "";
+        if (code === Ev.BootLoad) chosen.load = text(a, b);
+        else if (code === Ev.BootImage) chosen.trial = b !== 0;
+        else this.record(describeEvent(this.nowMs, code, a, b, text));
+      },
+    };
+    bootFw = new BootFirmware(loadModule(this.options.bootWasm ?? BOOT_WASM), hal);
+    const slot = bootFw.boot();
     if (slot < 0) {
-      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}` });
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
       return false;
     }
-    this.firmware = new PhoneFirmware(loadModule(this.options.phoneWasm ?? PHONE_WASM), hal);
-    this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `phone firmware from slot ${"AB"[slot] ?? slot}` });
+    const { addr, size } = bootFw.image();
+    try {
+      this.firmware = new PhoneFirmware(loadImageModule(this.flash, addr, size).module, this.hal());
+    } catch (e) {
+      if (e instanceof PowerCut) throw e;
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${(e as Error).message})` });
+      // A trial that cannot start is over: booting again reverts it.
+      return chosen.trial && retry ? this.boot(false) : false;
+    }
+    this.image = { slot, load: chosen.load, trial: chosen.trial };
+    this.boots++;
+    this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
     this.wake();
     return true;
+  }
+
+  /** hal.reset: once the firmware's current call returns, the bootloader runs again. */
+  reset(reason: number): void {
+    if (this.resetPending || !this.firmware) return;
+    this.resetPending = true;
+    this.firmware = null;
+    if (this.timer) this.clock.cancel(this.timer);
+    this.timer = null;
+    this.clock.at(this.clock.now, () => {
+      this.resetPending = false;
+      this.bound = false;
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
+      this.boot(true);
+    });
   }
 
   receive(frame: Uint8Array): void {
@@ -114,11 +182,12 @@ export class Phone implements Nic {
 
   private hal(): Hal {
     return {
-      macTx: (frame) => this.port?.send(frame),
+      macTx: (frame) => { if (!this.resetPending) this.port?.send(frame); },
       event: (code, a, b) => this.onFirmwareEvent(code, a, b),
       random: () => this.random.nextU32(),
       flash: this.flash,
       log: (level, text) => this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` }),
+      reset: (reason) => this.reset(reason),
     };
   }
 

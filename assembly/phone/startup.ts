@@ -5,10 +5,11 @@ import { event } from "../hal";
 import { Ev, Stage } from "../events";
 import { factoryLoad, factoryMac } from "../flash/factory";
 import { setMac, setVoiceVlan, voiceVlan } from "../net/netif";
-import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../net/dhcp";
+import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart, DhcpState, dhcpState } from "../net/dhcp";
 import { arpFlush, arpPoll } from "../net/arp";
 import { discoveryAnnounce, discoveryPoll, discoveryStart } from "./discovery";
 import { setDeviceName } from "./identity";
+import { slotConfirm } from "../flash/slots";
 
 const NEVER = i64.MAX_VALUE;
 /** How long the phone waits for CDP or LLDP-MED to name a voice VLAN before going on untagged. */
@@ -16,6 +17,7 @@ export const VLAN_WAIT: i64 = 10_000;
 
 let started = false;
 let dead = false;
+let healthy = false;
 let stage = Stage.Power;
 let vlanDeadline: i64 = NEVER;
 
@@ -56,6 +58,13 @@ export function startupPoll(now: i64): i64 {
   }
   let next = min(discoveryPoll(now), vlanDeadline);
   if (stage >= Stage.Dhcp) next = min(next, min(dhcpPoll(now), arpPoll(now)));
+  // The healthy point: confirm an image running on trial, else the next boot
+  // reverts it. For now an address is healthy enough; once registration with
+  // a CallManager exists, this moves to "registered".
+  if (!healthy && dhcpState == DhcpState.Bound) {
+    healthy = true;
+    slotConfirm();
+  }
   return next;
 }
 

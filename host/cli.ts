@@ -1,11 +1,13 @@
 // The `ipphone` command: one file per command under host/commands/.
 import { BOOT_USAGE, bootCommand } from "./commands/boot.js";
 import { UsageError } from "./commands/args.js";
+import { IMAGE_USAGE, imageCommand } from "./commands/image.js";
 
 const USAGE = `usage: ipphone <command> [options]
 
 commands:
 ${BOOT_USAGE}
+${IMAGE_USAGE}
   help    this text
 
 exit status: 0 when the command did what it was asked (boot: the phone got an address),
@@ -16,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "boot": return await bootCommand(rest);
+      case "image": return imageCommand(rest);
       case undefined: case "help": case "--help": case "-h":
         console.log(USAGE);
         return command === undefined ? 2 : 0;

@@ -1,0 +1,239 @@
+// `ipphone image keygen|build|sign|inspect|verify`: firmware images for the
+// bootloader (format in README "Firmware images", code in host/image.ts).
+import { parseArgs } from "node:util";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  buildImage, generateKeys, hex, ImageError, keyHashOf, parseHeader, parseImage, readKey, sha256, signImage, TLV,
+  verifyImage, type ImageHeader, type ParsedImage,
+} from "../image.js";
+import { parseIntArg, UsageError } from "./args.js";
+
+export const IMAGE_USAGE = `  image   firmware images for the bootloader (Ed25519-signed; README "Firmware images")
+          image keygen --out PREFIX [--force]      write PREFIX.pem (private) and PREFIX.pub.pem
+          image build --wasm FILE --load NAME --out FILE [--counter N] [--key KEY.pem]
+                                                   header + payload + SHA-256 (signed when --key)
+          image sign --key KEY.pem FILE [--out FILE]
+          image inspect FILE [--json]              every header field and TLV
+          image verify FILE [--key KEY.pem | --key-hash HEX] [--min-counter N] [--json]
+                                                   the bootloader's checks; exit 1 with the reason`;
+
+const isWasm = (b: Uint8Array) => WebAssembly.validate(b as Uint8Array<ArrayBuffer>);
+
+/** Thrown for a file the command cannot use: exit status 1 with the message. */
+class Failure extends Error {}
+
+function readInput(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new Failure(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function key(path: string) {
+  try {
+    return readKey(path);
+  } catch (e) {
+    throw new Failure(`cannot use key ${path}: ${(e as Error).message}`);
+  }
+}
+
+function one(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`image ${what} takes one image file, got ${positionals.length}`);
+  return positionals[0];
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined) throw new UsageError(`${name} is required`);
+  return value;
+}
+
+function keygen(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, options: { out: { type: "string" }, force: { type: "boolean", default: false } }, allowPositionals: true, strict: true });
+  if (positionals.length) throw new UsageError(`image keygen takes no file arguments`);
+  const prefix = required("--out", values.out);
+  const files = [`${prefix}.pem`, `${prefix}.pub.pem`];
+  for (const f of files) if (existsSync(f) && !values.force) throw new Failure(`${f} exists; --force to overwrite it`);
+  const { privatePem, publicPem } = generateKeys();
+  writeFileSync(files[0], privatePem, { mode: 0o600 });
+  writeFileSync(files[1], publicPem);
+  console.log(`wrote ${files[0]} (private: keep it secret) and ${files[1]}`);
+  console.log(`key hash (factory data): ${hex(keyHashOf(readKey(files[1])))}`);
+  return 0;
+}
+
+function build(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { wasm: { type: "string" }, load: { type: "string" }, counter: { type: "string" }, key: { type: "string" }, out: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length) throw new UsageError(`image build takes its files as --wasm and --out`);
+  const wasmPath = required("--wasm", values.wasm);
+  const out = required("--out", values.out);
+  const loadName = required("--load", values.load);
+  if (!/^[\x21-\x7e]{1,32}$/.test(loadName)) throw new UsageError(`--load must be 1 to 32 printable ASCII characters with no spaces, got "${loadName}"`);
+  const securityCounter = parseIntArg("--counter", values.counter, 0, 0xffffffff, 0);
+  const wasm = readInput(wasmPath);
+  if (!isWasm(wasm)) throw new Failure(`${wasmPath} is not a valid WebAssembly module`);
+  let image: Uint8Array;
+  try {
+    image = buildImage(wasm, { loadName, securityCounter });
+  } catch (e) {
+    throw new Failure((e as Error).message);
+  }
+  if (values.key !== undefined) image = signImage(image, privateKey(values.key));
+  writeFileSync(out, image);
+  console.log(`wrote ${out}: ${loadName}, ${image.length} bytes, security counter ${securityCounter}, ${values.key !== undefined ? "signed" : "unsigned"}`);
+  return 0;
+}
+
+function privateKey(path: string) {
+  const k = key(path);
+  if (k.type !== "private") throw new Failure(`${path} is a public key; signing needs the private one`);
+  return k;
+}
+
+function signCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, options: { key: { type: "string" }, out: { type: "string" } }, allowPositionals: true, strict: true });
+  const file = one(positionals, "sign");
+  const k = privateKey(required("--key", values.key));
+  let signed: Uint8Array;
+  try {
+    signed = signImage(readInput(file), k);
+  } catch (e) {
+    if (e instanceof ImageError) throw new Failure(`${file}: cannot sign: ${e.message}`);
+    throw e;
+  }
+  const out = values.out ?? file;
+  writeFileSync(out, signed);
+  console.log(`wrote ${out}: signed by key ${hex(keyHashOf(k))}`);
+  return 0;
+}
+
+function headerJson(h: ImageHeader) {
+  return {
+    magic: `0x${h.magic.toString(16).padStart(8, "0")}`,
+    header_version: h.headerVersion,
+    header_size: h.headerSize,
+    payload_size: h.payloadSize,
+    security_counter: h.securityCounter,
+    flags: h.flags,
+    load_name: h.loadName,
+  };
+}
+
+function tlvDetail(type: number, value: Uint8Array): string | undefined {
+  if (type === TLV.PUBKEY && value.length === 32) return `key hash ${hex(sha256(value))}`;
+  return undefined;
+}
+
+function inspect(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, allowPositionals: true, strict: true });
+  const file = one(positionals, "inspect");
+  const bytes = readInput(file);
+  let img: ParsedImage | null = null;
+  let header: ImageHeader | null = null;
+  let error: ImageError | null = null;
+  try {
+    img = parseImage(bytes);
+    header = img.header;
+  } catch (e) {
+    if (!(e instanceof ImageError)) throw e;
+    error = e;
+    try {
+      header = parseHeader(bytes);
+    } catch {
+      header = null;
+    }
+  }
+  const payload = img?.payload ?? null;
+  if (values.json) {
+    console.log(JSON.stringify({
+      file,
+      length: bytes.length,
+      header: header ? headerJson(header) : null,
+      payload: payload ? { size: payload.length, sha256: hex(sha256(payload)), webassembly: isWasm(payload) } : null,
+      tlv_area: img ? { offset: img.tlvOffset, length: img.tlvLength } : null,
+      tlvs: img ? img.tlvs.map((t) => ({ type: t.type, name: t.name, length: t.value.length, value: hex(t.value), ...(tlvDetail(t.type, t.value) ? { detail: tlvDetail(t.type, t.value) } : {}) })) : [],
+      error: error ? { reason: error.reason, detail: error.message } : null,
+    }, null, 2));
+    return error ? 1 : 0;
+  }
+  console.log(`${file}: ${bytes.length} bytes`);
+  if (header) {
+    const h = headerJson(header);
+    console.log("header");
+    console.log(`  magic             ${h.magic} ("IPPI")`);
+    console.log(`  header version    ${h.header_version}`);
+    console.log(`  header size       ${h.header_size}`);
+    console.log(`  payload size      ${h.payload_size}`);
+    console.log(`  security counter  ${h.security_counter}`);
+    console.log(`  flags             0x${h.flags.toString(16).padStart(8, "0")}`);
+    console.log(`  load name         ${h.load_name}`);
+  }
+  if (img && payload) {
+    console.log(`payload             ${payload.length} bytes at 64, ${isWasm(payload) ? "a valid WebAssembly module" : "NOT a valid WebAssembly module"}`);
+    console.log(`TLV area            ${img.tlvLength} bytes at ${img.tlvOffset}, ${img.tlvs.length} TLVs`);
+    for (const t of img.tlvs) {
+      const extra = tlvDetail(t.type, t.value);
+      console.log(`  0x${t.type.toString(16).padStart(4, "0")} ${t.name.padEnd(18)} ${String(t.value.length).padStart(3)} bytes  ${hex(t.value)}${extra ? `\n${" ".repeat(35)}${extra}` : ""}`);
+    }
+  }
+  if (error) {
+    console.log(`error: ${error.message}`);
+    return 1;
+  }
+  return 0;
+}
+
+function verifyCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { key: { type: "string" }, "key-hash": { type: "string" }, "min-counter": { type: "string" }, json: { type: "boolean", default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const file = one(positionals, "verify");
+  if (values.key !== undefined && values["key-hash"] !== undefined) throw new UsageError("give --key or --key-hash, not both");
+  let keyHash: Uint8Array | null = null;
+  if (values.key !== undefined) keyHash = keyHashOf(key(values.key));
+  if (values["key-hash"] !== undefined) {
+    if (!/^[0-9a-fA-F]{64}$/.test(values["key-hash"])) throw new UsageError(`--key-hash must be 64 hex digits (SHA-256 of the public key), got "${values["key-hash"]}"`);
+    keyHash = new Uint8Array(Buffer.from(values["key-hash"], "hex"));
+  }
+  const minCounter = parseIntArg("--min-counter", values["min-counter"], 0, 0xffffffff, 0);
+  const bytes = readInput(file);
+  const r = verifyImage(bytes, { keyHash, minCounter });
+  if (values.json) {
+    console.log(JSON.stringify({ file, valid: r.ok, reason: r.reason, detail: r.detail, key_checked: keyHash !== null }, null, 2));
+  } else if (r.ok) {
+    const h = parseImage(bytes).header;
+    console.log(`${file}: ${r.detail}; load ${h.loadName}, security counter ${h.securityCounter}`);
+    if (!keyHash) console.log("the key itself was not checked: give --key or --key-hash to require a trusted one");
+  } else {
+    console.error(`${file}: invalid: ${r.detail}`);
+  }
+  return r.ok ? 0 : 1;
+}
+
+export function imageCommand(args: string[]): number {
+  const [sub, ...rest] = args;
+  try {
+    switch (sub) {
+      case "keygen": return keygen(rest);
+      case "build": return build(rest);
+      case "sign": return signCommand(rest);
+      case "inspect": return inspect(rest);
+      case "verify": return verifyCommand(rest);
+      default: throw new UsageError(sub === undefined ? "image needs a subcommand: keygen, build, sign, inspect or verify" : `unknown image subcommand "${sub}"`);
+    }
+  } catch (e) {
+    if (e instanceof Failure) {
+      console.error(`ipphone image ${sub}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,405 @@
+import {
+  CNF_CUCM_SEP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_XMLDEFAULT,
+} from "./config-fixtures";
+import {
+  CNF_CAPACITY, CNF_DEFAULT_PORT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfLoad, cnfParse,
+} from "../phone/config";
+
+const buf = memory.data(CNF_CAPACITY + 1024);
+const IP_11: u32 = 0xc000020b; // 192.0.2.11
+
+/** Writes the ASCII `s` at `dst`; returns its length. */
+function ascii(s: string, dst: usize = buf): i32 {
+  for (let i = 0; i < s.length; i++) store<u8>(dst + <usize>i, <u8>s.charCodeAt(i));
+  return s.length;
+}
+function parse(s: string): i32 { return cnfParse(buf, ascii(s)); }
+function str(p: usize, n: i32): string { return String.UTF8.decodeUnsafe(p, n); }
+function host(i: i32): string { return str(cnf.cm(i).host(), cnf.cm(i).hostLen); }
+function loadName(): string { return str(cnfLoad, cnf.loadLen); }
+
+/** A file with the given members in a SEP-style devicePool. */
+function withMembers(members: string): string {
+  return "<device><devicePool><callManagerGroup><members>" + members
+    + "</members></callManagerGroup></devicePool></device>";
+}
+function member(priority: string, node: string, port: string = ""): string {
+  return "<member priority=\"" + priority + "\"><callManager>"
+    + (port.length > 0 ? "<ports><ethernetPhonePort>" + port + "</ethernetPhonePort></ports>" : "")
+    + "<processNodeName>" + node + "</processNodeName></callManager></member>";
+}
+/** `n` elements <x> around `inner`. */
+function nest(n: i32, inner: string): string {
+  let s = inner;
+  for (let i = 0; i < n; i++) s = "<x>" + s + "</x>";
+  return s;
+}
+/** Offset just past the root element's close tag. */
+function rootEnd(s: string): i32 { return s.indexOf(">", s.lastIndexOf("</")) + 1; }
+
+function expectCm(i: i32, node: string, addr: u32, port: u32, priority: u32): void {
+  expect(host(i)).toBe(node);
+  expect(cnf.cm(i).addr).toBe(addr);
+  expect(cnf.cm(i).port).toBe(port);
+  expect(cnf.cm(i).priority).toBe(priority);
+}
+
+describe("cnf scanner on CallManager's files", () => {
+  it("reads a CUCM SEP file: three members out of order, sorted by priority", () => {
+    const n = ascii(CNF_CUCM_SEP);
+    expect(cnfParse(buf, n)).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(3);
+    expectCm(0, "192.0.2.11", IP_11, 2000, 0);
+    expectCm(1, "192.0.2.12", 0xc000020c, 2443, 1);
+    expectCm(2, "198.51.100.13", 0xc633640d, 2000, 2);
+    expect(cnf.protocol).toBe(CnfProto.Sccp);
+    expect(loadName()).toBe("P0030801SR02"); // not the add-on module's load
+    expect(cnf.stop).toBe(n);
+  });
+
+  it("ignores TVS members and the CAPF processNodeName outside callManagerGroup", () => {
+    expect(parse(CNF_CUCM_SEP)).toBe(CnfErr.Ok);
+    for (let i = 0; i < cnf.cmCount; i++) expect(host(i)).not.toBe("cucm1.voice.example");
+  });
+
+  it("reads XMLDefault.cnf.xml: the group under <Default>, the 7960's loadInformation7", () => {
+    expect(parse(CNF_XMLDEFAULT)).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(1);
+    expectCm(0, "203.0.113.5", 0xcb007105, 2000, 0);
+    expect(loadName()).toBe("P00308010200");
+    expect(cnf.protocol).toBe(CnfProto.None);
+  });
+
+  it("reads a hand-written file with priority as an element and a member without ports", () => {
+    expect(parse(CNF_MINIMAL)).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(2);
+    expectCm(0, "192.0.2.21", 0xc0000215, 2001, 0);
+    expectCm(1, "192.0.2.22", 0xc0000216, CNF_DEFAULT_PORT, 1);
+    expect(loadName()).toBe("P0030801SR02");
+  });
+
+  it("tolerates a BOM, DOCTYPE, PIs, comments, CDATA, entities, single quotes and white space", () => {
+    const n = ascii(CNF_ODD, buf + 3);
+    store<u8>(buf, 0xef);
+    store<u8>(buf + 1, 0xbb);
+    store<u8>(buf + 2, 0xbf);
+    expect(cnfParse(buf, n + 3)).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(2);
+    expectCm(0, "cm-a.lab.example", 0, 2000, 0);
+    expectCm(1, "192.0.2.31", 0xc000021f, 2000, 1);
+    expect(cnf.protocol).toBe(CnfProto.Sccp);
+    expect(loadName()).toBe("P0030801SR02");
+    expect(parse(CNF_ODD)).toBe(CnfErr.Ok); // and without the BOM
+  });
+
+  it("keeps host names for DNS and drops a member whose name is longer than 64", () => {
+    expect(parse(CNF_HOSTNAMES)).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(2);
+    expectCm(0, "CUCM-PUB", 0, 2000, 0);
+    expectCm(1, "cucm-sub1.voice.example.", 0, 2000, 1);
+    expect(loadName()).toBe("SCCP41.9-2-1S");
+  });
+
+  it("reads what the simulated TFTP server serves (host/sim/cnf.ts)", () => {
+    expect(parse(CNF_SIM)).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(2);
+    expectCm(0, "192.0.2.11", IP_11, 2000, 0);
+    expectCm(1, "cucm2.voice.example", 0, 2002, 1);
+    expect(loadName()).toBe("P0030801SR02");
+    expect(cnf.protocol).toBe(CnfProto.Sccp);
+  });
+
+  it("names the device protocol: SIP, another one, none", () => {
+    expect(parse(CNF_SIM.replace(">SCCP<", ">SIP<"))).toBe(CnfErr.Ok);
+    expect(cnf.protocol).toBe(CnfProto.Sip);
+    expect(parse(CNF_SIM.replace(">SCCP<", ">MGCP<"))).toBe(CnfErr.Ok);
+    expect(cnf.protocol).toBe(CnfProto.Other);
+    expect(parse(CNF_SIM.replace(">SCCP<", "><"))).toBe(CnfErr.Ok);
+    expect(cnf.protocol).toBe(CnfProto.None);
+  });
+
+  it("accepts a host name of exactly 64 characters and an empty loadInformation", () => {
+    const name = "a".repeat(60) + ".com";
+    expect(parse(withMembers(member("0", name)).replace("</device>", "<loadInformation/></device>"))).toBe(CnfErr.Ok);
+    expect(cnf.cm(0).hostLen).toBe(CNF_HOST_MAX);
+    expect(host(0)).toBe(name);
+    expect(cnf.loadLen).toBe(0);
+  });
+});
+
+describe("cnf scanner: priority order", () => {
+  it("keeps the three lowest priorities of four", () => {
+    expect(parse(withMembers(member("3", "192.0.2.4") + member("1", "192.0.2.2")
+      + member("0", "192.0.2.1") + member("2", "192.0.2.3")))).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(CNF_MAX_CM);
+    expectCm(0, "192.0.2.1", 0xc0000201, 2000, 0);
+    expectCm(1, "192.0.2.2", 0xc0000202, 2000, 1);
+    expectCm(2, "192.0.2.3", 0xc0000203, 2000, 2);
+  });
+
+  it("keeps file order among equal priorities, and the first three of five", () => {
+    let s = "";
+    for (let i = 1; i <= 5; i++) s += member("7", "192.0.2." + i.toString());
+    expect(parse(withMembers(s))).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(3);
+    expect(host(0)).toBe("192.0.2.1");
+    expect(host(1)).toBe("192.0.2.2");
+    expect(host(2)).toBe("192.0.2.3");
+    expect(parse(withMembers(member("1", "b1") + member("0", "a") + member("1", "b2")))).toBe(CnfErr.Ok);
+    expect(host(0)).toBe("a");
+    expect(host(1)).toBe("b1");
+    expect(host(2)).toBe("b2");
+  });
+
+  it("takes a member without a priority as priority 0", () => {
+    expect(parse(withMembers(member("1", "later") + "<member><callManager><processNodeName>first</processNodeName></callManager></member>"))).toBe(CnfErr.Ok);
+    expect(host(0)).toBe("first");
+    expect(cnf.cm(0).priority).toBe(0);
+  });
+
+  it("skips unusable members and still uses the others", () => {
+    expect(parse(withMembers(member("0", "192.0.2") + member("1", "192.0.2.7")))).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(1);
+    expect(cnf.cm(0).addr).toBe(0xc0000207);
+  });
+});
+
+describe("cnf scanner: errors", () => {
+  it("rejects a file longer than its buffer, and takes one that just fits", () => {
+    let s = CNF_SIM + "<!--";
+    const pad = CNF_CAPACITY - s.length - 3;
+    s += "x".repeat(pad) + "-->";
+    expect(s.length).toBe(CNF_CAPACITY);
+    expect(parse(s)).toBe(CnfErr.Ok);
+    expect(cnfParse(buf, CNF_CAPACITY + 1)).toBe(CnfErr.TooLarge);
+    expect(cnf.cmCount).toBe(0);
+  });
+
+  it("calls every prefix of every file truncated", () => {
+    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM];
+    for (let f = 0; f < files.length; f++) {
+      const s = files[f];
+      const n = ascii(s);
+      const last = rootEnd(s);
+      expect(last).toBeGreaterThan(n - 20);
+      for (let k = 0; k < last; k++) {
+        const e = cnfParse(buf, k);
+        if (e != CnfErr.Truncated) {
+          trace("prefix not truncated", 3, <f64>f, <f64>k, <f64>e);
+          expect(e).toBe(CnfErr.Truncated);
+        }
+      }
+      expect(cnfParse(buf, last)).toBe(CnfErr.Ok);
+    }
+  });
+
+  it("calls empty, negative and root-less input truncated", () => {
+    expect(cnfParse(buf, 0)).toBe(CnfErr.Truncated);
+    expect(cnfParse(buf, -5)).toBe(CnfErr.Truncated);
+    expect(parse("<?xml version=\"1.0\"?>\n<!-- nothing -->\n")).toBe(CnfErr.Truncated);
+    expect(parse("  \r\n\t")).toBe(CnfErr.Truncated);
+  });
+
+  it("allows 16 levels of elements and rejects 17", () => {
+    const inner = "<callManagerGroup><members><member><callManager><processNodeName>192.0.2.11</processNodeName></callManager></member></members></callManagerGroup>";
+    expect(parse(nest(11, inner))).toBe(CnfErr.Ok);
+    expect(cnf.cm(0).addr).toBe(IP_11);
+    expect(parse(nest(12, inner))).toBe(CnfErr.TooDeep);
+    expect(parse(nest(2000, ""))).toBe(CnfErr.TooDeep);
+  });
+
+  it("rejects files that are not well-formed", () => {
+    const bad: string[] = [
+      "<device><devicePool></device></devicePool>",                     // mismatched close
+      "<device></devic>",
+      "<device></>",
+      "<device><member priority=0></member></device>",                  // unquoted
+      "<device><loadInformation124 model\"Addon 7914\"/></device>",     // no '=' (seen in a real XMLDefault)
+      "<device><a b=\"1\"c=\"2\"/></device>",                           // no space between attributes
+      "<device><a b='1'/></device>x",                                   // text after the root
+      "<device><a b=\"<\"/></device>",                                  // '<' in a value
+      "<device><a =\"1\"/></device>",
+      "x<device></device>",                                             // text before the root
+      "<device></device><device></device>",                             // two roots
+      "<device></device><![CDATA[x]]>",
+      "< device></device>",
+      "<device><name>AT&T</name></device>",                             // bare '&'
+      "<device><name>&nbsp;</name></device>",                           // unknown entity
+      "<device><name>&#0;</name></device>",
+      "<device><name>&#x110000;</name></device>",
+      "<device><name>&#xZZ;</name></device>",
+      "<device><name>&#;</name></device>",
+      "<device><name>&;</name></device>",
+      "<device><name>&averyveryverylongname;</name></device>",
+      "<device/ >",
+    ];
+    for (let i = 0; i < bad.length; i++) {
+      const e = parse(bad[i]);
+      if (e != CnfErr.Malformed) trace("not malformed: " + bad[i]);
+      expect(e).toBe(CnfErr.Malformed);
+      expect(cnf.cmCount).toBe(0);
+    }
+  });
+
+  it("says where it stopped", () => {
+    expect(parse("<device><a></b></device>")).toBe(CnfErr.Malformed);
+    expect(cnf.stop).toBe(15);
+  });
+
+  it("rejects ports, priorities and load names it cannot use", () => {
+    const bad: string[] = [
+      withMembers(member("0", "192.0.2.1", "abc")),
+      withMembers(member("0", "192.0.2.1", "0")),
+      withMembers(member("0", "192.0.2.1", "65536")),
+      withMembers(member("0", "192.0.2.1", " \n")),
+      withMembers(member("-1", "192.0.2.1")),
+      withMembers(member("", "192.0.2.1")),
+      withMembers(member("70000", "192.0.2.1")),
+      withMembers(member("123456789", "192.0.2.1")),
+      withMembers(member("0", "192.0.2.1")).replace("</device>", "<loadInformation>" + "P".repeat(CNF_LOAD_MAX + 1) + "</loadInformation></device>"),
+      withMembers(member("0", "192.0.2.1")).replace("</device>", "<loadInformation>P003 0801</loadInformation></device>"),
+      withMembers(member("0", "192.0.2.1")).replace("</device>", "<loadInformation>../../etc/x</loadInformation></device>"),
+    ];
+    for (let i = 0; i < bad.length; i++) {
+      const e = parse(bad[i]);
+      if (e != CnfErr.BadValue) trace("not a bad value: " + bad[i]);
+      expect(e).toBe(CnfErr.BadValue);
+    }
+    // A load name of exactly 32 characters is fine.
+    expect(parse(withMembers(member("0", "192.0.2.1")).replace("</device>", "<loadInformation>" + "P".repeat(CNF_LOAD_MAX) + "</loadInformation></device>"))).toBe(CnfErr.Ok);
+    expect(cnf.loadLen).toBe(CNF_LOAD_MAX);
+  });
+
+  it("names a well-formed file without a usable CallManager", () => {
+    const none: string[] = [
+      "<device><devicePool><callManagerGroup><members></members></callManagerGroup></devicePool></device>",
+      "<device/>",
+      CNF_CUCM_SEP.replace("<callManagerGroup>", "<callManagerGroupX>").replace("</callManagerGroup>", "</callManagerGroupX>"),
+      withMembers("<member priority=\"0\"><callManager><ports><ethernetPhonePort>2000</ethernetPhonePort></ports></callManager></member>"),
+      withMembers(member("0", "")),
+      withMembers(member("0", "256.1.1.1")),
+      withMembers(member("0", "0.0.0.0")),
+      withMembers(member("0", "255.255.255.255")),
+      withMembers(member("0", "1.2.3.4.5")),
+      withMembers(member("0", "1..2.3")),
+      withMembers(member("0", ".example")),
+      withMembers(member("0", "cm one")),
+      withMembers(member("0", "cm/1")),
+      withMembers(member("0", "a".repeat(65))),
+      withMembers("<member><processNodeName>192.0.2.1</processNodeName></member>"), // not inside callManager
+    ];
+    for (let i = 0; i < none.length; i++) {
+      const e = parse(none[i]);
+      if (e != CnfErr.NoCallManager) trace("has a call manager: " + none[i]);
+      expect(e).toBe(CnfErr.NoCallManager);
+      expect(cnf.cmCount).toBe(0);
+    }
+  });
+});
+
+// A linear congruential generator (Numerical Recipes constants): the same
+// mutations every run.
+let seed: u32 = 20240607;
+function rnd(n: i32): i32 {
+  seed = seed * 1664525 + 1013904223;
+  return <i32>((<u64>(seed >> 8) * <u64>n) >> 24);
+}
+const SPECIAL = "<>/?!-[]&;#x=\"' \nCDATA0123456789.priority";
+// Edits that keep the markup: values become other numbers, names, junk.
+const GENTLE = "0123456789.-_aZ :/\n";
+
+/** Whether the byte at `i` is character data: '>' comes before '<' looking back. */
+function inText(i: i32): bool {
+  if (load<u8>(buf + <usize>i) == 0x3c) return false;
+  for (let j = i - 1; j >= 0; j--) {
+    const c = load<u8>(buf + <usize>j);
+    if (c == 0x3e) return true;
+    if (c == 0x3c) return false;
+  }
+  return false;
+}
+
+/** Applies one random edit to the `len` bytes at buf; returns the new length. */
+function mutate(len: i32, gentle: bool): i32 {
+  const op = rnd(6);
+  const at = len > 0 ? rnd(len) : 0;
+  if (gentle) {
+    if (len > 0 && inText(at)) store<u8>(buf + <usize>at, <u8>GENTLE.charCodeAt(rnd(GENTLE.length)));
+  } else if (op == 0 && len > 0) store<u8>(buf + <usize>at, <u8>SPECIAL.charCodeAt(rnd(SPECIAL.length)));
+  else if (op == 1 && len > 0) store<u8>(buf + <usize>at, <u8>rnd(256));
+  else if (op == 2) {
+    const n = min(rnd(24) + 1, len - at);
+    memory.copy(buf + <usize>at, buf + <usize>(at + n), <usize>(len - at - n));
+    return len - n;
+  } else if (op == 3) {
+    const n = min(rnd(64) + 1, len - at);
+    if (len + n > CNF_CAPACITY + 1) return len;
+    const to = rnd(len + 1);
+    memory.copy(buf + <usize>(to + n), buf + <usize>to, <usize>(len - to));
+    memory.copy(buf + <usize>to, buf + <usize>(at < to ? at : at + n), <usize>n);
+    return len + n;
+  } else if (op == 4) return rnd(len + 1);
+  else if (len > 0) store<u8>(buf + <usize>at, load<u8>(buf + <usize>rnd(len)));
+  return len;
+}
+
+/** What must hold after any input: a known result, bounded lengths, sorted CallManagers, nothing kept on error. */
+function sane(e: i32, len: i32): bool {
+  if (e < CnfErr.Ok || e > CnfErr.NoCallManager) return false;
+  if (cnf.cmCount < 0 || cnf.cmCount > CNF_MAX_CM || cnf.loadLen < 0 || cnf.loadLen > CNF_LOAD_MAX) return false;
+  if (e != CnfErr.TooLarge && (cnf.stop < 0 || cnf.stop > max(len, 0))) return false;
+  if (e != CnfErr.Ok) return cnf.cmCount == 0 && cnf.loadLen == 0;
+  if (cnf.cmCount == 0) return false;
+  for (let i = 0; i < cnf.cmCount; i++) {
+    const m = cnf.cm(i);
+    if (m.hostLen <= 0 || m.hostLen > CNF_HOST_MAX || m.port == 0 || m.port > 65535) return false;
+    if (i > 0 && m.priority < cnf.cm(i - 1).priority) return false;
+  }
+  return true;
+}
+
+describe("cnf scanner: robustness", () => {
+  it("returns on 12,000 seeded random mutations and truncations of the fixtures", () => {
+    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM];
+    const seen = new StaticArray<i32>(8);
+    for (let round = 0; round < 12000; round++) {
+      let len = ascii(files[round % files.length]);
+      const edits = 1 + rnd(round % 3 == 0 ? 40 : 4);
+      const gentle = round % 3 == 1;
+      for (let k = 0; k < edits; k++) len = mutate(len, gentle);
+      const e = cnfParse(buf, len);
+      if (!sane(e, len)) {
+        trace("insane result", 2, <f64>round, <f64>e);
+        expect(false).toBe(true);
+      }
+      seen[e]++;
+    }
+    // The mutations reach every outcome but the depth and size limits.
+    for (let e = CnfErr.Ok; e <= CnfErr.NoCallManager; e++) {
+      if (e != CnfErr.TooLarge && e != CnfErr.TooDeep) expect(seen[e]).toBeGreaterThan(0);
+    }
+  });
+
+  it("returns on every markup byte at every place of a small file", () => {
+    const s = CNF_MINIMAL;
+    for (let i = 0; i < s.length; i++) {
+      for (let c = 0; c < 12; c++) {
+        const len = ascii(s);
+        store<u8>(buf + <usize>i, <u8>SPECIAL.charCodeAt(c));
+        expect(sane(cnfParse(buf, len), len)).toBe(true);
+      }
+    }
+  });
+
+  it("returns on random bytes, and on a full buffer of '<'", () => {
+    for (let round = 0; round < 300; round++) {
+      const len = rnd(4096);
+      for (let i = 0; i < len; i++) store<u8>(buf + <usize>i, <u8>rnd(256));
+      expect(sane(cnfParse(buf, len), len)).toBe(true);
+    }
+    memory.fill(buf, 0x3c, CNF_CAPACITY);
+    expect(cnfParse(buf, CNF_CAPACITY)).toBe(CnfErr.Malformed);
+    memory.fill(buf, 0x26, CNF_CAPACITY); // '&' everywhere
+    expect(cnfParse(buf, CNF_CAPACITY)).toBe(CnfErr.Malformed);
+  });
+});

@@ -1,0 +1,135 @@
+// The phone configuration files a CallManager's TFTP service serves, for the
+// simulated TFTP server: SEP<MAC>.cnf.xml (root <device>, the CallManager
+// group inside <devicePool>) and XMLDefault.cnf.xml for auto-registration
+// (root <Default>, the group directly under it, one loadInformation<type>
+// per phone model). The element layout follows files CUCM writes; the
+// elements the phone does not read are a representative few, not all.
+
+export interface CnfCallManager {
+  /** processNodeName: an IPv4 address or a host name. */
+  host: string;
+  /** ethernetPhonePort (SCCP), default 2000. */
+  port?: number;
+  /** The member's priority attribute, default its index (0 is tried first). */
+  priority?: number;
+  /** The CallManager's name in the group, default CM_<host>. */
+  name?: string;
+}
+
+export interface CnfOptions {
+  callManagers: CnfCallManager[];
+  /** The image the phone must run (loadInformation); omitted: an empty element. */
+  load?: string;
+  protocol?: 'SCCP' | 'SIP';
+  /** Write XMLDefault.cnf.xml instead of a SEP<MAC> file. */
+  xmlDefault?: boolean;
+}
+
+/** The device type CUCM numbers the Cisco 7960 with, as in loadInformation7. */
+export const CP7960_DEVICE_TYPE = 7;
+
+/** Escapes the five characters XML reserves. */
+export function xmlEscape(s: string): string {
+  let out = '';
+  for (const c of s) {
+    if (c === '&') out += '&amp;';
+    else if (c === '<') out += '&lt;';
+    else if (c === '>') out += '&gt;';
+    else if (c === '"') out += '&quot;';
+    else if (c === "'") out += '&apos;';
+    else out += c;
+  }
+  return out;
+}
+
+function el(name: string, text: string | number): string {
+  return `<${name}>${xmlEscape(String(text))}</${name}>`;
+}
+
+function member(cm: CnfCallManager, index: number): string {
+  const port = cm.port ?? 2000;
+  const priority = cm.priority ?? index;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`ethernetPhonePort ${port}`);
+  if (!Number.isInteger(priority) || priority < 0) throw new RangeError(`priority ${priority}`);
+  if (cm.host === '') throw new RangeError('empty processNodeName');
+  return [
+    `<member priority="${priority}">`,
+    '<callManager>',
+    el('name', cm.name ?? `CM_${cm.host}`),
+    el('description', cm.host),
+    '<ports>',
+    el('ethernetPhonePort', port),
+    el('sipPort', 5060),
+    el('securedSipPort', 5061),
+    '<mgcpPorts>', el('listen', 2427), el('keepAlive', 2428), '</mgcpPorts>',
+    '</ports>',
+    el('processNodeName', cm.host),
+    '</callManager>',
+    '</member>',
+  ].join('\n');
+}
+
+function group(cms: CnfCallManager[]): string {
+  return [
+    '<callManagerGroup>',
+    el('name', 'Default'),
+    el('tftpDefault', 'true'),
+    '<members>',
+    ...cms.map(member),
+    '</members>',
+    '</callManagerGroup>',
+  ].join('\n');
+}
+
+/** A CUCM-style SEP<MAC>.cnf.xml (or XMLDefault.cnf.xml) naming the given CallManagers. */
+export function cnfXml(opts: CnfOptions): string {
+  const load = opts.load ?? '';
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  if (opts.xmlDefault) {
+    lines.push(
+      '<Default>',
+      group(opts.callManagers),
+      `<loadInformation${CP7960_DEVICE_TYPE} model="IP Phone 7960">${xmlEscape(load)}</loadInformation${CP7960_DEVICE_TYPE}>`,
+      '<loadInformation8 model="IP Phone 7940"></loadInformation8>',
+      '<authenticationURL></authenticationURL>',
+      '<directoryURL></directoryURL>',
+      '<idleURL></idleURL>',
+      '<informationURL></informationURL>',
+      '<messagesURL></messagesURL>',
+      '<servicesURL></servicesURL>',
+      '</Default>',
+    );
+  } else {
+    lines.push(
+      '<device xsi:type="axl:XIPPhone" ctiid="1">',
+      el('fullConfig', 'true'),
+      el('deviceProtocol', opts.protocol ?? 'SCCP'),
+      '<sshUserId></sshUserId>',
+      '<sshPassword></sshPassword>',
+      '<devicePool>',
+      el('revertPriority', 0),
+      el('name', 'Default'),
+      '<dateTimeSetting>',
+      el('name', 'CMLocal'),
+      el('dateTemplate', 'M/D/Y'),
+      el('timeZone', 'Greenwich Standard Time'),
+      '</dateTimeSetting>',
+      group(opts.callManagers),
+      '<srstInfo>',
+      el('name', 'Disable'),
+      el('srstOption', 'Disable'),
+      '</srstInfo>',
+      el('connectionMonitorDuration', 120),
+      '</devicePool>',
+      el('loadInformation', load),
+      el('versionStamp', '1700000000-00000000-0000-0000-0000-000000000000'),
+      el('idleTimeout', 0),
+      '<authenticationURL></authenticationURL>',
+      '<directoryURL></directoryURL>',
+      '<servicesURL></servicesURL>',
+      el('deviceSecurityMode', 1),
+      '</device>',
+    );
+  }
+  return lines.join('\n') + '\n';
+}

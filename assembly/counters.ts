@@ -47,6 +47,13 @@ export const enum Ctr {
   DropTcpUnexpected,
   TcpRetransmits,
   SccpMalformed,
+  DropTftpMalformed,
+  DropTftpTid,
+  DropTftpDuplicate,
+  DropTftpOutOfOrder,
+  DropTftpUnexpected,
+  DropDnsMalformed,
+  DropDnsUnexpected,
   Count,
 }
 

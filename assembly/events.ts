@@ -40,6 +40,22 @@ export const enum Ev {
   BootNoImage = 56,   // a = error: no slot holds a valid image
   BootFlashError = 57, // a = flash address (0: boot record), b = error: a bootloader write failed
   ImageConfirmed = 58, // a = slot: the running image confirmed itself
+  TftpFile = 70,      // a = ptr, b = len: the file name asked for
+  TftpRequest = 71,   // a = server, b = 1 with options, 0 plain RFC 1350
+  TftpOptions = 72,   // a = blksize, b = windowsize accepted from the OACK
+  TftpSize = 73,      // a = tsize announced, b = capacity of the destination
+  TftpPlain = 74,     // a = server, b = 0 it ignored the options, 1 it refused them (ERROR 8)
+  TftpRetransmit = 75, // a = block ACKed again (-1: the RRQ), b = timeouts in a row
+  TftpStranger = 76,  // a = address, b = port: a packet from another TID got ERROR 5 (first one)
+  TftpDone = 77,      // a = bytes, b = ms since the first RRQ
+  TftpNotFound = 78,  // a = server: ERROR 1
+  TftpError = 79,     // a = error code from the server, b = server
+  TftpAbort = 80,     // a = error code we sent (3 too large, 8 options), b = bytes received
+  TftpTimeout = 81,   // a = server, b = bytes received
+  DnsQuery = 82,      // a = server, b = query number
+  DnsAnswer = 83,     // a = address, b = TTL seconds
+  DnsNotFound = 84,   // a = rcode (3 NXDOMAIN, 0 no A record), b = server
+  DnsTimeout = 85,    // a = queries sent
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }
 

@@ -45,6 +45,13 @@ export const COUNTER_NAMES = [
   "drop_tcp_unexpected",
   "tcp_retransmits",
   "sccp_malformed",
+  "drop_tftp_malformed",
+  "drop_tftp_tid",
+  "drop_tftp_duplicate",
+  "drop_tftp_out_of_order",
+  "drop_tftp_unexpected",
+  "drop_dns_malformed",
+  "drop_dns_unexpected",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

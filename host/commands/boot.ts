@@ -112,11 +112,12 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
   await finished;
   clearTimeout(timeout);
   link.close();
+  const phoneReport = phone.report();
   phone.powerOff();
   if (o.pcap !== undefined && pcap) writeFileSync(o.pcap, pcap.toBuffer());
-  const report = { seed: o.seed, ...phone.report(), bound_at_ms: boundAtMs, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
+  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
   finish(report, o.json, o.pcap);
-  return phone.isBound ? 0 : 1;
+  return phoneReport.bound ? 0 : 1;
 }
 
 function tftpSummary(r: PhoneReport): string {

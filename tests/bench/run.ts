@@ -10,6 +10,7 @@ import {
   OUTCOMES, PEER, PHONE, SERVER, arpRequest, bootBoundPhone, checkArpReply, checkEchoReply, dhcpReply,
   echoRequest, otherClientDiscover, type BoundPhone,
 } from "../helpers/bound-phone.js";
+import { bootBench } from "./boot-bench.js";
 
 const FPS_TARGET = 150_000;
 const WARMUP_MS = 300;
@@ -166,3 +167,4 @@ function benchReceivePath(): void {
 reportModule(PHONE_WASM, " (release, stub runtime)");
 reportModule(BOOT_WASM, " (release)");
 benchReceivePath();
+for (const line of bootBench()) console.log(line);

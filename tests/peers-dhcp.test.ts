@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { explain, labUnavailable, leftoverNamespaces, SERVER_IP, withLab, type Lab, type PhoneRun } from "./peers/lab.js";
 
 const MAC1 = "00:1b:54:c2:a7:21";
@@ -49,7 +50,11 @@ test("dnsmasq: two phones lease different addresses with option 150, and renew a
 test("a lab whose test body fails still stops its processes and deletes its namespaces", { skip: labUnavailable() }, async () => {
   let pids: number[] = [];
   let namespaces: string[] = [];
+  const rootLinks = () => spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout.replace(/ {2,}.*$/gm, "");
+  const before = rootLinks();
   await assert.rejects(withLab({}, async (lab) => {
+    // Nothing of the lab lives in the machine's own namespace: no interface, so no route out.
+    assert.equal(rootLinks(), before);
     await lab.start("sleeper", ["sleep", "30"], () => true);
     pids = lab.alive();
     namespaces = [lab.sw, lab.harness];

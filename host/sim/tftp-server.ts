@@ -1,0 +1,546 @@
+// Simulated TFTP server host (RFC 1350) with the option extension (RFC 2347):
+// blksize (2348), timeout and tsize (2349), windowsize (7440). Files come from
+// a map and/or a directory of real files. Each transfer gets a new port (TID);
+// DATA goes out a window at a time and is retransmitted from the last ACK on
+// timeout; old or duplicate ACKs are ignored (no Sorcerer's Apprentice); the
+// server's uplink can be given a bandwidth that all transfers share, as a
+// storm of phones booting at once shares one TFTP server.
+
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { answerArp } from './arp.js';
+import { buildUdpFrame, macEquals, parseIp, parseMac, parseUdpFrame } from './packets.js';
+import type { Mac } from './packets.js';
+import type { Scheduler, Timer } from './scheduler.js';
+import type { Nic, Side, Wire, WirePort } from './wire.js';
+
+export const TFTP_PORT = 69;
+export const TftpOp = { RRQ: 1, WRQ: 2, DATA: 3, ACK: 4, ERROR: 5, OACK: 6 } as const;
+export const TftpError = {
+  UNDEFINED: 0, NOT_FOUND: 1, ACCESS: 2, DISK_FULL: 3, ILLEGAL: 4, UNKNOWN_TID: 5, EXISTS: 6, NO_USER: 7, OPTIONS: 8,
+} as const;
+
+// ---------------------------------------------------------------- codec
+
+export type TftpPacket =
+  | { op: 1 | 2; file: string; mode: string; options: Array<[string, string]> }
+  | { op: 3; block: number; data: Uint8Array }
+  | { op: 4; block: number }
+  | { op: 5; code: number; message: string }
+  | { op: 6; options: Array<[string, string]> };
+
+function ascii(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += String.fromCharCode(c);
+  return s;
+}
+
+/** NUL-terminated strings from `at` to the end; null when the last one is not terminated. */
+function strings(b: Uint8Array, at: number): string[] | null {
+  const out: string[] = [];
+  let start = at;
+  for (let i = at; i < b.length; i++) {
+    if (b[i] === 0) {
+      out.push(ascii(b.subarray(start, i)));
+      start = i + 1;
+    }
+  }
+  return start === b.length ? out : null;
+}
+
+function pairs(list: string[]): Array<[string, string]> | null {
+  if (list.length % 2 !== 0) return null;
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < list.length; i += 2) out.push([list[i], list[i + 1]]);
+  return out;
+}
+
+/** A TFTP packet, or null when malformed. Never throws. */
+export function decodeTftp(b: Uint8Array): TftpPacket | null {
+  if (b.length < 2) return null;
+  const op = (b[0] << 8) | b[1];
+  if (op === TftpOp.RRQ || op === TftpOp.WRQ) {
+    const s = strings(b, 2);
+    if (s === null || s.length < 2) return null;
+    const options = pairs(s.slice(2));
+    return options === null ? null : { op, file: s[0], mode: s[1], options };
+  }
+  if (op === TftpOp.DATA || op === TftpOp.ACK) {
+    if (b.length < 4) return null;
+    const block = (b[2] << 8) | b[3];
+    return op === TftpOp.DATA ? { op, block, data: b.subarray(4) } : { op, block };
+  }
+  if (op === TftpOp.ERROR) {
+    if (b.length < 4) return null;
+    let end = 4;
+    while (end < b.length && b[end] !== 0) end++;
+    return { op, code: (b[2] << 8) | b[3], message: ascii(b.subarray(4, end)) };
+  }
+  if (op === TftpOp.OACK) {
+    const s = strings(b, 2);
+    const options = s === null ? null : pairs(s);
+    return options === null ? null : { op, options };
+  }
+  return null;
+}
+
+function bytesOf(...parts: Array<string | Uint8Array | number[]>): Uint8Array {
+  const chunks = parts.map((p) => (typeof p === 'string' ? Uint8Array.from(p, (c) => c.charCodeAt(0)) : Uint8Array.from(p)));
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
+}
+
+function u16(v: number): number[] { return [(v >>> 8) & 0xff, v & 0xff]; }
+
+export function encodeRrq(file: string, options: Array<[string, string | number]> = [], mode = 'octet'): Uint8Array {
+  return bytesOf(u16(TftpOp.RRQ), file, [0], mode, [0], ...options.flatMap(([k, v]) => [k, [0], String(v), [0]]));
+}
+export function encodeData(block: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + data.length);
+  out.set(u16(TftpOp.DATA), 0);
+  out.set(u16(block & 0xffff), 2);
+  out.set(data, 4);
+  return out;
+}
+export function encodeAck(block: number): Uint8Array { return Uint8Array.from([...u16(TftpOp.ACK), ...u16(block & 0xffff)]); }
+export function encodeError(code: number, message: string): Uint8Array { return bytesOf(u16(TftpOp.ERROR), u16(code), message, [0]); }
+export function encodeOack(options: Array<[string, string | number]>): Uint8Array {
+  return bytesOf(u16(TftpOp.OACK), ...options.flatMap(([k, v]) => [k, [0], String(v), [0]]));
+}
+
+// ---------------------------------------------------------------- server
+
+export type Ip = number | string;
+
+/**
+ * How the server treats RFC 2347 options: `rfc2347` negotiates them;
+ * `ignore` is a plain RFC 1350 server that answers with DATA 1; `refuse`
+ * answers any request carrying options with ERROR 8.
+ */
+export type TftpOptionMode = 'rfc2347' | 'ignore' | 'refuse';
+
+export interface TftpServerConfig {
+  mac: Mac | string;
+  ip: Ip;
+  /** Files by name (a leading '/' is ignored). */
+  files?: Map<string, Uint8Array> | Record<string, Uint8Array>;
+  /** A directory of real files, read when first asked for (no escaping it with '..'). */
+  root?: string;
+  options?: TftpOptionMode;
+  /** Largest blksize granted (default 1468: a DATA packet in a 1500-byte IP MTU). */
+  maxBlksize?: number;
+  /** Largest windowsize granted (default 256); 0 = the windowsize option is not supported. */
+  maxWindowsize?: number;
+  /** Retransmission timeout when the client asks none (default 1000 ms; tftp-hpa uses 1 s). */
+  timeoutMs?: number;
+  /** Timeouts in a row before a transfer is abandoned (default 5). */
+  maxRetries?: number;
+  /** Bytes per second of frames the server's uplink carries, shared by all transfers; 0 = unlimited. */
+  bytesPerSecond?: number;
+  /** The block number after 65535 (default 0, as tftp-hpa and dnsmasq). */
+  rollover?: 0 | 1;
+  /** Time to answer a request (opening the file), µs. */
+  answerDelayUs?: number;
+  silent?: boolean;
+}
+
+export interface TftpServerStats {
+  received: number;
+  requests: number;
+  oacks: number;
+  completed: number;
+  notFound: number;
+  /** Transfers given up after maxRetries timeouts. */
+  timeouts: number;
+  /** Transfers ended by an ERROR from the client. */
+  aborted: number;
+  /** ERROR 5 sent to packets from a host or port that is not the transfer's. */
+  unknownTid: number;
+  errorsSent: number;
+  dataSent: number;
+  /** DATA packets sent again (timeouts and repeated windows). */
+  retransmitted: number;
+  /** File bytes in first transmissions of DATA. */
+  bytesSent: number;
+  /** Duplicate, old or unexpected ACKs dropped. */
+  staleAcks: number;
+  /** Not for us, malformed, bad checksum. */
+  ignored: number;
+  arpReplies: number;
+}
+
+export type TftpServerEventType = 'request' | 'oack' | 'done' | 'not-found' | 'refused' | 'timeout' | 'aborted' | 'unknown-tid';
+
+export interface TftpServerEvent {
+  type: TftpServerEventType;
+  tUs: number;
+  clientIp: number;
+  clientPort: number;
+  file: string;
+  /** File bytes acknowledged so far. */
+  bytes: number;
+  /** 'oack': the options granted; 'aborted': the client's error code. */
+  detail?: string;
+}
+
+interface Transfer {
+  port: number;
+  clientMac: Mac;
+  clientIp: number;
+  clientPort: number;
+  file: string;
+  data: Uint8Array;
+  blksize: number;
+  windowsize: number;
+  timeoutUs: number;
+  /** The OACK to send until ACK 0 comes, or null. */
+  oack: Uint8Array | null;
+  /** The first block not acknowledged (absolute, from 1). */
+  base: number;
+  /** The highest block sent in the current window (absolute). */
+  sentTo: number;
+  /** The highest block ever sent: anything at or below it is a retransmission. */
+  highest: number;
+  /** The number of the last block (absolute): size / blksize + 1. */
+  last: number;
+  tries: number;
+  timer: Timer | null;
+}
+
+const IP_UDP_TFTP = 32;
+const MTU = 1500;
+const FIRST_PORT = 1024;
+
+function ipOf(v: Ip): number { return typeof v === 'string' ? parseIp(v) : v; }
+
+function positiveInt(name: string, v: number, min: number): number {
+  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`TftpServer: ${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+export class TftpServer implements Nic {
+  readonly mac: Mac;
+  readonly ip: number;
+  options: TftpOptionMode;
+  maxBlksize: number;
+  maxWindowsize: number;
+  timeoutMs: number;
+  maxRetries: number;
+  bytesPerSecond: number;
+  rollover: 0 | 1;
+  answerDelayUs: number;
+  silent: boolean;
+  onEvent: ((e: TftpServerEvent) => void) | null = null;
+  readonly stats: TftpServerStats = {
+    received: 0, requests: 0, oacks: 0, completed: 0, notFound: 0, timeouts: 0, aborted: 0, unknownTid: 0,
+    errorsSent: 0, dataSent: 0, retransmitted: 0, bytesSent: 0, staleAcks: 0, ignored: 0, arpReplies: 0,
+  };
+  readonly files = new Map<string, Uint8Array>();
+  readonly root: string | null;
+  private readonly transfers = new Map<number, Transfer>();
+  private nextPort = FIRST_PORT;
+  private uplinkFreeUs = 0;
+  private ipId = 0;
+  private port: WirePort | null = null;
+
+  constructor(private readonly scheduler: Scheduler, config: TftpServerConfig) {
+    this.mac = typeof config.mac === 'string' ? parseMac(config.mac) : config.mac;
+    this.ip = ipOf(config.ip);
+    const files = config.files ?? {};
+    for (const [name, data] of files instanceof Map ? files : Object.entries(files)) this.files.set(name.replace(/^\/+/, ''), data);
+    this.root = config.root ?? null;
+    this.options = config.options ?? 'rfc2347';
+    this.maxBlksize = positiveInt('maxBlksize', config.maxBlksize ?? MTU - IP_UDP_TFTP, 8);
+    this.maxWindowsize = positiveInt('maxWindowsize', config.maxWindowsize ?? 256, 0);
+    this.timeoutMs = positiveInt('timeoutMs', config.timeoutMs ?? 1000, 1);
+    this.maxRetries = positiveInt('maxRetries', config.maxRetries ?? 5, 1);
+    this.bytesPerSecond = positiveInt('bytesPerSecond', config.bytesPerSecond ?? 0, 0);
+    this.rollover = config.rollover ?? 0;
+    this.answerDelayUs = positiveInt('answerDelayUs', config.answerDelayUs ?? 0, 0);
+    this.silent = config.silent ?? false;
+  }
+
+  plug(wire: Wire, side: Side): void {
+    this.port = wire.attach(side, this);
+  }
+
+  /** Adds or replaces a served file. */
+  setFile(name: string, data: Uint8Array): void {
+    this.files.set(name.replace(/^\/+/, ''), data);
+  }
+
+  /** Transfers under way. */
+  get active(): number {
+    return this.transfers.size;
+  }
+
+  receive(frame: Uint8Array): void {
+    this.stats.received++;
+    if (this.silent) return;
+    const arpReply = answerArp(frame, this.mac, this.ip);
+    if (arpReply !== null) {
+      this.stats.arpReplies++;
+      this.transmit(arpReply);
+      return;
+    }
+    const f = parseUdpFrame(frame);
+    if (f === null || f.eth.vlan !== null || !macEquals(f.eth.dst, this.mac) || f.ip.dst !== this.ip
+      || !f.ip.checksumOk || f.udp.checksumOk === false) {
+      this.stats.ignored++;
+      return;
+    }
+    const p = decodeTftp(f.udp.payload);
+    const dstPort = f.udp.dstPort;
+    if (dstPort === TFTP_PORT) {
+      if (p === null || p.op !== TftpOp.RRQ && p.op !== TftpOp.WRQ) { this.stats.ignored++; return; }
+      this.stats.requests++;
+      const answer = () => this.onRequest(p, f.eth.src.slice(), f.ip.src, f.udp.srcPort);
+      if (this.answerDelayUs > 0) this.scheduler.after(this.answerDelayUs, answer);
+      else answer();
+      return;
+    }
+    const t = this.transfers.get(dstPort);
+    if (t === undefined) { this.stats.ignored++; return; }
+    if (f.ip.src !== t.clientIp || f.udp.srcPort !== t.clientPort) {
+      // RFC 1350 section 4: ERROR 5 to the stranger; the transfer goes on.
+      if (p === null || p.op !== TftpOp.ERROR) {
+        this.stats.unknownTid++;
+        this.sendError(dstPort, f.eth.src.slice(), f.ip.src, f.udp.srcPort, TftpError.UNKNOWN_TID, 'Unknown transfer ID');
+        this.emit('unknown-tid', t, `${f.ip.src}:${f.udp.srcPort}`);
+      }
+      return;
+    }
+    if (p === null) { this.stats.ignored++; return; }
+    if (p.op === TftpOp.ERROR) {
+      this.stats.aborted++;
+      this.emit('aborted', t, `ERROR ${p.code} ${p.message}`);
+      this.close(t);
+      return;
+    }
+    if (p.op !== TftpOp.ACK) { this.stats.staleAcks++; return; }
+    this.onAck(t, p.block);
+  }
+
+  // ------------------------------------------------------------ requests
+
+  private onRequest(p: Extract<TftpPacket, { op: 1 | 2 }>, mac: Mac, ip: number, port: number): void {
+    const name = p.file.replace(/^\/+/, '');
+    const reply = (code: number, msg: string) => {
+      const tid = this.allocatePort();
+      this.sendError(tid, mac, ip, port, code, msg);
+    };
+    const base = { clientIp: ip, clientPort: port, file: name };
+    this.emit('request', base);
+    if (p.op === TftpOp.WRQ) { reply(TftpError.ACCESS, 'Read-only server'); this.emit('refused', base, 'WRQ'); return; }
+    const mode = p.mode.toLowerCase();
+    if (mode !== 'octet' && mode !== 'netascii') { reply(TftpError.ILLEGAL, 'Unknown mode'); this.emit('refused', base, mode); return; }
+    const data = this.lookup(name);
+    if (data === 'denied') { reply(TftpError.ACCESS, 'Access violation'); this.emit('refused', base, 'outside the root'); return; }
+    if (data === null) {
+      this.stats.notFound++;
+      reply(TftpError.NOT_FOUND, 'File not found');
+      this.emit('not-found', base);
+      return;
+    }
+    const asked = this.options === 'ignore' ? [] : p.options;
+    if (asked.length > 0 && this.options === 'refuse') {
+      reply(TftpError.OPTIONS, 'Unsupported option(s) requested');
+      this.emit('refused', base, 'options');
+      return;
+    }
+    const t: Transfer = {
+      port: this.allocatePort(), clientMac: mac, clientIp: ip, clientPort: port, file: name, data,
+      blksize: 512, windowsize: 1, timeoutUs: this.timeoutMs * 1000, oack: null,
+      base: 1, sentTo: 0, highest: 0, last: 0, tries: 0, timer: null,
+    };
+    const granted = this.negotiate(asked, t, mode === 'octet');
+    t.last = Math.floor(data.length / t.blksize) + 1;
+    this.transfers.set(t.port, t);
+    if (granted.length > 0) {
+      t.oack = encodeOack(granted);
+      this.stats.oacks++;
+      this.emit('oack', t, granted.map(([k, v]) => `${k}=${v}`).join(' '));
+      this.sendOack(t);
+    } else {
+      this.sendWindow(t);
+    }
+  }
+
+  /** RFC 2347-2349, 7440: what the server grants; unknown or invalid options are left out. */
+  private negotiate(asked: Array<[string, string]>, t: Transfer, octet: boolean): Array<[string, string | number]> {
+    const out: Array<[string, string | number]> = [];
+    const seen = new Set<string>();
+    for (const [rawName, value] of asked) {
+      const name = rawName.toLowerCase();
+      if (seen.has(name) || !/^\d{1,10}$/.test(value)) continue;
+      seen.add(name);
+      const v = Number(value);
+      if (name === 'blksize' && v >= 8) {
+        t.blksize = Math.min(v, this.maxBlksize, 65464);
+        out.push([rawName, t.blksize]);
+      } else if (name === 'tsize' && octet) {
+        out.push([rawName, t.data.length]);
+      } else if (name === 'timeout' && v >= 1 && v <= 255) {
+        t.timeoutUs = v * 1_000_000;
+        out.push([rawName, v]);
+      } else if (name === 'windowsize' && v >= 1 && v <= 65535 && this.maxWindowsize > 0 && octet) {
+        t.windowsize = Math.min(v, this.maxWindowsize);
+        out.push([rawName, t.windowsize]);
+      }
+    }
+    return out;
+  }
+
+  /** A file from the map, else from the root directory; 'denied' for a path leaving the root. */
+  private lookup(name: string): Uint8Array | null | 'denied' {
+    const mapped = this.files.get(name);
+    if (mapped !== undefined) return mapped;
+    if (this.root === null || name.length === 0) return null;
+    const rel = normalize(name);
+    if (isAbsolute(rel) || rel === '..' || rel.startsWith('..' + sep) || name.includes('\0')) return 'denied';
+    const path = join(this.root, rel);
+    try {
+      if (!statSync(path).isFile()) return null;
+      const data = new Uint8Array(readFileSync(path));
+      this.files.set(name, data);
+      return data;
+    } catch {
+      return null;
+    }
+  }
+
+  // ------------------------------------------------------------ sending
+
+  private wire(n: number): number {
+    return this.rollover === 0 ? n & 0xffff : ((n - 1) % 65535) + 1;
+  }
+
+  /** The absolute block an ACK of `w` means, within [base - 1, sentTo], or null. */
+  private acked(t: Transfer, w: number): number | null {
+    const modulus = this.rollover === 0 ? 65536 : 65535;
+    const from = t.base - 1;
+    const fromWire = from === 0 ? 0 : this.wire(from);
+    const n = from + ((w - fromWire + modulus) % modulus);
+    return n <= t.sentTo ? n : null;
+  }
+
+  private sendOack(t: Transfer): void {
+    const leaves = this.send(t, t.oack as Uint8Array);
+    this.arm(t, leaves);
+  }
+
+  /** Sends the window starting at t.base and waits for its ACK. */
+  private sendWindow(t: Transfer): void {
+    const end = Math.min(t.base + t.windowsize - 1, t.last);
+    let leaves = this.scheduler.now;
+    for (let n = t.base; n <= end; n++) {
+      const from = (n - 1) * t.blksize;
+      const chunk = t.data.subarray(from, Math.min(from + t.blksize, t.data.length));
+      this.stats.dataSent++;
+      if (n <= t.highest) this.stats.retransmitted++;
+      else this.stats.bytesSent += chunk.length;
+      leaves = this.send(t, encodeData(this.wire(n), chunk));
+    }
+    t.sentTo = end;
+    t.highest = Math.max(t.highest, end);
+    this.arm(t, leaves);
+  }
+
+  /** The retransmission timer runs from when the window's last packet has left the uplink. */
+  private arm(t: Transfer, fromUs: number): void {
+    if (t.timer !== null) this.scheduler.cancel(t.timer);
+    t.timer = this.scheduler.at(fromUs + t.timeoutUs, () => this.onTimeout(t));
+  }
+
+  private onTimeout(t: Transfer): void {
+    t.timer = null;
+    if (++t.tries > this.maxRetries) {
+      this.stats.timeouts++;
+      this.emit('timeout', t);
+      this.close(t);
+      return;
+    }
+    if (t.oack !== null) this.sendOack(t);
+    else this.sendWindow(t);
+  }
+
+  private onAck(t: Transfer, w: number): void {
+    if (t.oack !== null) {
+      if (w !== 0) { this.stats.staleAcks++; return; }
+      t.oack = null;
+      t.tries = 0;
+      this.sendWindow(t);
+      return;
+    }
+    // Only an ACK of a block of the window counts: a repeated ACK of the block before
+    // it is ignored (RFC 1350: answering it would be the Sorcerer's Apprentice bug).
+    const n = this.acked(t, w);
+    if (n === null || n < t.base) { this.stats.staleAcks++; return; }
+    t.tries = 0;
+    if (n === t.last) {
+      this.stats.completed++;
+      t.base = n + 1;
+      this.emit('done', t);
+      this.close(t);
+      return;
+    }
+    // The end of the window, or (RFC 7440) an earlier block: the next window starts after it.
+    t.base = n + 1;
+    this.sendWindow(t);
+  }
+
+  private close(t: Transfer): void {
+    if (t.timer !== null) this.scheduler.cancel(t.timer);
+    t.timer = null;
+    this.transfers.delete(t.port);
+  }
+
+  private allocatePort(): number {
+    for (let i = 0; i < 65536 - FIRST_PORT; i++) {
+      const p = this.nextPort;
+      this.nextPort = p >= 65535 ? FIRST_PORT : p + 1;
+      if (p !== TFTP_PORT && !this.transfers.has(p)) return p;
+    }
+    throw new Error('TftpServer: no free port');
+  }
+
+  private sendError(srcPort: number, mac: Mac, ip: number, port: number, code: number, msg: string): void {
+    this.stats.errorsSent++;
+    this.sendUdp(srcPort, mac, ip, port, encodeError(code, msg));
+  }
+
+  private send(t: Transfer, payload: Uint8Array): number {
+    return this.sendUdp(t.port, t.clientMac, t.clientIp, t.clientPort, payload);
+  }
+
+  /** Queues the datagram on the uplink; returns when it will have left it (µs). */
+  private sendUdp(srcPort: number, mac: Mac, ip: number, port: number, payload: Uint8Array): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    const frame = buildUdpFrame({
+      srcMac: this.mac, dstMac: mac, srcIp: this.ip, dstIp: ip, srcPort, dstPort: port, payload, id: this.ipId,
+    });
+    const now = this.scheduler.now;
+    if (this.bytesPerSecond <= 0) {
+      this.transmit(frame);
+      return now;
+    }
+    const start = Math.max(now, this.uplinkFreeUs);
+    this.uplinkFreeUs = start + Math.ceil((frame.length * 1_000_000) / this.bytesPerSecond);
+    if (start === now) this.transmit(frame);
+    else this.scheduler.at(start, () => this.transmit(frame));
+    return this.uplinkFreeUs;
+  }
+
+  private transmit(frame: Uint8Array): void {
+    if (this.port === null) throw new Error('TftpServer: not plugged into a wire');
+    this.port.send(frame);
+  }
+
+  private emit(type: TftpServerEventType, t: Transfer | Pick<Transfer, 'clientIp' | 'clientPort' | 'file'>, detail?: string): void {
+    if (this.onEvent === null) return;
+    const bytes = 'base' in t ? Math.min((t.base - 1) * t.blksize, t.data.length) : 0;
+    this.onEvent({ type, tUs: this.scheduler.now, clientIp: t.clientIp, clientPort: t.clientPort, file: t.file, bytes, detail });
+  }
+}

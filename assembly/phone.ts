@@ -31,3 +31,19 @@ export function rx_buffer(): usize { return rxBuf; }
 export function rx_capacity(): i32 { return RX_CAPACITY; }
 export function counters(): usize { return countersPtr(); }
 export function counter_count(): i32 { return Ctr.Count; }
+
+// ---- PoE front end (assembly/phone/poe.ts) ----------------------------------
+// What the switch probes while the phone is dark: these need no poll, no
+// factory data and call no hal import.
+import { poeClass, poeCurrentUa, poeFlpLoopback, poePowerGood, poeSetClass } from "./phone/poe";
+/** 1 while unpowered: the relay loops the switch's Fast Link Pulses back. */
+export function poe_flp_loopback(): i32 { return poeFlpLoopback() ? 1 : 0; }
+/** µA drawn at `mv` across the PD's input (signature, class, mark, or operating current). */
+export function poe_current_ua(mv: i32): i32 { return poeCurrentUa(mv); }
+/** The switch applied (1) or removed (0) power: the relay opens or closes. */
+export function poe_power_good(on: i32): void { poePowerGood(on != 0); }
+/** The class (0-4) the PD presents. */
+export function poe_class(): i32 { return poeClass(); }
+/** Sets the class (0-4); 1 when done, 0 when refused (powered, or out of range). */
+export function poe_set_class(c: i32): i32 { return poeSetClass(c) ? 1 : 0; }
+// ---- end of the PoE front end ------------------------------------------------

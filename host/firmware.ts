@@ -122,11 +122,73 @@ export class PhoneFirmware extends FirmwareInstance {
     this.x.link(up ? 1 : 0, BigInt(nowMs));
   }
 
+  /** The PoE front end of this instance (poe_* exports). */
+  poe(): PoeFrontEnd {
+    return new PoeFrontEnd(this.instance);
+  }
+
   counters(): Counters {
     const words = new Uint32Array(this.memory.buffer, this.x.counters(), COUNTER_NAMES.length);
     const c = {} as Counters;
     COUNTER_NAMES.forEach((name, i) => (c[name] = words[i]));
     return c;
+  }
+}
+
+// ---- PoE front end (assembly/phone/poe.ts) ----------------------------------
+
+interface PoeExports {
+  poe_flp_loopback(): number;
+  poe_current_ua(mv: number): number;
+  poe_power_good(on: number): void;
+  poe_class(): number;
+  poe_set_class(c: number): number;
+}
+
+/**
+ * The powered-device front end of a phone.wasm instance: what the switch
+ * probes on the cable while the phone is dark (a PoweredDevice for
+ * host/poe.ts). It needs no poll, no factory data and no hal call.
+ */
+export class PoeFrontEnd {
+  private readonly x: PoeExports;
+
+  constructor(instance: WebAssembly.Instance) {
+    this.x = instance.exports as unknown as PoeExports;
+    if (typeof this.x.poe_current_ua !== "function") throw new Error("the firmware has no PoE front end (poe_* exports): rebuild it");
+  }
+
+  /** A front end on an instance of its own whose hal imports all throw: proof that it needs none. */
+  static dark(module: WebAssembly.Module = loadModule(PHONE_WASM)): PoeFrontEnd {
+    const hal = Object.fromEntries(WebAssembly.Module.imports(module).map((i) => [i.name, () => {
+      throw new Error(`the PoE front end called hal.${i.name}`);
+    }]));
+    return new PoeFrontEnd(new WebAssembly.Instance(module, { hal }));
+  }
+
+  /** True while unpowered: the relay loops the switch's Fast Link Pulses back. */
+  flpLoopback(): boolean {
+    return this.x.poe_flp_loopback() !== 0;
+  }
+
+  /** µA drawn at `mv` millivolts (either polarity). */
+  currentAt(mv: number): number {
+    return this.x.poe_current_ua(Math.round(mv) | 0);
+  }
+
+  /** The switch applied (true) or removed (false) power. */
+  powerGood(on: boolean): void {
+    this.x.poe_power_good(on ? 1 : 0);
+  }
+
+  /** The class (0-4) the device presents. */
+  get pdClass(): number {
+    return this.x.poe_class();
+  }
+
+  /** Sets the class (0-4); false when refused (powered, or out of range). */
+  setClass(c: number): boolean {
+    return this.x.poe_set_class(c | 0) !== 0;
   }
 }
 

@@ -56,6 +56,18 @@ export const enum Ev {
   DnsAnswer = 83,     // a = address, b = TTL seconds
   DnsNotFound = 84,   // a = rcode (3 NXDOMAIN, 0 no A record), b = server
   DnsTimeout = 85,    // a = queries sent
+  RegNoCallManager = 100, // the configuration lists no CallManager
+  RegConnecting = 101, // a = CallManager address, b = index (0 = primary) | port << 8
+  RegConnected = 102, // a = address, b = index | port << 8: TCP is up, StationRegister sent
+  RegRegistered = 103, // a = index, b = keepalive interval (s)
+  RegRejected = 104,  // a = ptr, b = len: RegisterReject's text
+  RegFailed = 105,    // a = index, b = RegFail: why the phone leaves that CallManager
+  RegFailover = 106,  // a = index left, b = index tried next
+  RegAllDown = 107,   // a = ms until the next round, b = round: every CallManager failed
+  RegProbe = 108,     // a = address, b = index | port << 8: on a backup, trying a higher CallManager
+  RegFallback = 109,  // a = index now registered with, b = the backup left
+  RegReset = 110,     // a = SCCP resetType (1 reset, 2 restart), b = index: the CallManager resets the phone
+  RegUnregistered = 111, // a = index
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }
 

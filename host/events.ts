@@ -74,6 +74,18 @@ export const Ev = {
   DnsAnswer: 83,
   DnsNotFound: 84,
   DnsTimeout: 85,
+  RegNoCallManager: 100,
+  RegConnecting: 101,
+  RegConnected: 102,
+  RegRegistered: 103,
+  RegRejected: 104,
+  RegFailed: 105,
+  RegFailover: 106,
+  RegAllDown: 107,
+  RegProbe: 108,
+  RegFallback: 109,
+  RegReset: 110,
+  RegUnregistered: 111,
   Abort: 0x7fff,
 } as const;
 
@@ -87,6 +99,10 @@ interface EventSpec {
 const ip = (a: number) => ipToString(a >>> 0);
 const hex = (a: number) => "0x" + (a >>> 0).toString(16).padStart(8, "0");
 const none = () => "";
+/** "CM1" for index 0 (the low byte of `b` in the registration events). */
+const cm = (i: number) => `CM${(i & 0xff) + 1}`;
+/** enum RegFail of assembly/phone/register.ts. */
+export const REG_FAILURES = ["", "refused", "connect timeout", "reset", "closed by the CallManager", "rejected", "no answer to StationRegister", "keepalive acks missing", "malformed SCCP", "no TCP connection free"];
 
 export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.Stage, name: "Stage", stage: "boot", detail: (a) => STAGES[a] ?? `stage ${a}` },
@@ -142,6 +158,18 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.DnsAnswer, name: "DnsAnswer", stage: "tftp", detail: (a, b) => `${ip(a)} (ttl ${b >>> 0}s)` },
   { code: Ev.DnsNotFound, name: "DnsNotFound", stage: "tftp", detail: (a, b) => `${a === 3 ? "NXDOMAIN" : "no A record"} from ${ip(b)}` },
   { code: Ev.DnsTimeout, name: "DnsTimeout", stage: "tftp", detail: (a) => `no answer to ${a} queries` },
+  { code: Ev.RegNoCallManager, name: "NoCallManager", stage: "register", detail: () => "the configuration lists no CallManager" },
+  { code: Ev.RegConnecting, name: "Connecting", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}` },
+  { code: Ev.RegConnected, name: "Connected", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: StationRegister sent` },
+  { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s` },
+  { code: Ev.RegRejected, name: "Rejected", stage: "register", detail: (a, b, text) => `RegisterReject "${text(a, b)}"` },
+  { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${REG_FAILURES[b] ?? `reason ${b}`}` },
+  { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}` },
+  { code: Ev.RegAllDown, name: "AllDown", stage: "register", detail: (a, b) => `no CallManager answered (round ${b}): retry in ${(a / 1000).toFixed(1)}s` },
+  { code: Ev.RegProbe, name: "Probe", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8} (on a backup)` },
+  { code: Ev.RegFallback, name: "Fallback", stage: "register", detail: (a, b) => `to ${cm(a)} from ${cm(b)}` },
+  { code: Ev.RegReset, name: "Reset", stage: "register", detail: (a, b) => `${a === 2 ? "restart" : "reset"} requested by ${cm(b)}` },
+  { code: Ev.RegUnregistered, name: "Unregistered", stage: "register", detail: (a) => `from ${cm(a)}` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 

@@ -1,0 +1,687 @@
+// TCP (RFC 9293, formerly 793), the client side only: active open with the
+// MSS option, in-order delivery into a static receive buffer (out-of-order
+// segments are dropped and answered with a duplicate ACK), retransmission
+// per RFC 6298 (SRTT/RTTVAR, Karn's rule, exponential backoff, bounded
+// tries), zero-window probing, FIN both ways, TIME-WAIT, and RFC 5961's
+// defences (challenge ACKs for RSTs and SYNs that are not exactly in place,
+// ACKs outside the acceptable range dropped). Two connections at once, each
+// with a 1 KiB send and a 1 KiB receive buffer; no allocation.
+import { random } from "../hal";
+import { fold, get16, get32, get8, pseudoSum, put16, put32, put8, sum16 } from "../lib/bytes";
+import { Ctr, count, drop } from "../counters";
+import { IpProto } from "./ipv4";
+import { myIp } from "./netif";
+import { ipOutput, ipTxPayload } from "./stack";
+
+export const TCP_HEADER = 20;
+const MSS_OPTION = 4;
+export const enum TcpFlag { Fin = 1, Syn = 2, Rst = 4, Psh = 8, Ack = 16 }
+
+/**
+ * One TCP segment. parse() checks the header, the checksum (over the IPv4
+ * pseudo-header) and the options, and reads the MSS option; emit() writes a
+ * header (with the MSS option when `mss` is set) in front of the
+ * `payloadLen` bytes already at `p + TCP_HEADER`.
+ */
+@unmanaged export class TcpRepr {
+  srcPort: u32;
+  dstPort: u32;
+  seq: u32;
+  ack: u32;
+  flags: u32;
+  window: u32;
+  /** MSS option: received value, or the value to send (0 = none). */
+  mss: u32;
+  headerLen: i32;
+  payloadLen: i32;
+
+  /** Checks the `len`-byte segment at `p` (IP payload). Returns 0, or the Ctr drop reason. */
+  parse(p: usize, len: i32, src: u32, dst: u32): i32 {
+    if (len < TCP_HEADER) return Ctr.DropTcpMalformed;
+    const hl = <i32>(get8(p + 12) >> 4) << 2;
+    if (hl < TCP_HEADER || hl > len) return Ctr.DropTcpMalformed;
+    if (fold(sum16(p, len, pseudoSum(src, dst, IpProto.Tcp, len))) != 0) return Ctr.DropTcpChecksum;
+    this.mss = 0;
+    let i = TCP_HEADER;
+    while (i < hl) {
+      const kind = get8(p + <usize>i);
+      if (kind == 0) break; // end of options
+      if (kind == 1) { i++; continue; } // no-op
+      if (i + 2 > hl) return Ctr.DropTcpMalformed;
+      const n = <i32>get8(p + <usize>i + 1);
+      if (n < 2 || i + n > hl) return Ctr.DropTcpMalformed;
+      if (kind == 2 && n == 4) this.mss = get16(p + <usize>i + 2);
+      i += n;
+    }
+    this.srcPort = get16(p);
+    this.dstPort = get16(p + 2);
+    this.seq = get32(p + 4);
+    this.ack = get32(p + 8);
+    this.flags = get8(p + 13) & 0x3f;
+    this.window = get16(p + 14);
+    this.headerLen = hl;
+    this.payloadLen = len - hl;
+    return 0;
+  }
+
+  /** Writes the header at `p` and the checksum; returns the segment's length. */
+  emit(p: usize, src: u32, dst: u32): i32 {
+    const hl = this.mss != 0 ? TCP_HEADER + MSS_OPTION : TCP_HEADER;
+    put16(p, this.srcPort);
+    put16(p + 2, this.dstPort);
+    put32(p + 4, this.seq);
+    put32(p + 8, this.ack);
+    put8(p + 12, <u32>(hl >> 2) << 4);
+    put8(p + 13, this.flags);
+    put16(p + 14, this.window);
+    put32(p + 16, 0); // checksum, urgent pointer
+    if (this.mss != 0) {
+      put8(p + 20, 2);
+      put8(p + 21, 4);
+      put16(p + 22, this.mss);
+    }
+    const len = hl + this.payloadLen;
+    put16(p + 16, fold(sum16(p, len, pseudoSum(src, dst, IpProto.Tcp, len))));
+    this.headerLen = hl;
+    return len;
+  }
+}
+export const tcp = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
+
+// ---- sequence numbers: modulo 2^32 (RFC 9293 3.4) -----------------------------
+
+@inline export function seqLt(a: u32, b: u32): bool { return <i32>(a - b) < 0; }
+@inline export function seqLe(a: u32, b: u32): bool { return <i32>(a - b) <= 0; }
+@inline export function seqGt(a: u32, b: u32): bool { return <i32>(a - b) > 0; }
+@inline export function seqGe(a: u32, b: u32): bool { return <i32>(a - b) >= 0; }
+/** start <= x < start + len */
+@inline function inWindow(x: u32, start: u32, len: u32): bool { return x - start < len; }
+
+// ---- connections ----------------------------------------------------------------
+
+export const enum TcpState { Closed, SynSent, Established, FinWait1, FinWait2, Closing, TimeWait, CloseWait, LastAck }
+/** How a connection ended (None while it runs). */
+export const enum TcpOutcome { None, Refused, Reset, Timeout, Closed }
+
+export const TCP_CONNECTIONS = 2;
+export const TCP_SND_BUF = 1024;
+export const TCP_RCV_BUF = 1024;
+/** What we announce: the Ethernet MTU less the IPv4 and TCP headers. */
+export const TCP_MSS: u32 = 1460;
+/** RFC 9293 3.7.1: without the option, 536. */
+const DEFAULT_MSS: i32 = 536;
+export const RTO_INITIAL = 1000; // RFC 6298 (2.1)
+export const RTO_MIN = 1000; // RFC 6298 (2.4)
+export const RTO_MAX = 60_000; // RFC 6298 (2.5)
+/** RFC 6298 (5.7): after a lost SYN, data starts with a 3 s RTO. */
+export const RTO_AFTER_SYN_LOSS = 3000;
+/** Retransmissions of the SYN before the connection attempt times out (at 1+2+4+8 = 15 s). */
+export const SYN_RETRIES = 3;
+/** Retransmissions of data or FIN without any answer before the connection is given up. */
+export const DATA_RETRIES = 7;
+/** A segment that could not leave because the next hop's MAC is not known yet is tried again this soon... */
+export const ARP_RETRY: i64 = 100;
+/** ...for at most this long (the ARP layer asks once a second meanwhile). */
+const ARP_GIVE_UP = 30;
+/** TIME-WAIT lasts 2 MSL, with an MSL of 30 s. */
+export const TIME_WAIT: i64 = 60_000;
+const NEVER = i64.MAX_VALUE;
+const EPHEMERAL_BASE: u32 = 49152;
+
+@unmanaged class Tcb {
+  state: i32;
+  outcome: i32;
+  inUse: bool;
+  userClosed: bool;
+  finQueued: bool;
+  finAcked: bool;
+  ackNow: bool;
+  timing: bool;
+  synRetransmitted: bool;
+  hasRtt: bool;
+  localPort: u32;
+  remotePort: u32;
+  remoteIp: u32;
+  iss: u32;
+  sndUna: u32;
+  sndNxt: u32;
+  sndMax: u32;
+  sndWnd: u32;
+  maxSndWnd: u32;
+  sndWl1: u32;
+  sndWl2: u32;
+  rcvNxt: u32;
+  rttSeq: u32;
+  sndLen: i32;
+  rcvLen: i32;
+  mss: i32;
+  rto: i32;
+  srtt8: i32;
+  rttvar4: i32;
+  tries: i32;
+  arpFails: i32;
+  rttStart: i64;
+  rtxAt: i64;
+  persistAt: i64;
+  arpAt: i64;
+  timeWaitAt: i64;
+}
+
+const tcbs = memory.data(offsetof<Tcb>() * TCP_CONNECTIONS);
+const sndBufs = memory.data(TCP_SND_BUF * TCP_CONNECTIONS);
+const rcvBufs = memory.data(TCP_RCV_BUF * TCP_CONNECTIONS);
+
+@inline function tcb(h: i32): Tcb { return changetype<Tcb>(tcbs + <usize>h * offsetof<Tcb>()); }
+@inline function sndBuf(h: i32): usize { return sndBufs + <usize>(h * TCP_SND_BUF); }
+@inline function rcvBuf(h: i32): usize { return rcvBufs + <usize>(h * TCP_RCV_BUF); }
+@inline function valid(h: i32): bool { return h >= 0 && h < TCP_CONNECTIONS && tcb(h).inUse; }
+
+/** States in which both sides' sequence numbers are known. */
+@inline function synchronized(s: i32): bool { return s >= TcpState.Established; }
+
+// ---- the user's calls -------------------------------------------------------------
+
+/**
+ * Opens a connection to `ip`:`port` and sends the SYN. Returns the handle
+ * (0 or 1), or -1 when both are in use. A connection in TIME-WAIT gives up
+ * its slot (a new connection has a new port and a new ISN).
+ */
+export function tcpConnect(ip: u32, port: u32, now: i64): i32 {
+  if (ip == 0 || port == 0 || port > 0xffff) return -1;
+  let h = -1;
+  for (let i = 0; i < TCP_CONNECTIONS; i++) if (!tcb(i).inUse) { h = i; break; }
+  if (h < 0) for (let i = 0; i < TCP_CONNECTIONS; i++) if (tcb(i).state == TcpState.TimeWait) { h = i; break; }
+  // Still none: take one the user has closed and that is still closing (with a RST).
+  if (h < 0) for (let i = 0; i < TCP_CONNECTIONS; i++) if (tcb(i).userClosed) { tcpAbort(i, now); h = i; break; }
+  if (h < 0) return -1;
+  const t = tcb(h);
+  memory.fill(changetype<usize>(t), 0, offsetof<Tcb>());
+  t.inUse = true;
+  t.state = TcpState.SynSent;
+  t.remoteIp = ip;
+  t.remotePort = port;
+  let lport: u32 = 0;
+  do lport = EPHEMERAL_BASE + (random() & 0x3fff);
+  while (lport == tcb(h ^ 1).localPort && tcb(h ^ 1).inUse);
+  t.localPort = lport;
+  t.iss = random();
+  t.sndUna = t.sndNxt = t.sndMax = t.iss;
+  t.mss = DEFAULT_MSS;
+  t.rto = RTO_INITIAL;
+  t.rtxAt = t.persistAt = t.arpAt = t.timeWaitAt = NEVER;
+  output(h, now, false);
+  return h;
+}
+
+/** Queues up to `len` bytes from `p` and sends what the window allows; returns the bytes queued (-1: not open for sending). */
+export function tcpSend(h: i32, p: usize, len: i32, now: i64): i32 {
+  if (!valid(h) || len < 0) return -1;
+  const t = tcb(h);
+  const s = t.state;
+  if (t.finQueued || !(s == TcpState.SynSent || s == TcpState.Established || s == TcpState.CloseWait)) return -1;
+  const n = min(len, TCP_SND_BUF - t.sndLen);
+  memory.copy(sndBuf(h) + <usize>t.sndLen, p, <usize>n);
+  t.sndLen += n;
+  output(h, now, false);
+  return n;
+}
+
+/** Bytes received in order and not yet consumed. */
+export function tcpAvailable(h: i32): i32 { return valid(h) ? tcb(h).rcvLen : 0; }
+
+/** Where those bytes are (contiguous, at the start of the connection's receive buffer). */
+export function tcpPeek(h: i32): usize { return valid(h) ? rcvBuf(h) : 0; }
+
+/** Drops the first `n` received bytes, opening the window (with an update when it grows past half). */
+export function tcpConsume(h: i32, n: i32, now: i64): void {
+  if (!valid(h) || n <= 0) return;
+  const t = tcb(h);
+  if (n > t.rcvLen) n = t.rcvLen;
+  const before = TCP_RCV_BUF - t.rcvLen;
+  t.rcvLen -= n;
+  memory.copy(rcvBuf(h), rcvBuf(h) + <usize>n, <usize>t.rcvLen);
+  // RFC 9293 3.8.6.2.2: announce a larger window only once it has grown enough.
+  const half = TCP_RCV_BUF >> 1;
+  if (before < half && TCP_RCV_BUF - t.rcvLen >= half && synchronized(t.state)) {
+    t.ackNow = true;
+    output(h, now, false);
+  }
+}
+
+/** Copies up to `max` received bytes to `dst` and consumes them; returns the count. */
+export function tcpRecv(h: i32, dst: usize, max: i32, now: i64): i32 {
+  if (!valid(h) || max <= 0) return 0;
+  const n = min(max, tcb(h).rcvLen);
+  memory.copy(dst, rcvBuf(h), <usize>n);
+  tcpConsume(h, n, now);
+  return n;
+}
+
+/**
+ * The user is done with the connection: what is queued is sent, then a FIN.
+ * The handle is no longer the user's; the slot frees itself once closed.
+ */
+export function tcpClose(h: i32, now: i64): void {
+  if (!valid(h)) return;
+  const t = tcb(h);
+  t.userClosed = true;
+  t.rcvLen = 0;
+  const s = t.state;
+  if (s == TcpState.Established || s == TcpState.CloseWait) {
+    t.finQueued = true;
+    t.state = s == TcpState.Established ? TcpState.FinWait1 : TcpState.LastAck;
+    output(h, now, false);
+  } else if (s == TcpState.Closed || s == TcpState.SynSent) {
+    finish(t, t.outcome);
+  }
+}
+
+/** Drops the connection at once, with a RST to the peer when it is synchronized, and frees the handle. */
+export function tcpAbort(h: i32, now: i64): void {
+  if (!valid(h)) return;
+  const t = tcb(h);
+  if (synchronized(t.state) && t.state != TcpState.TimeWait) sendSegment(t, t.sndMax, TcpFlag.Rst | TcpFlag.Ack, 0, now);
+  t.userClosed = true;
+  finish(t, TcpOutcome.Closed);
+}
+
+/** Ends every connection without a word (the address went away); the user sees Reset. */
+export function tcpDropAll(): void {
+  for (let h = 0; h < TCP_CONNECTIONS; h++) if (tcb(h).inUse && tcb(h).state != TcpState.Closed) finish(tcb(h), TcpOutcome.Reset);
+}
+
+export function tcpState(h: i32): TcpState { return valid(h) ? tcb(h).state : TcpState.Closed; }
+export function tcpOutcome(h: i32): TcpOutcome { return valid(h) ? tcb(h).outcome : TcpOutcome.Closed; }
+/** The current retransmission timeout (ms), for tests and diagnostics. */
+export function tcpRto(h: i32): i32 { return valid(h) ? tcb(h).rto : 0; }
+/** Smoothed RTT (ms) and its variation, 0 before the first sample. */
+export function tcpSrtt(h: i32): i32 { return valid(h) ? tcb(h).srtt8 >> 3 : 0; }
+export function tcpRttvar(h: i32): i32 { return valid(h) ? tcb(h).rttvar4 >> 2 : 0; }
+export function tcpLocalPort(h: i32): u32 { return valid(h) ? tcb(h).localPort : 0; }
+
+// ---- timers -------------------------------------------------------------------------
+
+/** Runs what is due; returns the next deadline of any connection. */
+export function tcpPoll(now: i64): i64 {
+  let next = NEVER;
+  for (let h = 0; h < TCP_CONNECTIONS; h++) {
+    const t = tcb(h);
+    if (!t.inUse || t.state == TcpState.Closed) continue;
+    if (now >= t.timeWaitAt) { finish(t, TcpOutcome.Closed); continue; }
+    if (now >= t.arpAt) {
+      t.arpAt = NEVER;
+      if (++t.arpFails > ARP_GIVE_UP) { finish(t, TcpOutcome.Timeout); continue; }
+      output(h, now, false);
+    }
+    if (now >= t.rtxAt) onRetransmitTimer(h, now);
+    if (t.state == TcpState.Closed) continue;
+    if (now >= t.persistAt) {
+      t.persistAt = NEVER;
+      output(h, now, true);
+    }
+    next = min(next, min(min(t.rtxAt, t.persistAt), min(t.arpAt, t.timeWaitAt)));
+  }
+  return next;
+}
+
+/** RFC 6298 (5.4)-(5.6): back off, go back to the oldest unacknowledged byte, send again. */
+function onRetransmitTimer(h: i32, now: i64): void {
+  const t = tcb(h);
+  t.rtxAt = NEVER;
+  if (t.sndMax == t.sndUna) return;
+  if (t.tries >= (t.state == TcpState.SynSent ? SYN_RETRIES : DATA_RETRIES)) {
+    if (synchronized(t.state)) sendSegment(t, t.sndMax, TcpFlag.Rst | TcpFlag.Ack, 0, now);
+    finish(t, TcpOutcome.Timeout);
+    return;
+  }
+  t.tries++;
+  count(Ctr.TcpRetransmits);
+  t.rto = min(t.rto << 1, RTO_MAX);
+  if (t.state == TcpState.SynSent) t.synRetransmitted = true;
+  t.timing = false; // Karn: no RTT sample from a retransmitted segment
+  t.sndNxt = t.sndUna;
+  output(h, now, t.sndWnd == 0);
+  t.rtxAt = now + <i64>t.rto;
+}
+
+/** RFC 6298 (2.2)/(2.3), in eighths and quarters of a millisecond as BSD does. */
+function rttSample(t: Tcb, r: i32): void {
+  if (r < 1) r = 1;
+  if (!t.hasRtt) {
+    t.srtt8 = r << 3;
+    t.rttvar4 = r << 1; // RTTVAR = R/2
+    t.hasRtt = true;
+  } else {
+    let err = r - (t.srtt8 >> 3);
+    t.srtt8 += err; // SRTT += (R - SRTT) / 8
+    if (err < 0) err = -err;
+    t.rttvar4 += err - (t.rttvar4 >> 2); // RTTVAR += (|R - SRTT| - RTTVAR) / 4
+  }
+  // RTO = SRTT + max(G, 4 RTTVAR), G = 1 ms, bounded by 1 s and 60 s.
+  const rto = (t.srtt8 >> 3) + max(1, t.rttvar4);
+  t.rto = min(max(rto, RTO_MIN), RTO_MAX);
+}
+
+function finish(t: Tcb, outcome: i32): void {
+  t.state = TcpState.Closed;
+  t.outcome = outcome;
+  t.rtxAt = t.persistAt = t.arpAt = t.timeWaitAt = NEVER;
+  if (t.userClosed) t.inUse = false;
+}
+
+// ---- output -----------------------------------------------------------------------
+
+/** The window we announce: the free space of the receive buffer. */
+@inline function rcvWindow(t: Tcb): u32 { return <u32>(t.userClosed ? TCP_RCV_BUF : TCP_RCV_BUF - t.rcvLen); }
+
+/** Sends one segment whose payload (if any) is already at ipTxPayload() + TCP_HEADER. */
+function sendSegment(t: Tcb, seq: u32, flags: u32, n: i32, now: i64): bool {
+  tcp.srcPort = t.localPort;
+  tcp.dstPort = t.remotePort;
+  tcp.seq = seq;
+  tcp.ack = (flags & TcpFlag.Ack) != 0 ? t.rcvNxt : 0;
+  tcp.flags = flags;
+  tcp.window = rcvWindow(t);
+  tcp.mss = (flags & TcpFlag.Syn) != 0 ? TCP_MSS : 0;
+  tcp.payloadLen = n;
+  return ipOutput(t.remoteIp, IpProto.Tcp, tcp.emit(ipTxPayload(), myIp, t.remoteIp), now);
+}
+
+/** A segment that takes sequence space could not leave (no MAC for the next hop yet): try again soon. */
+function arpWait(t: Tcb, now: i64): void {
+  if (t.arpAt == NEVER) t.arpAt = now + ARP_RETRY;
+}
+
+/** Notes that a segment ending at `end` went out: starts the timer and, for new data, times it. */
+function sent(t: Tcb, seq: u32, end: u32, now: i64): void {
+  t.arpFails = 0;
+  if (!t.timing && seqGe(seq, t.sndMax)) {
+    t.timing = true;
+    t.rttSeq = seq;
+    t.rttStart = now;
+  }
+  t.sndNxt = end;
+  if (seqGt(end, t.sndMax)) t.sndMax = end;
+  if (t.rtxAt == NEVER) t.rtxAt = now + <i64>t.rto; // RFC 6298 (5.1)
+}
+
+/**
+ * Sends what is due: the SYN, data within the peer's window (one byte
+ * past a zero window when `probe`), the FIN after the data, or an ACK.
+ */
+function output(h: i32, now: i64, probe: bool): void {
+  const t = tcb(h);
+  const s = t.state;
+  if (s == TcpState.SynSent) {
+    if (t.sndNxt != t.iss) return;
+    if (!sendSegment(t, t.iss, TcpFlag.Syn, 0, now)) { arpWait(t, now); return; }
+    sent(t, t.iss, t.iss + 1, now);
+    return;
+  }
+  if (!synchronized(s)) return;
+  let sentAny = false;
+  const canSend = s != TcpState.FinWait2 && s != TcpState.TimeWait && !t.finAcked;
+  if (canSend) {
+    const dataEnd = t.sndUna + <u32>t.sndLen;
+    while (seqLt(t.sndNxt, dataEnd)) {
+      const off = <i32>(t.sndNxt - t.sndUna);
+      const avail = t.sndLen - off;
+      let wnd = <i32>(t.sndUna + t.sndWnd - t.sndNxt);
+      if (wnd <= 0) {
+        if (!probe || t.sndNxt != t.sndUna) break;
+        wnd = 1; // RFC 9293 3.8.6.1: probe a zero window with one byte
+      }
+      const n = min(min(avail, wnd), t.mss);
+      let flags: u32 = TcpFlag.Ack;
+      if (n == avail) flags |= TcpFlag.Psh;
+      let end = t.sndNxt + <u32>n;
+      if (n == avail && t.finQueued) { flags |= TcpFlag.Fin; end++; }
+      memory.copy(ipTxPayload() + TCP_HEADER, sndBuf(h) + <usize>off, <usize>n);
+      if (!sendSegment(t, t.sndNxt, flags, n, now)) { arpWait(t, now); return; }
+      sent(t, t.sndNxt, end, now);
+      sentAny = true;
+    }
+    // A FIN on its own, once the data is out.
+    if (t.finQueued && t.sndNxt == dataEnd) {
+      if (!sendSegment(t, dataEnd, TcpFlag.Fin | TcpFlag.Ack, 0, now)) { arpWait(t, now); return; }
+      sent(t, dataEnd, dataEnd + 1, now);
+      sentAny = true;
+    }
+  }
+  if (t.ackNow && !sentAny) sendSegment(t, t.sndNxt, TcpFlag.Ack, 0, now);
+  t.ackNow = false;
+  // Data waits behind a zero window with nothing in flight: the persist timer probes it.
+  const waiting = canSend && t.sndLen > 0 && seqLt(t.sndNxt, t.sndUna + <u32>t.sndLen);
+  if (waiting && t.sndWnd == 0 && t.sndMax == t.sndUna) {
+    if (t.persistAt == NEVER) t.persistAt = now + <i64>t.rto;
+  } else {
+    t.persistAt = NEVER;
+  }
+}
+
+/** RFC 9293 3.10.7.1: the answer to a segment for no connection. */
+function sendResetFor(src: u32, srcPort: u32, dstPort: u32, seq: u32, ack: u32, flags: u32, segLen: u32, now: i64): void {
+  tcp.srcPort = dstPort;
+  tcp.dstPort = srcPort;
+  if ((flags & TcpFlag.Ack) != 0) {
+    tcp.seq = ack;
+    tcp.ack = 0;
+    tcp.flags = TcpFlag.Rst;
+  } else {
+    tcp.seq = 0;
+    tcp.ack = seq + segLen;
+    tcp.flags = TcpFlag.Rst | TcpFlag.Ack;
+  }
+  tcp.window = 0;
+  tcp.mss = 0;
+  tcp.payloadLen = 0;
+  ipOutput(src, IpProto.Tcp, tcp.emit(ipTxPayload(), myIp, src), now);
+}
+
+// ---- input ------------------------------------------------------------------------
+
+function lookup(src: u32, srcPort: u32, dstPort: u32): i32 {
+  for (let h = 0; h < TCP_CONNECTIONS; h++) {
+    const t = tcb(h);
+    if (t.inUse && t.state != TcpState.Closed && t.remoteIp == src && t.remotePort == srcPort && t.localPort == dstPort) return h;
+  }
+  return -1;
+}
+
+/** Handles the `len`-byte segment at `p` (IPv4 payload from `src` to `dst`); true when accepted. */
+export function tcpRx(p: usize, len: i32, src: u32, dst: u32, now: i64): bool {
+  if (myIp == 0 || dst != myIp) return drop(Ctr.DropIpNotForUs);
+  const err = tcp.parse(p, len, src, dst);
+  if (err != 0) return drop(err);
+  const h = lookup(src, tcp.srcPort, tcp.dstPort);
+  if (h < 0) {
+    const flags = tcp.flags;
+    if ((flags & TcpFlag.Rst) == 0) {
+      const segLen = <u32>tcp.payloadLen + ((flags & TcpFlag.Syn) != 0 ? 1 : 0) + ((flags & TcpFlag.Fin) != 0 ? 1 : 0);
+      sendResetFor(src, tcp.srcPort, tcp.dstPort, tcp.seq, tcp.ack, flags, segLen, now);
+    }
+    return drop(Ctr.DropTcpNoConnection);
+  }
+  if (tcb(h).state == TcpState.SynSent) return synSent(h, now);
+  return arrives(h, p + <usize>tcp.headerLen, now);
+}
+
+/** RFC 9293 3.10.7.3, for the client: only a SYN-ACK for our SYN (or a RST acknowledging it) counts. */
+function synSent(h: i32, now: i64): bool {
+  const t = tcb(h);
+  const flags = tcp.flags;
+  const hasAck = (flags & TcpFlag.Ack) != 0;
+  if (hasAck && (seqLe(tcp.ack, t.iss) || seqGt(tcp.ack, t.sndMax))) {
+    if ((flags & TcpFlag.Rst) == 0) sendResetFor(t.remoteIp, tcp.srcPort, tcp.dstPort, tcp.seq, tcp.ack, flags, 0, now);
+    return drop(Ctr.DropTcpOutOfWindow);
+  }
+  if ((flags & TcpFlag.Rst) != 0) {
+    // Connection refused; a RST without an ACK of our SYN could be anyone's (RFC 5961 3.2).
+    if (!hasAck) return drop(Ctr.DropTcpOutOfWindow);
+    finish(t, TcpOutcome.Refused);
+    return true;
+  }
+  // A SYN without ACK (simultaneous open) is not something a client needs.
+  if ((flags & TcpFlag.Syn) == 0 || !hasAck) return drop(Ctr.DropTcpUnexpected);
+  t.rcvNxt = tcp.seq + 1;
+  t.sndUna = tcp.ack;
+  if (seqLt(t.sndNxt, t.sndUna)) t.sndNxt = t.sndUna;
+  const mss = <i32>tcp.mss;
+  t.mss = mss == 0 ? DEFAULT_MSS : min(mss, <i32>TCP_MSS);
+  t.sndWnd = tcp.window;
+  t.maxSndWnd = tcp.window;
+  t.sndWl1 = tcp.seq;
+  t.sndWl2 = tcp.ack;
+  if (t.timing) rttSample(t, <i32>(now - t.rttStart));
+  t.timing = false;
+  if (t.synRetransmitted && !t.hasRtt) t.rto = RTO_AFTER_SYN_LOSS;
+  t.tries = 0;
+  t.rtxAt = NEVER;
+  t.state = TcpState.Established;
+  t.ackNow = true;
+  output(h, now, false);
+  return true;
+}
+
+/** RFC 9293 3.10.7.4 with RFC 5961: a segment for a synchronized connection. */
+function arrives(h: i32, data: usize, now: i64): bool {
+  const t = tcb(h);
+  const flags = tcp.flags;
+  const seq = tcp.seq;
+  let n = tcp.payloadLen;
+  let fin = (flags & TcpFlag.Fin) != 0;
+  const syn = (flags & TcpFlag.Syn) != 0;
+  const rst = (flags & TcpFlag.Rst) != 0;
+  const wnd = rcvWindow(t);
+  let reason = 0; // a drop reason for a segment whose ACK was used but whose data was not
+
+  // 1. Is it in the window?
+  const segLen = <u32>n + (syn ? 1 : 0) + (fin ? 1 : 0);
+  let ok: bool;
+  if (segLen == 0) ok = wnd == 0 ? seq == t.rcvNxt : inWindow(seq, t.rcvNxt, wnd);
+  else ok = wnd != 0 && (inWindow(seq, t.rcvNxt, wnd) || inWindow(seq + segLen - 1, t.rcvNxt, wnd));
+  if (!ok) {
+    if (wnd == 0 && seq == t.rcvNxt && !syn && !rst) {
+      // A probe of our zero window: its ACK counts, its data cannot.
+      n = 0;
+      fin = false;
+      reason = Ctr.DropTcpOutOfWindow;
+      t.ackNow = true;
+    } else {
+      if (!rst) challenge(h, now);
+      return drop(Ctr.DropTcpOutOfWindow);
+    }
+  }
+
+  // 2. RST: only one exactly at RCV.NXT resets; another in the window gets a challenge ACK.
+  if (rst) {
+    if (seq != t.rcvNxt) { challenge(h, now); return drop(Ctr.DropTcpChallenge); }
+    const s = t.state;
+    finish(t, s == TcpState.LastAck || s == TcpState.Closing || s == TcpState.TimeWait ? TcpOutcome.Closed : TcpOutcome.Reset);
+    return true;
+  }
+  // 3. A SYN on a synchronized connection: challenge ACK (RFC 5961 4.2).
+  if (syn) { challenge(h, now); return drop(Ctr.DropTcpChallenge); }
+  // 4. Every segment after the handshake carries an ACK.
+  if ((flags & TcpFlag.Ack) == 0) return drop(Ctr.DropTcpUnexpected);
+
+  // 5. The ACK: acceptable from SND.UNA - MAX.SND.WND to SND.NXT (RFC 5961 5.2).
+  const ack = tcp.ack;
+  if (seqGt(ack, t.sndMax) || seqLt(ack, t.sndUna - t.maxSndWnd)) {
+    challenge(h, now);
+    return drop(Ctr.DropTcpOutOfWindow);
+  }
+  if (seqGt(ack, t.sndUna)) {
+    const acked = <i32>(ack - t.sndUna);
+    const dataAcked = min(acked, t.sndLen);
+    t.sndLen -= dataAcked;
+    memory.copy(sndBuf(h), sndBuf(h) + <usize>dataAcked, <usize>t.sndLen);
+    if (acked > dataAcked && t.finQueued) t.finAcked = true;
+    t.sndUna = ack;
+    if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
+    if (t.timing && seqGt(ack, t.rttSeq)) {
+      rttSample(t, <i32>(now - t.rttStart));
+      t.timing = false;
+    }
+    t.tries = 0;
+    // RFC 6298 (5.2)/(5.3)
+    t.rtxAt = t.sndUna == t.sndMax ? NEVER : now + <i64>t.rto;
+  }
+  if (seqLt(t.sndWl1, seq) || (t.sndWl1 == seq && seqLe(t.sndWl2, ack))) {
+    // A zero window opens and our probe byte was not taken: send again from SND.UNA.
+    if (t.sndWnd == 0 && tcp.window != 0 && ack == t.sndUna && t.sndNxt != t.sndUna) {
+      t.sndNxt = t.sndUna;
+      t.timing = false;
+    }
+    t.sndWnd = tcp.window;
+    t.sndWl1 = seq;
+    t.sndWl2 = ack;
+    if (t.sndWnd > t.maxSndWnd) t.maxSndWnd = t.sndWnd;
+  }
+  // An answer to a zero-window probe: the peer is alive, the probing goes on.
+  if (t.sndWnd == 0 && ack == t.sndUna) t.tries = 0;
+  if (t.finAcked) {
+    const s = t.state;
+    if (s == TcpState.FinWait1) {
+      t.state = TcpState.FinWait2;
+      // Closed by the user: a peer that never sends its FIN does not hold the slot forever.
+      t.timeWaitAt = now + TIME_WAIT;
+    }
+    else if (s == TcpState.Closing) enterTimeWait(t, now);
+    else if (s == TcpState.LastAck) { finish(t, TcpOutcome.Closed); return true; }
+  }
+
+  // 6. The data, in order only.
+  const s = t.state;
+  if (n > 0 || fin) {
+    if (s == TcpState.Established || s == TcpState.FinWait1 || s == TcpState.FinWait2) {
+      if (seqGt(seq, t.rcvNxt)) {
+        // Out of order: not kept; the duplicate ACK tells the peer what is missing.
+        t.ackNow = true;
+        n = 0;
+        fin = false;
+        reason = Ctr.DropTcpOutOfOrder;
+      } else {
+        const skip = <i32>(t.rcvNxt - seq);
+        if (skip > 0) { data += <usize>skip; n -= skip; }
+        if (n > <i32>wnd) { n = <i32>wnd; fin = false; }
+        if (n > 0) {
+          if (!t.userClosed) {
+            memory.copy(rcvBuf(h) + <usize>t.rcvLen, data, <usize>n);
+            t.rcvLen += n;
+          }
+          t.rcvNxt += <u32>n;
+          t.ackNow = true;
+        }
+      }
+    } else {
+      fin = false; // after the peer's FIN nothing more is expected
+      t.ackNow = true;
+    }
+  }
+
+  // 7. The FIN, once everything before it has arrived.
+  if (fin) {
+    t.rcvNxt++;
+    t.ackNow = true;
+    if (s == TcpState.Established) t.state = TcpState.CloseWait;
+    else if (s == TcpState.FinWait1) {
+      if (t.finAcked) enterTimeWait(t, now);
+      else t.state = TcpState.Closing;
+    } else if (s == TcpState.FinWait2) enterTimeWait(t, now);
+  }
+  output(h, now, false);
+  return reason != 0 ? drop(reason) : true;
+}
+
+function enterTimeWait(t: Tcb, now: i64): void {
+  t.state = TcpState.TimeWait;
+  t.rtxAt = t.persistAt = t.arpAt = NEVER;
+  t.timeWaitAt = now + TIME_WAIT;
+}
+
+/** RFC 5961: an ACK with our current numbers (a duplicate ACK for an unacceptable segment). */
+function challenge(h: i32, now: i64): void {
+  const t = tcb(h);
+  sendSegment(t, t.sndNxt, TcpFlag.Ack, 0, now);
+}

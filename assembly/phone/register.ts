@@ -1,0 +1,361 @@
+// Registration (stage 6): a TCP connection to the first CallManager of the
+// configured list, StationRegister, RegisterAck, keepalives; on a refused
+// or timed-out connection, a RegisterReject, no answer, or a lost
+// connection (reset, closed, keepalive acks missing), the next CallManager.
+// Registered to a backup, the phone keeps trying the CallManagers above it
+// and falls back to the first that accepts it, as Cisco phones do. When
+// every CallManager has failed in a round, the phone waits (AllDown), with
+// exponential backoff, before the next round from the top of the list.
+import { event, random, reset } from "../hal";
+import { Ev } from "../events";
+import { Ctr, count } from "../counters";
+import { myIp } from "../net/netif";
+import {
+  TCP_RCV_BUF, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpConsume, tcpOutcome,
+  tcpPeek, tcpSend, tcpState,
+} from "../net/tcp";
+import {
+  DEVICE_TYPE_7960, SCCP_PROTOCOL_VERSION, SccpMsg, sccp, sccpDeclaredLength, sccpFrameLength,
+} from "./sccp";
+
+export const MAX_CALLMANAGERS = 3;
+export const SCCP_PORT: u32 = 2000;
+
+export const enum RegState { Off, Connecting, Registering, Registered, AllDown }
+/** Why a CallManager was left (event RegFailed, b). */
+export const enum RegFail {
+  Refused = 1, Timeout = 2, Reset = 3, Closed = 4, Rejected = 5, NoAnswer = 6, KeepaliveLost = 7, Malformed = 8, NoConnection = 9,
+}
+
+/** StationRegister sent, no RegisterAck or RegisterReject yet: the next one. */
+export const REGISTER_TIMEOUT: i64 = 10_000;
+/** The keepalive interval when the RegisterAck gives none; bounds on what it may give. */
+export const KEEPALIVE_DEFAULT: u32 = 30;
+const KEEPALIVE_MAX: u32 = 3600;
+/** Keepalives left without an ack before the connection counts as lost. */
+export const KEEPALIVE_MISSES = 2;
+/** Registered to a backup: how often a CallManager above it is tried again. */
+export const PRIMARY_RETRY: i64 = 30_000;
+/** All down: the first wait before the next round, doubling up to the last (plus up to 25 % jitter). */
+export const ALL_DOWN_FIRST: i64 = 5_000;
+export const ALL_DOWN_MAX: i64 = 60_000;
+/** hal.reset reason when a CallManager sends Reset (the RegReset event says reset or restart). */
+export const RESET_BY_CALLMANAGER = 6;
+/** The RTP port announced in IpPort after registering. */
+const RTP_PORT: u32 = 16384;
+const MAX_STREAMS: u32 = 5;
+const NEVER = i64.MAX_VALUE;
+
+const enum Phase { Idle, Connecting, Registering, Registered }
+
+/** One SCCP connection: the main one, or the probe of a higher CallManager while on a backup. */
+@unmanaged class Link {
+  h: i32;
+  cm: i32;
+  phase: i32;
+  deadline: i64;
+  /** Bytes of an over-long message still to be skipped. */
+  skip: i32;
+}
+const main = changetype<Link>(memory.data(offsetof<Link>()));
+const probe = changetype<Link>(memory.data(offsetof<Link>()));
+
+// The list, in priority order (filled from the configuration file).
+const cmIps = memory.data(MAX_CALLMANAGERS * 4);
+const cmPorts = memory.data(MAX_CALLMANAGERS * 4);
+export let callManagerCount = 0;
+
+export let registerState = RegState.Off;
+/** The CallManager the phone is registered with (index), or -1. */
+export let registeredCm = -1;
+let round = 0;
+let attempts = 0;
+let backoff: i64 = ALL_DOWN_FIRST;
+let retryAt: i64 = NEVER;
+let probeAt: i64 = NEVER;
+let probeNext = 0;
+let keepAliveMs: i64 = 0;
+let keepAliveAt: i64 = NEVER;
+let keepAlivePending = false;
+let misses = 0;
+const msg = memory.data(64);
+
+@inline function cmIp(i: i32): u32 { return load<u32>(cmIps + (<usize>i << 2)); }
+@inline function cmPort(i: i32): u32 { return load<u32>(cmPorts + (<usize>i << 2)); }
+
+/** Empties the list. */
+export function registerClear(): void { callManagerCount = 0; }
+
+/** Sets entry `i` (0 = primary) of the list; port 0 means SCCP's 2000. */
+export function registerSetCallManager(i: i32, ip: u32, port: u32): void {
+  if (i < 0 || i >= MAX_CALLMANAGERS) return;
+  store<u32>(cmIps + (<usize>i << 2), ip);
+  store<u32>(cmPorts + (<usize>i << 2), port == 0 ? SCCP_PORT : port);
+  if (i >= callManagerCount) callManagerCount = i + 1;
+}
+
+/** Starts registering, from the primary. */
+export function registerStart(now: i64): void {
+  stopLinks(now, false);
+  round = 1;
+  attempts = 0;
+  backoff = ALL_DOWN_FIRST;
+  retryAt = NEVER;
+  if (callManagerCount == 0) {
+    registerState = RegState.Off;
+    event(Ev.RegNoCallManager, 0, 0);
+    return;
+  }
+  connect(main, 0, now);
+}
+
+/** Stops: unregisters first when `graceful` (the connections are closed), else drops them. */
+export function registerStop(now: i64, graceful: bool): void {
+  stopLinks(now, graceful);
+  registerState = RegState.Off;
+  retryAt = NEVER;
+}
+
+function stopLinks(now: i64, graceful: bool): void {
+  if (probe.phase != Phase.Idle) drop(probe, now, false);
+  if (main.phase != Phase.Idle) {
+    if (graceful && main.phase == Phase.Registered) {
+      send(main, SccpMsg.Unregister, now);
+      event(Ev.RegUnregistered, main.cm, 0);
+    }
+    drop(main, now, graceful);
+  }
+  registeredCm = -1;
+  keepAliveAt = probeAt = NEVER;
+}
+
+export function registerPoll(now: i64): i64 {
+  if (registerState == RegState.AllDown && now >= retryAt) {
+    retryAt = NEVER;
+    round++;
+    attempts = 0;
+    connect(main, 0, now);
+  }
+  if (main.phase != Phase.Idle) service(main, now);
+  if (main.phase == Phase.Registered) {
+    if (now >= keepAliveAt) keepAlive(now);
+    if (probe.phase == Phase.Idle && now >= probeAt && main.cm > 0) startProbe(now);
+  }
+  if (probe.phase != Phase.Idle) service(probe, now);
+  let next = min(retryAt, min(keepAliveAt, probeAt));
+  if (main.phase != Phase.Idle) next = min(next, main.deadline);
+  if (probe.phase != Phase.Idle) next = min(next, probe.deadline);
+  return next;
+}
+
+// ---- one connection ---------------------------------------------------------------
+
+function connect(l: Link, i: i32, now: i64): void {
+  l.cm = i;
+  l.skip = 0;
+  l.deadline = NEVER;
+  l.phase = Phase.Connecting;
+  if (l == main) registerState = RegState.Connecting;
+  event(l == main ? Ev.RegConnecting : Ev.RegProbe, <i32>cmIp(i), i | <i32>(cmPort(i) << 8));
+  l.h = tcpConnect(cmIp(i), cmPort(i), now);
+  if (l.h < 0) fail(l, RegFail.NoConnection, now);
+}
+
+/** Closes (FIN) or aborts (RST) the link's connection; the link is idle after. */
+function drop(l: Link, now: i64, graceful: bool): void {
+  if (graceful) tcpClose(l.h, now);
+  else tcpAbort(l.h, now);
+  l.phase = Phase.Idle;
+  l.h = -1;
+  l.deadline = NEVER;
+}
+
+function send(l: Link, id: u32, now: i64): void {
+  sccp.msgId = id;
+  if (id == SccpMsg.Register) {
+    sccp.userId = 0;
+    sccp.instance = 1;
+    sccp.stationIp = myIp;
+    sccp.deviceType = DEVICE_TYPE_7960;
+    sccp.maxStreams = MAX_STREAMS;
+    sccp.protocolVersion = SCCP_PROTOCOL_VERSION;
+  } else if (id == SccpMsg.IpPort) {
+    sccp.rtpPort = RTP_PORT;
+  }
+  tcpSend(l.h, msg, sccp.emit(msg), now);
+}
+
+/** Reads what arrived, then looks at the connection's state. */
+function service(l: Link, now: i64): void {
+  if (l.phase != Phase.Connecting) {
+    if (!readMessages(l, now)) return;
+  }
+  const st = tcpState(l.h);
+  if (l.phase == Phase.Connecting) {
+    if (st == TcpState.Established) {
+      event(Ev.RegConnected, <i32>cmIp(l.cm), l.cm | <i32>(cmPort(l.cm) << 8));
+      send(l, SccpMsg.Register, now);
+      l.phase = Phase.Registering;
+      l.deadline = now + REGISTER_TIMEOUT;
+      if (l == main) registerState = RegState.Registering;
+    } else if (st == TcpState.Closed) {
+      const o = tcpOutcome(l.h);
+      fail(l, o == TcpOutcome.Refused ? RegFail.Refused : o == TcpOutcome.Timeout ? RegFail.Timeout : RegFail.Reset, now);
+    }
+    return;
+  }
+  if (st != TcpState.Established) {
+    // The CallManager closed (FIN), reset, or stopped acknowledging.
+    const o = tcpOutcome(l.h);
+    fail(l, st == TcpState.CloseWait ? RegFail.Closed : o == TcpOutcome.Timeout ? RegFail.Timeout : RegFail.Reset, now);
+    return;
+  }
+  if (l.phase == Phase.Registering && now >= l.deadline) fail(l, RegFail.NoAnswer, now);
+}
+
+/** Handles each complete message; false when the link was dropped meanwhile. */
+function readMessages(l: Link, now: i64): bool {
+  const h = l.h;
+  while (true) {
+    const avail = tcpAvailable(h);
+    const p = tcpPeek(h);
+    if (l.skip > 0) {
+      const n = min(avail, l.skip);
+      tcpConsume(h, n, now);
+      l.skip -= n;
+      if (l.skip > 0) return true;
+      continue;
+    }
+    const total = sccpFrameLength(p, avail);
+    if (total < 0) {
+      count(Ctr.SccpMalformed);
+      fail(l, RegFail.Malformed, now);
+      return false;
+    }
+    if (total == 0) {
+      // A message longer than the receive buffer can never be whole here: skip it.
+      if (avail >= 4 && sccpDeclaredLength(p) > TCP_RCV_BUF) {
+        count(Ctr.SccpMalformed);
+        l.skip = sccpDeclaredLength(p);
+        continue;
+      }
+      return true;
+    }
+    let keep = true;
+    if (sccp.parse(p, total) != 0) count(Ctr.SccpMalformed);
+    else keep = handle(l, now);
+    // Harmless when the connection was dropped: a closed or new one has nothing buffered.
+    tcpConsume(h, total, now);
+    if (!keep) return false;
+  }
+  return true;
+}
+
+/** One message from the CallManager (in `sccp`); false when the link was dropped. */
+function handle(l: Link, now: i64): bool {
+  const id = sccp.msgId;
+  if (id == SccpMsg.Reset) {
+    event(Ev.RegReset, <i32>sccp.resetType, l.cm);
+    stopLinks(now, false);
+    registerState = RegState.Off;
+    reset(RESET_BY_CALLMANAGER);
+    return false;
+  }
+  if (l.phase == Phase.Registering) {
+    if (id == SccpMsg.RegisterAck) {
+      const fallback = l == probe;
+      registered(l, now);
+      return !fallback; // after a fallback the connection is the main link's
+    }
+    if (id == SccpMsg.RegisterReject) {
+      event(Ev.RegRejected, <i32>sccp.textPtr, sccp.textLen);
+      fail(l, RegFail.Rejected, now);
+      return false;
+    }
+  } else if (l.phase == Phase.Registered && id == SccpMsg.KeepAliveAck) {
+    keepAlivePending = false;
+    misses = 0;
+  }
+  return true;
+}
+
+function registered(l: Link, now: i64): void {
+  let k = sccp.keepAlive;
+  if (k == 0 || k > KEEPALIVE_MAX) k = KEEPALIVE_DEFAULT;
+  if (l == probe) {
+    // Back to a higher CallManager: leave the backup (Unregister, then FIN).
+    const old = main.cm;
+    send(main, SccpMsg.Unregister, now);
+    drop(main, now, true);
+    main.h = probe.h;
+    main.cm = probe.cm;
+    main.skip = probe.skip;
+    probe.phase = Phase.Idle;
+    probe.h = -1;
+    event(Ev.RegFallback, main.cm, old);
+  }
+  main.phase = Phase.Registered;
+  main.deadline = NEVER;
+  registerState = RegState.Registered;
+  registeredCm = main.cm;
+  attempts = 0;
+  backoff = ALL_DOWN_FIRST;
+  keepAliveMs = <i64>k * 1000;
+  keepAliveAt = now + keepAliveMs;
+  keepAlivePending = false;
+  misses = 0;
+  probeAt = main.cm > 0 ? now + PRIMARY_RETRY : NEVER;
+  probeNext = 0;
+  event(Ev.RegRegistered, main.cm, <i32>k);
+  send(main, SccpMsg.IpPort, now);
+}
+
+function keepAlive(now: i64): void {
+  if (keepAlivePending && ++misses >= KEEPALIVE_MISSES) {
+    fail(main, RegFail.KeepaliveLost, now);
+    return;
+  }
+  send(main, SccpMsg.KeepAlive, now);
+  keepAlivePending = true;
+  keepAliveAt = now + keepAliveMs;
+}
+
+function startProbe(now: i64): void {
+  if (probeNext >= main.cm) probeNext = 0;
+  probeAt = NEVER;
+  connect(probe, probeNext, now);
+}
+
+/** Leaves CallManager `l.cm` for `why`, and goes on to the next (or waits, all down). */
+function fail(l: Link, why: i32, now: i64): void {
+  event(Ev.RegFailed, l.cm, why);
+  const wasRegistered = l.phase == Phase.Registered;
+  // A CallManager that answered (rejected us, or closed) gets a FIN; the others a RST.
+  drop(l, now, why == RegFail.Rejected || why == RegFail.Closed);
+  if (l == probe) {
+    probeNext = l.cm + 1;
+    probeAt = now + PRIMARY_RETRY;
+    return;
+  }
+  if (probe.phase != Phase.Idle) drop(probe, now, false);
+  if (wasRegistered) {
+    registeredCm = -1;
+    keepAliveAt = probeAt = NEVER;
+  }
+  attempts++;
+  if (attempts >= callManagerCount) {
+    allDown(now);
+    return;
+  }
+  const next = (l.cm + 1) % callManagerCount;
+  event(Ev.RegFailover, l.cm, next);
+  connect(main, next, now);
+}
+
+function allDown(now: i64): void {
+  registerState = RegState.AllDown;
+  const wait = backoff + <i64>(random() % <u32>(backoff >> 2));
+  backoff = min(backoff << 1, ALL_DOWN_MAX);
+  retryAt = now + wait;
+  event(Ev.RegAllDown, <i32>wait, round);
+}

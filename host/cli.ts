@@ -2,12 +2,14 @@
 import { BOOT_USAGE, bootCommand } from "./commands/boot.js";
 import { UsageError } from "./commands/args.js";
 import { IMAGE_USAGE, imageCommand } from "./commands/image.js";
+import { CALLMANAGER_USAGE, callmanagerCommand } from "./callmanager/cli.js";
 
 const USAGE = `usage: ipphone <command> [options]
 
 commands:
 ${BOOT_USAGE}
 ${IMAGE_USAGE}
+${CALLMANAGER_USAGE}
   help    this text
 
 exit status: 0 when the command did what it was asked (boot: the phone got an address),
@@ -19,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "boot": return await bootCommand(rest);
       case "image": return imageCommand(rest);
+      case "callmanager": return await callmanagerCommand(rest);
       case undefined: case "help": case "--help": case "-h":
         console.log(USAGE);
         return command === undefined ? 2 : 0;

@@ -1,0 +1,341 @@
+// The CallManager's side of SCCP registration, independent of the
+// transport: a session per TCP connection takes the bytes received and
+// hands back bytes to send (and a wish to close). The simulated network
+// (host/sim/callmanager.ts, over host/sim/tcp.ts) and `ipphone callmanager`
+// (host/callmanager/cli.ts, over node:net) drive the same logic.
+//
+// Configurable as a lab needs it: the keepalive interval the RegisterAck
+// gives, a limit on registrations per second (token bucket: registrations
+// over it wait their turn, as an overloaded CallManager delays them), and
+// devices to reject (RegisterReject with a reason, then the connection is
+// closed, as CUCM does for an unknown device without auto-registration).
+import {
+  SCCP_MESSAGE_NAMES, SccpFramer, SccpMsg, decodeStationRegister, decodeU32, encodeKeepAliveAck, encodeRegisterAck,
+  encodeRegisterReject, encodeReset, encodeUnregisterAck, type SccpMessage, type StationRegister,
+} from "./sccp.js";
+
+/** What the logic needs of time: milliseconds and one-shot timers. */
+export interface CmClock {
+  nowMs(): number;
+  after(ms: number, fn: () => void): { cancel(): void };
+}
+
+export interface CallManagerConfig {
+  /** Shown in events ("CM1"). */
+  name?: string;
+  /** RegisterAck's keepalive interval (default 30 s) and the secondary one (default 60 s). */
+  keepAliveS?: number;
+  secondaryKeepAliveS?: number;
+  /** 0 = no limit (default). */
+  registrationsPerSecond?: number;
+  /** Registrations that may come at once before the rate applies (default: one second's worth, at least 1). */
+  burst?: number;
+  /** Device names (SEP...) to reject, with the reason sent (default "Device not configured"). */
+  reject?: Iterable<string> | ReadonlyMap<string, string>;
+  /** RegisterAck's maxProtocolVer (default 11). */
+  maxProtocolVersion?: number;
+}
+
+export type CmEventType =
+  | "connect" | "register" | "reject" | "throttle" | "keepalive" | "unregister" | "ipport" | "reset" | "disconnect" | "malformed" | "unknown";
+
+export interface CmEvent {
+  type: CmEventType;
+  tMs: number;
+  cm: string;
+  /** The transport's name for the peer ("198.51.100.50:49152"). */
+  remote: string;
+  session: number;
+  deviceName?: string;
+  stationIp?: number;
+  deviceType?: number;
+  protocolVersion?: number | null;
+  keepAliveS?: number;
+  detail?: string;
+}
+
+export interface CmStats {
+  connections: number;
+  registrations: number;
+  rejects: number;
+  throttled: number;
+  keepalives: number;
+  unregisters: number;
+  malformed: number;
+  unknown: number;
+}
+
+export interface Registration {
+  deviceName: string;
+  stationIp: number;
+  session: number;
+  remote: string;
+  sinceMs: number;
+  lastKeepAliveMs: number;
+}
+
+export const DEFAULT_REJECT_REASON = "Device not configured";
+
+export class CallManagerLogic {
+  readonly name: string;
+  keepAliveS: number;
+  secondaryKeepAliveS: number;
+  maxProtocolVersion: number;
+  readonly reject = new Map<string, string>();
+  onEvent: ((e: CmEvent) => void) | null = null;
+  readonly stats: CmStats = { connections: 0, registrations: 0, rejects: 0, throttled: 0, keepalives: 0, unregisters: 0, malformed: 0, unknown: 0 };
+  private readonly registered = new Map<string, Registration>();
+  private readonly sessions = new Set<CmSession>();
+  private nextSession = 1;
+  // Token bucket.
+  private rate: number;
+  private burst: number;
+  private tokens: number;
+  private refilledMs: number;
+  private readonly queue: Array<{ session: CmSession; reg: StationRegister }> = [];
+  private queueTimer: { cancel(): void } | null = null;
+
+  constructor(private readonly clock: CmClock, config: CallManagerConfig = {}) {
+    this.name = config.name ?? "CM";
+    this.keepAliveS = checkInt("keepAliveS", config.keepAliveS ?? 30, 1, 0xffff);
+    this.secondaryKeepAliveS = checkInt("secondaryKeepAliveS", config.secondaryKeepAliveS ?? 60, 1, 0xffff);
+    this.maxProtocolVersion = checkInt("maxProtocolVersion", config.maxProtocolVersion ?? 11, 0, 255);
+    this.rate = 0;
+    this.burst = 1;
+    this.tokens = 1;
+    this.refilledMs = clock.nowMs();
+    this.setRate(config.registrationsPerSecond ?? 0, config.burst);
+    const reject = config.reject;
+    if (reject instanceof Map) for (const [k, v] of reject) this.reject.set(k.toUpperCase(), v);
+    else if (reject !== undefined) for (const k of reject as Iterable<string>) this.reject.set(k.toUpperCase(), DEFAULT_REJECT_REASON);
+  }
+
+  /** Registrations per second (0: no limit), and how many may come at once. */
+  setRate(perSecond: number, burst?: number): void {
+    if (!(perSecond >= 0) || !Number.isFinite(perSecond)) throw new RangeError(`CallManager: registrationsPerSecond must be >= 0, got ${perSecond}`);
+    this.refill();
+    this.rate = perSecond;
+    this.burst = Math.max(1, burst ?? Math.ceil(perSecond));
+    this.tokens = Math.min(this.tokens, this.burst);
+  }
+
+  /** Currently registered devices, by name. */
+  registrations(): Registration[] {
+    return [...this.registered.values()].map((r) => ({ ...r }));
+  }
+
+  isRegistered(deviceName: string): boolean {
+    return this.registered.has(deviceName.toUpperCase());
+  }
+
+  /** A new transport connection from `remote`. */
+  open(remote: string): CmSession {
+    const s = new CmSession(this, this.nextSession++, remote);
+    this.sessions.add(s);
+    this.stats.connections++;
+    this.emit("connect", s);
+    return s;
+  }
+
+  /** Sends Reset (1) or Restart (2) to a registered device; false when it is not registered. */
+  resetDevice(deviceName: string, type = 2): boolean {
+    const r = this.registered.get(deviceName.toUpperCase());
+    const s = r === undefined ? undefined : [...this.sessions].find((x) => x.id === r.session);
+    if (s === undefined) return false;
+    this.emit("reset", s, { deviceName: r!.deviceName, detail: type === 2 ? "restart" : "reset" });
+    s.send(encodeReset(type));
+    return true;
+  }
+
+  /** Every session: closed by the transport (the server stops). */
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  // ---- called by sessions ----------------------------------------------------------
+
+  /** @internal */
+  handle(s: CmSession, m: SccpMessage): void {
+    switch (m.id) {
+      case SccpMsg.Register: return this.onRegister(s, m);
+      case SccpMsg.KeepAlive: {
+        this.stats.keepalives++;
+        const r = s.deviceName === null ? undefined : this.registered.get(s.deviceName);
+        if (r !== undefined && r.session === s.id) r.lastKeepAliveMs = this.clock.nowMs();
+        this.emit("keepalive", s, { deviceName: s.deviceName ?? undefined });
+        s.send(encodeKeepAliveAck());
+        return;
+      }
+      case SccpMsg.Unregister: {
+        this.stats.unregisters++;
+        this.forget(s);
+        this.emit("unregister", s, { deviceName: s.deviceName ?? undefined });
+        s.send(encodeUnregisterAck(0));
+        return;
+      }
+      case SccpMsg.IpPort: {
+        this.emit("ipport", s, { deviceName: s.deviceName ?? undefined, detail: `RTP port ${decodeU32(m.data) ?? "?"}` });
+        return;
+      }
+      default:
+        this.stats.unknown++;
+        this.emit("unknown", s, { detail: SCCP_MESSAGE_NAMES[m.id] ?? `message 0x${m.id.toString(16).padStart(4, "0")}` });
+    }
+  }
+
+  /** @internal */
+  malformed(s: CmSession, why: string): void {
+    this.stats.malformed++;
+    this.emit("malformed", s, { detail: why });
+  }
+
+  /** @internal The transport connection is gone. */
+  ended(s: CmSession, how: string): void {
+    if (!this.sessions.delete(s)) return;
+    const i = this.queue.findIndex((q) => q.session === s);
+    if (i >= 0) this.queue.splice(i, 1);
+    const was = this.forget(s);
+    this.emit("disconnect", s, { deviceName: was ?? undefined, detail: how });
+  }
+
+  private onRegister(s: CmSession, m: SccpMessage): void {
+    const reg = decodeStationRegister(m.data);
+    if (reg === null || !/^[\x20-\x7e]{1,15}$/.test(reg.deviceName)) {
+      this.malformed(s, "StationRegister too short or without a device name");
+      s.wantClose(false);
+      return;
+    }
+    reg.deviceName = reg.deviceName.toUpperCase();
+    if (this.queue.some((q) => q.session === s)) return; // already waiting its turn
+    if (this.queue.length > 0 || !this.takeToken()) {
+      this.stats.throttled++;
+      this.emit("throttle", s, { deviceName: reg.deviceName, detail: `${this.queue.length + 1} waiting` });
+      this.queue.push({ session: s, reg });
+      this.armQueue();
+      return;
+    }
+    this.answer(s, reg);
+  }
+
+  private answer(s: CmSession, reg: StationRegister): void {
+    const reason = this.reject.get(reg.deviceName);
+    const info = { deviceName: reg.deviceName, stationIp: reg.stationIp, deviceType: reg.deviceType, protocolVersion: reg.protocolVersion };
+    if (reason !== undefined) {
+      this.stats.rejects++;
+      this.emit("reject", s, { ...info, detail: reason });
+      s.send(encodeRegisterReject(reason));
+      s.wantClose(true);
+      return;
+    }
+    // The same device on another connection: that registration is stale.
+    const old = this.registered.get(reg.deviceName);
+    if (old !== undefined && old.session !== s.id) {
+      const stale = [...this.sessions].find((x) => x.id === old.session);
+      this.forget(stale ?? null, reg.deviceName);
+      stale?.wantClose(false);
+    }
+    this.forget(s);
+    s.deviceName = reg.deviceName;
+    const now = this.clock.nowMs();
+    this.registered.set(reg.deviceName, { deviceName: reg.deviceName, stationIp: reg.stationIp, session: s.id, remote: s.remote, sinceMs: now, lastKeepAliveMs: now });
+    this.stats.registrations++;
+    this.emit("register", s, { ...info, keepAliveS: this.keepAliveS });
+    s.send(encodeRegisterAck({
+      keepAliveS: this.keepAliveS,
+      secondaryKeepAliveS: this.secondaryKeepAliveS,
+      dateTemplate: "M/D/YA",
+      maxProtocolVersion: Math.min(this.maxProtocolVersion, reg.protocolVersion ?? this.maxProtocolVersion),
+    }));
+  }
+
+  /** Drops the registration held by session `s` (or of `name`); returns the device name it had. */
+  private forget(s: CmSession | null, name?: string): string | null {
+    const device = name ?? s?.deviceName ?? null;
+    if (device === null) return null;
+    const r = this.registered.get(device);
+    if (r !== undefined && (s === null || r.session === s.id)) this.registered.delete(device);
+    return device;
+  }
+
+  private refill(): void {
+    const now = this.clock.nowMs();
+    if (this.rate > 0) this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledMs) * this.rate) / 1000);
+    this.refilledMs = now;
+  }
+
+  private takeToken(): boolean {
+    if (this.rate <= 0) return true;
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private armQueue(): void {
+    if (this.queueTimer !== null || this.queue.length === 0) return;
+    this.refill();
+    const waitMs = this.rate <= 0 ? 0 : Math.max(0, Math.ceil(((1 - this.tokens) * 1000) / this.rate));
+    this.queueTimer = this.clock.after(waitMs, () => {
+      this.queueTimer = null;
+      while (this.queue.length > 0 && this.takeToken()) {
+        const q = this.queue.shift()!;
+        if (this.sessions.has(q.session)) this.answer(q.session, q.reg);
+      }
+      this.armQueue();
+    });
+  }
+
+  private emit(type: CmEventType, s: CmSession, extra: Partial<CmEvent> = {}): void {
+    this.onEvent?.({ type, tMs: this.clock.nowMs(), cm: this.name, remote: s.remote, session: s.id, ...extra });
+  }
+}
+
+/** One connection's SCCP session. The transport sets `output` and `close`, and calls receive() and ended(). */
+export class CmSession {
+  /** The device registered (or last registered) on this connection. */
+  deviceName: string | null = null;
+  /** Bytes to send to the peer. */
+  output: (bytes: Uint8Array) => void = () => {};
+  /** The server is done with the connection: graceful (FIN after what was sent) or not (RST). */
+  close: (graceful: boolean) => void = () => {};
+  private readonly framer = new SccpFramer();
+  private closing = false;
+
+  constructor(private readonly cm: CallManagerLogic, readonly id: number, readonly remote: string) {}
+
+  /** Bytes received from the peer. */
+  receive(bytes: Uint8Array): void {
+    if (this.closing) return;
+    for (const m of this.framer.push(bytes)) {
+      if (this.closing) return;
+      this.cm.handle(this, m);
+    }
+    if (this.framer.error !== null && !this.closing) {
+      this.cm.malformed(this, this.framer.error);
+      this.wantClose(false);
+    }
+  }
+
+  /** The transport connection ended (peer closed or reset, or the server stopped). */
+  ended(how = "closed"): void {
+    this.closing = true;
+    this.cm.ended(this, how);
+  }
+
+  /** @internal */
+  send(bytes: Uint8Array): void {
+    if (!this.closing) this.output(bytes);
+  }
+
+  /** @internal */
+  wantClose(graceful: boolean): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.close(graceful);
+  }
+}
+
+function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`CallManager: ${name} must be an integer ${min}..${max}, got ${v}`);
+  return v;
+}

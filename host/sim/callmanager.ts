@@ -1,0 +1,123 @@
+// A CallManager on the simulated network: a host (MAC, IP, ARP) with the
+// host TCP of host/sim/tcp.ts listening on port 2000, and the SCCP logic of
+// host/callmanager/server.ts on each connection. Outages for failover
+// tests: stop("refuse") (the service is down, the host answers every SYN
+// with a RST; open connections are reset), stop("fin") (the service shuts
+// down cleanly: FIN on each connection, then RSTs), stop("silent") (the host
+// is gone: nothing in or out), and start() (back; after "silent" as a
+// rebooted host, with no memory of the old connections).
+import { CallManagerLogic, type CallManagerConfig, type CmClock, type CmEvent, type CmSession } from "../callmanager/server.js";
+import { SCCP_PORT } from "../callmanager/sccp.js";
+import { TcpHost, type TcpConnection } from "./tcp.js";
+import type { Mac } from "./packets.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Nic, Side, Wire } from "./wire.js";
+
+export interface SimCallManagerConfig extends CallManagerConfig {
+  mac: Mac | string;
+  ip: number | string;
+  /** SCCP port (default 2000). */
+  port?: number;
+  seed?: number;
+  /** Down from the start: "refuse" or "silent". */
+  down?: "refuse" | "silent";
+}
+
+export type Outage = "refuse" | "fin" | "silent";
+
+export function simClock(scheduler: Scheduler): CmClock {
+  return {
+    nowMs: () => scheduler.now / 1000,
+    after: (ms, fn) => {
+      const t = scheduler.after(Math.max(0, Math.round(ms * 1000)), fn);
+      return { cancel: () => scheduler.cancel(t) };
+    },
+  };
+}
+
+export class SimCallManager implements Nic {
+  readonly tcp: TcpHost;
+  readonly logic: CallManagerLogic;
+  readonly port: number;
+  /** Everything the logic reported, in order. */
+  readonly events: CmEvent[] = [];
+  onEvent: ((e: CmEvent) => void) | null = null;
+  private outage: Outage | null = null;
+  private readonly open = new Map<TcpConnection, CmSession>();
+
+  constructor(readonly scheduler: Scheduler, config: SimCallManagerConfig) {
+    this.tcp = new TcpHost(scheduler, { mac: config.mac, ip: config.ip, seed: config.seed });
+    this.logic = new CallManagerLogic(simClock(scheduler), config);
+    this.logic.onEvent = (e) => {
+      this.events.push(e);
+      this.onEvent?.(e);
+    };
+    this.port = config.port ?? SCCP_PORT;
+    this.tcp.listen(this.port, (c) => this.accept(c));
+    if (config.down !== undefined) this.stop(config.down);
+  }
+
+  get ip(): number {
+    return this.tcp.ip;
+  }
+
+  get up(): boolean {
+    return this.outage === null;
+  }
+
+  plug(wire: Wire, side: Side): void {
+    this.tcp.plug(wire, side);
+  }
+
+  receive(frame: Uint8Array): void {
+    this.tcp.receive(frame);
+  }
+
+  /** The service (or the whole host) goes away. */
+  stop(how: Outage = "refuse"): void {
+    if (this.outage !== null) return;
+    this.outage = how;
+    this.tcp.unlisten(this.port);
+    if (how === "silent") {
+      this.tcp.mode = "silent";
+      return;
+    }
+    for (const [c, s] of [...this.open]) {
+      s.ended(how === "fin" ? "CallManager stopped" : "CallManager failed");
+      if (how === "fin") c.close();
+      else c.abort();
+    }
+  }
+
+  /** Back in service. */
+  start(): void {
+    if (this.outage === null) return;
+    if (this.outage === "silent") {
+      // A host that comes back has forgotten its connections.
+      for (const [c, s] of [...this.open]) {
+        s.ended("CallManager restarted");
+        c.onEnd = null;
+        c.finish("aborted");
+      }
+      this.tcp.mode = "up";
+    }
+    this.outage = null;
+    this.tcp.listen(this.port, (c) => this.accept(c));
+  }
+
+  private accept(c: TcpConnection): void {
+    const s = this.logic.open(c.remote);
+    this.open.set(c, s);
+    s.output = (bytes) => c.send(bytes);
+    s.close = (graceful) => (graceful ? c.close() : c.abort());
+    c.onData = (bytes) => s.receive(bytes);
+    c.onPeerClose = () => {
+      s.ended("closed by the phone");
+      c.close();
+    };
+    c.onEnd = (how) => {
+      this.open.delete(c);
+      s.ended(how === "closed" ? "closed" : how === "reset" ? "reset by the phone" : how);
+    };
+  }
+}

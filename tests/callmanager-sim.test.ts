@@ -1,0 +1,344 @@
+// The simulated CallManager (host/sim/callmanager.ts) and the host TCP under
+// it (host/sim/tcp.ts), driven by a phone-side client made of the same host
+// TCP and the host's SCCP encoder: registration, keepalives, unregistration,
+// the reject list, registrations per second, outages, hostile streams; and
+// the host TCP itself across a lossy link.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Scheduler } from "../host/sim/scheduler.js";
+import { Wire } from "../host/sim/wire.js";
+import type { Nic, WirePort } from "../host/sim/wire.js";
+import { EthernetSwitch } from "../host/sim/switch.js";
+import { SimCallManager, type SimCallManagerConfig } from "../host/sim/callmanager.js";
+import { TcpHost, TcpFlag, decodeTcp, type TcpConnection, type TcpEnd } from "../host/sim/tcp.js";
+import {
+  SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeKeepAlive, encodeMessage, encodeStationRegister,
+  encodeUnregister, type SccpMessage,
+} from "../host/callmanager/sccp.js";
+import { decodeEthernet, decodeIpv4, parseIp } from "../host/sim/packets.js";
+
+const PHONE_IP = "198.51.100.50";
+const CM1 = { mac: "02:00:5e:00:0a:01", ip: "198.51.100.10", name: "CM1" };
+const CM2 = { mac: "02:00:5e:00:0a:02", ip: "198.51.100.11", name: "CM2" };
+
+interface Net {
+  s: Scheduler;
+  cms: SimCallManager[];
+  phones: TcpHost[];
+}
+
+/** A switch with `phones` client hosts and one CallManager per config. */
+function net(cmConfigs: Array<Partial<SimCallManagerConfig>>, phones = 1, seed = 1): Net {
+  const s = new Scheduler();
+  const sw = new EthernetSwitch(s, phones + cmConfigs.length);
+  let port = 0;
+  const cms = cmConfigs.map((c, i) => {
+    const cm = new SimCallManager(s, { ...(i === 0 ? CM1 : CM2), ...c } as SimCallManagerConfig);
+    const w = new Wire(s);
+    cm.plug(w, 0);
+    sw.connect(port++, w, 1);
+    return cm;
+  });
+  const hosts = Array.from({ length: phones }, (_, i) => {
+    const h = new TcpHost(s, { mac: `00:1b:54:00:00:${(i + 1).toString(16).padStart(2, "0")}`, ip: parseIp(PHONE_IP) + i, seed: seed + i, maxRetries: 4 });
+    const w = new Wire(s);
+    h.plug(w, 0);
+    sw.connect(port++, w, 1);
+    return h;
+  });
+  return { s, cms, phones: hosts };
+}
+
+/** A phone's SCCP over a host TCP connection. */
+class Client {
+  readonly conn: TcpConnection;
+  readonly got: SccpMessage[] = [];
+  readonly framer = new SccpFramer();
+  ended: TcpEnd | null = null;
+  peerClosed = false;
+  established = false;
+
+  constructor(host: TcpHost, cmIp: string, readonly name = "SEP001B54C2A710") {
+    this.conn = host.connect(cmIp, 2000);
+    this.conn.onEstablished = () => { this.established = true; };
+    this.conn.onData = (b) => this.got.push(...this.framer.push(b));
+    this.conn.onPeerClose = () => { this.peerClosed = true; this.conn.close(); };
+    this.conn.onEnd = (how) => { this.ended = how; };
+  }
+
+  register(ip = parseIp(PHONE_IP)): void {
+    this.conn.send(encodeStationRegister({ deviceName: this.name, userId: 0, instance: 1, stationIp: ip, deviceType: 7, maxStreams: 5, protocolVersion: 11 }));
+  }
+
+  ids(): number[] {
+    return this.got.map((m) => m.id);
+  }
+}
+
+function runMs(n: Net, ms: number): void {
+  n.s.runUntil(n.s.now + ms * 1000);
+}
+
+test("registers a station: RegisterAck with the keepalive configured, KeepAliveAck, UnregisterAck", () => {
+  const n = net([{ keepAliveS: 15 }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  assert.equal(c.established, true);
+  c.register();
+  runMs(n, 10);
+  assert.deepEqual(c.ids(), [SccpMsg.RegisterAck]);
+  const ack = decodeRegisterAck(c.got[0].data);
+  assert.equal(ack?.keepAliveS, 15);
+  assert.equal(ack?.maxProtocolVersion, 11);
+  const cm = n.cms[0];
+  assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), true);
+  assert.equal(cm.logic.registrations()[0].stationIp, parseIp(PHONE_IP));
+  c.conn.send(encodeKeepAlive());
+  runMs(n, 10);
+  assert.equal(c.got.at(-1)?.id, SccpMsg.KeepAliveAck);
+  c.conn.send(encodeUnregister());
+  runMs(n, 10);
+  assert.equal(c.got.at(-1)?.id, SccpMsg.UnregisterAck);
+  assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), false);
+  c.conn.close();
+  runMs(n, 100);
+  assert.equal(cm.logic.openSessions, 0);
+  assert.deepEqual(cm.events.map((e) => e.type), ["connect", "register", "keepalive", "unregister", "disconnect"]);
+  assert.equal(n.phones[0].stats.retransmits + cm.tcp.stats.retransmits, 0);
+});
+
+test("a device on the reject list gets RegisterReject with the reason, then the CallManager's FIN", () => {
+  const n = net([{ reject: new Map([["SEP001B54C2A710", "Not in database"]]) }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 100);
+  assert.deepEqual(c.ids(), [SccpMsg.RegisterReject]);
+  assert.equal(decodeRegisterReject(c.got[0].data), "Not in database");
+  assert.equal(c.peerClosed, true);
+  runMs(n, 100);
+  assert.equal(c.ended, "closed");
+  assert.equal(n.cms[0].logic.stats.rejects, 1);
+  // Another device is welcome.
+  const d = new Client(n.phones[0], CM1.ip, "SEP001B54000002");
+  runMs(n, 10);
+  d.register();
+  runMs(n, 10);
+  assert.deepEqual(d.ids(), [SccpMsg.RegisterAck]);
+});
+
+test("outage 'refuse': SYNs get a RST, registered phones are reset; back after start()", () => {
+  const n = net([{}]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  n.cms[0].stop("refuse");
+  runMs(n, 10);
+  assert.equal(c.ended, "reset");
+  assert.equal(n.cms[0].logic.isRegistered("SEP001B54C2A710"), false);
+  const d = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  assert.equal(d.ended, "refused");
+  n.cms[0].start();
+  const e = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  e.register();
+  runMs(n, 10);
+  assert.deepEqual(e.ids(), [SccpMsg.RegisterAck]);
+});
+
+test("outage 'fin': the CallManager closes each connection cleanly, then refuses", () => {
+  const n = net([{}]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  n.cms[0].stop("fin");
+  runMs(n, 10);
+  assert.equal(c.peerClosed, true);
+  runMs(n, 100);
+  assert.equal(c.ended, "closed");
+  const d = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  assert.equal(d.ended, "refused");
+});
+
+test("outage 'silent': no answer at all, not even ARP; after start() a new connection works", () => {
+  const n = net([{ down: "silent" }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 60_000);
+  assert.equal(c.established, false);
+  assert.equal(c.ended, "timeout");
+  assert.equal(n.cms[0].tcp.stats.framesOut, 0);
+  n.cms[0].start();
+  const d = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  d.register();
+  runMs(n, 10);
+  assert.deepEqual(d.ids(), [SccpMsg.RegisterAck]);
+});
+
+test("a silent CallManager that comes back has forgotten its connections: the old one is reset", () => {
+  const n = net([{ keepAliveS: 5 }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  n.cms[0].stop("silent");
+  c.conn.send(encodeKeepAlive());
+  runMs(n, 2000); // retransmitted into the void
+  n.cms[0].start();
+  runMs(n, 10_000);
+  assert.equal(c.ended, "reset");
+  assert.equal(n.cms[0].logic.isRegistered("SEP001B54C2A710"), false);
+});
+
+test("registrations per second: a burst of 10 is answered at the configured rate", () => {
+  const n = net([{ registrationsPerSecond: 2, burst: 1 }], 10);
+  const clients = n.phones.map((h, i) => new Client(h, CM1.ip, `SEP001B5400${(i + 0x10).toString(16).toUpperCase()}AA`));
+  runMs(n, 10);
+  const t0 = n.s.now;
+  for (const [i, c] of clients.entries()) c.register(parseIp(PHONE_IP) + i);
+  const acked: number[] = [];
+  n.cms[0].onEvent = (e) => { if (e.type === "register") acked.push((e.tMs * 1000 - t0) / 1000); };
+  runMs(n, 10_000);
+  assert.equal(acked.length, 10);
+  assert.ok(clients.every((c) => c.ids()[0] === SccpMsg.RegisterAck));
+  assert.ok(acked[0] < 10, `first at ${acked[0]} ms`);
+  assert.ok(acked[9] >= 4400 && acked[9] <= 4600, `last at ${acked[9]} ms`);
+  for (let i = 1; i < 10; i++) assert.ok(acked[i] - acked[i - 1] >= 490, `gap ${i}: ${acked[i] - acked[i - 1]} ms`);
+  assert.equal(n.cms[0].logic.stats.throttled, 9);
+});
+
+test("hostile streams: an impossible length resets the connection; a short StationRegister too; unknown ids are ignored", () => {
+  const n = net([{}]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.conn.send(encodeMessage(0x4242, new Uint8Array(3)));
+  runMs(n, 10);
+  assert.equal(c.ended, null);
+  assert.equal(n.cms[0].logic.stats.unknown, 1);
+  const huge = new Uint8Array(12);
+  new DataView(huge.buffer).setUint32(0, 0xfffffff0, true);
+  c.conn.send(huge);
+  runMs(n, 10);
+  assert.equal(c.ended, "reset");
+  const d = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  d.conn.send(encodeMessage(SccpMsg.Register, new Uint8Array(10)));
+  runMs(n, 10);
+  assert.equal(d.ended, "reset");
+  assert.equal(n.cms[0].logic.stats.malformed, 2);
+  assert.equal(n.cms[0].logic.openSessions, 0);
+});
+
+test("the same device registering on a new connection replaces the old one, which is reset", () => {
+  const n = net([{}]);
+  const a = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  a.register();
+  runMs(n, 10);
+  const b = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  b.register();
+  runMs(n, 10);
+  assert.equal(a.ended, "reset");
+  assert.deepEqual(b.ids(), [SccpMsg.RegisterAck]);
+  assert.equal(n.cms[0].logic.registrations().length, 1);
+  assert.equal(n.cms[0].logic.registrations()[0].session, 2);
+});
+
+test("resetDevice sends Reset to a registered phone", () => {
+  const n = net([{}]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  assert.equal(n.cms[0].logic.resetDevice("SEP001B54C2A710", 2), true);
+  runMs(n, 10);
+  assert.equal(c.got.at(-1)?.id, SccpMsg.Reset);
+  assert.equal(n.cms[0].logic.resetDevice("SEP000000000000"), false);
+});
+
+// ---- the host TCP on its own -----------------------------------------------------------------
+
+/** A two-port relay between two wires that drops the frames `drop` picks. */
+class Lossy {
+  a!: WirePort;
+  b!: WirePort;
+  dropped = 0;
+  constructor(s: Scheduler, left: Nic, right: Nic & { plug(w: Wire, side: 0 | 1): void }, leftPlug: (w: Wire) => void, public drop: (frame: Uint8Array, toRight: boolean) => boolean) {
+    const w1 = new Wire(s);
+    const w2 = new Wire(s);
+    leftPlug(w1);
+    right.plug(w2, 0);
+    this.a = w1.attach(1, { receive: (f) => (this.drop(f, true) ? this.dropped++ : this.b.send(f)) });
+    this.b = w2.attach(1, { receive: (f) => (this.drop(f, false) ? this.dropped++ : this.a.send(f)) });
+    void left;
+  }
+}
+
+/** The sequence number of a data segment, or null for anything else. */
+function dataSeq(frame: Uint8Array): number | null {
+  const eth = decodeEthernet(frame);
+  const ip = eth && eth.etherType === 0x0800 ? decodeIpv4(eth.payload) : null;
+  const seg = ip && ip.protocol === 6 ? decodeTcp(ip.payload, ip.src, ip.dst) : null;
+  return seg && seg.payload.length > 0 ? seg.seq : null;
+}
+
+test("host TCP: every other data segment lost, the data still arrives whole and in order", () => {
+  const s = new Scheduler();
+  const server = new TcpHost(s, { mac: "02:00:00:00:00:01", ip: "192.0.2.1", seed: 1 });
+  const client = new TcpHost(s, { mac: "02:00:00:00:00:02", ip: "192.0.2.2", seed: 2 });
+  // The first transmission of every other segment is lost.
+  const seen = new Set<number>();
+  let n = 0;
+  new Lossy(s, client, server, (w) => client.plug(w, 0), (f, toRight) => {
+    const seq = toRight ? dataSeq(f) : null;
+    if (seq === null || seen.has(seq)) return false;
+    seen.add(seq);
+    return n++ % 2 === 0;
+  });
+  const received: number[] = [];
+  let serverConn: TcpConnection | null = null;
+  server.listen(7, (c) => {
+    serverConn = c;
+    c.onData = (b) => received.push(...b);
+  });
+  const c = client.connect("192.0.2.1", 7);
+  const data = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
+  c.onEstablished = () => c.send(data);
+  s.runUntil(120_000_000);
+  assert.equal(received.length, 5000);
+  assert.deepEqual(Uint8Array.from(received), data);
+  assert.ok(client.stats.retransmits > 0);
+  assert.equal(c.unacknowledged, 0);
+  assert.ok(serverConn !== null);
+});
+
+test("host TCP: RST for a closed port; FIN both ways; TIME-WAIT ends the connection", () => {
+  const s = new Scheduler();
+  const server = new TcpHost(s, { mac: "02:00:00:00:00:01", ip: "192.0.2.1", timeWaitMs: 1000 });
+  const client = new TcpHost(s, { mac: "02:00:00:00:00:02", ip: "192.0.2.2", timeWaitMs: 1000 });
+  const w = new Wire(s);
+  server.plug(w, 0);
+  client.plug(w, 1);
+  const refused = client.connect("192.0.2.1", 9);
+  s.runUntil(100_000);
+  assert.equal(refused.ended, "refused");
+  assert.equal(server.stats.resetsSent, 1);
+  let sc: TcpConnection | null = null;
+  server.listen(9, (c) => { sc = c; c.onPeerClose = () => c.close(); });
+  const c = client.connect("192.0.2.1", 9);
+  s.runUntil(s.now + 100_000);
+  assert.equal(c.state, "established");
+  c.close();
+  s.runUntil(s.now + 100_000);
+  assert.equal((sc as TcpConnection | null)?.ended, "closed");
+  assert.equal(c.state, "time-wait");
+  s.runUntil(s.now + 1_100_000);
+  assert.equal(c.ended, "closed");
+  assert.equal(client.connections().length + server.connections().length, 0);
+  assert.equal(TcpFlag.RST, 4);
+});

@@ -405,6 +405,8 @@ export class TcpConnection {
 
   private synchronizedArrive(s: TcpSegment): void {
     const { flags } = s;
+    // Whatever we send meanwhile (data the application answers with) carries the ACK.
+    const sentBefore = this.host.stats.segmentsOut;
     let fin = (flags & TcpFlag.FIN) !== 0;
     let data = s.payload;
     const wnd = this.host.window;
@@ -481,9 +483,8 @@ export class TcpConnection {
       else if (this.state === 'fin-wait-2') this.timeWait();
     }
     if (this.ended !== null) return;
-    const before = this.sndNxt;
     this.output();
-    if (ack && this.sndNxt === before) this.segment(this.sndNxt, TcpFlag.ACK);
+    if (ack && this.host.stats.segmentsOut === sentBefore) this.segment(this.sndNxt, TcpFlag.ACK);
     if (fin) this.onPeerClose?.();
   }
 

@@ -1,0 +1,328 @@
+// Registration and failover end to end, before registration is wired into
+// phone.wasm: a test-only AssemblyScript entry (written and compiled here)
+// runs the firmware's ARP, TCP and registration (assembly/net/tcp.ts,
+// assembly/phone/register.ts) on a simulated switch with three simulated
+// CallManagers (host/sim/callmanager.ts), and the outages of the issue:
+// CM1 down -> CM2 in bounded time, CM1 back -> back to CM1, RegisterReject ->
+// next, a CallManager lost while registered, all down -> a named state with
+// backoff and few frames a minute. With tshark, the capture of a clean
+// registration dissects as skinny with no TCP analysis flag.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { spawnSync } from "node:child_process";
+import { ROOT, needs, run } from "./helpers/tools.js";
+import { Scheduler, type Timer } from "../host/sim/scheduler.js";
+import { Wire, type Nic, type WirePort } from "../host/sim/wire.js";
+import { EthernetSwitch } from "../host/sim/switch.js";
+import { SimCallManager, type SimCallManagerConfig } from "../host/sim/callmanager.js";
+import { PcapWriter } from "../host/sim/pcap.js";
+import { parseIp } from "../host/sim/packets.js";
+import { Ev, describeEvent, formatEntry } from "../host/events.js";
+import { COUNTER_NAMES } from "../host/counters.js";
+
+const harness = (a: string) => `
+import { rxBuf, setMac, configure } from "${a}/net/netif";
+import { arpRx, arpPoll } from "${a}/net/arp";
+import { ipv4 } from "${a}/net/ipv4";
+import { tcpRx, tcpPoll } from "${a}/net/tcp";
+import { countersPtr } from "${a}/counters";
+import { setDeviceName } from "${a}/phone/identity";
+import { registerClear, registerSetCallManager, registerStart, registerStop, registerPoll, registerState, registeredCm } from "${a}/phone/register";
+
+export function rx_buffer(): usize { return rxBuf; }
+export function counters(): usize { return countersPtr(); }
+export function setup(macHi: u32, macLo: u32, ip: u32, mask: u32, router: u32): void {
+  const mac = (<u64>macHi << 32) | <u64>macLo;
+  setMac(mac);
+  setDeviceName(mac);
+  configure(ip, mask, router);
+  registerClear();
+}
+export function set_cm(i: i32, ip: u32, port: u32): void { registerSetCallManager(i, ip, port); }
+export function start(now: i64): void { registerStart(now); }
+export function stop(now: i64, graceful: bool): void { registerStop(now, graceful); }
+// What stack.ts will do for ARP and for IPv4 protocol 6.
+export function on_frame(len: i32, now: i64): void {
+  if (len < 14) return;
+  if (load<u8>(rxBuf + 12) == 8 && load<u8>(rxBuf + 13) == 6) { arpRx(rxBuf + 14, len - 14, now); return; }
+  if (ipv4.parse(rxBuf + 14, len - 14) != 0 || ipv4.proto != 6) return;
+  tcpRx(rxBuf + 14 + <usize>ipv4.headerLen, ipv4.payloadLen, ipv4.src, ipv4.dst, now);
+}
+// The order the startup should use: TCP's timers, registration, then TCP's deadlines again.
+export function poll(now: i64): i64 {
+  tcpPoll(now);
+  const r = registerPoll(now);
+  return min(min(r, tcpPoll(now)), arpPoll(now));
+}
+export function state(): i32 { return registerState; }
+export function cm(): i32 { return registeredCm; }
+`;
+
+const RegState = { Off: 0, Connecting: 1, Registering: 2, Registered: 3, AllDown: 4 };
+
+let work = "";
+let module: WebAssembly.Module;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), "register-harness-"));
+  const src = join(work, "harness.ts");
+  writeFileSync(src, harness(relative(work, join(ROOT, "assembly"))));
+  const out = join(work, "harness.wasm");
+  const r = spawnSync(process.execPath, [join(ROOT, "node_modules/assemblyscript/bin/asc.js"), src,
+    "--runtime", "stub", "--noAssert", "--use", "abort=", "-O2", "-o", out], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  module = new WebAssembly.Module(readFileSync(out));
+});
+
+after(() => {
+  if (work !== "") rmSync(work, { recursive: true, force: true });
+});
+
+type Exports = Record<string, (...args: any[]) => any> & { memory: WebAssembly.Memory };
+
+/** The firmware's registration as a host on the wire. */
+class Phone implements Nic {
+  readonly x: Exports;
+  readonly events: Array<{ tMs: number; code: number; a: number; b: number }> = [];
+  readonly resets: number[] = [];
+  port!: WirePort;
+  framesOut = 0;
+  private timer: Timer | null = null;
+  private seed = 7;
+
+  constructor(private readonly s: Scheduler) {
+    const hal = {
+      mac_tx: (ptr: number, len: number) => {
+        this.framesOut++;
+        this.port.send(new Uint8Array(this.x.memory.buffer, ptr, len).slice());
+      },
+      random: () => {
+        this.seed = (Math.imul(this.seed, 1103515245) + 12345) >>> 0;
+        return this.seed | 0;
+      },
+      event: (code: number, a: number, b: number) => { this.events.push({ tMs: this.nowMs, code, a, b }); },
+      reset: (reason: number) => { this.resets.push(reason); },
+      flash_read: () => -1, flash_program: () => -1, flash_erase: () => -1, lcd: () => {}, log: () => {}, watchdog_kick: () => {},
+    };
+    this.x = new WebAssembly.Instance(module, { hal }).exports as unknown as Exports;
+    this.x.setup(0x001b, 0x54c2a710, parseIp("198.51.100.50"), parseIp("255.255.255.0"), parseIp("198.51.100.1"));
+  }
+
+  get nowMs(): number { return Math.floor(this.s.now / 1000); }
+  get state(): number { return this.x.state(); }
+  get cm(): number { return this.x.cm(); }
+
+  start(cms: SimCallManager[]): void {
+    cms.forEach((c, i) => this.x.set_cm(i, c.ip, 2000));
+    this.x.start(BigInt(this.nowMs));
+    this.schedule();
+  }
+
+  receive(frame: Uint8Array): void {
+    new Uint8Array(this.x.memory.buffer).set(frame, this.x.rx_buffer());
+    this.x.on_frame(frame.length, BigInt(this.nowMs));
+    this.schedule();
+  }
+
+  schedule(): void {
+    const next = Number(this.x.poll(BigInt(this.nowMs)));
+    if (this.timer !== null) this.s.cancel(this.timer);
+    this.timer = null;
+    if (next >= Number.MAX_SAFE_INTEGER) return;
+    this.timer = this.s.at(Math.max(next * 1000, this.s.now + 1), () => { this.timer = null; this.schedule(); });
+  }
+
+  counter(name: string): number {
+    const i = COUNTER_NAMES.indexOf(name as (typeof COUNTER_NAMES)[number]);
+    return new DataView(this.x.memory.buffer).getUint32(this.x.counters() + i * 4, true);
+  }
+
+  timeline(): string {
+    return this.events.map((e) => formatEntry(describeEvent(e.tMs, e.code, e.a, e.b, () => "…"))).join("\n");
+  }
+
+  /** When the phone last registered (or fell back) to CallManager `i`, ms. */
+  registeredAt(i: number): number | null {
+    const e = this.events.filter((v) => (v.code === Ev.RegRegistered && v.a === i)).at(-1);
+    return e === undefined ? null : e.tMs;
+  }
+}
+
+interface Net {
+  s: Scheduler;
+  phone: Phone;
+  cms: SimCallManager[];
+  pcap: PcapWriter;
+}
+
+function net(cm: Array<Partial<SimCallManagerConfig>> = [{}, {}, {}]): Net {
+  const s = new Scheduler();
+  const sw = new EthernetSwitch(s, 8);
+  const wire = (port: number) => {
+    const w = new Wire(s, { latencyUs: 250 });
+    sw.connect(port, w, 1);
+    return w;
+  };
+  const phone = new Phone(s);
+  const pw = wire(0);
+  phone.port = pw.attach(0, phone);
+  const pcap = new PcapWriter();
+  pcap.tapWire(pw);
+  const cms = cm.map((c, i) => {
+    const m = new SimCallManager(s, { name: `CM${i + 1}`, mac: `02:00:5e:00:0a:0${i + 1}`, ip: `198.51.100.${10 + i}`, keepAliveS: 10, seed: i + 1, ...c });
+    m.plug(wire(1 + i), 0);
+    return m;
+  });
+  return { s, phone, cms, pcap };
+}
+
+function runUntil(n: Net, cond: () => boolean, limitMs: number): boolean {
+  n.s.run({ untilUs: n.s.now + limitMs * 1000, until: cond });
+  return cond();
+}
+
+function runMs(n: Net, ms: number): void {
+  n.s.runUntil(n.s.now + ms * 1000);
+}
+
+const registeredWith = (n: Net, i: number) => () => n.phone.state === RegState.Registered && n.phone.cm === i;
+
+test("all up: registered with CM1 at once; the capture is clean skinny over clean TCP", { timeout: 60_000 }, () => {
+  const n = net();
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 0), 1000), n.phone.timeline());
+  assert.ok(n.s.now < 300_000, `${n.s.now} µs`); // an ARP exchange, the handshake, StationRegister
+  assert.equal(n.cms[0].logic.isRegistered("SEP001B54C2A710"), true);
+  runMs(n, 65_000); // six keepalives
+  assert.equal(n.phone.cm, 0);
+  assert.equal(n.cms[0].events.filter((e) => e.type === "keepalive").length, 6);
+  assert.equal(n.phone.counter("tcp_retransmits"), 0);
+  assert.equal(n.phone.counter("sccp_malformed"), 0);
+  if (needs("tshark") !== false) return;
+  const file = join(work, "clean.pcap");
+  writeFileSync(file, n.pcap.toBuffer());
+  const r = run("tshark", ["-r", file, "-Y", "skinny", "-T", "fields", "-e", "ip.src", "-e", "skinny.messageId", "-e", "skinny.DeviceName", "-e", "skinny.stationIpAddr", "-e", "skinny.protocolVer", "-e", "skinny.keepAliveInterval"]);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = r.stdout.trim().split("\n").map((l) => l.split("\t"));
+  assert.deepEqual(rows[0], ["198.51.100.50", "1", "SEP001B54C2A710", "198.51.100.50", "11", ""]);
+  assert.deepEqual(rows[1], ["198.51.100.10", "129", "", "", "", "10"]);
+  assert.deepEqual(rows.slice(2, 5).map((c) => c[1]), ["2", "0", "256"]);
+  const bad = run("tshark", ["-r", file, "-Y", "_ws.malformed || _ws.expert.severity >= 6291456 || tcp.analysis.flags"]);
+  assert.equal(bad.stdout.trim(), "", bad.stdout);
+});
+
+test("CM1's service down (RST to the SYN): registered with CM2 within a second", () => {
+  const n = net([{ down: "refuse" }, {}, {}]);
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 1), 1000), n.phone.timeline());
+  assert.match(n.phone.timeline(), /register +failed +CM1: refused/);
+  assert.match(n.phone.timeline(), /register +failover +CM1 -> CM2/);
+});
+
+test("CM1's host gone (no ARP answer): registered with CM2 within 5 s", () => {
+  const n = net([{ down: "silent" }, {}, {}]);
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 1), 5000), n.phone.timeline());
+  assert.match(n.phone.timeline(), /CM1: connect timeout/);
+});
+
+test("RegisterReject from CM1: the next CallManager", () => {
+  const n = net([{ reject: ["SEP001B54C2A710"] }, {}, {}]);
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 1), 1000), n.phone.timeline());
+  assert.match(n.phone.timeline(), /register +rejected +RegisterReject/);
+  assert.match(n.phone.timeline(), /CM1: rejected/);
+  assert.equal(n.cms[0].logic.stats.rejects, 1);
+});
+
+test("CM1 fails while registered: CM2 at once; CM1 back: the phone returns to CM1 within 30 s and unregisters from CM2", () => {
+  const n = net();
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 0), 1000));
+  runMs(n, 5000);
+  n.cms[0].stop("refuse");
+  const down = n.s.now;
+  assert.ok(runUntil(n, registeredWith(n, 1), 1000), n.phone.timeline());
+  assert.ok(n.s.now - down < 300_000, `${n.s.now - down} µs`);
+  runMs(n, 45_000);
+  assert.equal(n.phone.cm, 1); // CM1 still refuses the probes
+  n.cms[0].start();
+  const back = n.s.now;
+  assert.ok(runUntil(n, registeredWith(n, 0), 31_000), n.phone.timeline());
+  assert.ok(n.s.now - back <= 30_100_000, `${(n.s.now - back) / 1000} ms`);
+  assert.match(n.phone.timeline(), /register +fallback +to CM1 from CM2/);
+  runMs(n, 1000);
+  assert.equal(n.cms[1].events.filter((e) => e.type === "unregister").length, 1);
+  assert.equal(n.cms[1].logic.isRegistered("SEP001B54C2A710"), false);
+  assert.equal(n.cms[0].logic.isRegistered("SEP001B54C2A710"), true);
+  // And it stays there: no more probes.
+  const syns = n.phone.framesOut;
+  runMs(n, 120_000);
+  assert.equal(n.phone.cm, 0);
+  assert.ok(n.phone.framesOut - syns <= 26, `${n.phone.framesOut - syns} frames in 2 min`); // 12 keepalives and ACKs of their acks, ARP
+});
+
+test("CM1 vanishes while registered: missing keepalive acks move the phone to CM2 within three intervals", () => {
+  const n = net();
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 0), 1000));
+  runMs(n, 3000);
+  n.cms[0].stop("silent");
+  const gone = n.s.now;
+  assert.ok(runUntil(n, registeredWith(n, 1), 40_000), n.phone.timeline());
+  const took = (n.s.now - gone) / 1000;
+  assert.ok(took >= 17_000 && took <= 30_500, `${took} ms`);
+  assert.match(n.phone.timeline(), /CM1: keepalive acks missing/);
+});
+
+test("all three down: a named state, rounds with backoff, a bounded number of frames a minute; registered when one returns", (t) => {
+  for (const how of ["refuse", "silent"] as const) {
+    const n = net([{ down: how }, { down: how }, { down: how }]);
+    n.phone.start(n.cms);
+    assert.ok(runUntil(n, () => n.phone.state === RegState.AllDown, 10_000), n.phone.timeline());
+    assert.match(n.phone.timeline(), /register +all down +no CallManager answered \(round 1\): retry in [5-6]\.\d+s/);
+    const perMinute: number[] = [];
+    for (let m = 0; m < 10; m++) {
+      const before = n.phone.framesOut;
+      runMs(n, 60_000);
+      perMinute.push(n.phone.framesOut - before);
+    }
+    // Steady state: one round a minute (60 s + up to 25 % jitter): 3 SYNs, or 3 x 3 ARP requests for hosts that are gone.
+    t.diagnostic(`${how}: frames sent per minute: ${perMinute.join(" ")}`);
+    const bound = how === "refuse" ? 6 : 18;
+    assert.ok(perMinute.slice(2).every((f) => f <= bound), `${how}: ${perMinute.join(" ")}`);
+    assert.ok(perMinute.slice(2).reduce((a, b) => a + b, 0) >= 6 * 3, `${how}: still trying: ${perMinute.join(" ")}`);
+    assert.ok(perMinute.reduce((a, b) => a + b, 0) <= 150, `${how}: ${perMinute.join(" ")}`);
+    const rounds = n.phone.events.filter((e) => e.code === Ev.RegAllDown);
+    assert.ok(rounds.length >= 9 && rounds.length <= 13, `${rounds.length} rounds`);
+    const waits = rounds.map((e) => e.a);
+    assert.ok(waits[1] >= 10_000 && waits[1] < 12_500 && waits.at(-1)! >= 60_000 && waits.at(-1)! <= 75_000, waits.join(" "));
+    for (const cm of n.cms) cm.start();
+    assert.ok(runUntil(n, registeredWith(n, 0), 76_000), n.phone.timeline());
+  }
+});
+
+test("Reset from the CallManager: the phone resets itself", () => {
+  const n = net();
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 0), 1000));
+  assert.equal(n.cms[0].logic.resetDevice("SEP001B54C2A710", 2), true);
+  runMs(n, 100);
+  assert.deepEqual(n.phone.resets, [6]);
+  assert.equal(n.phone.state, RegState.Off);
+  assert.match(n.phone.timeline(), /register +reset +restart requested by CM1/);
+});
+
+test("a graceful stop unregisters", () => {
+  const n = net();
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 0), 1000));
+  n.phone.x.stop(BigInt(n.phone.nowMs), true);
+  n.phone.schedule();
+  runMs(n, 1000);
+  assert.equal(n.cms[0].events.filter((e) => e.type === "unregister").length, 1);
+  assert.equal(n.cms[0].logic.openSessions, 0);
+});

@@ -19,7 +19,10 @@ import { Wire, type Nic, type WirePort } from "../host/sim/wire.js";
 import { EthernetSwitch } from "../host/sim/switch.js";
 import { SimCallManager, type SimCallManagerConfig } from "../host/sim/callmanager.js";
 import { PcapWriter } from "../host/sim/pcap.js";
-import { parseIp } from "../host/sim/packets.js";
+import { encodeEthernet, encodeIpv4, ETHERTYPE_IPV4, parseIp, parseMac } from "../host/sim/packets.js";
+import { encodeTcp } from "../host/sim/tcp.js";
+import { Random } from "../host/sim/random.js";
+import { encodeMessage } from "../host/callmanager/sccp.js";
 import { Ev, describeEvent, formatEntry } from "../host/events.js";
 import { COUNTER_NAMES } from "../host/counters.js";
 
@@ -45,11 +48,12 @@ export function set_cm(i: i32, ip: u32, port: u32): void { registerSetCallManage
 export function start(now: i64): void { registerStart(now); }
 export function stop(now: i64, graceful: bool): void { registerStop(now, graceful); }
 // What stack.ts will do for ARP and for IPv4 protocol 6.
-export function on_frame(len: i32, now: i64): void {
-  if (len < 14) return;
-  if (load<u8>(rxBuf + 12) == 8 && load<u8>(rxBuf + 13) == 6) { arpRx(rxBuf + 14, len - 14, now); return; }
-  if (ipv4.parse(rxBuf + 14, len - 14) != 0 || ipv4.proto != 6) return;
-  tcpRx(rxBuf + 14 + <usize>ipv4.headerLen, ipv4.payloadLen, ipv4.src, ipv4.dst, now);
+// Returns 1 when TCP accepted the segment, 0 when it dropped it (one drop counter), -1 for anything else.
+export function on_frame(len: i32, now: i64): i32 {
+  if (len < 14) return -1;
+  if (load<u8>(rxBuf + 12) == 8 && load<u8>(rxBuf + 13) == 6) { arpRx(rxBuf + 14, len - 14, now); return -1; }
+  if (ipv4.parse(rxBuf + 14, len - 14) != 0 || ipv4.proto != 6) return -1;
+  return tcpRx(rxBuf + 14 + <usize>ipv4.headerLen, ipv4.payloadLen, ipv4.src, ipv4.dst, now) ? 1 : 0;
 }
 // The order the startup should use: TCP's timers, registration, then TCP's deadlines again.
 export function poll(now: i64): i64 {
@@ -104,7 +108,11 @@ class Phone implements Nic {
         return this.seed | 0;
       },
       event: (code: number, a: number, b: number) => { this.events.push({ tMs: this.nowMs, code, a, b }); },
-      reset: (reason: number) => { this.resets.push(reason); },
+      // A reset device boots again: here, registration starts over 2 s later.
+      reset: (reason: number) => {
+        this.resets.push(reason);
+        this.s.after(2_000_000, () => { this.x.start(BigInt(this.nowMs)); this.schedule(); });
+      },
       flash_read: () => -1, flash_program: () => -1, flash_erase: () => -1, lcd: () => {}, log: () => {}, watchdog_kick: () => {},
     };
     this.x = new WebAssembly.Instance(module, { hal }).exports as unknown as Exports;
@@ -121,10 +129,11 @@ class Phone implements Nic {
     this.schedule();
   }
 
-  receive(frame: Uint8Array): void {
+  receive(frame: Uint8Array): number {
     new Uint8Array(this.x.memory.buffer).set(frame, this.x.rx_buffer());
-    this.x.on_frame(frame.length, BigInt(this.nowMs));
+    const r = this.x.on_frame(frame.length, BigInt(this.nowMs)) as number;
     this.schedule();
+    return r;
   }
 
   schedule(): void {
@@ -185,7 +194,8 @@ function runUntil(n: Net, cond: () => boolean, limitMs: number): boolean {
 }
 
 function runMs(n: Net, ms: number): void {
-  n.s.runUntil(n.s.now + ms * 1000);
+  const r = n.s.runUntil(n.s.now + ms * 1000, 2_000_000);
+  assert.notEqual(r.stoppedBy, "maxEvents", `a storm: ${r.events} events in ${ms} ms\n${n.phone.timeline().slice(-3000)}`);
 }
 
 const registeredWith = (n: Net, i: number) => () => n.phone.state === RegState.Registered && n.phone.cm === i;
@@ -325,4 +335,60 @@ test("a graceful stop unregisters", () => {
   runMs(n, 1000);
   assert.equal(n.cms[0].events.filter((e) => e.type === "unregister").length, 1);
   assert.equal(n.cms[0].logic.openSessions, 0);
+});
+
+test("hostile TCP and SCCP from the CallManagers' addresses: no trap, every segment counted, registered again afterwards", (t) => {
+  const n = net();
+  n.phone.start(n.cms);
+  assert.ok(runUntil(n, registeredWith(n, 0), 1000));
+  const rnd = new Random(2024);
+  const drops = COUNTER_NAMES.filter((c) => c.startsWith("drop_"));
+  const dropSum = () => drops.reduce((a, c) => a + n.phone.counter(c), 0);
+  const phoneMac = parseMac("00:1b:54:c2:a7:10");
+  const phoneIp = parseIp("198.51.100.50");
+  const kinds = new Map<string, number>();
+  const injected = new Map<object, number>();
+  for (let i = 0; i < 6000; i++) {
+    // Aim at the CallManager the phone talks to now (it fails over as the garbage lands).
+    const k = Math.max(0, n.cms.findIndex((c) => c.tcp.connections().some((x) => x.state === "established")));
+    const cm = n.cms[k];
+    const conn = cm.tcp.connections().find((x) => x.state === "established");
+    const base = conn ?? { localPort: 2000, remotePort: 49152 + rnd.int(16384), sndNxt: rnd.nextU32(), rcvNxt: rnd.nextU32() };
+    const kind = rnd.int(5);
+    let payload: Uint8Array = Uint8Array.from({ length: rnd.int(3) === 0 ? 0 : rnd.int(300) }, () => rnd.int(256));
+    if (kind === 2) {
+      // SCCP-looking garbage: impossible, huge, short and truncated lengths.
+      const lens = [0, 3, 4, 8, 0x10000, 0x10001, 0xffffffff, 2000, 40];
+      const m = encodeMessage([0x81, 0x9d, 0x9f, 0x100, 0x118, 0x4242][rnd.int(6)], new Uint8Array(rnd.int(40)));
+      new DataView(m.buffer).setUint32(0, lens[rnd.int(lens.length)], true);
+      payload = m.subarray(0, 4 + rnd.int(m.length - 3));
+    }
+    const near = (x: number) => (x + rnd.int(4001) - 2000) >>> 0;
+    const random = kind === 3;
+    let tcp = encodeTcp({
+      srcIp: cm.ip, dstIp: phoneIp,
+      srcPort: kind === 4 ? rnd.int(65536) : base.localPort, dstPort: kind === 4 ? rnd.int(65536) : base.remotePort,
+      seq: random ? rnd.nextU32() : near(base.sndNxt), ack: random ? rnd.nextU32() : near(base.rcvNxt),
+      flags: rnd.int(64), window: rnd.int(3) === 0 ? 0 : rnd.int(65536), mss: rnd.int(4) === 0 ? rnd.int(65536) : undefined, payload,
+    });
+    if (kind === 0) tcp[rnd.int(tcp.length)] ^= 1 << rnd.int(8); // a bit flipped: bad checksum (or a bad header)
+    if (kind === 1) tcp[12] = rnd.int(256); // any data offset (checksum left as it was)
+    if (kind === 2 && conn !== undefined) {
+      // In order (after what was injected before on this connection), so that TCP delivers it and SCCP has to read it.
+      const seq = (conn.sndNxt + (injected.get(conn) ?? 0)) >>> 0;
+      tcp = encodeTcp({ srcIp: cm.ip, dstIp: phoneIp, srcPort: conn.localPort, dstPort: conn.remotePort, seq, ack: conn.rcvNxt, flags: 0x18, window: 8192, payload });
+      injected.set(conn, (injected.get(conn) ?? 0) + payload.length);
+    }
+    const frame = encodeEthernet({ dst: phoneMac, src: cm.tcp.mac, etherType: ETHERTYPE_IPV4, payload: encodeIpv4({ src: cm.ip, dst: phoneIp, protocol: 6, payload: tcp }) }, true);
+    const before = dropSum();
+    const r = n.phone.receive(frame);
+    assert.ok(r === 1 || r === 0, `frame ${i}: not handed to TCP`);
+    assert.equal(dropSum() - before, r === 1 ? 0 : 1, `frame ${i} (kind ${kind}): exactly one outcome`);
+    kinds.set(`${kind}:${r}`, (kinds.get(`${kind}:${r}`) ?? 0) + 1);
+    if (i % 20 === 0) runMs(n, 500);
+  }
+  assert.ok(n.phone.framesOut < 6000, `${n.phone.framesOut} frames sent: no ACK war`);
+  t.diagnostic(`outcomes (kind:accepted): ${[...kinds].sort().map(([k, v]) => `${k}=${v}`).join(" ")}; sccp_malformed ${n.phone.counter("sccp_malformed")}; ${n.phone.events.filter((e) => e.code === Ev.RegFailover).length} failovers`);
+  assert.ok(n.phone.counter("sccp_malformed") > 10);
+  assert.ok(runUntil(n, () => n.phone.state === RegState.Registered, 300_000), n.phone.timeline().slice(-2000));
 });

@@ -416,6 +416,21 @@ describe("TCP resets (RFC 5961)", () => {
     expect(tcpState(h)).toBe(TcpState.Established);
   });
 
+  it("sends at most one challenge ACK per 500 ms: no ACK war with a peer out of step", () => {
+    now += 1000;
+    const before = tx();
+    for (let i = 0; i < 10; i++) rx(mk(2000, lport, 39 + 3000, iss + 146, ACK, 8192)); // far ahead
+    expect(tx()).toBe(before + 1);
+    now += 499;
+    rx(mk(2000, lport, 39, iss + 9999, ACK, 8192)); // acknowledges what was never sent
+    expect(tx()).toBe(before + 1);
+    now += 1;
+    rx(mk(2000, lport, 39 + 100, 0, RST, 0));
+    expect(tx()).toBe(before + 2);
+    expect(outAck()).toBe(39);
+    expect(tcpState(h)).toBe(TcpState.Established);
+  });
+
   it("drops a segment with a bad checksum", () => {
     const before = counterValue(Ctr.DropTcpChecksum);
     const n = mk(2000, lport, 39, iss + 146, RST | ACK, 0);

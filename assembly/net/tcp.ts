@@ -125,6 +125,8 @@ export const ARP_RETRY: i64 = 100;
 const ARP_GIVE_UP = 30;
 /** TIME-WAIT lasts 2 MSL, with an MSL of 30 s. */
 export const TIME_WAIT: i64 = 60_000;
+/** Challenge and duplicate ACKs for unacceptable segments: at most one per connection in this long. */
+export const CHALLENGE_INTERVAL: i64 = 500;
 const NEVER = i64.MAX_VALUE;
 const EPHEMERAL_BASE: u32 = 49152;
 
@@ -161,6 +163,7 @@ const EPHEMERAL_BASE: u32 = 49152;
   tries: i32;
   arpFails: i32;
   rttStart: i64;
+  challengeAt: i64;
   rtxAt: i64;
   persistAt: i64;
   arpAt: i64;
@@ -209,6 +212,7 @@ export function tcpConnect(ip: u32, port: u32, now: i64): i32 {
   t.mss = DEFAULT_MSS;
   t.rto = RTO_INITIAL;
   t.rtxAt = t.persistAt = t.arpAt = t.timeWaitAt = NEVER;
+  t.challengeAt = i64.MIN_VALUE >> 1;
   output(h, now, false);
   return h;
 }
@@ -680,8 +684,14 @@ function enterTimeWait(t: Tcb, now: i64): void {
   t.timeWaitAt = now + TIME_WAIT;
 }
 
-/** RFC 5961: an ACK with our current numbers (a duplicate ACK for an unacceptable segment). */
+/**
+ * RFC 5961: an ACK with our current numbers, the answer to an unacceptable
+ * segment. At most one per CHALLENGE_INTERVAL (RFC 5961 7, as Linux limits
+ * them): two ends out of step would otherwise ACK each other's ACKs forever.
+ */
 function challenge(h: i32, now: i64): void {
   const t = tcb(h);
+  if (now - t.challengeAt < CHALLENGE_INTERVAL) return;
+  t.challengeAt = now;
   sendSegment(t, t.sndNxt, TcpFlag.Ack, 0, now);
 }

@@ -156,6 +156,7 @@ const RTO_INITIAL_MS = 1000;
 const RTO_MIN_MS = 1000;
 const RTO_MAX_MS = 60_000;
 const DEFAULT_MSS = 536;
+const CHALLENGE_INTERVAL_US = 500_000;
 
 export class TcpConnection {
   state: TcpConnState;
@@ -185,6 +186,7 @@ export class TcpConnection {
   private rttvar = 0;
   private tries = 0;
   private timing: { seq: number; atUs: number } | null = null;
+  private challengedAtUs = -Infinity;
 
   constructor(private readonly host: TcpHost, readonly localPort: number, readonly remoteIp: number, readonly remotePort: number, state: TcpConnState) {
     this.state = state;
@@ -398,8 +400,12 @@ export class TcpConnection {
     this.state = 'established';
   }
 
+  /** RFC 5961's challenge ACK, at most one per 500 ms (RFC 5961 7): no ACK war with a peer out of step. */
   private challenge(): void {
     this.host.stats.unacceptable++;
+    const now = this.host.scheduler.now;
+    if (now - this.challengedAtUs < CHALLENGE_INTERVAL_US) return;
+    this.challengedAtUs = now;
     this.segment(this.sndNxt, TcpFlag.ACK);
   }
 

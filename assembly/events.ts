@@ -56,6 +56,15 @@ export const enum Ev {
   DnsAnswer = 83,     // a = address, b = TTL seconds
   DnsNotFound = 84,   // a = rcode (3 NXDOMAIN, 0 no A record), b = server
   DnsTimeout = 85,    // a = queries sent
+  TftpServer = 140,   // a = server tried for the configuration, b = 150 or 66 (the DHCP option it came from)
+  ConfigLoaded = 141, // a = CallManagers, b = CnfProto
+  ConfigCallManager = 142, // a = address (0: a host name), b = port | priority << 16
+  ConfigLoad = 143,   // a = ptr, b = len: the load the configuration names
+  ConfigFailed = 144, // a = ProvisionFail, b = detail (CnfErr or TftpStatus)
+  UpgradeStart = 145, // a = slot written, b = image size announced (tsize)
+  UpgradeReady = 146, // a = slot, b = bytes: marked pending; the phone resets into it
+  UpgradeFailed = 147, // a = UpgradeFail, b = detail
+  UpgradeSkipped = 148, // a = slot that already holds the load, b = its SlotState: it was refused before
   RegNoCallManager = 100, // the configuration lists no CallManager
   RegConnecting = 101, // a = CallManager address, b = index (0 = primary) | port << 8
   RegConnected = 102, // a = address, b = index | port << 8: TCP is up, StationRegister sent
@@ -70,6 +79,12 @@ export const enum Ev {
   RegUnregistered = 111, // a = index
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }
+
+/** Why stage 5 (the configuration) failed (Ev.ConfigFailed's a). */
+export const enum ProvisionFail { NoServer = 1, ServersFailed = 2, NotFound = 3, ConfigBad = 4, NoCallManager = 5 }
+
+/** Why an image download failed (Ev.UpgradeFailed's a). */
+export const enum UpgradeFail { Download = 1, Flash = 2, BadHeader = 3, WrongLoad = 4 }
 
 /** Which protocol told the phone its voice VLAN. */
 export const enum VlanSource { Cdp = 1, Lldp = 2 }

@@ -7,6 +7,17 @@ export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as c
 export type StageName = (typeof STAGES)[number];
 
 export const VLAN_SOURCES = ["", "cdp", "lldp"];
+const PROTOCOLS = ["none", "SCCP", "SIP", "other"];
+const CNF_ERRORS = ["ok", "truncated", "too deep", "too large", "malformed", "bad value", "no CallManager"];
+const TFTP_STATUS = ["idle", "running", "done", "not found", "refused", "server error", "protocol error", "timeout", "bad name"];
+const PROVISION_FAILURES: Record<number, (b: number) => string> = {
+  1: () => "no TFTP server: DHCP gave neither option 150 nor option 66",
+  2: (b) => `no TFTP server answered (last: ${TFTP_STATUS[b] ?? b})`,
+  3: () => "neither SEP<MAC>.cnf.xml nor XMLDefault.cnf.xml on the server",
+  4: (b) => `configuration file rejected: ${CNF_ERRORS[b] ?? b}`,
+  5: () => "the configuration names no CallManager",
+};
+const UPGRADE_FAILURES = ["", "download failed", "flash write failed", "not an image", "the image holds another load"];
 
 export const DHCP_STATES = ["off", "init", "selecting", "requesting", "checking", "bound", "renewing", "rebinding", "rebooting"];
 
@@ -74,6 +85,15 @@ export const Ev = {
   DnsAnswer: 83,
   DnsNotFound: 84,
   DnsTimeout: 85,
+  TftpServer: 140,
+  ConfigLoaded: 141,
+  ConfigCallManager: 142,
+  ConfigLoad: 143,
+  ConfigFailed: 144,
+  UpgradeStart: 145,
+  UpgradeReady: 146,
+  UpgradeFailed: 147,
+  UpgradeSkipped: 148,
   RegNoCallManager: 100,
   RegConnecting: 101,
   RegConnected: 102,
@@ -158,6 +178,15 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.DnsAnswer, name: "DnsAnswer", stage: "tftp", detail: (a, b) => `${ip(a)} (ttl ${b >>> 0}s)` },
   { code: Ev.DnsNotFound, name: "DnsNotFound", stage: "tftp", detail: (a, b) => `${a === 3 ? "NXDOMAIN" : "no A record"} from ${ip(b)}` },
   { code: Ev.DnsTimeout, name: "DnsTimeout", stage: "tftp", detail: (a) => `no answer to ${a} queries` },
+  { code: Ev.TftpServer, name: "Server", stage: "tftp", detail: (a, b) => `${ip(a)} (option ${b})` },
+  { code: Ev.ConfigLoaded, name: "Config", stage: "tftp", detail: (a, b) => `${a} CallManager${a === 1 ? "" : "s"}, protocol ${PROTOCOLS[b] ?? b}` },
+  { code: Ev.ConfigCallManager, name: "CallManager", stage: "tftp", detail: (a, b) => `priority ${b >>> 16}: ${a ? ip(a) : "(host name)"} port ${b & 0xffff}` },
+  { code: Ev.ConfigLoad, name: "Load", stage: "tftp", detail: (a, b, text) => text(a, b) },
+  { code: Ev.ConfigFailed, name: "ConfigFailed", stage: "tftp", detail: (a, b) => PROVISION_FAILURES[a]?.(b) ?? `reason ${a}` },
+  { code: Ev.UpgradeStart, name: "Upgrade", stage: "tftp", detail: (a, b) => `into slot ${slotName(a)}, ${b >>> 0} bytes announced` },
+  { code: Ev.UpgradeReady, name: "UpgradeReady", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} holds ${b >>> 0} bytes, marked for trial: reset` },
+  { code: Ev.UpgradeFailed, name: "UpgradeFailed", stage: "tftp", detail: (a, b) => `${UPGRADE_FAILURES[a] ?? `reason ${a}`} (${b}): staying on the running load` },
+  { code: Ev.UpgradeSkipped, name: "UpgradeSkipped", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} already held that load and it was not started (state ${b}): staying on the running load` },
   { code: Ev.RegNoCallManager, name: "NoCallManager", stage: "register", detail: () => "the configuration lists no CallManager" },
   { code: Ev.RegConnecting, name: "Connecting", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}` },
   { code: Ev.RegConnected, name: "Connected", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: StationRegister sent` },
@@ -189,6 +218,22 @@ export function describeEvent(tMs: number, code: number, a: number, b: number, t
   if (!spec) return { t_ms: tMs, stage: "boot", event: `event ${code}`, detail: `${a} ${b}` };
   if (code === Ev.Stage) return { t_ms: tMs, stage: STAGES[a] ?? "boot", event: "start", detail: "" };
   return { t_ms: tMs, stage: spec.stage, event: eventWord(spec), detail: spec.detail(a, b, text) };
+}
+
+/**
+ * Prints timeline entries as lines with the phone's display beside them:
+ * "lcd" entries change that column instead of making lines of their own.
+ */
+export function timelinePrinter(write: (line: string) => void): (e: TimelineEntry) => void {
+  let lcd = "";
+  return (e) => {
+    if (e.event === "lcd") {
+      lcd = e.detail;
+      return;
+    }
+    const line = formatEntry(e);
+    write(lcd ? `${line.padEnd(78)} | ${lcd}` : line);
+  };
 }
 
 export function formatEntry(e: TimelineEntry): string {

@@ -32,8 +32,14 @@ export interface PhoneOptions {
   onEvent?: (e: TimelineEntry) => void;
 }
 
+const CALLMANAGER_NAMES = ["CM1", "CM2", "CM3"];
+
 export interface PhoneReport {
   registered: boolean;
+  /** The CallManager it is registered with: CM1 is the highest priority in its configuration. */
+  callmanager: string | null;
+  /** The status line on the phone's display. */
+  lcd: string;
   stage: StageName;
   mac: string;
   ip: string | null;
@@ -68,6 +74,9 @@ export class Phone implements Nic {
   private readonly random: Random;
   private readonly lease = { ip: null as string | null, mask: null as string | null, router: null as string | null, dns: [] as string[], tftp: [] as string[], tftpName: null as string | null, domain: null as string | null };
   private bound = false;
+  private registered: { cm: number } | null = null;
+  /** What the phone's display shows. */
+  lcd = "";
   private vlan: { id: number; source: string } | null = null;
   private stageReached = 0;
   /** The image running, as the bootloader reported it; null while dark. */
@@ -93,6 +102,15 @@ export class Phone implements Nic {
 
   get nowMs(): number {
     return Math.floor(this.clock.now / 1000);
+  }
+
+  /** The last stage this boot of the firmware reached. */
+  get stage(): StageName {
+    return STAGES[this.stageReached];
+  }
+
+  get isRegistered(): boolean {
+    return this.registered !== null;
   }
 
   get isBound(): boolean {
@@ -156,6 +174,9 @@ export class Phone implements Nic {
     this.clock.at(this.clock.now, () => {
       this.resetPending = false;
       this.bound = false;
+      this.registered = null;
+      this.vlan = null;
+      this.stageReached = STAGES.indexOf("boot");
       this.record({ t_ms: this.nowMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
       this.boot(true);
     });
@@ -187,6 +208,10 @@ export class Phone implements Nic {
       random: () => this.random.nextU32(),
       flash: this.flash,
       log: (level, text) => this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` }),
+      lcd: (text) => {
+        this.lcd = text;
+        this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
+      },
       reset: (reason) => this.reset(reason),
     };
   }
@@ -229,6 +254,9 @@ export class Phone implements Nic {
       case Ev.DhcpTftpName: l.tftpName = this.firmware?.text(a, b) ?? null; break;
       case Ev.DhcpDomain: l.domain = this.firmware?.text(a, b) ?? null; break;
       case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;
+      case Ev.RegRegistered: this.registered = { cm: a }; break;
+      case Ev.RegFallback: this.registered = { cm: a }; break;
+      case Ev.RegConnecting: case Ev.RegAllDown: case Ev.RegReset: case Ev.RegUnregistered: this.registered = null; break;
       case Ev.VlanLearned: this.vlan = { id: a, source: VLAN_SOURCES[b] ?? String(b) }; break;
       case Ev.VlanChanged: this.bound = false; if (a === 0) this.vlan = null; break;
     }
@@ -246,7 +274,9 @@ export class Phone implements Nic {
     const summary = all ? summarizeCounters(all) : { frames_in: 0, frames_out: 0, accepted: 0, dropped: {} };
     const l = this.lease;
     return {
-      registered: false,
+      registered: this.registered !== null,
+      callmanager: this.registered ? CALLMANAGER_NAMES[this.registered.cm] ?? `CM${this.registered.cm + 1}` : null,
+      lcd: this.lcd,
       stage: STAGES[this.stageReached],
       mac: this.options.mac.toLowerCase(),
       ip: l.ip,

@@ -34,7 +34,8 @@ test("wasm-objdump -x -j Import lists only hal.* for both release modules", { sk
 test("the release phone fits one 64 KiB page of linear memory", () => {
   const m = loadModule(PHONE_WASM);
   const x = WebAssembly.Module.exports(m).map((e) => e.name).sort();
-  assert.deepEqual(x, ["counter_count", "counters", "link", "memory", "on_frame", "poll", "rx_buffer", "rx_capacity"]);
+  assert.deepEqual(x, ["counter_count", "counters", "link", "memory", "on_frame", "poe_class", "poe_current_ua", "poe_flp_loopback",
+    "poe_power_good", "poe_set_class", "poll", "rx_buffer", "rx_capacity"]);
   const mem = new WebAssembly.Instance(m, { hal: stubHal() }).exports.memory as WebAssembly.Memory;
   assert.equal(mem.buffer.byteLength, 65536);
   assert.throws(() => mem.grow(1), RangeError);

@@ -23,20 +23,22 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
   const r = ipphone("boot", "--json", "--seed", "7");
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
-  assert.equal(j.registered, false);
+  assert.equal(j.registered, true);
+  assert.equal(j.callmanager, "CM1");
+  assert.equal(j.lcd, "Registered");
   assert.equal(j.bound, true);
-  assert.equal(j.stage, "dhcp");
+  assert.equal(j.stage, "register");
   assert.equal(j.mac, "00:1b:54:c2:a7:10");
   assert.equal(j.ip, "192.0.2.50");
   assert.equal(j.mask, "255.255.255.0");
   assert.equal(j.router, "192.0.2.1");
   assert.deepEqual(j.tftp_servers, ["192.0.2.10"]);
-  assert.equal(j.tftp_server_name, "192.0.2.10");
-  assert.deepEqual(j.dns, ["192.0.2.1"]);
+  assert.equal(j.tftp_server_name, "tftp.voice.example");
+  assert.deepEqual(j.dns, ["192.0.2.53"]);
   assert.equal(j.vlan, 110);
   assert.equal(j.vlan_source, "cdp");
   const steps = j.timeline.map((e: { stage: string; event: string }) => `${e.stage} ${e.event}`);
-  for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound"]) {
+  for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound", "vlan vlan learned", "tftp done", "tftp config", "register registered"]) {
     assert.ok(steps.includes(s), `timeline lacks "${s}": ${steps.join(", ")}`);
   }
   for (const e of j.timeline) assert.deepEqual(Object.keys(e), ["t_ms", "stage", "event", "detail"]);
@@ -47,9 +49,12 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
 test("the timeline prints one line per event in virtual time", () => {
   const r = ipphone("boot", "--mac", "00:1b:54:00:00:01");
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^t=0\.000s +dhcp +DISCOVER +xid=0x[0-9a-f]{8} attempt 1$/m);
-  assert.match(r.stdout, /^t=\d+\.\d{3}s +dhcp +bound +192\.0\.2\.50\/24$/m);
-  assert.match(r.stdout, /phone 00:1b:54:00:00:01 bound to 192\.0\.2\.50\/255\.255\.255\.0/);
+  // Each line: time, stage, event, detail, and what the display shows beside it.
+  assert.match(r.stdout, /^t=0\.000s +dhcp +DISCOVER +xid=0x[0-9a-f]{8} attempt 1 +\| Configuring IP$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{3}s +dhcp +bound +192\.0\.2\.50\/24 +\| Configuring IP$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{3}s +register +registered +with CM1, keepalive 30s +\| Registering$/m);
+  assert.match(r.stdout, /^phone 00:1b:54:00:00:01 registered with CM1 in \d+\.\d{3}s of virtual time: power [\d.]+s, boot [\d.]+s, vlan [\d.]+s, dhcp [\d.]+s, tftp [\d.]+s, register [\d.]+s$/m);
+  assert.match(r.stdout, /^address 192\.0\.2\.50\/255\.255\.255\.0 on voice VLAN 110 \(cdp\)/m);
 });
 
 test("bad arguments are refused with exit status 2 and a reason", () => {

@@ -14,6 +14,9 @@ import { UDP_HEADER, udp } from "./udp";
 import { arpLookup, arpRequest, arpRx } from "./arp";
 import { myIp, myMac, netmask, router, rxBuf, RX_CAPACITY, txBuf, txFrame, txL3, TX_CAPACITY, voiceVlan } from "./netif";
 import { DHCP_CLIENT_PORT, dhcpRx } from "./dhcp";
+import { tftpOwns, tftpRx } from "./tftp";
+import { dnsOwns, dnsRx } from "./dns";
+import { tcpRx } from "./tcp";
 
 /** Handles the `len`-byte frame the host wrote into rxBuf. */
 export function onFrame(len: i32, now: i64): void {
@@ -68,6 +71,7 @@ function ipRx(p: usize, len: i32, now: i64): bool {
   const l4 = p + <usize>ipv4.headerLen;
   const l4len = ipv4.payloadLen;
   if (proto == IpProto.Udp) return udpRx(l4, l4len, src, dst, now);
+  if (proto == IpProto.Tcp) return tcpRx(l4, l4len, src, dst, now);
   if (proto != IpProto.Icmp) return drop(Ctr.DropIpProtocol);
   // No echo replies to broadcasts (RFC 1122 3.2.2.6 allows silence; no smurf amplifier).
   if (myIp == 0 || broadcast) return drop(Ctr.DropIpNotForUs);
@@ -78,6 +82,8 @@ function udpRx(p: usize, len: i32, src: u32, dst: u32, now: i64): bool {
   const err = udp.parse(p, len, src, dst);
   if (err != 0) return drop(err);
   if (udp.dstPort == DHCP_CLIENT_PORT) return dhcpRx(p + UDP_HEADER, udp.payloadLen, now);
+  if (tftpOwns(udp.dstPort)) return tftpRx(p + UDP_HEADER, udp.payloadLen, src, udp.srcPort, now);
+  if (dnsOwns(udp.dstPort)) return dnsRx(p + UDP_HEADER, udp.payloadLen, src, udp.srcPort, now);
   return drop(Ctr.DropUdpPort);
 }
 

@@ -9,7 +9,7 @@ import { cdp } from "../net/cdp";
 import { ETHERTYPE_LLDP, LLDP_MULTICAST, lldp } from "../net/lldp";
 import { ETH_HEADER } from "../net/ethernet";
 import { myMac, rxBuf, txBuf, txRaw, voiceVlan } from "../net/netif";
-import { LOAD_NAME, LOAD_NAME_LEN } from "./identity";
+import { loadName, loadNameLength } from "./identity";
 import { startupVoiceVlan } from "./startup";
 
 const CDP_INTERVAL: i64 = 60_000;
@@ -54,14 +54,14 @@ export function discoveryPoll(now: i64): i64 {
 }
 
 function sendCdp(): void {
-  cdp.setPhone(myMac, LOAD_NAME, LOAD_NAME_LEN);
+  cdp.setPhone(myMac, loadName, loadNameLength);
   cdp.vlanQuery = true;
   cdp.powerRequestMw = POWER_MW;
   txRaw(cdp.emit(txBuf));
 }
 
 function sendLldp(): void {
-  lldp.setPhone(myMac, LOAD_NAME, LOAD_NAME_LEN);
+  lldp.setPhone(myMac, loadName, loadNameLength);
   lldp.setVoiceVlan(voiceVlan != 0 ? <i32>voiceVlan : -1);
   lldp.powerValue = POWER_MW / 100;
   putMac(txBuf, LLDP_MULTICAST);

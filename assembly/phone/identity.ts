@@ -1,6 +1,10 @@
 // Who the phone is: its MAC and the device name `SEP<MAC>` that DHCP
 // (option 12), CDP, the config file name and SCCP registration all use.
+import { flash_read } from "../hal";
 import { put8 } from "../lib/bytes";
+import { bootrecLoad, bootrecSlot } from "../flash/bootrec";
+import { slotAddr } from "../flash/layout";
+import { HEADER_SIZE, headerCheck, LOAD_NAME, LOAD_NAME_MAX, loadNameLen } from "../boot/image";
 
 export const DEVICE_NAME_LEN = 15;
 /** "SEP" followed by the MAC in upper-case hex, ASCII. */
@@ -16,7 +20,19 @@ export function setDeviceName(mac: u64): void {
   }
 }
 
-// The running load, as CDP's Software Version and LLDP's inventory report it.
-// "P0030801SR01"; the image header will supply it once images carry one.
-export const LOAD_NAME = memory.data<u8>([80, 48, 48, 51, 48, 56, 48, 49, 83, 82, 48, 49]);
-export const LOAD_NAME_LEN = 12;
+// The running load, as CDP's Software Version and LLDP's inventory report it:
+// the load name in the header of the image the bootloader started.
+export const loadName = memory.data(LOAD_NAME_MAX);
+export let loadNameLength = 0;
+/** The slot the phone runs from (0 = A, 1 = B); the other one takes a new image. */
+export let runningSlot: i32 = 0;
+const header = memory.data(<i32>HEADER_SIZE);
+
+export function identityLoad(): void {
+  bootrecLoad();
+  runningSlot = bootrecSlot == 1 ? 1 : 0;
+  loadNameLength = 0;
+  if (flash_read(slotAddr(runningSlot), header, <i32>HEADER_SIZE) != 0 || headerCheck(header) != 0) return;
+  loadNameLength = loadNameLen(header);
+  memory.copy(loadName, header + LOAD_NAME, <usize>loadNameLength);
+}

@@ -1,14 +1,21 @@
 // The startup state machine: from the bootloader's hand-over through the
-// voice VLAN (stage 3) to an address (stage 4). Later stages (TFTP,
-// registration) hook in here.
+// voice VLAN (stage 3), an address (stage 4) and the configuration with its
+// firmware upgrade (stage 5). Registration (stage 6) hooks in here.
 import { event } from "../hal";
 import { Ev, Stage } from "../events";
 import { factoryLoad, factoryMac } from "../flash/factory";
-import { setMac, setVoiceVlan, voiceVlan } from "../net/netif";
-import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart, DhcpState, dhcpState } from "../net/dhcp";
+import { myIp, setMac, setVoiceVlan, voiceVlan } from "../net/netif";
+import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../net/dhcp";
+import { tftpPoll } from "../net/tftp";
+import { dnsPoll } from "../net/dns";
 import { arpFlush, arpPoll } from "../net/arp";
 import { discoveryAnnounce, discoveryPoll, discoveryStart } from "./discovery";
-import { setDeviceName } from "./identity";
+import { identityLoad, setDeviceName } from "./identity";
+import { Lcd, lcdShow } from "./lcd";
+import { Provision, provisionPoll, provisionStart, provisionState, provisionStop } from "./provision";
+import { cnf } from "./config";
+import { tcpPoll } from "../net/tcp";
+import { registerClear, registerPoll, registerSetCallManager, registerStart, registerState, registerStop, RegState } from "./register";
 import { slotConfirm } from "../flash/slots";
 
 const NEVER = i64.MAX_VALUE;
@@ -27,13 +34,16 @@ function start(now: i64): void {
   if (err != 0) {
     // Without factory data the phone has no MAC: it must stay off the network.
     event(Ev.FactoryBad, err, 0);
+    lcdShow(Lcd.NoFactoryData);
     dead = true;
     return;
   }
   const mac = factoryMac();
   setMac(mac);
   setDeviceName(mac);
+  identityLoad();
   enter(Stage.Vlan);
+  lcdShow(Lcd.ConfiguringVlan);
   vlanDeadline = now + VLAN_WAIT;
   discoveryStart(now);
 }
@@ -46,7 +56,42 @@ function enter(s: Stage): void {
 function startDhcp(now: i64): void {
   vlanDeadline = NEVER;
   enter(Stage.Dhcp);
+  lcdShow(Lcd.ConfiguringIp);
   dhcpStart(now);
+}
+
+let shownReg = RegState.Off;
+
+function showRegistration(): void {
+  const state = registerState;
+  if (state == shownReg) return;
+  shownReg = state;
+  lcdShow(state == RegState.Registered ? Lcd.Registered : state == RegState.AllDown ? Lcd.CallManagerDown : Lcd.Registering);
+}
+
+function startRegistration(now: i64): void {
+  registerClear();
+  let n = 0;
+  for (let i = 0; i < cnf.cmCount; i++) {
+    const cm = cnf.cm(i);
+    if (cm.addr != 0) registerSetCallManager(n++, cm.addr, cm.port);
+  }
+  enter(Stage.Register);
+  lcdShow(Lcd.Registering);
+  registerStart(now);
+}
+
+/** Stages 5 and 6 need an address: start them when DHCP binds, stop them when it is lost. */
+function followAddress(now: i64): void {
+  if (stage == Stage.Dhcp && myIp != 0) {
+    enter(Stage.Tftp);
+    provisionStart(now);
+  } else if (stage > Stage.Dhcp && myIp == 0) {
+    registerStop(now, false);
+    provisionStop();
+    enter(Stage.Dhcp);
+    lcdShow(Lcd.ConfiguringIp);
+  }
 }
 
 export function startupPoll(now: i64): i64 {
@@ -58,12 +103,26 @@ export function startupPoll(now: i64): i64 {
   }
   let next = min(discoveryPoll(now), vlanDeadline);
   if (stage >= Stage.Dhcp) next = min(next, min(dhcpPoll(now), arpPoll(now)));
+  followAddress(now);
+  if (stage >= Stage.Tftp) {
+    next = min(next, min(tftpPoll(now), dnsPoll(now)));
+    next = min(next, provisionPoll(now));
+  }
   // The healthy point: confirm an image running on trial, else the next boot
-  // reverts it. For now an address is healthy enough; once registration with
-  // a CallManager exists, this moves to "registered".
-  if (!healthy && dhcpState == DhcpState.Bound) {
-    healthy = true;
-    slotConfirm();
+  // reverts it. For now a configuration is healthy enough; once registration
+  // with a CallManager exists, this moves to "registered".
+  if (stage == Stage.Tftp && provisionState == Provision.Ready) startRegistration(now);
+  if (stage == Stage.Register) {
+    // TCP first so registration sees its timeouts, then again for the deadlines registration set.
+    tcpPoll(now);
+    next = min(next, registerPoll(now));
+    next = min(next, tcpPoll(now));
+    showRegistration();
+    // The healthy point: a new image on trial confirms itself once registered, else the next boot reverts it.
+    if (!healthy && registerState == RegState.Registered) {
+      healthy = true;
+      slotConfirm();
+    }
   }
   return next;
 }

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
 import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC } from "../sim/network.js";
-import { formatEntry, type TimelineEntry } from "../events.js";
+import { timelinePrinter, type TimelineEntry } from "../events.js";
 import { Phone, type PhoneReport } from "../phone.js";
 import { PcapWriter } from "../sim/pcap.js";
 import { VxlanLink } from "../links/vxlan.js";
@@ -22,7 +22,8 @@ export const BOOT_USAGE = `  boot    boot one phone and print its timeline
             --port P        UDP port, the interface's dstport (default 4789)
             --local ADDR    address to bind (default any)
             --timeout S     give up after S seconds (default 120)
-            --stay S        keep the phone running S seconds after it is bound (default 0)`;
+            --until G       what counts as success: bound, or registered (default)
+            --stay S        keep the phone running S seconds after reaching it (default 0)`;
 
 const BOOT_OPTIONS = {
   mac: { type: "string" },
@@ -36,6 +37,7 @@ const BOOT_OPTIONS = {
   local: { type: "string" },
   timeout: { type: "string" },
   stay: { type: "string" },
+  until: { type: "string" },
 } as const;
 
 export async function bootCommand(args: string[]): Promise<number> {
@@ -43,7 +45,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   const seed = parseSeed(values.seed);
   const mac = checkMac(values.mac, DEFAULT_PHONE_MAC);
   const json = values.json ?? false;
-  const print = json ? undefined : (e: TimelineEntry) => console.log(formatEntry(e));
+  const print = json ? undefined : timelinePrinter((line) => console.log(line));
   if (values.link === undefined || values.link === "sim") return bootSimulated(seed, mac, json, values.pcap, print);
   if (values.link !== "vxlan") throw new UsageError(`--link must be "vxlan" (or "sim"), got "${values.link}"`);
   const vxlan = {
@@ -54,15 +56,17 @@ export async function bootCommand(args: string[]): Promise<number> {
   };
   const timeoutS = parseIntArg("--timeout", values.timeout, 1, 86400, 120);
   const stayS = parseIntArg("--stay", values.stay, 0, 86400, 0);
-  return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS });
+  const until = values.until ?? "registered";
+  if (until !== "bound" && until !== "registered") throw new UsageError(`--until must be "bound" or "registered", got "${until}"`);
+  return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS, until });
 }
 
 function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print?: (e: TimelineEntry) => void): number {
   const net = buildNetwork({ seed, mac, pcap: pcap !== undefined, phone: print ? { onEvent: print } : {} });
   const result = bootPhone(net);
   if (pcap !== undefined && net.pcap) writeFileSync(pcap, net.pcap.toBuffer());
-  finish({ seed, ...net.phone.report(), bound_at_ms: result.boundAtMs }, json, pcap);
-  return result.bound ? 0 : 1;
+  finish({ seed, ...net.phone.report(), bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs }, json, pcap);
+  return result.registered ? 0 : 1;
 }
 
 interface VxlanBoot {
@@ -74,6 +78,7 @@ interface VxlanBoot {
   vxlan: { remote: string; vni: number; port: number; local?: string };
   timeoutS: number;
   stayS: number;
+  until: "bound" | "registered";
 }
 
 async function bootVxlan(o: VxlanBoot): Promise<number> {
@@ -81,6 +86,8 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
   const link = new VxlanLink(o.vxlan);
   const pcap = o.pcap !== undefined ? new PcapWriter() : null;
   let boundAtMs: number | null = null;
+  let registeredAtMs: number | null = null;
+  let reached = false;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => (done = resolve));
   const phone = new Phone(clock, {
@@ -88,8 +95,10 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
     seed: o.seed,
     onEvent: (e) => {
       o.print?.(e);
-      if (boundAtMs === null && phone.isBound) {
-        boundAtMs = e.t_ms;
+      if (boundAtMs === null && phone.isBound) boundAtMs = e.t_ms;
+      if (registeredAtMs === null && phone.isRegistered) registeredAtMs = e.t_ms;
+      if (!reached && (o.until === "bound" ? phone.isBound : phone.isRegistered)) {
+        reached = true;
         setTimeout(done, o.stayS * 1000);
       }
     },
@@ -115,9 +124,9 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
   const phoneReport = phone.report();
   phone.powerOff();
   if (o.pcap !== undefined && pcap) writeFileSync(o.pcap, pcap.toBuffer());
-  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
+  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, registered_at_ms: registeredAtMs, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
   finish(report, o.json, o.pcap);
-  return phoneReport.bound ? 0 : 1;
+  return (o.until === "bound" ? phoneReport.bound : phoneReport.registered) ? 0 : 1;
 }
 
 function tftpSummary(r: PhoneReport): string {
@@ -126,16 +135,31 @@ function tftpSummary(r: PhoneReport): string {
   return list.join(", ") || "none offered";
 }
 
-function finish(report: PhoneReport & { bound_at_ms: number | null; seed: number }, json: boolean, pcap: string | undefined): void {
+type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null };
+
+/** "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long each stage took, up to `endMs`. */
+export function stageBreakdown(timeline: TimelineEntry[], endMs: number): string {
+  const starts: { stage: string; t: number }[] = [];
+  for (const e of timeline) {
+    if (!starts.some((s) => s.stage === e.stage)) starts.push({ stage: e.stage, t: e.t_ms });
+  }
+  return starts.map((s, i) => `${s.stage} ${(((starts[i + 1]?.t ?? endMs) - s.t) / 1000).toFixed(3)}s`).join(", ");
+}
+
+function finish(report: BootReport, json: boolean, pcap: string | undefined): void {
   if (json) {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
   const c = report.counters;
   const vlan = report.vlan === null ? "untagged" : `voice VLAN ${report.vlan} (${report.vlan_source})`;
-  console.log(report.bound
-    ? `phone ${report.mac} bound to ${report.ip}/${report.mask} on ${vlan} at t=${((report.bound_at_ms ?? 0) / 1000).toFixed(3)}s; TFTP ${tftpSummary(report)}`
-    : `phone ${report.mac} got no address (last stage: ${report.stage})`);
+  if (report.registered && report.registered_at_ms !== null) {
+    const t = report.registered_at_ms;
+    console.log(`phone ${report.mac} registered with ${report.callmanager} in ${(t / 1000).toFixed(3)}s of virtual time: ${stageBreakdown(report.timeline, t)}`);
+  } else {
+    console.log(`phone ${report.mac} not registered: stage ${report.stage}, display "${report.lcd}"`);
+  }
+  if (report.bound) console.log(`address ${report.ip}/${report.mask} on ${vlan}; TFTP ${tftpSummary(report)}`);
   console.log(`frames in ${c.frames_in}, out ${c.frames_out}, dropped ${JSON.stringify(c.dropped)}`);
   if (pcap !== undefined) console.log(`capture written to ${pcap} (open it with: wireshark ${pcap})`);
 }

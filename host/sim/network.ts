@@ -1,18 +1,26 @@
-// The built-in simulated network of `ipphone boot`: an access switch with
-// the phone on port 1 (access VLAN 1, voice VLAN 110 announced by CDP) and
-// a DHCP server (offering options 66 and 150) on port 8 in the voice VLAN,
-// all on the documentation range 192.0.2.0/24.
+// The built-in simulated network of `ipphone boot`: a Catalyst-like access
+// switch with the phone on port 0 (access VLAN 1, voice VLAN 110 announced
+// by CDP) and the servers in the voice VLAN: DHCP (options 150 and 66),
+// TFTP with the phone's SEP<MAC>.cnf.xml, DNS, and three CallManagers. All
+// on the documentation range 192.0.2.0/24.
 import { Scheduler } from "./scheduler.js";
-import { Wire } from "./wire.js";
+import { Wire, type Side } from "./wire.js";
 import { EthernetSwitch } from "./switch.js";
 import { DhcpServer, type DhcpServerConfig } from "./dhcp-server.js";
+import { TftpServer, type TftpServerConfig } from "./tftp-server.js";
+import { DnsServer, type DnsServerConfig } from "./dns-server.js";
 import { PcapWriter } from "./pcap.js";
 import { PortDiscovery, type VlanAnnouncement } from "./discovery.js";
+import { cnfXml } from "./cnf.js";
+import { SimCallManager, type SimCallManagerConfig } from "./callmanager.js";
 import { Phone, type PhoneOptions } from "../phone.js";
+import { parseMac } from "./packets.js";
 
 export const DEFAULT_PHONE_MAC = "00:1b:54:c2:a7:10";
 export const DEFAULT_VOICE_VLAN = 110;
 export const NATIVE_VLAN = 1;
+export const DEFAULT_LOAD = "P0030801SR01";
+export const CALLMANAGERS = ["192.0.2.11", "192.0.2.12", "192.0.2.13"];
 
 export const DEFAULT_DHCP: DhcpServerConfig = {
   mac: "02:00:5e:00:02:01",
@@ -21,25 +29,44 @@ export const DEFAULT_DHCP: DhcpServerConfig = {
   poolEnd: "192.0.2.199",
   subnetMask: "255.255.255.0",
   router: "192.0.2.1",
-  dnsServers: ["192.0.2.1"],
+  dnsServers: ["192.0.2.53"],
   domainName: "voice.example",
   leaseTimeS: 3600,
   tftpServers: ["192.0.2.10"],
-  tftpServerName: "192.0.2.10",
+  tftpServerName: "tftp.voice.example",
 };
+
+export const DEFAULT_TFTP = { mac: "02:00:5e:00:02:0a", ip: "192.0.2.10" };
+export const DEFAULT_DNS = { mac: "02:00:5e:00:02:35", ip: "192.0.2.53" };
+
+/** The phone's configuration file name: SEP and the MAC in upper-case hex. */
+export function sepFileName(mac: string): string {
+  return `SEP${Array.from(parseMac(mac), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase()}.cnf.xml`;
+}
+
+/** The SEP file the built-in TFTP server holds: three CallManagers in priority order, the running load. */
+export function defaultConfig(load = DEFAULT_LOAD): Uint8Array {
+  return new TextEncoder().encode(cnfXml({ callManagers: CALLMANAGERS.map((host, i) => ({ host, priority: i, name: `CM_${i + 1}` })), load }));
+}
 
 export interface NetworkOptions {
   seed: number;
   mac?: string;
   dhcp?: Partial<DhcpServerConfig>;
+  tftp?: Partial<TftpServerConfig>;
+  /** The TFTP server's files (default: the phone's SEP file from defaultConfig()). */
+  tftpFiles?: Record<string, Uint8Array>;
+  dns?: Partial<DnsServerConfig>;
+  /** Settings of CallManager 1, 2 and 3 (192.0.2.11-13): outages, reject lists, rates. */
+  callManagers?: Partial<SimCallManagerConfig>[];
   /** Record the phone's port in a pcap. */
   pcap?: boolean;
   /** `switchport voice vlan` of the phone's port; null for none (default 110). */
   voiceVlan?: number | null;
   /** Which protocols announce the voice VLAN (default "cdp"). */
   announce?: VlanAnnouncement;
-  /** The VLAN the DHCP server is on (default: the voice VLAN, else the native VLAN). */
-  dhcpVlan?: number;
+  /** The VLAN the servers are on (default: the voice VLAN, else the native VLAN). */
+  serverVlan?: number;
   phone?: Partial<PhoneOptions>;
 }
 
@@ -47,56 +74,89 @@ export interface Network {
   scheduler: Scheduler;
   phone: Phone;
   dhcp: DhcpServer;
+  tftp: TftpServer;
+  dns: DnsServer;
+  callManagers: SimCallManager[];
   switch: EthernetSwitch;
   discovery: PortDiscovery;
   pcap: PcapWriter | null;
+  /** Plugs another host into `port` of the switch, in the servers' VLAN (or `vlan`). */
+  plug(port: number, host: { plug(wire: Wire, side: Side): void }, vlan?: number): void;
 }
 
-const PHONE_PORT = 0;
-const SERVER_PORT = 7;
+/** Switch ports: the phone, free ports for tests (1-3), DNS, TFTP, DHCP, CallManagers (8-10). */
+export const PORTS = { phone: 0, dns: 4, tftp: 5, dhcp: 7, callManagers: [8, 9, 10] } as const;
+const SWITCH_PORTS = 12;
 
 export function buildNetwork(opts: NetworkOptions): Network {
   const scheduler = new Scheduler();
-  const sw = new EthernetSwitch(scheduler, 8);
-  const phoneWire = new Wire(scheduler);
-  const serverWire = new Wire(scheduler);
-  const phone = new Phone(scheduler, { mac: opts.mac ?? DEFAULT_PHONE_MAC, seed: opts.seed, ...opts.phone });
-  phone.connect(phoneWire.attach(0, phone));
-  sw.connect(PHONE_PORT, phoneWire, 1);
+  const sw = new EthernetSwitch(scheduler, SWITCH_PORTS);
+  const mac = opts.mac ?? DEFAULT_PHONE_MAC;
   const voiceVlan = opts.voiceVlan === undefined ? DEFAULT_VOICE_VLAN : opts.voiceVlan;
-  sw.configurePort(PHONE_PORT, { accessVlan: NATIVE_VLAN, voiceVlan });
-  const discovery = new PortDiscovery(scheduler, sw, PHONE_PORT, { announce: opts.announce ?? "cdp" });
-  sw.onLinkLocal = (port, frame) => { if (port === PHONE_PORT) discovery.receive(frame); };
+  const serverVlan = opts.serverVlan ?? voiceVlan ?? NATIVE_VLAN;
+  const plug = (port: number, host: { plug(wire: Wire, side: Side): void }, vlan = serverVlan) => {
+    const wire = new Wire(scheduler);
+    host.plug(wire, 0);
+    sw.connect(port, wire, 1);
+    sw.configurePort(port, { accessVlan: vlan });
+  };
+
+  const phoneWire = new Wire(scheduler);
+  const phone = new Phone(scheduler, { mac, seed: opts.seed, ...opts.phone });
+  phone.connect(phoneWire.attach(0, phone));
+  sw.connect(PORTS.phone, phoneWire, 1);
+  sw.configurePort(PORTS.phone, { accessVlan: NATIVE_VLAN, voiceVlan });
+  const discovery = new PortDiscovery(scheduler, sw, PORTS.phone, { announce: opts.announce ?? "cdp" });
+  sw.onLinkLocal = (port, frame) => { if (port === PORTS.phone) discovery.receive(frame); };
+
   const dhcp = new DhcpServer(scheduler, { ...DEFAULT_DHCP, ...opts.dhcp });
-  dhcp.plug(serverWire, 0);
-  sw.connect(SERVER_PORT, serverWire, 1);
-  sw.configurePort(SERVER_PORT, { accessVlan: opts.dhcpVlan ?? voiceVlan ?? NATIVE_VLAN });
+  plug(PORTS.dhcp, dhcp);
+  const files = opts.tftpFiles ?? { [sepFileName(mac)]: defaultConfig() };
+  const tftp = new TftpServer(scheduler, { ...DEFAULT_TFTP, files, ...opts.tftp });
+  plug(PORTS.tftp, tftp);
+  const dns = new DnsServer(scheduler, { ...DEFAULT_DNS, records: { "tftp.voice.example": DEFAULT_TFTP.ip }, ...opts.dns });
+  plug(PORTS.dns, dns);
+  const callManagers = CALLMANAGERS.map((ip, i) => {
+    const cm = new SimCallManager(scheduler, { name: `CM${i + 1}`, mac: `02:00:5e:00:02:${(0x11 + i).toString(16)}`, ip, seed: opts.seed + i, ...opts.callManagers?.[i] });
+    plug(PORTS.callManagers[i], cm);
+    return cm;
+  });
+
   let pcap: PcapWriter | null = null;
   if (opts.pcap) {
     pcap = new PcapWriter();
     pcap.tapWire(phoneWire);
   }
-  return { scheduler, phone, dhcp, switch: sw, discovery, pcap };
+  return { scheduler, phone, dhcp, tftp, dns, callManagers, switch: sw, discovery, pcap, plug };
 }
 
 export interface BootResult {
+  registered: boolean;
+  /** Virtual time when the phone was first registered (ms), or null. */
+  registeredAtMs: number | null;
   bound: boolean;
-  /** Virtual time when the phone was bound (ms), or null. */
+  /** Virtual time when the phone was first bound (ms), or null. */
   boundAtMs: number | null;
 }
 
-/** After binding, keep running this long so the ARP announcements (RFC 5227: 2, 2 s apart) go out. */
+/** After reaching its goal, keep running this long so what follows at once (ARP announcements) goes out. */
 const SETTLE_US = 2_500_000;
 
-/** Powers the phone on and runs the network until it is bound, or `limitMs` of virtual time. */
+/** Powers the phone on and runs the network until it is registered, or `limitMs` of virtual time. */
 export function bootPhone(net: Network, limitMs = 300_000): BootResult {
   const { scheduler, phone } = net;
   const limitUs = scheduler.now + limitMs * 1000;
-  if (!phone.powerOn()) return { bound: false, boundAtMs: null };
+  let boundAtMs: number | null = null;
+  if (!phone.powerOn()) return { registered: false, registeredAtMs: null, bound: false, boundAtMs };
   net.discovery.start();
-  scheduler.run({ untilUs: limitUs, until: () => phone.isBound });
-  if (!phone.isBound) return { bound: false, boundAtMs: null };
-  const boundAtMs = phone.nowMs;
+  scheduler.run({
+    untilUs: limitUs,
+    until: () => {
+      if (boundAtMs === null && phone.isBound) boundAtMs = phone.nowMs;
+      return phone.isRegistered;
+    },
+  });
+  const registeredAtMs = phone.isRegistered ? phone.nowMs : null;
   scheduler.run({ untilUs: Math.min(limitUs, scheduler.now + SETTLE_US) });
-  return { bound: true, boundAtMs };
+  return { registered: phone.isRegistered, registeredAtMs, bound: phone.isBound, boundAtMs };
 }

@@ -121,7 +121,7 @@ export class Lab {
   /** Boots one phone over VXLAN end `index` (giving up after PHONE_TIMEOUT_S); resolves with its exit status and JSON report. */
   phone(index: number, ...extra: string[]): Promise<PhoneRun> {
     const args = ["netns", "exec", this.harness, process.execPath, CLI, "boot", "--json", "--link", "vxlan",
-      "--remote", UNDERLAY_SWITCH, "--vni", String(42 + index), "--port", String(4789 + index), "--timeout", String(PHONE_TIMEOUT_S), ...extra];
+      "--remote", UNDERLAY_SWITCH, "--vni", String(42 + index), "--port", String(4789 + index), "--timeout", String(PHONE_TIMEOUT_S), "--until", "bound", ...extra];
     return new Promise((resolve) => {
       const p = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
       this.procs.push(p);

@@ -1,0 +1,324 @@
+// Stage 5: the configuration. Pick a TFTP server (every address of DHCP
+// option 150 in order, else option 66: an address, or a name resolved by
+// DNS), fetch SEP<MAC>.cnf.xml (XMLDefault.cnf.xml when the server has none),
+// read the CallManagers and the load from it, and when the load is not the
+// running one, stream <load>.bin into the other flash slot, mark it for
+// trial and reset into it.
+import { event, flash_erase, flash_read, reset } from "../hal";
+import { Ev, ProvisionFail, UpgradeFail } from "../events";
+import { bytesEqual, get32 } from "../lib/bytes";
+import { tftpCount, tftpServers, tftpName, tftpNameLen, dnsCount, dnsServers, domain, domainLen } from "../net/dhcp";
+import { tftpSetSink, tftpStart, tftpStatus, TftpStatus, tftpSize, tftpTsize, tftpStop } from "../net/tftp";
+import { dnsStart, dnsStatus, DnsStatus, dnsAddress, ipv4FromText, dnsStop } from "../net/dns";
+import { cnf, cnfLoad, cnfParse, CNF_CAPACITY, CnfErr } from "./config";
+import { deviceName, DEVICE_NAME_LEN, loadName, loadNameLength, runningSlot } from "./identity";
+import { Lcd, lcdProgress, lcdShow } from "./lcd";
+import { SECTOR_SIZE, slotAddr, IMAGE_MAX } from "../flash/layout";
+import { slotBeginWrite, slotMarkPending, slotState, SlotState, slotWrite, trailerSeq } from "../flash/slots";
+import { HEADER_SIZE, headerCheck, LOAD_NAME, loadNameLen } from "../boot/image";
+
+const NEVER = i64.MAX_VALUE;
+/** A phone that could not get its configuration tries again after this long. */
+export const PROVISION_RETRY: i64 = 60_000;
+/** hal.reset reason: a new image waits in the other slot. */
+export const RESET_UPGRADE = 1;
+
+export const enum Provision { Idle, Running, Ready, Failed, Resetting }
+const enum Step { None, Resolve, Sep, Default, Image, ResolveCm }
+
+export let provisionState = Provision.Idle;
+/** What went wrong when Failed (ProvisionFail), for the LCD and the host. */
+export let provisionFailure = 0;
+let step = Step.None;
+let next = 0; // the next server to try: option 150 entries, then option 66
+let server: u32 = 0;
+let lastStatus = 0;
+let retryAt: i64 = NEVER;
+let cmIndex = 0; // the CallManager whose host name is being resolved
+
+const config = memory.data(CNF_CAPACITY);
+const fileName = memory.data(128); // TFTP_NAME_MAX
+const sector = memory.data(<i32>SECTOR_SIZE);
+const header = memory.data(<i32>HEADER_SIZE);
+let imageSlot: i32 = 0;
+let staged: u32 = 0; // bytes of the current sector in `sector`
+let flushed: u32 = 0; // bytes already in flash
+let flashFailed = false;
+let percentShown: u32 = 101;
+
+export function provisionStart(now: i64): void {
+  provisionState = Provision.Running;
+  provisionFailure = 0;
+  retryAt = NEVER;
+  next = 0;
+  lastStatus = 0;
+  lcdShow(Lcd.RequestingConfig);
+  nextServer(now);
+}
+
+/** Stops whatever is under way (the address went away). */
+export function provisionStop(): void {
+  tftpStop();
+  dnsStop();
+  step = Step.None;
+  provisionState = Provision.Idle;
+  retryAt = NEVER;
+}
+
+export function provisionPoll(now: i64): i64 {
+  if (provisionState == Provision.Failed) {
+    if (now >= retryAt) provisionStart(now);
+    return retryAt;
+  }
+  if (provisionState != Provision.Running) return NEVER;
+  if (step == Step.Resolve) onResolve(now);
+  else if (step == Step.ResolveCm) onResolveCm(now);
+  else if (step != Step.None && tftpStatus != TftpStatus.Running) onTransfer(now);
+  return NEVER; // the TFTP and DNS clients' own deadlines wake us
+}
+
+function nextServer(now: i64): void {
+  if (next < tftpCount) {
+    server = get32(tftpServers + (<usize>next << 2));
+    next++;
+    event(Ev.TftpServer, <i32>server, 150);
+    fetch(Step.Sep, now);
+    return;
+  }
+  if (next == tftpCount && tftpNameLen > 0) {
+    next++;
+    const addr = ipv4FromText(tftpName, tftpNameLen);
+    if (addr != 0) {
+      server = addr;
+      event(Ev.TftpServer, <i32>server, 66);
+      fetch(Step.Sep, now);
+    } else {
+      step = Step.Resolve;
+      dnsStart(tftpName, tftpNameLen, dnsServers, dnsCount, now, domain, domainLen);
+    }
+    return;
+  }
+  fail(next == 0 ? ProvisionFail.NoServer : ProvisionFail.ServersFailed, lastStatus, now);
+}
+
+function onResolve(now: i64): void {
+  if (dnsStatus == DnsStatus.Running) return;
+  if (dnsStatus != DnsStatus.Done) {
+    nextServer(now);
+    return;
+  }
+  server = dnsAddress;
+  event(Ev.TftpServer, <i32>server, 66);
+  fetch(Step.Sep, now);
+}
+
+/** Asks `server` for the file of `s`: the SEP file, XMLDefault, or the load's image. */
+function fetch(s: Step, now: i64): void {
+  step = s;
+  let n = 0;
+  if (s == Step.Sep) {
+    memory.copy(fileName, deviceName, DEVICE_NAME_LEN);
+    n = DEVICE_NAME_LEN + putText(fileName + DEVICE_NAME_LEN, CNF_XML, CNF_XML_LEN);
+  } else if (s == Step.Default) {
+    n = putText(fileName, XML_DEFAULT, XML_DEFAULT_LEN);
+  } else {
+    memory.copy(fileName, cnfLoad, <usize>cnf.loadLen);
+    n = cnf.loadLen + putText(fileName + <usize>cnf.loadLen, BIN, BIN_LEN);
+  }
+  if (s == Step.Image) {
+    tftpSetSink(imageSink);
+    tftpStart(server, fileName, n, IMAGE_MAX, now);
+  } else {
+    tftpSetSink(configSink);
+    tftpStart(server, fileName, n, CNF_CAPACITY, now);
+  }
+}
+
+function onTransfer(now: i64): void {
+  const status = tftpStatus;
+  const s = step;
+  step = Step.None;
+  if (s == Step.Image) {
+    imageDone(status, now);
+    return;
+  }
+  if (status == TftpStatus.Done) {
+    configDone(now);
+  } else if (status == TftpStatus.NotFound) {
+    // Auto-registration: a phone the CallManager does not know yet gets XMLDefault.
+    if (s == Step.Sep) fetch(Step.Default, now);
+    else fail(ProvisionFail.NotFound, status, now);
+  } else {
+    lastStatus = status;
+    nextServer(now);
+  }
+}
+
+function configSink(offset: u32, p: usize, len: i32): bool {
+  if (<u64>offset + <u64>len > <u64>CNF_CAPACITY) return false;
+  memory.copy(config + offset, p, <usize>len);
+  return true;
+}
+
+function configDone(now: i64): void {
+  const err = cnfParse(config, <i32>tftpSize);
+  if (err != CnfErr.Ok) {
+    fail(err == CnfErr.NoCallManager ? ProvisionFail.NoCallManager : ProvisionFail.ConfigBad, err, now);
+    return;
+  }
+  event(Ev.ConfigLoaded, cnf.cmCount, <i32>cnf.protocol);
+  for (let i = 0; i < cnf.cmCount; i++) {
+    const cm = cnf.cm(i);
+    event(Ev.ConfigCallManager, <i32>cm.addr, <i32>(cm.port | (cm.priority << 16)));
+  }
+  if (cnf.loadLen > 0) event(Ev.ConfigLoad, <i32>cnfLoad, cnf.loadLen);
+  if (upgradeWanted()) startImage(now);
+  else resolveCallManagers(0, now);
+}
+
+/** CallManagers named by host name get their address from DNS, one after the other; then stage 6 may start. */
+function resolveCallManagers(from: i32, now: i64): void {
+  for (cmIndex = from; cmIndex < cnf.cmCount; cmIndex++) {
+    const cm = cnf.cm(cmIndex);
+    if (cm.addr == 0 && cm.hostLen > 0) {
+      step = Step.ResolveCm;
+      dnsStart(cm.host(), cm.hostLen, dnsServers, dnsCount, now, domain, domainLen);
+      return;
+    }
+  }
+  step = Step.None;
+  provisionState = Provision.Ready;
+}
+
+function onResolveCm(now: i64): void {
+  if (dnsStatus == DnsStatus.Running) return;
+  // A name that does not resolve leaves that CallManager out (address 0).
+  if (dnsStatus == DnsStatus.Done) cnf.cm(cmIndex).addr = dnsAddress;
+  resolveCallManagers(cmIndex + 1, now);
+}
+
+/** True when the configuration names a load other than the running one, not already refused. */
+function upgradeWanted(): bool {
+  const n = cnf.loadLen;
+  if (n == 0 || (n == loadNameLength && bytesEqual(cnfLoad, loadName, n))) return false;
+  imageSlot = 1 - runningSlot;
+  const state = slotState(imageSlot);
+  if (state == SlotState.Empty) return true;
+  // The other slot holds that load already and the bootloader did not keep it: it was refused.
+  if (flash_read(slotAddr(imageSlot), header, <i32>HEADER_SIZE) != 0 || headerCheck(header) != 0) return true;
+  if (loadNameLen(header) != n || !bytesEqual(header + LOAD_NAME, cnfLoad, n)) return true;
+  event(Ev.UpgradeSkipped, imageSlot, state);
+  return false;
+}
+
+function startImage(now: i64): void {
+  staged = 0;
+  flushed = 0;
+  flashFailed = false;
+  percentShown = 101;
+  if (slotBeginWrite(imageSlot, 0) != 0) {
+    upgradeFailed(UpgradeFail.Flash, 0, now);
+    return;
+  }
+  event(Ev.UpgradeStart, imageSlot, 0);
+  lcdProgress(0);
+  fetch(Step.Image, now);
+}
+
+/** Data arrives in blocks of any size; flash takes whole sectors, erased as they are reached. */
+function imageSink(offset: u32, p: usize, len: i32): bool {
+  if (offset != flushed + staged) return false;
+  while (len > 0) {
+    let n = <i32>(SECTOR_SIZE - staged);
+    if (n > len) n = len;
+    memory.copy(sector + staged, p, <usize>n);
+    staged += <u32>n;
+    p += <usize>n;
+    len -= n;
+    if (staged == SECTOR_SIZE && !flushSector()) return false;
+  }
+  showProgress();
+  return true;
+}
+
+function flushSector(): bool {
+  if (staged == 0) return true;
+  if (flash_erase(slotAddr(imageSlot) + flushed) != 0 || slotWrite(imageSlot, flushed, sector, <i32>staged) != 0) {
+    flashFailed = true;
+    return false;
+  }
+  flushed += staged;
+  staged = 0;
+  return true;
+}
+
+function showProgress(): void {
+  const total = tftpTsize;
+  if (total == 0) return;
+  const pct = <u32>((<u64>(flushed + staged) * 100) / <u64>total);
+  if (pct / 10 != percentShown / 10) {
+    percentShown = pct;
+    lcdProgress(pct);
+  }
+}
+
+function imageDone(status: i32, now: i64): void {
+  if (status != TftpStatus.Done) {
+    upgradeFailed(flashFailed ? UpgradeFail.Flash : UpgradeFail.Download, status, now);
+    return;
+  }
+  if (!flushSector()) {
+    upgradeFailed(UpgradeFail.Flash, 0, now);
+    return;
+  }
+  // The bootloader checks the signature; here, that it is an image of the load asked for.
+  if (flash_read(slotAddr(imageSlot), header, <i32>HEADER_SIZE) != 0 || headerCheck(header) != 0) {
+    upgradeFailed(UpgradeFail.BadHeader, 0, now);
+    return;
+  }
+  const n = cnf.loadLen;
+  if (loadNameLen(header) != n || !bytesEqual(header + LOAD_NAME, cnfLoad, n)) {
+    upgradeFailed(UpgradeFail.WrongLoad, 0, now);
+    return;
+  }
+  slotState(runningSlot);
+  if (slotMarkPending(imageSlot, trailerSeq + 1) != 0) {
+    upgradeFailed(UpgradeFail.Flash, 1, now);
+    return;
+  }
+  event(Ev.UpgradeReady, imageSlot, <i32>tftpSize);
+  lcdShow(Lcd.Rebooting);
+  provisionState = Provision.Resetting;
+  reset(RESET_UPGRADE);
+}
+
+/** A failed upgrade leaves the phone on its load: it goes on to register. */
+function upgradeFailed(why: UpgradeFail, detail: i32, now: i64): void {
+  event(Ev.UpgradeFailed, why, detail);
+  lcdShow(Lcd.UpgradeFailed);
+  resolveCallManagers(0, now);
+}
+
+function fail(why: ProvisionFail, detail: i32, now: i64): void {
+  event(Ev.ConfigFailed, why, detail);
+  lcdShow(why == ProvisionFail.NoServer || why == ProvisionFail.ServersFailed ? Lcd.NoTftpServer
+    : why == ProvisionFail.NotFound ? Lcd.ConfigNotFound
+    : why == ProvisionFail.NoCallManager ? Lcd.NoCallManager : Lcd.ConfigError);
+  provisionFailure = why;
+  provisionState = Provision.Failed;
+  step = Step.None;
+  retryAt = now + PROVISION_RETRY;
+}
+
+function putText(dst: usize, src: usize, n: i32): i32 {
+  memory.copy(dst, src, <usize>n);
+  return n;
+}
+
+// ".cnf.xml", "XMLDefault.cnf.xml", ".bin"
+const CNF_XML = memory.data<u8>([46, 99, 110, 102, 46, 120, 109, 108]);
+const CNF_XML_LEN = 8;
+const XML_DEFAULT = memory.data<u8>([88, 77, 76, 68, 101, 102, 97, 117, 108, 116, 46, 99, 110, 102, 46, 120, 109, 108]);
+const XML_DEFAULT_LEN = 18;
+const BIN = memory.data<u8>([46, 98, 105, 110]);
+const BIN_LEN = 4;

@@ -109,6 +109,11 @@ export class Phone implements Nic {
     return STAGES[this.stageReached];
   }
 
+  /** An export of the running firmware (tests ask a build what it is); undefined when dark. */
+  firmwareExport(name: string): unknown {
+    return this.firmware?.instance.exports[name];
+  }
+
   get isRegistered(): boolean {
     return this.registered !== null;
   }

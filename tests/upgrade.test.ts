@@ -1,0 +1,114 @@
+// Stage 5 end to end on the simulated network: the configuration file (SEP
+// or XMLDefault), and a new load fetched into flash, booted on trial and
+// confirmed; a corrupt or wrongly signed image is refused and the phone
+// registers on its old load.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildNetwork, bootPhone, sepFileName, DEFAULT_PHONE_MAC, CALLMANAGERS, type Network } from "../host/sim/network.js";
+import { buildImage, devKey, readSlot, signImage } from "../host/image.js";
+import { cnfXml } from "../host/sim/cnf.js";
+import { ROOT } from "./helpers/tools.js";
+
+const NEW_LOAD = "P0030801SR02";
+const SEP = sepFileName(DEFAULT_PHONE_MAC);
+const tmp = mkdtempSync(join(tmpdir(), "ipphone-upgrade-"));
+let nextWasm: Uint8Array;
+
+before(() => {
+  // The next build: the same firmware plus build_id() = 2 (tests/fixtures/phone-next.ts).
+  const out = join(tmp, "phone-next.wasm");
+  const r = spawnSync(process.execPath, [join(ROOT, "node_modules/assemblyscript/bin/asc.js"), join(ROOT, "tests/fixtures/phone-next.ts"),
+    "--config", join(ROOT, "asconfig.json"), "--target", "release", "--outFile", out], { encoding: "utf8", cwd: ROOT });
+  assert.equal(r.status, 0, r.stderr);
+  nextWasm = new Uint8Array(readFileSync(out));
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function config(load: string): Uint8Array {
+  return new TextEncoder().encode(cnfXml({ callManagers: CALLMANAGERS.map((host, i) => ({ host, priority: i })), load }));
+}
+
+function nextImage(): Uint8Array {
+  return signImage(buildImage(nextWasm, { loadName: NEW_LOAD, securityCounter: 1 }), devKey());
+}
+
+function events(net: Network, name: string): string[] {
+  return net.phone.timeline.filter((e) => e.event === name).map((e) => e.detail);
+}
+
+test("a config naming a newer load: download into slot B, reset, trial boot of the new code, registered and confirmed", () => {
+  const net = buildNetwork({ seed: 31, tftpFiles: { [SEP]: config(NEW_LOAD), [`${NEW_LOAD}.bin`]: nextImage() } });
+  const result = bootPhone(net);
+  assert.equal(result.registered, true);
+  assert.equal(events(net, "upgrade ready").length, 1);
+  assert.deepEqual(events(net, "run"), [`P0030801SR01 from slot A (confirmed)`, `${NEW_LOAD} from slot B (trial)`]);
+  // The code running now is the new WebAssembly: only it has build_id().
+  const buildId = net.phone.firmwareExport("build_id") as () => number;
+  assert.equal(typeof buildId, "function");
+  assert.equal(buildId(), 2);
+  assert.equal(readSlot(net.phone.flash, 1).state, "confirmed");
+  assert.ok(net.phone.timeline.some((e) => e.event === "lcd" && /^Upgrading firmware \d+%$/.test(e.detail)));
+});
+
+test("a corrupt image on the server is refused by the bootloader; the phone stays on its load and registers", () => {
+  const image = nextImage();
+  image[200] ^= 0x01; // a bit of the payload
+  const net = buildNetwork({ seed: 32, tftpFiles: { [SEP]: config(NEW_LOAD), [`${NEW_LOAD}.bin`]: image } });
+  const result = bootPhone(net);
+  assert.equal(result.registered, true);
+  assert.ok(events(net, "rejected").some((d) => /^slot B: SHA-256/.test(d)), events(net, "rejected").join("; "));
+  assert.equal(events(net, "run").at(-1), "P0030801SR01 from slot A (confirmed)");
+  assert.equal(events(net, "upgrade skipped").length, 1, "not downloaded again");
+  assert.equal(net.phone.firmwareExport("build_id"), undefined);
+});
+
+test("an image signed with another key is refused the same way", () => {
+  const other = generateKeyPairSync("ed25519").privateKey;
+  const image = signImage(buildImage(nextWasm, { loadName: NEW_LOAD, securityCounter: 1 }), other);
+  const net = buildNetwork({ seed: 33, tftpFiles: { [SEP]: config(NEW_LOAD), [`${NEW_LOAD}.bin`]: image } });
+  assert.equal(bootPhone(net).registered, true);
+  assert.equal(events(net, "run").at(-1), "P0030801SR01 from slot A (confirmed)");
+  assert.equal(net.phone.firmwareExport("build_id"), undefined);
+});
+
+test("a load the server does not have: the upgrade fails, the phone registers on its load", () => {
+  const net = buildNetwork({ seed: 34, tftpFiles: { [SEP]: config(NEW_LOAD) } });
+  assert.equal(bootPhone(net).registered, true);
+  assert.equal(events(net, "upgrade failed").length, 1);
+  assert.equal(events(net, "reset").length, 0);
+});
+
+test("no SEP file: auto-registration with XMLDefault.cnf.xml", () => {
+  const net = buildNetwork({ seed: 35, tftpFiles: { "XMLDefault.cnf.xml": config("P0030801SR01") } });
+  assert.equal(bootPhone(net).registered, true);
+  assert.deepEqual(events(net, "file"), [SEP, "XMLDefault.cnf.xml"]);
+});
+
+test("neither file: a named failure on the display, retried, never registered", () => {
+  const net = buildNetwork({ seed: 36, tftpFiles: {} });
+  const result = bootPhone(net, 150_000);
+  assert.equal(result.registered, false);
+  assert.equal(net.phone.lcd, "Configuration not found");
+  const failures = events(net, "config failed");
+  assert.ok(failures.length >= 2, "tried again after 60 s");
+  assert.equal(failures[0], "neither SEP<MAC>.cnf.xml nor XMLDefault.cnf.xml on the server");
+});
+
+test("option 66 as a host name is resolved by DNS when there is no option 150", () => {
+  const net = buildNetwork({ seed: 37, dhcp: { tftpServers: [] } });
+  assert.equal(bootPhone(net).registered, true);
+  assert.ok(events(net, "dns answer").length >= 1);
+  assert.deepEqual(events(net, "server"), ["192.0.2.10 (option 66)"]);
+});
+
+test("no option 150 nor 66: a named failure", () => {
+  const net = buildNetwork({ seed: 38, dhcp: { tftpServers: [], tftpServerName: undefined } });
+  const result = bootPhone(net, 30_000);
+  assert.equal(result.registered, false);
+  assert.equal(net.phone.lcd, "No TFTP server");
+});

@@ -1,6 +1,7 @@
 // The `ipphone` command: one file per command under host/commands/.
 import { BOOT_USAGE, bootCommand } from "./commands/boot.js";
 import { UsageError } from "./commands/args.js";
+import { ScenarioError } from "./scenario.js";
 import { IMAGE_USAGE, imageCommand } from "./commands/image.js";
 import { CALLMANAGER_USAGE, callmanagerCommand } from "./callmanager/cli.js";
 
@@ -12,8 +13,9 @@ ${IMAGE_USAGE}
 ${CALLMANAGER_USAGE}
   help    this text
 
-exit status: 0 when the command did what it was asked (boot: the phone got an address),
-1 when it could not, 2 on bad usage.`;
+exit status: 0 when the command did what it was asked (boot: the phone registered), 2 on bad
+usage; boot on the simulated network: 10 power, 11 boot, 12 vlan, 13 dhcp, 14 tftp, 15 register
+(the stage that failed); 1 for any other failure.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error & { code?: string };
-    if (e instanceof UsageError || err.code?.startsWith("ERR_PARSE_ARGS")) {
+    if (e instanceof UsageError || e instanceof ScenarioError || err.code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`ipphone: ${err.message}\n\n${USAGE}`);
       return 2;
     }

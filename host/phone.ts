@@ -267,6 +267,11 @@ export class Phone implements Nic {
     }
   }
 
+  /** A timeline entry from outside the firmware (the switch's PoE, the host). */
+  note(stage: StageName, event: string, detail: string): void {
+    this.record({ t_ms: this.nowMs, stage, event, detail });
+  }
+
   private record(e: TimelineEntry): void {
     const stage = STAGES.indexOf(e.stage);
     if (stage > this.stageReached) this.stageReached = stage;

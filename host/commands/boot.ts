@@ -2,7 +2,9 @@
 // time) or on a real network through VXLAN (real time).
 import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
-import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC } from "../sim/network.js";
+import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC, PORTS } from "../sim/network.js";
+import { applyOutages, loadScenario, type Scenario } from "../scenario.js";
+import type { StageName } from "../events.js";
 import { timelinePrinter, type TimelineEntry } from "../events.js";
 import { Phone, type PhoneReport } from "../phone.js";
 import { PcapWriter } from "../sim/pcap.js";
@@ -16,6 +18,7 @@ export const BOOT_USAGE = `  boot    boot one phone and print its timeline
           --seed N      seed of the phone's random numbers and the simulation (default 1)
           --pcap FILE   write what crossed the phone's port as a pcap file
           --json        print one JSON report instead of the timeline
+          --scenario F  the network described by the JSON scenario file F (README "Scenarios")
           --link vxlan  boot on a real network through a Linux VXLAN interface, in real time:
             --remote ADDR   the VXLAN interface's local address (required)
             --vni N         VXLAN network id (default 42)
@@ -38,6 +41,7 @@ const BOOT_OPTIONS = {
   timeout: { type: "string" },
   stay: { type: "string" },
   until: { type: "string" },
+  scenario: { type: "string" },
 } as const;
 
 export async function bootCommand(args: string[]): Promise<number> {
@@ -46,7 +50,11 @@ export async function bootCommand(args: string[]): Promise<number> {
   const mac = checkMac(values.mac, DEFAULT_PHONE_MAC);
   const json = values.json ?? false;
   const print = json ? undefined : timelinePrinter((line) => console.log(line));
-  if (values.link === undefined || values.link === "sim") return bootSimulated(seed, mac, json, values.pcap, print);
+  if (values.link === undefined || values.link === "sim") {
+    const scenario = values.scenario === undefined ? null : loadScenario(values.scenario);
+    const seedOf = values.seed === undefined && scenario?.seed !== undefined ? scenario.seed : seed;
+    return bootSimulated(seedOf, values.mac === undefined ? scenario?.network.mac ?? mac : mac, json, values.pcap, print, scenario);
+  }
   if (values.link !== "vxlan") throw new UsageError(`--link must be "vxlan" (or "sim"), got "${values.link}"`);
   const vxlan = {
     remote: parseIpv4Arg("--remote", values.remote),
@@ -61,12 +69,32 @@ export async function bootCommand(args: string[]): Promise<number> {
   return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS, until });
 }
 
-function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print?: (e: TimelineEntry) => void): number {
-  const net = buildNetwork({ seed, mac, pcap: pcap !== undefined, phone: print ? { onEvent: print } : {} });
-  const result = bootPhone(net);
+function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print: ((e: TimelineEntry) => void) | undefined, scenario: Scenario | null): number {
+  const net = buildNetwork({ ...scenario?.network, seed, mac, pcap: pcap !== undefined, phone: print ? { onEvent: print } : {} });
+  if (scenario) applyOutages(net, scenario);
+  const result = bootPhone(net, scenario?.limitMs);
   if (pcap !== undefined && net.pcap) writeFileSync(pcap, net.pcap.toBuffer());
-  finish({ seed, ...net.phone.report(), bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs }, json, pcap);
-  return result.registered ? 0 : 1;
+  const report = net.phone.report();
+  const failure = result.registered ? null : failureOf(report);
+  const exitCode = failure ? EXIT_CODES[failure.stage] : 0;
+  const switchLog = net.poe.log.filter((l) => l.port === PORTS.phone).map((l) => l.text);
+  finish({ seed, scenario: scenario?.name ?? null, ...report, bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs, failure, exit_code: exitCode, switch_log: switchLog }, json, pcap);
+  return exitCode;
+}
+
+/** The exit status of `ipphone boot`: 0 registered, else the stage that failed (README). */
+export const EXIT_CODES: Record<StageName, number> = { power: 10, boot: 11, vlan: 12, dhcp: 13, tftp: 14, register: 15 };
+
+export interface Failure {
+  stage: StageName;
+  /** The last thing that happened in that stage: what a network engineer looks at first. */
+  reason: string;
+  lcd: string;
+}
+
+export function failureOf(report: PhoneReport): Failure {
+  const last = report.timeline.filter((e) => e.stage === report.stage && e.event !== "lcd" && e.event !== "start").at(-1);
+  return { stage: report.stage, reason: last ? `${last.event}${last.detail ? `: ${last.detail}` : ""}` : "nothing happened", lcd: report.lcd };
 }
 
 interface VxlanBoot {
@@ -135,7 +163,7 @@ function tftpSummary(r: PhoneReport): string {
   return list.join(", ") || "none offered";
 }
 
-type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null };
+type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null; failure?: Failure | null; [more: string]: unknown };
 
 /** "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long each stage took, up to `endMs`. */
 export function stageBreakdown(timeline: TimelineEntry[], endMs: number): string {
@@ -157,7 +185,8 @@ function finish(report: BootReport, json: boolean, pcap: string | undefined): vo
     const t = report.registered_at_ms;
     console.log(`phone ${report.mac} registered with ${report.callmanager} in ${(t / 1000).toFixed(3)}s of virtual time: ${stageBreakdown(report.timeline, t)}`);
   } else {
-    console.log(`phone ${report.mac} not registered: stage ${report.stage}, display "${report.lcd}"`);
+    const f = report.failure ?? failureOf(report);
+    console.log(`phone ${report.mac} not registered: failed in stage ${f.stage} (${f.reason}); display "${f.lcd}"`);
   }
   if (report.bound) console.log(`address ${report.ip}/${report.mask} on ${vlan}; TFTP ${tftpSummary(report)}`);
   console.log(`frames in ${c.frames_in}, out ${c.frames_out}, dropped ${JSON.stringify(c.dropped)}`);

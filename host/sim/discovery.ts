@@ -5,6 +5,7 @@
 import type { Scheduler } from "./scheduler.js";
 import type { EthernetSwitch } from "./switch.js";
 import { CdpTlv, decodeCdp, encodeCdp, text, u16, voipVlanReply, type CdpTlvValue } from "./cdp.js";
+import { powerAvailableTlv, type PoeSwitch } from "../poe.js";
 import { decodeLldp, encodeLldp, isMedEndpoint, LldpTlv, medTlv, MedSubtype, tlv, voicePolicy } from "./lldp.js";
 
 export type VlanAnnouncement = "cdp" | "lldp" | "both" | "none";
@@ -15,6 +16,8 @@ export interface DiscoveryOptions {
   deviceId?: string;
   cdpIntervalS?: number;
   lldpIntervalS?: number;
+  /** The port's power sourcing: CDP Power Requested renegotiates it, and CDP carries Power Available. */
+  poe?: PoeSwitch;
 }
 
 const LLDP_FAST_START = 4;
@@ -65,7 +68,19 @@ export class PortDiscovery {
   private onCdp(tlvs: CdpTlvValue[]): void {
     const id = tlvs.find((t) => t.type === CdpTlv.DeviceId);
     this.neighbors.push({ protocol: "cdp", deviceId: id ? new TextDecoder().decode(id.value) : null, tUs: this.scheduler.now });
-    if (this.speaksCdp && tlvs.some((t) => t.type === CdpTlv.VoipVlanQuery)) this.sendCdp();
+    const renegotiated = this.renegotiatePower(tlvs);
+    if (this.speaksCdp && (renegotiated || tlvs.some((t) => t.type === CdpTlv.VoipVlanQuery))) this.sendCdp();
+  }
+
+  /** CDP Power Requested (0x19: request id, management id, mW): true when the allocation moved. */
+  private renegotiatePower(tlvs: CdpTlvValue[]): boolean {
+    const req = tlvs.find((t) => t.type === CdpTlv.PowerRequested && t.value.length >= 8);
+    if (!req || !this.opts.poe) return false;
+    const v = new DataView(req.value.buffer, req.value.byteOffset, req.value.byteLength);
+    const requestedMw = v.getUint32(4);
+    const before = this.opts.poe.status(this.port).allocatedMw;
+    const answer = this.opts.poe.cdpPowerRequest(this.port, { requestId: v.getUint16(0), managementId: v.getUint16(2), requestedMw });
+    return answer !== null && answer.availableMw !== before;
   }
 
   private onLldp(tlvs: { type: number; value: Uint8Array }[]): void {
@@ -100,6 +115,8 @@ export class PortDiscovery {
       { type: CdpTlv.Duplex, value: Uint8Array.of(1) },
     ];
     if (voiceVlan) tlvs.push(voipVlanReply(voiceVlan));
+    const power = this.opts.poe?.cdpPowerAvailable(this.port);
+    if (power) tlvs.push(powerAvailableTlv(power));
     this.cdpSent++;
     this.sw.sendFrom(this.port, encodeCdp(this.mac, tlvs));
   }

@@ -14,6 +14,8 @@ import { PortDiscovery, type VlanAnnouncement } from "./discovery.js";
 import { cnfXml } from "./cnf.js";
 import { SimCallManager, type SimCallManagerConfig } from "./callmanager.js";
 import { Phone, type PhoneOptions } from "../phone.js";
+import { PoeSwitch, type PoeMode, type PoePriority } from "../poe.js";
+import { PoeFrontEnd } from "../firmware.js";
 import { parseMac } from "./packets.js";
 
 export const DEFAULT_PHONE_MAC = "00:1b:54:c2:a7:10";
@@ -67,6 +69,8 @@ export interface NetworkOptions {
   announce?: VlanAnnouncement;
   /** The VLAN the servers are on (default: the voice VLAN, else the native VLAN). */
   serverVlan?: number;
+  /** The switch's PoE: its budget (default 370 W, a WS-C3560-48PS), detection mode, the phone port's priority. */
+  poe?: { budgetMw?: number; mode?: PoeMode; priority?: PoePriority };
   phone?: Partial<PhoneOptions>;
 }
 
@@ -79,6 +83,7 @@ export interface Network {
   callManagers: SimCallManager[];
   switch: EthernetSwitch;
   discovery: PortDiscovery;
+  poe: PoeSwitch;
   pcap: PcapWriter | null;
   /** Plugs another host into `port` of the switch, in the servers' VLAN (or `vlan`). */
   plug(port: number, host: { plug(wire: Wire, side: Side): void }, vlan?: number): void;
@@ -106,7 +111,20 @@ export function buildNetwork(opts: NetworkOptions): Network {
   phone.connect(phoneWire.attach(0, phone));
   sw.connect(PORTS.phone, phoneWire, 1);
   sw.configurePort(PORTS.phone, { accessVlan: NATIVE_VLAN, voiceVlan });
-  const discovery = new PortDiscovery(scheduler, sw, PORTS.phone, { announce: opts.announce ?? "cdp" });
+  // Stage 1: the switch powers the phone when it detects and classifies it; a phone without power stays dark.
+  const poe = new PoeSwitch({
+    clock: scheduler,
+    budgetMw: opts.poe?.budgetMw ?? 370_000,
+    mode: opts.poe?.mode ?? "both",
+    ports: Array.from({ length: SWITCH_PORTS }, (_, p) => ({ priority: p === PORTS.phone ? opts.poe?.priority ?? "low" : "low" })),
+    onPower: (port, on) => {
+      if (port !== PORTS.phone) return;
+      if (on && phone.powerOn()) discovery.start();
+      if (!on) phone.powerOff();
+    },
+    onLog: (entry) => { if (entry.port === PORTS.phone) phone.note("power", entry.kind, entry.text); },
+  });
+  const discovery = new PortDiscovery(scheduler, sw, PORTS.phone, { announce: opts.announce ?? "cdp", poe });
   sw.onLinkLocal = (port, frame) => { if (port === PORTS.phone) discovery.receive(frame); };
 
   const dhcp = new DhcpServer(scheduler, { ...DEFAULT_DHCP, ...opts.dhcp });
@@ -127,7 +145,7 @@ export function buildNetwork(opts: NetworkOptions): Network {
     pcap = new PcapWriter();
     pcap.tapWire(phoneWire);
   }
-  return { scheduler, phone, dhcp, tftp, dns, callManagers, switch: sw, discovery, pcap, plug };
+  return { scheduler, phone, dhcp, tftp, dns, callManagers, switch: sw, discovery, poe, pcap, plug };
 }
 
 export interface BootResult {
@@ -147,8 +165,9 @@ export function bootPhone(net: Network, limitMs = 300_000): BootResult {
   const { scheduler, phone } = net;
   const limitUs = scheduler.now + limitMs * 1000;
   let boundAtMs: number | null = null;
-  if (!phone.powerOn()) return { registered: false, registeredAtMs: null, bound: false, boundAtMs };
-  net.discovery.start();
+  // Plugging the phone in: the switch's PoE detects it through the firmware's front end, which needs no power.
+  phone.note("power", "plugged", "into Fa0/1");
+  net.poe.plug(PORTS.phone, PoeFrontEnd.dark());
   scheduler.run({
     untilUs: limitUs,
     until: () => {

@@ -1,0 +1,121 @@
+// One test per scenario in scenarios/: each ends registered or in a named
+// failure (stage, reason, display) with the exit code of that stage.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { ipphone, ROOT } from "./helpers/tools.js";
+import { parseScenario, ScenarioError } from "../host/scenario.js";
+
+interface Report {
+  registered: boolean;
+  callmanager: string | null;
+  stage: string;
+  lcd: string;
+  vlan: number | null;
+  failure: { stage: string; reason: string; lcd: string } | null;
+  exit_code: number;
+  switch_log: string[];
+  timeline: { stage: string; event: string; detail: string }[];
+}
+
+function run(name: string): { status: number | null; r: Report } {
+  const out = ipphone("boot", "--json", "--scenario", `${ROOT}scenarios/${name}.json`);
+  assert.ok(out.stdout.startsWith("{"), out.stderr);
+  const r = JSON.parse(out.stdout) as Report;
+  assert.equal(out.status, r.exit_code);
+  return { status: out.status, r };
+}
+
+const ran = new Set<string>();
+function scenario(name: string, check: (r: Report, status: number | null) => void): void {
+  ran.add(name);
+  test(`scenario ${name}`, () => {
+    const { status, r } = run(name);
+    check(r, status);
+  });
+}
+
+scenario("full-boot", (r, status) => {
+  assert.equal(status, 0);
+  assert.equal(r.registered, true);
+  assert.equal(r.callmanager, "CM1");
+  assert.equal(r.lcd, "Registered");
+  assert.deepEqual(r.switch_log.map((l) => l.split(":")[0]), ["%ILPOWER-7-DETECT", "%ILPOWER-5-POWER_GRANTED"]);
+  for (const stage of ["power", "boot", "vlan", "dhcp", "tftp", "register"]) assert.ok(r.timeline.some((e) => e.stage === stage), stage);
+});
+
+scenario("poe-budget-exhausted", (r, status) => {
+  assert.equal(status, 10);
+  assert.equal(r.registered, false);
+  assert.equal(r.failure?.stage, "power");
+  assert.match(r.failure?.reason ?? "", /inline power denied\. Reason: insufficient power/);
+  assert.ok(r.switch_log.includes("%ILPOWER-5-ILPOWER_POWER_DENY: Interface Fa0/1: inline power denied. Reason: insufficient power"));
+  assert.ok(!r.timeline.some((e) => e.stage === "boot"), "the phone stayed dark");
+});
+
+scenario("no-voice-vlan", (r, status) => {
+  assert.equal(status, 0);
+  assert.equal(r.vlan, null);
+  assert.ok(r.timeline.some((e) => e.event === "vlan none"));
+});
+
+scenario("option66-only", (r, status) => {
+  assert.equal(status, 0);
+  assert.ok(r.timeline.some((e) => e.event === "dns answer" && e.detail.startsWith("192.0.2.10")));
+});
+
+scenario("no-tftp-option", (r, status) => {
+  assert.equal(status, 14);
+  assert.equal(r.failure?.stage, "tftp");
+  assert.equal(r.failure?.lcd, "No TFTP server");
+  assert.match(r.failure?.reason ?? "", /neither option 150 nor option 66/);
+});
+
+scenario("sep-file-missing", (r, status) => {
+  assert.equal(status, 0);
+  assert.deepEqual(r.timeline.filter((e) => e.event === "file").map((e) => e.detail), ["SEP001B54C2A710.cnf.xml", "XMLDefault.cnf.xml"]);
+});
+
+scenario("cm1-down", (r, status) => {
+  assert.equal(status, 0);
+  assert.equal(r.callmanager, "CM2");
+  assert.ok(r.timeline.some((e) => e.event === "failover"));
+});
+
+scenario("all-cms-down", (r, status) => {
+  assert.equal(status, 15);
+  assert.equal(r.failure?.stage, "register");
+  assert.equal(r.failure?.lcd, "CallManager down");
+  // Retried with backoff, not in a tight loop: a handful of rounds in two minutes.
+  const rounds = r.timeline.filter((e) => e.event === "all down").length;
+  assert.ok(rounds >= 3 && rounds <= 8, `${rounds} rounds`);
+});
+
+scenario("newer-load", (r, status) => {
+  assert.equal(status, 0);
+  assert.deepEqual(r.timeline.filter((e) => e.event === "run").map((e) => e.detail),
+    ["P0030801SR01 from slot A (confirmed)", "P0030801SR02 from slot B (trial)"]);
+  assert.ok(r.timeline.some((e) => e.event === "confirmed"));
+});
+
+scenario("bad-image", (r, status) => {
+  assert.equal(status, 0);
+  assert.ok(r.timeline.some((e) => e.event === "rejected" && e.detail.startsWith("slot B")));
+  assert.equal(r.timeline.filter((e) => e.event === "run").at(-1)?.detail, "P0030801SR01 from slot A (confirmed)");
+});
+
+test("every file in scenarios/ has a test here", () => {
+  const files = readdirSync(`${ROOT}scenarios`).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+  assert.deepEqual(files, [...ran].sort());
+});
+
+test("scenario files are checked field by field", () => {
+  assert.throws(() => parseScenario("{"), ScenarioError);
+  assert.throws(() => parseScenario('{"swtich": {}}'), /unknown field "swtich"/);
+  assert.throws(() => parseScenario('{"switch": {"voice_vlan": 5000}}'), /switch\.voice_vlan must be a number 1\.\.4094/);
+  assert.throws(() => parseScenario('{"dhcp": {"option150": ["x"]}}'), /dhcp\.option150 must be a list of IPv4 addresses/);
+  assert.throws(() => parseScenario('{"callmanagers": [{"state": "asleep"}]}'), /callmanagers\[0\]\.state must be one of/);
+  const r = ipphone("boot", "--scenario", "/nonexistent.json");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cannot read scenario \/nonexistent\.json/);
+});

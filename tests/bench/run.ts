@@ -11,6 +11,8 @@ import {
   echoRequest, otherClientDiscover, type BoundPhone,
 } from "../helpers/bound-phone.js";
 import { bootBench } from "./boot-bench.js";
+import { bootTimeBench } from "./boot-time-bench.js";
+import { tftpBench } from "./tftp-bench.js";
 
 const FPS_TARGET = 150_000;
 const WARMUP_MS = 300;
@@ -168,3 +170,5 @@ reportModule(PHONE_WASM, " (release, stub runtime)");
 reportModule(BOOT_WASM, " (release)");
 benchReceivePath();
 for (const line of bootBench()) console.log(line);
+for (const l of tftpBench()) console.log(l);
+for (const l of bootTimeBench()) console.log(l);

@@ -4,6 +4,7 @@ import { UsageError } from "./commands/args.js";
 import { ScenarioError } from "./scenario.js";
 import { IMAGE_USAGE, imageCommand } from "./commands/image.js";
 import { CALLMANAGER_USAGE, callmanagerCommand } from "./callmanager/cli.js";
+import { SOAK_USAGE, soakCommand } from "./commands/soak.js";
 
 const USAGE = `usage: ipphone <command> [options]
 
@@ -11,6 +12,7 @@ commands:
 ${BOOT_USAGE}
 ${IMAGE_USAGE}
 ${CALLMANAGER_USAGE}
+${SOAK_USAGE}
   help    this text
 
 exit status: 0 when the command did what it was asked (boot: the phone registered), 2 on bad
@@ -24,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       case "boot": return await bootCommand(rest);
       case "image": return imageCommand(rest);
       case "callmanager": return await callmanagerCommand(rest);
+      case "soak": return soakCommand(rest);
       case undefined: case "help": case "--help": case "-h":
         console.log(USAGE);
         return command === undefined ? 2 : 0;

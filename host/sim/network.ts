@@ -17,6 +17,7 @@ import { Phone, type PhoneOptions } from "../phone.js";
 import { PoeSwitch, type PoeMode, type PoePriority } from "../poe.js";
 import { PoeFrontEnd } from "../firmware.js";
 import { parseMac } from "./packets.js";
+import { acceptedProbe, NetworkFaults, type FaultSpec } from "./faults.js";
 
 export const DEFAULT_PHONE_MAC = "00:1b:54:c2:a7:10";
 export const DEFAULT_VOICE_VLAN = 110;
@@ -72,6 +73,8 @@ export interface NetworkOptions {
   /** The switch's PoE: its budget (default 370 W, a WS-C3560-48PS), detection mode, the phone port's priority. */
   poe?: { budgetMw?: number; mode?: PoeMode; priority?: PoePriority };
   phone?: Partial<PhoneOptions>;
+  /** Seeded link faults (host/sim/faults.ts), by link: phone, dhcp, tftp, dns, cm1-3. */
+  faults?: FaultSpec;
 }
 
 export interface Network {
@@ -85,6 +88,8 @@ export interface Network {
   discovery: PortDiscovery;
   poe: PoeSwitch;
   pcap: PcapWriter | null;
+  /** The link faults in force (stats by link and direction), or null. */
+  faults: NetworkFaults | null;
   /** Plugs another host into `port` of the switch, in the servers' VLAN (or `vlan`). */
   plug(port: number, host: { plug(wire: Wire, side: Side): void }, vlan?: number): void;
 }
@@ -92,6 +97,8 @@ export interface Network {
 /** Switch ports: the phone, free ports for tests (1-3), DNS, TFTP, DHCP, CallManagers (8-10). */
 export const PORTS = { phone: 0, dns: 4, tftp: 5, dhcp: 7, callManagers: [8, 9, 10] } as const;
 const SWITCH_PORTS = 12;
+/** The fault spec's name of each server's link, by switch port. */
+const FAULT_LINKS: Record<number, string> = { 4: "dns", 5: "tftp", 7: "dhcp", 8: "cm1", 9: "cm2", 10: "cm3" };
 
 export function buildNetwork(opts: NetworkOptions): Network {
   const scheduler = new Scheduler();
@@ -99,8 +106,10 @@ export function buildNetwork(opts: NetworkOptions): Network {
   const mac = opts.mac ?? DEFAULT_PHONE_MAC;
   const voiceVlan = opts.voiceVlan === undefined ? DEFAULT_VOICE_VLAN : opts.voiceVlan;
   const serverVlan = opts.serverVlan ?? voiceVlan ?? NATIVE_VLAN;
+  const faults = opts.faults ? new NetworkFaults(scheduler, opts.faults, opts.seed) : null;
   const plug = (port: number, host: { plug(wire: Wire, side: Side): void }, vlan = serverVlan) => {
     const wire = new Wire(scheduler);
+    faults?.attach(wire, FAULT_LINKS[port] ?? `port${port}`);
     host.plug(wire, 0);
     sw.connect(port, wire, 1);
     sw.configurePort(port, { accessVlan: vlan });
@@ -109,6 +118,7 @@ export function buildNetwork(opts: NetworkOptions): Network {
   const phoneWire = new Wire(scheduler);
   const phone = new Phone(scheduler, { mac, seed: opts.seed, ...opts.phone });
   phone.connect(phoneWire.attach(0, phone));
+  faults?.attach(phoneWire, "phone", (up) => phone.setLink(up))?.watch(0, acceptedProbe(phone));
   sw.connect(PORTS.phone, phoneWire, 1);
   sw.configurePort(PORTS.phone, { accessVlan: NATIVE_VLAN, voiceVlan });
   // Stage 1: the switch powers the phone when it detects and classifies it; a phone without power stays dark.
@@ -145,7 +155,7 @@ export function buildNetwork(opts: NetworkOptions): Network {
     pcap = new PcapWriter();
     pcap.tapWire(phoneWire);
   }
-  return { scheduler, phone, dhcp, tftp, dns, callManagers, switch: sw, discovery, poe, pcap, plug };
+  return { scheduler, phone, dhcp, tftp, dns, callManagers, switch: sw, discovery, poe, pcap, faults, plug };
 }
 
 export interface BootResult {

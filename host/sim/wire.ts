@@ -3,6 +3,7 @@
 
 import { ETH_HEADER_LEN, ETH_MIN_FRAME } from './packets.js';
 import type { Scheduler } from './scheduler.js';
+import type { LinkFaults } from './faults.js';
 
 export type Side = 0 | 1;
 
@@ -47,6 +48,8 @@ export class Wire {
   readonly bitsPerSecond: number;
   readonly maxFrameBytes: number;
   tap: WireTap | null = null;
+  /** Seeded fault injection (host/sim/faults.ts); null: none, and no cost. */
+  faults: LinkFaults | null = null;
   private readonly nics: [Nic | null, Nic | null] = [null, null];
   /** When each side's transmitter is free again. */
   private readonly busyUntilUs: [number, number] = [0, 0];
@@ -97,10 +100,12 @@ export class Wire {
     this.busyUntilUs[side] = done;
     stats.frames++;
     stats.bytes += copy.length;
-    this.scheduler.at(done + this.latencyUs, () => this.deliver(to, copy, side));
+    if (this.faults !== null) this.faults.send(this, side, copy, done + this.latencyUs);
+    else this.scheduler.at(done + this.latencyUs, () => this.deliver(to, copy, side));
   }
 
-  private deliver(to: Side, frame: Uint8Array, from: Side): void {
+  /** The frame's last bit has arrived at `to` (the fault layer calls it too). */
+  deliver(to: Side, frame: Uint8Array, from: Side): void {
     if (this.tap !== null) this.tap(this.scheduler.now, frame, from);
     const nic = this.nics[to];
     if (nic !== null) nic.receive(frame);

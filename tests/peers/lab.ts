@@ -77,6 +77,9 @@ export class Lab {
     sh(["ip", "link", "add", `${veth}h`, "netns", this.harness, "type", "veth", "peer", "name", `${veth}s`, "netns", this.sw], "veth");
     const inH = (...a: string[]) => sh(["ip", "netns", "exec", this.harness, ...a], "harness namespace");
     inH("ip", "link", "set", "lo", "up");
+    // Room for VXLAN's 50 bytes: the phone's side keeps a 1500-byte MTU, as on a real access port.
+    inH("ip", "link", "set", `${veth}h`, "mtu", "1600");
+    this.inSwitch("ip", "link", "set", `${veth}s`, "mtu", "1600");
     inH("ip", "addr", "add", `${UNDERLAY_HARNESS}/24`, "dev", `${veth}h`);
     inH("ip", "link", "set", `${veth}h`, "up");
     this.inSwitch("ip", "link", "set", "lo", "up");
@@ -88,6 +91,7 @@ export class Lab {
       const vx = `vx${i}`;
       this.inSwitch("ip", "link", "add", vx, "type", "vxlan", "id", String(42 + i), "local", UNDERLAY_SWITCH,
         "remote", UNDERLAY_HARNESS, "dstport", String(4789 + i), "dev", `${veth}s`);
+      this.inSwitch("ip", "link", "set", vx, "mtu", "1500");
       this.inSwitch("ip", "link", "set", vx, "master", "br0");
       this.inSwitch("ip", "link", "set", vx, "up");
     }

@@ -73,6 +73,8 @@ export interface NetworkOptions {
   /** The switch's PoE: its budget (default 370 W, a WS-C3560-48PS), detection mode, the phone port's priority. */
   poe?: { budgetMw?: number; mode?: PoeMode; priority?: PoePriority };
   phone?: Partial<PhoneOptions>;
+  /** Hook (issue 12): makes the phone in place of host/phone.ts's Phone, e.g. host/device/native-phone.ts's wasm2c build. */
+  makePhone?: (clock: Scheduler, options: PhoneOptions) => Phone;
   /** Seeded link faults (host/sim/faults.ts), by link: phone, dhcp, tftp, dns, cm1-3. */
   faults?: FaultSpec;
 }
@@ -116,7 +118,8 @@ export function buildNetwork(opts: NetworkOptions): Network {
   };
 
   const phoneWire = new Wire(scheduler);
-  const phone = new Phone(scheduler, { mac, seed: opts.seed, ...opts.phone });
+  const phoneOptions: PhoneOptions = { mac, seed: opts.seed, ...opts.phone };
+  const phone = opts.makePhone ? opts.makePhone(scheduler, phoneOptions) : new Phone(scheduler, phoneOptions);
   phone.connect(phoneWire.attach(0, phone));
   faults?.attach(phoneWire, "phone", (up) => phone.setLink(up))?.watch(0, acceptedProbe(phone));
   sw.connect(PORTS.phone, phoneWire, 1);

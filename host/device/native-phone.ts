@@ -1,0 +1,538 @@
+// The native phone: build/boot.wasm and build/phone.wasm translated by wasm2c
+// and built with gcc (host/device/, `npm run build:device`), driven over a
+// pipe step by step, so that it takes part in the simulated network in
+// virtual time exactly where the V8 phone (host/phone.ts) would. This class
+// is host/phone.ts's Phone towards the Wire and the Scheduler, with the same
+// timeline, report and reset semantics; only the firmware runs in another
+// engine, in another process.
+//
+// The pipe is synchronous: each step (boot, start, poll, frame, link) is a
+// request that the device answers before virtual time moves on. Node has no
+// synchronous child stdio, so the device's stdin and stdout are named pipes
+// opened here with blocking fs.readSync/writeSync (protocol: main_native.c).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PHONE_WASM } from "../firmware.js";
+import { Flash } from "../flash.js";
+import { writeFactory } from "../factory.js";
+import { bootErrorText, devImage, devKey, flashImage, keyHashOf, slotName } from "../image.js";
+import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "../events.js";
+import { COUNTER_NAMES, summarizeCounters, type Counters } from "../counters.js";
+import type { Nic, WirePort } from "../sim/wire.js";
+import type { Timer } from "../sim/scheduler.js";
+import { ipToString } from "../sim/packets.js";
+import type { BootedImage, Clock, PhoneOptions, PhoneReport } from "../phone.js";
+
+export const DEVICE_DIR = fileURLToPath(new URL("../../../build/device/", import.meta.url));
+/** The native phone (gcc): `npm run build:device`. */
+export const NATIVE_DEVICE = DEVICE_DIR + "ipphone-device";
+/** The Cortex-M4 image (arm-none-eabi-gcc), when that toolchain is installed. */
+export const CM4_ELF = DEVICE_DIR + "ipphone-cm4.elf";
+const NEVER = 0x7fff_ffff_ffff_ffffn;
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+let built: string | false | null = null;
+
+/**
+ * Builds host/device (make: incremental, so a new build/*.wasm is translated
+ * again) where gcc and wasm2c are installed; the Cortex-M4 image too where
+ * arm-none-eabi-gcc is. Returns why the native phone cannot run here, or false.
+ */
+export function buildDevice(): string | false {
+  if (built !== null) return built;
+  const missing = ["make", "gcc", "wasm2c"].filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
+  if (missing.length > 0) {
+    built = existsSync(NATIVE_DEVICE) ? false : `the native phone needs ${missing.join(", ")} (Debian packages: make, gcc, wabt)`;
+    return built;
+  }
+  const r = spawnSync("make", ["-s", "-C", join(ROOT, "host/device")], { encoding: "utf8" });
+  built = r.status === 0 && existsSync(NATIVE_DEVICE) ? false : `make -C host/device failed: ${r.stderr || r.stdout}`;
+  return built;
+}
+
+/** Why the native phone cannot run here, or false (builds it first: buildDevice()). */
+export function nativeUnavailable(): string | false {
+  return buildDevice();
+}
+
+/** A flash as the factory leaves it (host/phone.ts does the same): factory data, the signed image in slot A. */
+export function factoryFlash(mac: string, phoneWasm = PHONE_WASM): Flash {
+  const flash = new Flash();
+  writeFactory(flash, { mac, keyHash: keyHashOf(devKey()) });
+  flashImage(flash, 0, devImage(phoneWasm), { shared: true });
+  return flash;
+}
+
+/** Writes a flash's bytes to a file up to the last programmed byte (the device reads the rest as erased). */
+export function writeFlashFile(flash: Flash, path: string): void {
+  const bytes = new Uint8Array(flash.size);
+  flash.copyOut(0, bytes);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0xff) end--;
+  writeFileSync(path, bytes.subarray(0, end));
+}
+
+/** What the device says while a step runs. */
+interface StepHandlers {
+  tx(frame: Uint8Array): void;
+  /** `text` reads the calling module's memory, now, as host/firmware.ts text() does. */
+  event(code: number, a: number, b: number, text: (ptr: number, len: number) => string): void;
+  lcd(text: string): void;
+  log(level: number, text: string): void;
+  reset(reason: number): void;
+}
+
+export class NativeTrap extends Error {
+  constructor(step: string, what: string) {
+    super(`the native firmware trapped in ${step}: ${what}`);
+    this.name = "NativeTrap";
+  }
+}
+
+/** The device process and its synchronous pipe. */
+export class NativeDevice {
+  private readonly child: ChildProcess;
+  private readonly wfd: number;
+  private readonly rfd: number;
+  private buf = Buffer.alloc(1 << 17);
+  private start = 0;
+  private end = 0;
+  private closed = false;
+  handlers: StepHandlers | null = null;
+
+  constructor(flashFile: string, seed: number, binary = NATIVE_DEVICE) {
+    const dir = mkdtempSync(join(tmpdir(), "ipphone-native-"));
+    const toDev = join(dir, "in");
+    const fromDev = join(dir, "out");
+    try {
+      const mk = spawnSync("mkfifo", [toDev, fromDev]);
+      if (mk.status !== 0) throw new Error(`mkfifo failed: ${mk.stderr}`);
+      // O_RDWR opens of a FIFO never block; once the child holds its ends,
+      // ours become a plain writer and a plain reader, so the child's exit
+      // is an EOF (read) or EPIPE (write) here, never a hang.
+      const a = openSync(toDev, "r+");
+      const b = openSync(fromDev, "r+");
+      this.child = spawn(binary, ["--pipe", "--flash", flashFile, "--seed", String(seed >>> 0)], { stdio: [a, b, "inherit"] });
+      this.wfd = openSync(toDev, "w");
+      this.rfd = openSync(fromDev, "r");
+      closeSync(a);
+      closeSync(b);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private send(type: string, payload: Uint8Array = new Uint8Array(0)): void {
+    const msg = Buffer.alloc(5 + payload.length);
+    msg[0] = type.charCodeAt(0);
+    msg.writeUInt32LE(payload.length, 1);
+    msg.set(payload, 5);
+    for (let off = 0; off < msg.length;) off += writeSync(this.wfd, msg, off, msg.length - off);
+  }
+
+  private fill(n: number): void {
+    while (this.end - this.start < n) {
+      if (this.start > 0) {
+        this.buf.copy(this.buf, 0, this.start, this.end);
+        this.end -= this.start;
+        this.start = 0;
+      }
+      if (this.end + n > this.buf.length) {
+        const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.end + n));
+        this.buf.copy(bigger, 0, 0, this.end);
+        this.buf = bigger;
+      }
+      const got = readSync(this.rfd, this.buf, this.end, this.buf.length - this.end, null);
+      if (got === 0) throw new Error(`the native device (pid ${this.child.pid}) exited`);
+      this.end += got;
+    }
+  }
+
+  private read(): { type: string; body: Buffer } {
+    this.fill(5);
+    const type = String.fromCharCode(this.buf[this.start]);
+    const len = this.buf.readUInt32LE(this.start + 1);
+    this.fill(5 + len);
+    const body = Buffer.from(this.buf.subarray(this.start + 5, this.start + 5 + len));
+    this.start += 5 + len;
+    return { type, body };
+  }
+
+  /** Sends a command and handles what the device says until its reply of type `reply`. */
+  private step(name: string, type: string, payload: Uint8Array | undefined, reply: string): Buffer {
+    if (this.closed) throw new Error("the native device is closed");
+    this.send(type, payload);
+    let trap = "";
+    for (;;) {
+      const { type: t, body } = this.read();
+      if (t === reply) {
+        if (trap && reply !== "s") throw new NativeTrap(name, trap);
+        return body;
+      }
+      const h = this.handlers;
+      switch (t) {
+        case "t": h?.tx(new Uint8Array(body)); break;
+        case "l": h?.lcd(body.toString("latin1")); break;
+        case "g": h?.log(body.readUInt32LE(0), body.subarray(4).toString("latin1")); break;
+        case "r": h?.reset(body.readUInt32LE(0)); break;
+        case "x": trap = body.toString("latin1"); break;
+        case "e": {
+          const text = (ptr: number, len: number): string => {
+            const p = Buffer.alloc(8);
+            p.writeUInt32LE(ptr >>> 0, 0);
+            p.writeUInt32LE(len >>> 0, 4);
+            this.send("R", p);
+            const m = this.read();
+            if (m.type !== "m") throw new Error(`native device: expected memory, got '${m.type}'`);
+            return m.body.toString("latin1");
+          };
+          try {
+            h?.event(body.readUInt32LE(0), body.readUInt32LE(4), body.readUInt32LE(8), text);
+          } finally {
+            this.send("K");
+          }
+          break;
+        }
+        default: throw new Error(`native device: unexpected message '${t}'`);
+      }
+    }
+  }
+
+  /** Runs boot.wasm: the slot (or a negative error) and where its WebAssembly is. */
+  boot(): { slot: number; addr: number; size: number } {
+    const r = this.step("boot", "B", undefined, "b");
+    return { slot: r.readInt32LE(4), addr: r.readUInt32LE(8), size: r.readUInt32LE(12) };
+  }
+
+  /** Starts the translation of the image at [addr, addr + size): null, or why it does not start. */
+  startImage(addr: number, size: number): { error: string | null; rxCapacity: number; counterCount: number } {
+    const p = Buffer.alloc(8);
+    p.writeUInt32LE(addr >>> 0, 0);
+    p.writeUInt32LE(size >>> 0, 4);
+    const r = this.step("start", "S", p, "s");
+    const rc = r.readInt32LE(0);
+    return { error: rc === 0 ? null : r.subarray(12).toString("latin1"), rxCapacity: r.readUInt32LE(4), counterCount: r.readUInt32LE(8) };
+  }
+
+  poll(nowMs: number): number | null {
+    const p = Buffer.alloc(8);
+    p.writeBigInt64LE(BigInt(nowMs));
+    const next = this.step("poll", "P", p, "n").readBigInt64LE(4);
+    return next >= NEVER ? null : Number(next);
+  }
+
+  frame(frame: Uint8Array, nowMs: number): void {
+    const p = Buffer.alloc(8 + frame.length);
+    p.writeBigInt64LE(BigInt(nowMs));
+    p.set(frame, 8);
+    this.step("on_frame", "F", p, "k");
+  }
+
+  link(up: boolean, nowMs: number): void {
+    const p = Buffer.alloc(12);
+    p.writeUInt32LE(up ? 1 : 0, 0);
+    p.writeBigInt64LE(BigInt(nowMs), 4);
+    this.step("link", "L", p, "k");
+  }
+
+  counters(): Counters {
+    const r = this.step("counters", "C", undefined, "c");
+    const c = {} as Counters;
+    COUNTER_NAMES.forEach((name, i) => (c[name] = i < r.readUInt32LE(0) ? r.readUInt32LE(4 + 4 * i) : 0));
+    return c;
+  }
+
+  /** Writes the device's flash, as it is now, to `path` (to load into a Flash or inspect). */
+  dumpFlash(path: string): void {
+    const r = this.step("dump", "D", Buffer.from(path), "k");
+    if (r.readInt32LE(0) !== 0) throw new Error(`native device could not write its flash to ${path}`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.send("Q");
+    } catch {
+      // already gone
+    }
+    closeSync(this.wfd);
+    closeSync(this.rfd);
+  }
+}
+
+export interface NativePhoneOptions extends PhoneOptions {
+  /** The native binary (default build/device/ipphone-device). */
+  binary?: string;
+}
+
+/**
+ * A phone whose firmware runs natively: powers on like host/phone.ts's Phone,
+ * and attaches to a Wire the same way (a Nic + connect(port)).
+ */
+export class NativePhone implements Nic {
+  readonly flash: Flash;
+  readonly timeline: TimelineEntry[] = [];
+  private device: NativeDevice | null = null;
+  private readonly flashDir = mkdtempSync(join(tmpdir(), "ipphone-flash-"));
+  /** The firmware runs (host/phone.ts: `this.firmware !== null`). */
+  private running = false;
+  private port: WirePort | null = null;
+  private timer: Timer | null = null;
+  private readonly lease = { ip: null as string | null, mask: null as string | null, router: null as string | null, dns: [] as string[], tftp: [] as string[], tftpName: null as string | null, domain: null as string | null };
+  private bound = false;
+  private registered: { cm: number } | null = null;
+  lcd = "";
+  private vlan: { id: number; source: string } | null = null;
+  private stageReached = 0;
+  image: BootedImage | null = null;
+  boots = 0;
+  private resetPending = false;
+
+  constructor(private readonly clock: Clock, readonly options: NativePhoneOptions) {
+    this.flash = options.flash ?? factoryFlash(options.mac, options.phoneWasm ?? PHONE_WASM);
+  }
+
+  connect(port: WirePort): void {
+    this.port = port;
+  }
+
+  get nowMs(): number {
+    return Math.floor(this.clock.now / 1000);
+  }
+
+  get stage(): StageName {
+    return STAGES[this.stageReached];
+  }
+
+  /** host/phone.ts gives the V8 instance's exports; a native firmware has none to give. */
+  firmwareExport(_name: string): unknown {
+    return undefined;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered !== null;
+  }
+
+  get isBound(): boolean {
+    return this.bound;
+  }
+
+  /** The device process (started at the first power-on; its flash and random state live there). */
+  get process(): NativeDevice | null {
+    return this.device;
+  }
+
+  powerOn(): boolean {
+    if (!this.device) {
+      const file = join(this.flashDir, "flash.bin");
+      writeFlashFile(this.flash, file);
+      this.device = new NativeDevice(file, this.options.seed, this.options.binary);
+    }
+    this.record({ t_ms: this.nowMs, stage: "power", event: "on", detail: "" });
+    return this.boot(true);
+  }
+
+  /** Stops the device process. */
+  close(): void {
+    this.powerOff();
+    this.device?.close();
+    this.device = null;
+    rmSync(this.flashDir, { recursive: true, force: true });
+  }
+
+  /** The device's flash as it is now. */
+  readFlash(): Flash {
+    const dev = this.need();
+    const file = join(this.flashDir, "dump.bin");
+    dev.dumpFlash(file);
+    const flash = new Flash();
+    const bytes = new Uint8Array(readFileSync(file));
+    for (let at = 0; at < bytes.length; at += 4096) {
+      const sector = bytes.subarray(at, Math.min(at + 4096, bytes.length));
+      if (sector.some((v) => v !== 0xff)) flash.program(at, sector);
+    }
+    return flash;
+  }
+
+  private need(): NativeDevice {
+    if (!this.device) throw new Error("the native phone was never powered on");
+    return this.device;
+  }
+
+  private boot(retry: boolean): boolean {
+    const dev = this.need();
+    if (this.timer) this.clock.cancel(this.timer);
+    this.timer = null;
+    this.running = false;
+    this.image = null;
+    const chosen = { load: "", trial: false };
+    dev.handlers = {
+      ...this.handlers(),
+      event: (code, a, b, text) => {
+        if (code === Ev.BootLoad) chosen.load = text(a, b);
+        else if (code === Ev.BootImage) chosen.trial = b !== 0;
+        else this.record(describeEvent(this.nowMs, code, a, b, text));
+      },
+    };
+    const { slot, addr, size } = dev.boot();
+    if (slot < 0) {
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
+      return false;
+    }
+    dev.handlers = this.handlers();
+    const started = dev.startImage(addr, size);
+    let error = started.error;
+    if (error === null && started.counterCount !== COUNTER_NAMES.length) {
+      error = `firmware has ${started.counterCount} counters, host knows ${COUNTER_NAMES.length}: rebuild both`;
+    }
+    if (error !== null) {
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${error})` });
+      return chosen.trial && retry ? this.boot(false) : false;
+    }
+    this.running = true;
+    this.image = { slot, load: chosen.load, trial: chosen.trial };
+    this.boots++;
+    this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
+    this.wake();
+    return true;
+  }
+
+  /** hal.reset: once the firmware's current call returns, the bootloader runs again. */
+  reset(reason: number): void {
+    if (this.resetPending || !this.running) return;
+    this.resetPending = true;
+    this.running = false;
+    if (this.timer) this.clock.cancel(this.timer);
+    this.timer = null;
+    this.clock.at(this.clock.now, () => {
+      this.resetPending = false;
+      this.bound = false;
+      this.registered = null;
+      this.vlan = null;
+      this.stageReached = STAGES.indexOf("boot");
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
+      this.boot(true);
+    });
+  }
+
+  receive(frame: Uint8Array): void {
+    if (!this.running) return;
+    this.need().frame(frame, this.nowMs);
+    this.wake();
+  }
+
+  powerOff(): void {
+    if (this.timer) this.clock.cancel(this.timer);
+    this.timer = null;
+    this.running = false;
+  }
+
+  setLink(up: boolean): void {
+    if (!this.running) return;
+    this.need().link(up, this.nowMs);
+    this.wake();
+  }
+
+  private handlers(): StepHandlers {
+    return {
+      tx: (frame) => { if (!this.resetPending) this.port?.send(frame); },
+      event: (code, a, b, text) => this.onFirmwareEvent(code, a, b, this.running ? text : () => ""),
+      log: (level, text) => this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` }),
+      lcd: (text) => {
+        this.lcd = text;
+        this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
+      },
+      reset: (reason) => this.reset(reason),
+    };
+  }
+
+  /** As host/phone.ts wake(): polls, and arms the timer for the next wake-up. */
+  private wake(): void {
+    if (!this.running) return;
+    const next = this.need().poll(this.nowMs);
+    const atUs = next === null ? null : Math.max(next * 1000, this.clock.now);
+    if (this.timer && (atUs === null || this.timer.atUs !== atUs)) {
+      this.clock.cancel(this.timer);
+      this.timer = null;
+    }
+    if (atUs !== null && !this.timer) {
+      this.timer = this.clock.at(atUs, () => {
+        this.timer = null;
+        this.wake();
+      });
+    }
+  }
+
+  private onFirmwareEvent(code: number, a: number, b: number, text: (p: number, n: number) => string): void {
+    const entry = describeEvent(this.nowMs, code, a, b, text);
+    this.noteLease(code, a, b, text);
+    this.record(entry);
+  }
+
+  private noteLease(code: number, a: number, b: number, text: (p: number, n: number) => string): void {
+    const l = this.lease;
+    const addr = ipToString(a >>> 0);
+    switch (code) {
+      case Ev.DhcpBound:
+        Object.assign(l, { ip: addr, mask: ipToString(b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0), router: null, dns: [], tftp: [], tftpName: null, domain: null });
+        this.bound = true;
+        break;
+      case Ev.DhcpRouter: l.router = addr; break;
+      case Ev.DhcpDns: l.dns.push(addr); break;
+      case Ev.DhcpTftp: l.tftp.push(addr); break;
+      case Ev.DhcpTftpName: l.tftpName = this.running ? text(a, b) : null; break;
+      case Ev.DhcpDomain: l.domain = this.running ? text(a, b) : null; break;
+      case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;
+      case Ev.RegRegistered: this.registered = { cm: a }; break;
+      case Ev.RegFallback: this.registered = { cm: a }; break;
+      case Ev.RegConnecting: case Ev.RegAllDown: case Ev.RegReset: case Ev.RegUnregistered: this.registered = null; break;
+      case Ev.VlanLearned: this.vlan = { id: a, source: VLAN_SOURCES[b] ?? String(b) }; break;
+      case Ev.VlanChanged: this.bound = false; if (a === 0) this.vlan = null; break;
+    }
+  }
+
+  /** A timeline entry from outside the firmware (the switch's PoE, the host). */
+  note(stage: StageName, event: string, detail: string): void {
+    this.record({ t_ms: this.nowMs, stage, event, detail });
+  }
+
+  private record(e: TimelineEntry): void {
+    const stage = STAGES.indexOf(e.stage);
+    if (stage > this.stageReached) this.stageReached = stage;
+    this.timeline.push(e);
+    this.options.onEvent?.(e);
+  }
+
+  report(): PhoneReport {
+    const all = this.running && this.device ? this.device.counters() : null;
+    const summary = all ? summarizeCounters(all) : { frames_in: 0, frames_out: 0, accepted: 0, dropped: {} };
+    const l = this.lease;
+    return {
+      registered: this.registered !== null,
+      callmanager: this.registered ? ["CM1", "CM2", "CM3"][this.registered.cm] ?? `CM${this.registered.cm + 1}` : null,
+      lcd: this.lcd,
+      stage: STAGES[this.stageReached],
+      mac: this.options.mac.toLowerCase(),
+      ip: l.ip,
+      mask: l.mask,
+      router: l.router,
+      dns: l.dns,
+      tftp_servers: l.tftp,
+      tftp_server_name: l.tftpName,
+      domain: l.domain,
+      vlan: this.vlan?.id ?? null,
+      vlan_source: this.vlan?.source ?? null,
+      bound: this.bound,
+      timeline: this.timeline,
+      counters: { ...summary, all: all ?? {} },
+    };
+  }
+}

@@ -13,6 +13,7 @@ import {
 import { bootBench } from "./boot-bench.js";
 import { bootTimeBench } from "./boot-time-bench.js";
 import { tftpBench } from "./tftp-bench.js";
+import { deviceBench } from "./device-bench.js";
 
 const FPS_TARGET = 150_000;
 const WARMUP_MS = 300;
@@ -172,3 +173,4 @@ benchReceivePath();
 for (const line of bootBench()) console.log(line);
 for (const l of tftpBench()) console.log(l);
 for (const l of bootTimeBench()) console.log(l);
+for (const l of deviceBench()) console.log(l);

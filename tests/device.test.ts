@@ -97,6 +97,35 @@ test("same frames through a failover: CallManager 1 refuses, the phone registers
   assert.equal((native.phone as unknown as NativePhone).report().callmanager, "CM2");
 });
 
+test("same frames under seeded link faults: loss, duplicates, reordering, corrupted bits and a link flap (seed 5)", { skip, timeout: 60_000 }, () => {
+  const faults = {
+    phone: { loss: 0.05, duplicate: 0.05, reorder: 0.05, down: { corrupt: 0.05 }, flaps: [{ atMs: 3000, downMs: 1500 }] },
+    dhcp: { loss: 0.1 },
+    tftp: { jitterUs: 2000 },
+  };
+  compare(5, { faults });
+});
+
+test("twenty seeds under heavy faults (15 % loss, corruption, two flaps, lossy servers): every pcap and report the same in both engines", { skip, timeout: 120_000 }, () => {
+  const faults = {
+    phone: { loss: 0.15, duplicate: 0.1, reorder: 0.1, corrupt: 0.1, flaps: [{ atMs: 2000, downMs: 1500 }, { atMs: 9000, downMs: 4000 }] },
+    dhcp: { loss: 0.2 }, tftp: { loss: 0.2, jitterUs: 5000 }, cm1: { loss: 0.3 },
+  };
+  const differing: number[] = [];
+  for (let seed = 100; seed < 120; seed++) {
+    const v8 = run({ seed, faults }, false);
+    const nat = run({ seed, faults }, true);
+    try {
+      const samePcap = Buffer.from(v8.net.pcap!.toBuffer()).equals(Buffer.from(nat.net.pcap!.toBuffer()));
+      const sameReport = JSON.stringify((v8.net.phone as Phone).report()) === JSON.stringify(nat.phones[0].report());
+      if (!samePcap || !sameReport) differing.push(seed);
+    } finally {
+      for (const p of nat.phones) p.close();
+    }
+  }
+  assert.deepEqual(differing, []);
+});
+
 test("an upgrade natively: a new load (the same WebAssembly) into slot B, hal.reset, trial boot, confirmed; frames as on V8", { skip, timeout: 60_000 }, () => {
   const load = "P0030801SR02";
   const image = signImage(buildImage(new Uint8Array(readFileSync(PHONE_WASM)), { loadName: load, securityCounter: 2 }), devKey());
@@ -138,18 +167,19 @@ test("hal random(): the device's splitmix32 is host/sim/random.ts's, draw for dr
 });
 
 test("the native bootloader refuses a corrupt slot A and the phone stays dark, as on V8", { skip }, () => {
-  const flash = factoryFlash(DEFAULT_PHONE_MAC);
-  const bytes = new Uint8Array(16);
-  flash.copyOut(0x10000 + 64 + 100, bytes);
-  bytes[0] ^= 0xff; // clears bits only where they are 1: a plain program cannot, so erase and rewrite the sector
-  const sector = new Uint8Array(4096);
-  flash.copyOut(0x10000, sector);
-  sector[64 + 100] ^= 0x01;
-  flash.erase(0x10000);
-  flash.program(0x10000, sector);
-  const v8 = buildNetwork({ seed: 1, phone: { flash } });
+  // One bit of the payload flipped: erase slot A's first sector and program it back changed.
+  const corrupt = () => {
+    const flash = factoryFlash(DEFAULT_PHONE_MAC);
+    const sector = new Uint8Array(4096);
+    flash.copyOut(0x10000, sector);
+    sector[64 + 100] ^= 0x01;
+    flash.erase(0x10000);
+    flash.program(0x10000, sector);
+    return flash;
+  };
+  const v8 = buildNetwork({ seed: 1, phone: { flash: corrupt() } });
   const phones: NativePhone[] = [];
-  const nat = buildNetwork({ seed: 1, phone: { flash }, makePhone: (c, o) => { const p = new NativePhone(c, o); phones.push(p); return p as unknown as Phone; } });
+  const nat = buildNetwork({ seed: 1, phone: { flash: corrupt() }, makePhone: (c, o) => { const p = new NativePhone(c, o); phones.push(p); return p as unknown as Phone; } });
   try {
     bootPhone(v8, 5000);
     bootPhone(nat, 5000);

@@ -179,9 +179,10 @@ void port_event(uint32_t code, uint32_t a, uint32_t b, const uint8_t* mem, uint3
       send_msg('m', text, n, NULL, 0);
     }
   }
-  printf("{\"t_ms\":%lld,\"kind\":\"event\",\"code\":%u,\"a\":%u,\"b\":%u", (long long)now_ms(), code, a, b);
+  /* i32 arguments, signed as a JavaScript host sees them */
+  printf("{\"t_ms\":%lld,\"kind\":\"event\",\"code\":%d,\"a\":%d,\"b\":%d", (long long)now_ms(), (int32_t)code, (int32_t)a, (int32_t)b);
   /* a, b may be a pointer and a length of ASCII text (the host knows which events): give it when it is. */
-  if (b > 0 && b < 256 && (uint64_t)a + b <= mem_size) {
+  if ((int32_t)b > 0 && b < 256 && (uint64_t)a + b <= mem_size) {
     int ascii = 1;
     for (uint32_t i = 0; i < b; i++) ascii &= mem[a + i] >= 0x20 && mem[a + i] < 0x7f;
     if (ascii) json_text("text", mem + a, b);
@@ -208,7 +209,7 @@ void port_log(uint32_t level, const char* text, uint32_t len) {
     send_msg('g', p, 4, text, len);
     return;
   }
-  printf("{\"t_ms\":%lld,\"kind\":\"log\",\"level\":%u", (long long)now_ms(), level);
+  printf("{\"t_ms\":%lld,\"kind\":\"log\",\"level\":%d", (long long)now_ms(), (int32_t)level);
   json_text("text", (const uint8_t*)text, len);
   printf("}\n");
 }

@@ -180,8 +180,8 @@ export class NativeDevice {
       switch (t) {
         case "t": h?.tx(new Uint8Array(body)); break;
         case "l": h?.lcd(body.toString("latin1")); break;
-        case "g": h?.log(body.readUInt32LE(0), body.subarray(4).toString("latin1")); break;
-        case "r": h?.reset(body.readUInt32LE(0)); break;
+        case "g": h?.log(body.readInt32LE(0), body.subarray(4).toString("latin1")); break;
+        case "r": h?.reset(body.readInt32LE(0)); break;
         case "x": trap = body.toString("latin1"); break;
         case "e": {
           const text = (ptr: number, len: number): string => {
@@ -194,7 +194,8 @@ export class NativeDevice {
             return m.body.toString("latin1");
           };
           try {
-            h?.event(body.readUInt32LE(0), body.readUInt32LE(4), body.readUInt32LE(8), text);
+            // i32 arguments, as V8 hands them to a JavaScript import: signed.
+            h?.event(body.readInt32LE(0), body.readInt32LE(4), body.readInt32LE(8), text);
           } finally {
             this.send("K");
           }

@@ -16,9 +16,13 @@ import type { Phone } from "../host/phone.js";
 import { BUILD_DIR, PHONE_WASM } from "../host/firmware.js";
 import { buildImage, devKey, readSlot, signImage } from "../host/image.js";
 import { cnfXml } from "../host/sim/cnf.js";
-import { CM4_ELF, factoryFlash, NativeDevice, NativePhone, nativeUnavailable, writeFlashFile } from "../host/device/native-phone.js";
+import { buildDevice, CM4_ELF, deviceToolsMissing, factoryFlash, NativeDevice, NativePhone, nativeUnavailable, writeFlashFile } from "../host/device/native-phone.js";
 import { Random } from "../host/sim/random.js";
 import { Ev } from "../host/events.js";
+
+test("host/device builds: wasm2c translates build/*.wasm, gcc (and arm-none-eabi-gcc where installed) compiles it", { skip: deviceToolsMissing() }, () => {
+  assert.equal(buildDevice(), false);
+});
 
 const skip = nativeUnavailable();
 

@@ -36,26 +36,29 @@ const NEVER = 0x7fff_ffff_ffff_ffffn;
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 let built: string | false | null = null;
 
+/** The tools the native build needs that this machine lacks, said as a skip reason; or false. */
+export function deviceToolsMissing(): string | false {
+  const missing = ["make", "gcc", "wasm2c"].filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
+  return missing.length > 0 ? `the native phone needs ${missing.join(", ")} (Debian packages: make, gcc, wabt)` : false;
+}
+
 /**
- * Builds host/device (make: incremental, so a new build/*.wasm is translated
- * again) where gcc and wasm2c are installed; the Cortex-M4 image too where
- * arm-none-eabi-gcc is. Returns why the native phone cannot run here, or false.
+ * Builds host/device with make (incremental: a new build/*.wasm is
+ * translated again), the Cortex-M4 image too where arm-none-eabi-gcc is
+ * installed. Returns why it failed, or false.
  */
 export function buildDevice(): string | false {
   if (built !== null) return built;
-  const missing = ["make", "gcc", "wasm2c"].filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
-  if (missing.length > 0) {
-    built = existsSync(NATIVE_DEVICE) ? false : `the native phone needs ${missing.join(", ")} (Debian packages: make, gcc, wabt)`;
-    return built;
-  }
+  const missing = deviceToolsMissing();
+  if (missing) return (built = missing);
   const r = spawnSync("make", ["-s", "-C", join(ROOT, "host/device")], { encoding: "utf8" });
   built = r.status === 0 && existsSync(NATIVE_DEVICE) ? false : `make -C host/device failed: ${r.stderr || r.stdout}`;
   return built;
 }
 
-/** Why the native phone cannot run here, or false (builds it first: buildDevice()). */
+/** Why the native phone cannot run here (builds it first), or false. */
 export function nativeUnavailable(): string | false {
-  return buildDevice();
+  return deviceToolsMissing() || (buildDevice() ? "host/device did not build" : false);
 }
 
 /** A flash as the factory leaves it (host/phone.ts does the same): factory data, the signed image in slot A. */

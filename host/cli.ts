@@ -5,6 +5,7 @@ import { ScenarioError } from "./scenario.js";
 import { IMAGE_USAGE, imageCommand } from "./commands/image.js";
 import { CALLMANAGER_USAGE, callmanagerCommand } from "./callmanager/cli.js";
 import { SOAK_USAGE, soakCommand } from "./commands/soak.js";
+import { FUZZ_USAGE, fuzzCommand } from "./commands/fuzz.js";
 
 const USAGE = `usage: ipphone <command> [options]
 
@@ -13,6 +14,7 @@ ${BOOT_USAGE}
 ${IMAGE_USAGE}
 ${CALLMANAGER_USAGE}
 ${SOAK_USAGE}
+${FUZZ_USAGE}
   help    this text
 
 exit status: 0 when the command did what it was asked (boot: the phone registered), 2 on bad
@@ -27,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
       case "image": return imageCommand(rest);
       case "callmanager": return await callmanagerCommand(rest);
       case "soak": return soakCommand(rest);
+      case "fuzz": return await fuzzCommand(rest);
       case undefined: case "help": case "--help": case "-h":
         console.log(USAGE);
         return command === undefined ? 2 : 0;

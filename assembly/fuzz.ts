@@ -1,0 +1,192 @@
+// Fuzz entry points (issue 11): one per parser the phone has, for
+// build/fuzz.wasm only (never part of phone.wasm or boot.wasm). Each takes
+// `len` bytes at `p` and returns what the parser returned: 0, or a Ctr drop
+// reason (ImageErr for the image). No input may trap.
+//
+// The host puts the input so that it ends exactly at the end of linear
+// memory: a parser that reads one byte past what it was given traps, as
+// AddressSanitizer would report it.
+//
+// Checksummed formats (IPv4, ICMP, UDP, TCP, CDP): when bit 0 of the first
+// byte is set, the entry computes the right checksum into the input before
+// parsing it, so that mutations get past the checksum to what follows. The
+// parsed bytes start after that byte (after 9 for UDP and TCP, whose next 8
+// bytes are the pseudo-header's source and destination addresses).
+import { Ctr } from "./counters";
+import { fold, get32, pseudoSum, put16, sum16, checksum } from "./lib/bytes";
+import { eth } from "./net/ethernet";
+import { vlan } from "./net/vlan";
+import { arp } from "./net/arp";
+import { ipv4, IpProto } from "./net/ipv4";
+import { icmp } from "./net/icmp";
+import { udp } from "./net/udp";
+import { tcp } from "./net/tcp";
+import { cdp, cdpChecksum } from "./net/cdp";
+import { lldp } from "./net/lldp";
+import { dhcp } from "./net/dhcp";
+import { dns } from "./net/dns";
+import { tftp } from "./net/tftp";
+import { cnfParse } from "./phone/config";
+import { sccp, sccpFrameLength } from "./phone/sccp";
+import { HEADER_SIZE, headerCheck, ImageErr, loadNameLen, payloadSize, Tlv, TLV_INFO_SIZE, tlvAreaLen, tlvFind, tlvMalformed } from "./boot/image";
+import { configure, rxBuf, RX_CAPACITY, setMac, setVoiceVlan } from "./net/netif";
+import { onFrame } from "./net/stack";
+
+@inline function fixing(p: usize, len: i32): bool { return len > 0 && (load<u8>(p) & 1) != 0; }
+
+export function fuzz_ethernet(p: usize, len: i32): i32 { return eth.parse(p, len); }
+
+/** The tag starts where an untagged frame's EtherType would be. */
+export function fuzz_vlan(p: usize, len: i32): i32 { return vlan.parse(p, len); }
+
+export function fuzz_arp(p: usize, len: i32): i32 { return arp.parse(p, len); }
+
+export function fuzz_ipv4(p: usize, len: i32): i32 {
+  if (len < 1) return Ctr.DropIpTruncated;
+  const fix = fixing(p, len);
+  p += 1; len -= 1;
+  if (fix && len >= 20) {
+    const hl = <i32>(load<u8>(p) & 0x0f) << 2;
+    if (hl >= 20 && hl <= len) {
+      put16(p + 10, 0);
+      put16(p + 10, checksum(p, hl));
+    }
+  }
+  return ipv4.parse(p, len);
+}
+
+export function fuzz_icmp(p: usize, len: i32): i32 {
+  if (len < 1) return Ctr.DropIcmpMalformed;
+  const fix = fixing(p, len);
+  p += 1; len -= 1;
+  if (fix && len >= 8) {
+    put16(p + 2, 0);
+    put16(p + 2, checksum(p, len));
+  }
+  return icmp.parse(p, len);
+}
+
+export function fuzz_udp(p: usize, len: i32): i32 {
+  if (len < 9) return Ctr.DropUdpMalformed;
+  const fix = fixing(p, len);
+  const src = get32(p + 1);
+  const dst = get32(p + 5);
+  p += 9; len -= 9;
+  if (fix && len >= 8) {
+    const ulen = <i32>((<u32>load<u8>(p + 4) << 8) | load<u8>(p + 5));
+    if (ulen >= 8 && ulen <= len) {
+      put16(p + 6, 0);
+      const c = fold(sum16(p, ulen, pseudoSum(src, dst, IpProto.Udp, ulen)));
+      put16(p + 6, c == 0 ? 0xffff : c);
+    }
+  }
+  return udp.parse(p, len, src, dst);
+}
+
+export function fuzz_tcp(p: usize, len: i32): i32 {
+  if (len < 9) return Ctr.DropTcpMalformed;
+  const fix = fixing(p, len);
+  const src = get32(p + 1);
+  const dst = get32(p + 5);
+  p += 9; len -= 9;
+  if (fix && len >= 20) {
+    put16(p + 16, 0);
+    put16(p + 16, fold(sum16(p, len, pseudoSum(src, dst, IpProto.Tcp, len))));
+  }
+  return tcp.parse(p, len, src, dst);
+}
+
+/** A whole frame (Ethernet header, 802.3 length, LLC/SNAP, PDU). */
+export function fuzz_cdp(p: usize, len: i32): i32 {
+  if (len < 1) return Ctr.DropCdpMalformed;
+  const fix = fixing(p, len);
+  p += 1; len -= 1;
+  // The PDU: after the 14-byte header and 8 bytes of LLC/SNAP, as long as the 802.3 length says.
+  if (fix && len >= 26) {
+    const n = <i32>((<u32>load<u8>(p + 12) << 8) | load<u8>(p + 13)) - 8;
+    if (n >= 4 && n <= len - 22) {
+      put16(p + 24, 0);
+      put16(p + 24, cdpChecksum(p + 22, n));
+    }
+  }
+  return cdp.parse(p, len);
+}
+
+/** The LLDPDU (after the Ethernet header). */
+export function fuzz_lldp(p: usize, len: i32): i32 { return lldp.parse(p, len); }
+
+/** The BOOTP/DHCP message (UDP payload). */
+export function fuzz_dhcp(p: usize, len: i32): i32 { return dhcp.parse(p, len); }
+
+// The question the phone asked (as dnsStart sets it): the TFTP server's name of option 66.
+const QNAME = memory.data<u8>([4, 116, 102, 116, 112, 5, 118, 111, 105, 99, 101, 7, 101, 120, 97, 109, 112, 108, 101, 0]);
+
+/** A response to the phone's question for tftp.voice.example (A). */
+export function fuzz_dns(p: usize, len: i32): i32 {
+  dns.qnamePtr = QNAME;
+  dns.qnameLen = 20;
+  return dns.parse(p, len);
+}
+
+export function fuzz_tftp(p: usize, len: i32): i32 { return tftp.parse(p, len); }
+
+/** A .cnf.xml file; returns its CnfErr. */
+export function fuzz_cnf(p: usize, len: i32): i32 { return cnfParse(p, len); }
+
+/** One SCCP message as framed from a TCP stream. */
+export function fuzz_sccp(p: usize, len: i32): i32 {
+  const framed = sccpFrameLength(p, len);
+  if (framed <= 0) return framed == 0 ? 0 : Ctr.SccpMalformed;
+  return sccp.parse(p, framed);
+}
+
+/**
+ * An image: the 64-byte header, then the TLV area after the payload when the
+ * input holds it, else right after the header (the payload's bytes are not
+ * parsed: the bootloader hashes them). Returns an ImageErr.
+ */
+export function fuzz_image(p: usize, len: i32): i32 {
+  if (len < <i32>HEADER_SIZE) return ImageErr.Magic;
+  const header = headerCheck(p);
+  loadNameLen(p);
+  let at = <u64>HEADER_SIZE + <u64>payloadSize(p);
+  if (at + <u64>TLV_INFO_SIZE > <u64>len) at = <u64>HEADER_SIZE;
+  const room = <u32>(<u64>len - at);
+  if (room < TLV_INFO_SIZE) return header != 0 ? header : ImageErr.Truncated;
+  const tlvs = p + <usize>at;
+  const total = tlvAreaLen(tlvs, room);
+  if (total == 0) return header != 0 ? header : ImageErr.Truncated;
+  const hash = tlvFind(tlvs, total, Tlv.Sha256, 32);
+  if (tlvMalformed) return ImageErr.Truncated;
+  const key = tlvFind(tlvs, total, Tlv.PubKey, 32);
+  const sig = tlvFind(tlvs, total, Tlv.Ed25519, 64);
+  if (tlvMalformed) return ImageErr.Truncated;
+  if (header != 0) return header;
+  if (hash == 0) return ImageErr.NoHash;
+  return key == 0 || sig == 0 ? ImageErr.Unsigned : ImageErr.Ok;
+}
+
+/**
+ * The whole receive path (Ethernet, VLAN, ARP, IPv4, ICMP, UDP, TCP, CDP,
+ * LLDP and the clients behind them) of a configured phone: the frame goes
+ * through on_frame as the host would deliver it. Bit 0 of the first byte
+ * puts the phone on voice VLAN 110. Returns 0 when accepted, else 1.
+ */
+export function fuzz_stack(p: usize, len: i32): i32 {
+  if (len < 1) return 1;
+  setMac(0x001b54c2a710);
+  configure(0xc0000232, 0xffffff00, 0xc0000201); // 192.0.2.50/24, router 192.0.2.1
+  setVoiceVlan((load<u8>(p) & 1) != 0 ? 110 : 0);
+  p += 1; len -= 1;
+  const n = min(len, RX_CAPACITY);
+  memory.copy(rxBuf, p, <usize>n);
+  const before = load<u32>(countersAccepted());
+  onFrame(len, 1000);
+  return load<u32>(countersAccepted()) != before ? 0 : 1;
+}
+
+import { countersPtr } from "./counters";
+@inline function countersAccepted(): usize { return countersPtr() + (<usize>Ctr.Accepted << 2); }
+
+export function counters(): usize { return countersPtr(); }
+export function counter_count(): i32 { return Ctr.Count; }

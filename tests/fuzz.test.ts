@@ -1,0 +1,88 @@
+// The parsers' fuzz entry points (build/fuzz.wasm, assembly/fuzz.ts): a short
+// seeded fuzz of every parser (the long runs are `npm run fuzz`), the seed
+// corpus of real frames, every saved crash replayed (tests/regressions/), and
+// the guard that makes reading past an input a trap.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { PHONE_WASM, BOOT_WASM } from "../host/firmware.js";
+import { FuzzInstance, FUZZ_WASM, TARGETS } from "../host/fuzz/targets.js";
+import { fuzz, Mutator, regressions, seedCorpus } from "../host/fuzz/engine.js";
+import { Random } from "../host/sim/random.js";
+
+const PARSERS = ["ethernet", "vlan", "arp", "ipv4", "icmp", "udp", "tcp", "cdp", "lldp", "dhcp", "dns", "tftp", "cnf", "sccp", "image"];
+
+test("build/fuzz.wasm has an entry point per parser; the release modules have none", () => {
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(FUZZ_WASM))).map((e) => e.name);
+  for (const p of [...PARSERS, "stack"]) assert.ok(exports.includes(`fuzz_${p}`), p);
+  assert.deepEqual(TARGETS.map((t) => t.name).sort(), [...PARSERS, "stack"].sort());
+  for (const path of [PHONE_WASM, BOOT_WASM]) {
+    const names = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(path))).map((e) => e.name);
+    assert.deepEqual(names.filter((n) => n.startsWith("fuzz")), [], path);
+  }
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(FUZZ_WASM)));
+  assert.ok(imports.every((i) => i.module === "hal"), "numbers-only hal imports, as the firmware");
+});
+
+test("an input ends at the end of memory: a parser reading one byte past it traps", () => {
+  const fi = new FuzzInstance();
+  const arp = TARGETS.find((t) => t.name === "arp")!;
+  assert.equal(fi.run(arp, new Uint8Array(27)), fi.run(arp, new Uint8Array(3)), "too short: refused without reading");
+  // The same entry told the input is one byte longer than what is left of memory: the parser reads past the end.
+  const fn = fi.exports.fuzz_arp as (p: number, n: number) => number;
+  const end = (fi.exports.memory as WebAssembly.Memory).buffer.byteLength;
+  const mem = new Uint8Array((fi.exports.memory as WebAssembly.Memory).buffer);
+  mem.set([0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0x5e, 0, 0, 1], end - 27); // a request from a unicast sender: the parser reads on
+  assert.throws(() => fn(end - 27, 28), WebAssembly.RuntimeError);
+  mem.copyWithin(end - 28, end - 27, end);
+  assert.equal(fn(end - 28, 28), 0, "the same 28 bytes in bounds are an ARP request");
+});
+
+test("the seed corpus: real frames for every parser, each parsed without a trap, most accepted", () => {
+  const fi = new FuzzInstance();
+  for (const t of TARGETS) {
+    const seeds = seedCorpus(t.name);
+    assert.ok(seeds.length >= 1, `${t.name}: seeds`);
+    const results = seeds.map((s) => fi.run(t, s));
+    assert.ok(results.every((r) => r >= 0 && r <= t.maxResult(fi.ctrCount)), `${t.name}: ${results}`);
+    assert.ok(results.includes(0), `${t.name}: at least one seed is accepted (${results})`);
+  }
+});
+
+test("a short fuzz of every parser: 0 traps, 0 results out of range", () => {
+  const fi = new FuzzInstance();
+  const summary: string[] = [];
+  for (const t of TARGETS) {
+    const r = fuzz(t, { runs: 15_000, seed: 11, instance: fi });
+    summary.push(`${t.name} ${Object.keys(r.results).length}`);
+    assert.equal(r.traps + r.badResults, 0, `${t.name}: ${r.crashes.map((c) => `${c.kind} ${Buffer.from(c.input).toString("hex")}`).join("; ")}`);
+    assert.equal(r.runs, 15_000);
+  }
+  // The mutants reach more than one verdict in the parsers with many checks.
+  for (const name of ["ipv4", "cdp", "cnf", "image", "tcp", "dns"]) {
+    const r = fuzz(TARGETS.find((t) => t.name === name)!, { runs: 3000, seed: 12, instance: fi });
+    assert.ok(Object.keys(r.results).length >= 3, `${name}: ${JSON.stringify(r.results)} (${summary.join(", ")})`);
+  }
+});
+
+test("every saved crash replays without a trap (tests/regressions/)", () => {
+  const fi = new FuzzInstance();
+  let replayed = 0;
+  for (const t of TARGETS) {
+    for (const { file, input } of regressions(t.name)) {
+      const r = fi.run(t, input);
+      assert.ok(r >= 0 && r <= t.maxResult(fi.ctrCount), `${file}: ${r}`);
+      replayed++;
+    }
+  }
+  assert.ok(replayed >= 0);
+});
+
+test("the mutation loop is a function of its seed", () => {
+  const a = new Mutator(new Random(5), [Uint8Array.of(1, 2)]);
+  const b = new Mutator(new Random(5), [Uint8Array.of(1, 2)]);
+  const x = Uint8Array.from({ length: 40 }, (_, i) => i);
+  for (let i = 0; i < 200; i++) assert.deepEqual(a.mutate(x, x), b.mutate(x, x));
+  const t = TARGETS.find((x) => x.name === "dhcp")!;
+  assert.deepEqual(fuzz(t, { runs: 2000, seed: 3 }).results, fuzz(t, { runs: 2000, seed: 3 }).results);
+});

@@ -186,6 +186,97 @@ export function fuzz_stack(p: usize, len: i32): i32 {
 }
 
 import { countersPtr } from "./counters";
+import { arpFlush, arpPoll, arpRx } from "./net/arp";
+import { dhcpLinkDown, dhcpPoll, dhcpStart } from "./net/dhcp";
+import { dnsPoll, dnsStart, dnsStop } from "./net/dns";
+import { tftpPoll, tftpSetSink, tftpStart, tftpStop } from "./net/tftp";
+import { tcpConnect, tcpDropAll, tcpPoll, tcpRecv } from "./net/tcp";
+import { put32, putMac } from "./lib/bytes";
+
+const PHONE_IP: u32 = 0xc0000232; // 192.0.2.50
+const MASK: u32 = 0xffffff00;
+const ROUTER: u32 = 0xc0000201;
+const TFTP_SERVER: u32 = 0xc000020a;
+const DNS_SERVER: u32 = 0xc0000235;
+const CALLMANAGER: u32 = 0xc000020b;
+const SCRATCH = memory.data(2048);
+const SERVERS = memory.data(4);
+// "SEP001B54C2A710.cnf.xml" and "tftp.voice.example"
+const FILE = memory.data<u8>([83, 69, 80, 48, 48, 49, 66, 53, 52, 67, 50, 65, 55, 49, 48, 46, 99, 110, 102, 46, 120, 109, 108]);
+const NAME = memory.data<u8>([116, 102, 116, 112, 46, 118, 111, 105, 99, 101, 46, 101, 120, 97, 109, 112, 108, 101]);
+
+function acceptData(offset: u32, p: usize, len: i32): bool { return offset + <u32>len <= 16384; }
+
+/** Puts `ip` (with a MAC derived from it) in the ARP cache, as its reply to us would. */
+function learn(ip: u32, now: i64): void {
+  const a = SCRATCH;
+  put32(a, 0x00010800);
+  store<u16>(a + 4, 0x0406); // hlen 6, plen 4
+  store<u16>(a + 6, 0x0200); // reply
+  putMac(a + 8, 0x02005e000000 | <u64>(ip & 0xff));
+  put32(a + 14, ip);
+  putMac(a + 18, 0x001b54c2a710);
+  put32(a + 24, PHONE_IP);
+  arpRx(a, 28, now);
+}
+
+/**
+ * The protocol clients in the middle of their exchanges, fed a sequence of
+ * frames: byte 0 chooses what runs (bit 0 voice VLAN 110, bit 1 DHCP
+ * selecting, bit 2 a DNS lookup, bit 3 a TFTP transfer of the SEP file,
+ * bit 4 a TCP connection to CallManager 1); then records of [time step
+ * (x16 ms), length (u16), frame], each delivered through on_frame after
+ * every client's timers have run. The hal's random numbers restart with each
+ * input (the host's stubs), so an input always does the same. Returns 0.
+ */
+export function fuzz_session(p: usize, len: i32): i32 {
+  if (len < 1) return 0;
+  const ctl = load<u8>(p);
+  let now: i64 = 1000;
+  tcpDropAll();
+  tftpStop();
+  dnsStop();
+  dhcpLinkDown();
+  arpFlush();
+  setMac(0x001b54c2a710);
+  setVoiceVlan((ctl & 1) != 0 ? 110 : 0);
+  configure(PHONE_IP, MASK, ROUTER);
+  learn(ROUTER, now);
+  learn(TFTP_SERVER, now);
+  learn(DNS_SERVER, now);
+  learn(CALLMANAGER, now);
+  if ((ctl & 4) != 0) {
+    put32(SERVERS, DNS_SERVER);
+    dnsStart(NAME, 18, SERVERS, 1, now);
+  }
+  if ((ctl & 8) != 0) {
+    tftpSetSink(acceptData);
+    tftpStart(TFTP_SERVER, FILE, 23, 16384, now);
+  }
+  if ((ctl & 16) != 0) tcpConnect(CALLMANAGER, 2000, now);
+  if ((ctl & 2) != 0) {
+    dhcpStart(now);
+    dhcpPoll(now);
+  }
+  let at: i32 = 1;
+  while (at + 3 <= len) {
+    now += <i64>load<u8>(p + <usize>at) << 4;
+    let n = (<i32>load<u8>(p + <usize>at + 1) << 8) | <i32>load<u8>(p + <usize>at + 2);
+    at += 3;
+    if (n > len - at) n = len - at;
+    arpPoll(now);
+    dhcpPoll(now);
+    dnsPoll(now);
+    tftpPoll(now);
+    tcpPoll(now);
+    memory.copy(rxBuf, p + <usize>at, <usize>min(n, RX_CAPACITY));
+    onFrame(n, now);
+    tcpRecv(0, SCRATCH, 2048, now);
+    tcpRecv(1, SCRATCH, 2048, now);
+    at += n;
+  }
+  return 0;
+}
 @inline function countersAccepted(): usize { return countersPtr() + (<usize>Ctr.Accepted << 2); }
 
 export function counters(): usize { return countersPtr(); }

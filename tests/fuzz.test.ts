@@ -14,8 +14,8 @@ const PARSERS = ["ethernet", "vlan", "arp", "ipv4", "icmp", "udp", "tcp", "cdp",
 
 test("build/fuzz.wasm has an entry point per parser; the release modules have none", () => {
   const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(FUZZ_WASM))).map((e) => e.name);
-  for (const p of [...PARSERS, "stack"]) assert.ok(exports.includes(`fuzz_${p}`), p);
-  assert.deepEqual(TARGETS.map((t) => t.name).sort(), [...PARSERS, "stack"].sort());
+  for (const p of [...PARSERS, "stack", "session"]) assert.ok(exports.includes(`fuzz_${p}`), p);
+  assert.deepEqual(TARGETS.map((t) => t.name).sort(), [...PARSERS, "stack", "session"].sort());
   for (const path of [PHONE_WASM, BOOT_WASM]) {
     const names = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(path))).map((e) => e.name);
     assert.deepEqual(names.filter((n) => n.startsWith("fuzz")), [], path);

@@ -64,6 +64,34 @@ export function splitFrame(f: Uint8Array, add: (target: string, input: Uint8Arra
   }
 }
 
+const PHONE_MAC = [0x00, 0x1b, 0x54, 0xc2, 0xa7, 0x10];
+
+/** Which client of fuzz_session a frame to the phone is for (its control bit), and whether it is tagged. */
+function sessionBits(f: Uint8Array): number {
+  const tagged = f[12] === 0x81 && f[13] === 0x00;
+  const l2 = tagged ? 18 : 14;
+  let bits = tagged ? 1 : 0;
+  if (((f[l2 - 2] << 8) | f[l2 - 1]) !== 0x0800 || f.length < l2 + 28) return bits;
+  const proto = f[l2 + 9];
+  const l4 = l2 + (f[l2] & 0x0f) * 4;
+  const sport = (f[l4] << 8) | f[l4 + 1];
+  if (proto === 6) bits |= 16;
+  else if (proto === 17 && sport === 67) bits |= 2;
+  else if (proto === 17 && sport === 53) bits |= 4;
+  else if (proto === 17) bits |= 8;
+  return bits;
+}
+
+/** Inputs of fuzz_session: runs of six consecutive frames the servers sent the phone, 16 ms apart. */
+function sessions(frames: Uint8Array[], add: (target: string, input: Uint8Array) => void): void {
+  const toPhone = frames.filter((f) => f.length >= 14 && !PHONE_MAC.every((b, i) => f[6 + i] === b));
+  for (let i = 0; i + 6 <= toPhone.length; i += 3) {
+    const run = toPhone.slice(i, i + 6);
+    const ctl = run.reduce((b, f) => b | sessionBits(f), 0);
+    add("session", cat([ctl], ...run.map((f) => cat([1, f.length >> 8, f.length & 0xff], f))));
+  }
+}
+
 /** Hex constants (`export const NAME = "hex";`) of an as-pect fixture file. */
 function hexFixtures(file: string): Uint8Array[] {
   const text = readFileSync(join(ROOT, "assembly/__tests__", file), "utf8");
@@ -93,7 +121,11 @@ export function buildCorpus(): Map<string, Uint8Array[]> {
     { seed: 4, voiceVlan: null, announce: "lldp" },
     { seed: 5, callManagers: [{ reject: ["SEP001B54C2A710"] }] },
   ];
-  for (const r of runs) for (const f of framesOf(r)) splitFrame(f, add);
+  for (const r of runs) {
+    const frames = framesOf(r);
+    for (const f of frames) splitFrame(f, add);
+    sessions(frames, add);
+  }
   for (const f of [...hexFixtures("fixtures.ts"), ...hexFixtures("cdp-lldp-fixtures.ts")]) {
     if (f.length >= 14 && (f[12] === 0x08 || f[12] === 0x81 || f[12] === 0x88 || f[12] < 0x06)) splitFrame(f, add);
     else if (f.length >= 20 && f[0] >> 4 === 4) splitFrame(cat([0x00, 0x1b, 0x54, 0xc2, 0xa7, 0x10, 0x02, 0, 0x5e, 0, 2, 1, 8, 0], f), add);

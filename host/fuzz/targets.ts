@@ -45,6 +45,8 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: "sccp", export: "fuzz_sccp", what: "SCCP message framed from the stream", maxResult: ctr, dictionary: [bytes(0x81, 0, 0, 0), bytes(0x9d, 0, 0, 0), bytes(0x9f, 0, 0, 0), bytes(0, 0, 0, 0)] },
   { name: "image", export: "fuzz_image", what: "image header and TLVs", maxResult: () => 11,
     dictionary: [ascii("IPPI"), bytes(0, 1, 0, 0x40), bytes(0x69, 0x07), bytes(0, 0x10, 0, 0x20), bytes(0, 0x24, 0, 0x40), bytes(0, 0x02, 0, 0x20)] },
+  { name: "session", export: "fuzz_session", what: "DHCP, DNS, TFTP and TCP clients mid-exchange, fed a sequence of frames (byte 0: which run; then [dt, u16 length, frame]...)", maxResult: () => 0,
+    dictionary: [bytes(0x1e), bytes(0, 0, 60), bytes(0, 0x44), bytes(0, 0x45), bytes(0, 3, 0, 1), bytes(0, 6), bytes(0x07, 0xd0), bytes(0x12), bytes(0x10), bytes(0x11), bytes(0x14)] },
   { name: "stack", export: "fuzz_stack", what: "the whole receive path of a configured phone (byte 0 bit 0: voice VLAN 110)", maxResult: () => 1,
     dictionary: [bytes(0x08, 0x00), bytes(0x08, 0x06), bytes(0x81, 0x00), bytes(0x88, 0xcc), bytes(0x00, 0x1b, 0x54, 0xc2, 0xa7, 0x10), bytes(0xc0, 0, 2, 0x32), bytes(0, 0x44)] },
 ];
@@ -68,6 +70,8 @@ export class FuzzInstance {
   ctrCount = 0;
   /** Frames the stack target sent (it answers ARP and pings). */
   sent = 0;
+  /** The hal's random numbers: an LCG that restarts with each input, so an input always does the same. */
+  private rnd = 1;
 
   constructor(path = FUZZ_WASM) {
     module ??= new WebAssembly.Module(readFileSync(path));
@@ -76,12 +80,11 @@ export class FuzzInstance {
 
   /** A fresh instance (after a trap its globals may be half-updated). */
   reset(): void {
-    let rnd = 1;
     this.instance = new WebAssembly.Instance(module!, {
       hal: {
         mac_tx: () => { this.sent++; },
         event: () => {},
-        random: () => (rnd = (Math.imul(rnd, 1103515245) + 12345) | 0),
+        random: () => (this.rnd = (Math.imul(this.rnd, 1103515245) + 12345) | 0),
         lcd: () => {}, log: () => {}, watchdog_kick: () => {}, reset: () => {},
         flash_read: () => -1, flash_program: () => -1, flash_erase: () => -1,
       },
@@ -105,6 +108,7 @@ export class FuzzInstance {
       if (typeof fn !== "function") throw new Error(`build/fuzz.wasm has no ${t.export}: rebuild it (npm run build)`);
       this.fns.set(t.export, fn);
     }
+    this.rnd = 1;
     const n = Math.min(input.length, MAX_INPUT);
     const at = this.mem.length - n;
     this.mem.set(n === input.length ? input : input.subarray(0, n), at);

@@ -50,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 65536) size = 65536;
   u32 at = (u32)(memory->size - size);
   memcpy(memory->data + at, data, size);
+  ipphone_random = 1;
   wasm_rt_trap_t trap = wasm_rt_impl_try();
   if (trap != WASM_RT_TRAP_NONE) {
     fprintf(stderr, "==ipphone== TRAP in %s: %s (input of %zu bytes)\n", entry_name, wasm_rt_strerror(trap), size);

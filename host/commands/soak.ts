@@ -36,6 +36,7 @@ export function soakCommand(args: string[]): number {
   if (values.pcap !== undefined) throw new UsageError("--pcap goes with --seed N");
   const count = parseIntArg("--seeds", values.seeds, 1, 1_000_000, 1000);
   const from = parseIntArg("--from", values.from, 0, 0xffffffff, 1);
+  const replayCmd = (seed: number) => `ipphone soak --seed ${seed}${values["max-loss"] !== undefined ? ` --max-loss ${values["max-loss"]}` : ""}`;
   const started = performance.now();
   const results: SoakResult[] = [];
   for (let seed = from; seed < from + count; seed++) {
@@ -43,7 +44,7 @@ export function soakCommand(args: string[]): number {
     results.push(r);
     if (!values.json && (!r.registered || r.trap || r.error || r.acceptedCorrupt.length > 0)) {
       console.log(`seed ${seed}: ${r.trap ? `TRAP ${r.trap.split("\n")[0]}` : r.error ? `ERROR ${r.error.split("\n")[0]}` : r.registered ? "registered" : `not registered: stage ${r.stage}, display "${r.lcd}"`}` +
-        `${r.acceptedCorrupt.length ? `, ${r.acceptedCorrupt.length} corrupted frames accepted` : ""}; replay: ipphone soak --seed ${seed}`);
+        `${r.acceptedCorrupt.length ? `, ${r.acceptedCorrupt.length} corrupted frames accepted` : ""}; replay: ${replayCmd(seed)}`);
     }
     if (!values.json && (seed - from + 1) % 100 === 0) console.error(`... ${seed - from + 1}/${count} seeds`);
   }
@@ -52,7 +53,7 @@ export function soakCommand(args: string[]): number {
   const failed = results.filter((r) => !r.registered || r.trap || r.error || r.acceptedCorrupt.length > 0);
   if (values.scenarios !== undefined && failed.length > 0) {
     mkdirSync(values.scenarios, { recursive: true });
-    for (const r of failed) writeFileSync(join(values.scenarios, `soak-${r.seed}.json`), JSON.stringify(soakScenario(r.plan), null, 2) + "\n");
+    for (const r of failed) writeFileSync(join(values.scenarios, `soak-${r.seed}.json`), JSON.stringify(soakScenario(r.plan, replayCmd(r.seed)), null, 2) + "\n");
   }
   const ok = failed.length === 0 && summary.countersMismatch === 0 && summary.flashViolations === 0 &&
     (matrix === null || (matrix.failures.length === 0 && matrix.violations === 0));
@@ -71,7 +72,7 @@ export function soakCommand(args: string[]): number {
   console.log(`failures        ${stages.length === 0 ? "none" : stages.map(([stage, seeds]) => `${stage} ${seeds.length} (seeds ${seeds.slice(0, 10).join(", ")}${seeds.length > 10 ? ", ..." : ""})`).join("; ")}`);
   if (summary.slowest) {
     const plan = soakPlan(summary.slowest.seed, options);
-    console.log(`slowest seed    ${summary.slowest.seed}: registered after ${(summary.slowest.ms / 1000).toFixed(1)} s of virtual time (loss ${Math.round(summary.slowest.loss * 100)} %${plan.powerCut ? ", power cut" : ""}${plan.faults.phone?.flaps ? ", link flap" : ""}); replay: ipphone soak --seed ${summary.slowest.seed}`);
+    console.log(`slowest seed    ${summary.slowest.seed}: registered after ${(summary.slowest.ms / 1000).toFixed(1)} s of virtual time (loss ${Math.round(summary.slowest.loss * 100)} %${plan.powerCut ? ", power cut" : ""}${plan.faults.phone?.flaps ? ", link flap" : ""}); replay: ${replayCmd(summary.slowest.seed)}`);
   }
   if (matrix) {
     console.log(`power-cut matrix ${matrix.cuts} cuts (${matrix.ops} flash operations of the upgrade x tears ${matrix.tears.join("/")}): registered after ${matrix.registered}/${matrix.cuts}, upgrade completed ${matrix.upgraded}/${matrix.cuts}, flash violations ${matrix.violations}`);

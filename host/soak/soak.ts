@@ -294,9 +294,9 @@ export function summarize(results: SoakResult[], wallMs: number): SoakSummary {
 }
 
 /** The scenario file (`ipphone boot --scenario`) of a seed: the upgrade and the link faults (no power cut: scenarios have none). */
-export function soakScenario(plan: SoakPlan): Record<string, unknown> {
+export function soakScenario(plan: SoakPlan, replay = `ipphone soak --seed ${plan.seed}`): Record<string, unknown> {
   return {
-    description: `soak seed ${plan.seed}: the upgrade to ${NEW_LOAD} on a faulty phone link${plan.powerCut ? ` (the soak also cut the power at flash operation ${plan.powerCut.atOp}, tear ${plan.powerCut.tear}: replay with ipphone soak --seed ${plan.seed})` : ""}`,
+    description: `soak seed ${plan.seed}: the upgrade to ${NEW_LOAD} on a faulty phone link${plan.powerCut ? ` (the soak also cut the power at flash operation ${plan.powerCut.atOp}, tear ${plan.powerCut.tear}: replay with ${replay})` : ""}`,
     seed: plan.seed,
     limit_s: Math.ceil(plan.limitMs / 1000),
     tftp: { files: { "SEP<MAC>.cnf.xml": { config: { load: NEW_LOAD } }, [`${NEW_LOAD}.bin`]: { image: { load: NEW_LOAD } } } },

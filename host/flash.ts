@@ -61,10 +61,11 @@ export interface PowerCutPlan {
 }
 
 export class Flash {
-  /** Sector contents; undefined = erased (all 0xFF). */
-  private readonly sectors: (Uint8Array | undefined)[];
+  /** Sector contents by index; absent = erased (all 0xFF). A Map, not an array: a phone's flash holds a few of its 4096 sectors. */
+  private readonly sectors = new Map<number, Uint8Array>();
   /** Sectors this flash may modify in place; the others are shared and copied on write. */
-  private readonly owned: boolean[];
+  private readonly owned = new Set<number>();
+  private readonly sectorCount: number;
   private readonly erases = new Map<number, number>();
   private readonly blank: Uint8Array;
   /** Program attempts that tried to turn a 0 into a 1. */
@@ -79,9 +80,8 @@ export class Flash {
     if (size <= 0 || sectorSize <= 0 || size % sectorSize !== 0 || programUnit <= 0 || sectorSize % programUnit !== 0) {
       throw new RangeError(`Flash: bad geometry ${JSON.stringify(geometry)}`);
     }
-    this.sectors = new Array(size / sectorSize);
-    this.owned = new Array(size / sectorSize).fill(false);
-    this.blank = new Uint8Array(sectorSize).fill(0xff);
+    this.sectorCount = size / sectorSize;
+    this.blank = blankSector(sectorSize);
   }
 
   get size(): number {
@@ -147,7 +147,7 @@ export class Flash {
       const sector = Math.floor(a / ss);
       const at = a - sector * ss;
       const n = Math.min(ss - at, out.length - done);
-      const data = this.sectors[sector];
+      const data = this.sectors.get(sector);
       if (data) out.set(data.subarray(at, at + n), done);
       else out.fill(0xff, done, done + n);
       done += n;
@@ -156,11 +156,11 @@ export class Flash {
 
   /** A view of the sector holding `addr` that this flash may write. */
   private writable(sector: number): Uint8Array {
-    let data = this.sectors[sector];
-    if (!data || !this.owned[sector]) {
+    let data = this.sectors.get(sector);
+    if (!data || !this.owned.has(sector)) {
       data = data ? data.slice() : this.blank.slice();
-      this.sectors[sector] = data;
-      this.owned[sector] = true;
+      this.sectors.set(sector, data);
+      this.owned.add(sector);
     }
     return data;
   }
@@ -190,7 +190,7 @@ export class Flash {
     for (let i = 0; i < bytes.length; i++) {
       const a = addr + i;
       const sector = Math.floor(a / ss);
-      const old = (this.sectors[sector] ?? this.blank)[a - sector * ss];
+      const old = (this.sectors.get(sector) ?? this.blank)[a - sector * ss];
       if ((bytes[i] & ~old & 0xff) !== 0) result = FLASH_ERR_NOT_ERASED;
       if (i > done) continue;
       // At the cut, the byte being written keeps some of the bits it should have lost.
@@ -210,11 +210,11 @@ export class Flash {
     this.erases.set(sector, (this.erases.get(sector) ?? 0) + 1);
     const done = this.begin(ss);
     if (done >= ss) {
-      this.sectors[sector] = undefined;
-      this.owned[sector] = false;
+      this.sectors.delete(sector);
+      this.owned.delete(sector);
       return FLASH_OK;
     }
-    if (this.sectors[sector]) this.writable(sector).fill(0xff, 0, done);
+    if (this.sectors.has(sector)) this.writable(sector).fill(0xff, 0, done);
     this.powerCut(`erase of sector 0x${(sector * ss).toString(16)} torn after ${done} bytes`);
   }
 
@@ -228,17 +228,26 @@ export class Flash {
     if (addr % ss !== 0) throw new RangeError("programShared: address must start a sector");
     data.forEach((sector, i) => {
       const index = addr / ss + i;
-      if (sector.length !== ss || index >= this.sectors.length) throw new RangeError("programShared: whole sectors inside the flash");
-      if (this.sectors[index]) throw new Error(`programShared: sector 0x${(index * ss).toString(16)} is not erased`);
-      this.sectors[index] = sector;
-      this.owned[index] = false;
+      if (sector.length !== ss || index >= this.sectorCount) throw new RangeError("programShared: whole sectors inside the flash");
+      if (this.sectors.has(index)) throw new Error(`programShared: sector 0x${(index * ss).toString(16)} is not erased`);
+      this.sectors.set(index, sector);
+      this.owned.delete(index);
     });
   }
 
   /** Bytes of sector storage this flash holds on its own (shared sectors not counted). */
   ownedBytes(): number {
-    return this.owned.filter(Boolean).length * this.geometry.sectorSize;
+    return this.owned.size * this.geometry.sectorSize;
   }
+}
+
+const blanks = new Map<number, Uint8Array>();
+
+/** An erased sector (all 0xFF), shared by every flash of that sector size: only ever read or copied. */
+function blankSector(size: number): Uint8Array {
+  let b = blanks.get(size);
+  if (!b) blanks.set(size, (b = new Uint8Array(size).fill(0xff)));
+  return b;
 }
 
 /** Cuts `bytes` into whole sectors, the last padded with 0xFF, for Flash.programShared. */

@@ -28,6 +28,8 @@ export interface PhoneOptions {
   bootWasm?: string;
   /** The phone's flash; without one, a new flash gets factory data and a signed image in slot A. */
   flash?: Flash;
+  /** Keep every entry in `timeline` (default true). A storm of thousands of phones reads onEvent instead and keeps none. */
+  keepTimeline?: boolean;
   /** Called with each timeline entry as it happens. */
   onEvent?: (e: TimelineEntry) => void;
 }
@@ -275,7 +277,7 @@ export class Phone implements Nic {
   private record(e: TimelineEntry): void {
     const stage = STAGES.indexOf(e.stage);
     if (stage > this.stageReached) this.stageReached = stage;
-    this.timeline.push(e);
+    if (this.options.keepTimeline !== false) this.timeline.push(e);
     this.options.onEvent?.(e);
   }
 

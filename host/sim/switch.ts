@@ -155,9 +155,16 @@ export class EthernetSwitch {
 
   /** Sends a frame of `vlan` out of `port`, tagged or untagged as the port carries that VLAN. */
   private egress(port: number, vlan: number, frame: Uint8Array): void {
+    const out = this.ports[port];
+    if (!out) return;
     const { accessVlan, voiceVlan } = this.vlans[port];
-    if (vlan === accessVlan) this.ports[port]?.send(isTagged(frame) ? untag(frame) : frame);
-    else if (vlan === voiceVlan) this.ports[port]?.send(isTagged(frame) ? frame : tag(frame, vlan));
+    let f: Uint8Array;
+    if (vlan === accessVlan) f = isTagged(frame) ? untag(frame) : frame;
+    else if (vlan === voiceVlan) f = isTagged(frame) ? frame : tag(frame, vlan);
+    else return;
+    // What the switch received (or tagged) is its own and never modified: the wire need not copy it again.
+    if (out.sendShared) out.sendShared(f);
+    else out.send(f);
   }
 
   private learn(vlan: number, frame: Uint8Array, port: number): void {

@@ -35,6 +35,8 @@ export interface DirectionStats {
 /** A handle bound to one side: what an attached device sends through. */
 export interface WirePort {
   send(frame: Uint8Array): void;
+  /** Sends a frame nobody will modify again (a switch forwarding what it received): no copy. */
+  sendShared?(frame: Uint8Array): void;
 }
 
 function checkInt(name: string, value: number, min: number): void {
@@ -71,7 +73,7 @@ export class Wire {
     checkSide(side);
     if (this.nics[side] !== null) throw new Error(`Wire: side ${side} already has a device attached`);
     this.nics[side] = nic;
-    return { send: (frame) => this.send(side, frame) };
+    return { send: (frame) => this.send(side, frame), sendShared: (frame) => this.send(side, frame, true) };
   }
 
   /** Stats for frames sent from `side`. */
@@ -85,8 +87,13 @@ export class Wire {
     return Math.ceil((Math.max(length, ETH_MIN_FRAME) * 8 * 1_000_000) / this.bitsPerSecond);
   }
 
-  /** Queues the frame behind earlier ones from this side. Copies it: the sender may reuse its buffer. */
-  send(side: Side, frame: Uint8Array): void {
+  /**
+   * Queues the frame behind earlier ones from this side. Copies it (the
+   * sender may reuse its buffer) unless `shared`: a frame that is already
+   * a copy nobody modifies, as a switch floods one received frame to many
+   * ports (receivers only read frames). One copy per hop, not per port.
+   */
+  send(side: Side, frame: Uint8Array, shared = false): void {
     checkSide(side);
     const stats = this.counters[side];
     const to: Side = side === 0 ? 1 : 0;
@@ -94,7 +101,7 @@ export class Wire {
       stats.dropped++;
       return;
     }
-    const copy = frame.slice();
+    const copy = shared ? frame : frame.slice();
     const start = Math.max(this.scheduler.now, this.busyUntilUs[side]);
     const done = start + this.serialisationUs(copy.length);
     this.busyUntilUs[side] = done;

@@ -6,6 +6,7 @@ import { IMAGE_USAGE, imageCommand } from "./commands/image.js";
 import { CALLMANAGER_USAGE, callmanagerCommand } from "./callmanager/cli.js";
 import { SOAK_USAGE, soakCommand } from "./commands/soak.js";
 import { FUZZ_USAGE, fuzzCommand } from "./commands/fuzz.js";
+import { STORM_USAGE, stormCommand } from "./commands/storm.js";
 
 const USAGE = `usage: ipphone <command> [options]
 
@@ -15,6 +16,7 @@ ${IMAGE_USAGE}
 ${CALLMANAGER_USAGE}
 ${SOAK_USAGE}
 ${FUZZ_USAGE}
+${STORM_USAGE}
   help    this text
 
 exit status: 0 when the command did what it was asked (boot: the phone registered), 2 on bad
@@ -30,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
       case "callmanager": return await callmanagerCommand(rest);
       case "soak": return soakCommand(rest);
       case "fuzz": return await fuzzCommand(rest);
+      case "storm": return await stormCommand(rest);
       case undefined: case "help": case "--help": case "-h":
         console.log(USAGE);
         return command === undefined ? 2 : 0;

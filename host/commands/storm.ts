@@ -1,0 +1,128 @@
+// `ipphone storm`: a building of phones after a power cut, in virtual time:
+// how long until every phone is registered, and which server held them up.
+import { parseArgs } from "node:util";
+import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
+import { makePlan, MAX_PHONES, PlanError, type Scenario } from "../storm/plan.js";
+import { runStorm } from "../storm/engine.js";
+import { formatSummary, summarize } from "../storm/summary.js";
+import { renderReport } from "../storm/report.js";
+import type { Progress } from "../storm/partition.js";
+import { parseIntArg, parseSeed, UsageError } from "./args.js";
+
+export const STORM_USAGE = `  storm   boot a building of phones at once after a power cut (virtual time) and report
+          --phones N      how many phones (1..${MAX_PHONES}; or "phones" in the scenario)
+          --switches S    access switches, the phones spread over them (default: one per 48 phones)
+          --seed N        seed of the whole building (default 1)
+          --loss P        frame loss on each access switch's uplink, each way, 0..0.5 (default 0)
+          --scenario FILE JSON: PoE budget and port priorities, DHCP/TFTP/CallManager limits, a new load, the uplinks
+          --workers N     threads to simulate with (default: 2 from 2000 phones on a machine with 2 cores or more,
+                          else 1); any N gives the same result
+          --json          print the summary as one JSON object (no wall-clock figures in it)
+          --report FILE   write an HTML report (charts and tables, one self-contained page)`;
+
+const STORM_OPTIONS = {
+  phones: { type: "string" },
+  switches: { type: "string" },
+  seed: { type: "string" },
+  loss: { type: "string" },
+  scenario: { type: "string" },
+  workers: { type: "string" },
+  json: { type: "boolean", default: false },
+  report: { type: "string" },
+} as const;
+
+/** From this many phones a run needs V8 without trap-handler bounds checks (see needsOwnProcess). */
+const BIG_STORM = 2000;
+export const NO_TRAP_HANDLER = "--disable-wasm-trap-handler";
+
+/**
+ * V8 reserves about 10 GiB of address space per WebAssembly memory while its
+ * trap handler does the bounds checks: a process holds at most ~12,900 of
+ * them, and each phone has one (plus its bootloader's until collected). A big
+ * storm therefore runs in a Node started with --disable-wasm-trap-handler
+ * (explicit bounds checks, a plain 64 KiB allocation per memory).
+ */
+export function trapHandlerDisabled(): boolean {
+  return process.execArgv.includes(NO_TRAP_HANDLER) || (process.env.NODE_OPTIONS ?? "").includes(NO_TRAP_HANDLER);
+}
+
+function loadScenario(path: string | undefined): Scenario | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`--scenario: cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const s = JSON.parse(text) as unknown;
+    if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error("not a JSON object");
+    return s as Scenario;
+  } catch (e) {
+    throw new UsageError(`--scenario: ${path} is not a JSON object: ${(e as Error).message}`);
+  }
+}
+
+function parseLoss(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!/^\d*\.?\d+$/.test(text) || !(v >= 0 && v <= 0.5)) throw new UsageError(`--loss must be a probability 0..0.5, got "${text}"`);
+  return v;
+}
+
+function progressBar(p: Progress & { tUs: number; phones: number }): string {
+  const cols = Math.max(60, process.stderr.columns ?? 100);
+  const text = ` t=${(p.tUs / 1e6).toFixed(1)}s powered ${p.powered} bound ${p.bound} configured ${p.configured} registered ${p.registered}/${p.phones}`;
+  const width = Math.max(10, Math.min(40, cols - text.length - 4));
+  const done = Math.round((p.registered / Math.max(1, p.phones)) * width);
+  const bound = Math.max(done, Math.round((p.bound / Math.max(1, p.phones)) * width));
+  return `\r[${"#".repeat(done)}${"+".repeat(bound - done)}${".".repeat(width - bound)}]${text}`.slice(0, cols);
+}
+
+export async function stormCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: STORM_OPTIONS, strict: true, allowPositionals: false });
+  const scenario = loadScenario(values.scenario);
+  let plan;
+  try {
+    plan = makePlan({
+      phones: values.phones === undefined ? undefined : parseIntArg("--phones", values.phones, 1, MAX_PHONES, 0),
+      switches: values.switches === undefined ? undefined : parseIntArg("--switches", values.switches, 1, MAX_PHONES, 0),
+      seed: values.seed === undefined ? undefined : parseSeed(values.seed),
+      loss: parseLoss(values.loss),
+      scenario,
+    });
+  } catch (e) {
+    if (e instanceof PlanError) throw new UsageError(e.message.startsWith("phones must") && values.phones === undefined ? `--phones is required (or "phones" in the scenario)` : e.message);
+    throw e;
+  }
+  const cores = availableParallelism();
+  const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1)
+    : plan.phones >= BIG_STORM && cores >= 2 ? 2 : 1;
+
+  if (plan.phones > BIG_STORM && !trapHandlerDisabled() && process.env.IPPHONE_STORM_CHILD === undefined) {
+    // Run again in a Node that can hold this many WebAssembly memories (see trapHandlerDisabled).
+    const r = spawnSync(process.execPath, [NO_TRAP_HANDLER, ...process.execArgv, process.argv[1], "storm", ...args], {
+      stdio: "inherit", env: { ...process.env, IPPHONE_STORM_CHILD: "1" },
+    });
+    if (r.error) throw r.error;
+    return r.status ?? 1;
+  }
+
+  const tty = process.stderr.isTTY === true;
+  const started = performance.now();
+  const run = await runStorm(plan, { workers, onProgress: tty ? (p) => process.stderr.write(progressBar(p)) : undefined });
+  const seconds = (performance.now() - started) / 1000;
+  if (tty) process.stderr.write("\r\x1b[K");
+  const summary = summarize(run);
+  if (values.report !== undefined) writeFileSync(values.report, renderReport(summary, run));
+  if (values.json) console.log(JSON.stringify(summary, null, 2));
+  else {
+    const lines = formatSummary(summary, { seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024, workers: run.workers });
+    if (values.report !== undefined) lines.push(`  report written to ${values.report}`);
+    for (const l of lines) console.log(l);
+  }
+  return summary.time_to_all_registered_ms !== null ? 0 : 1;
+}

@@ -1,0 +1,195 @@
+// The servers' side of the building: the distribution router with an SVI per
+// access switch, and on its server LAN (a switch at 1 Gbit/s, 192.0.2.0/24)
+// the DHCP server (scopes per voice subnet, an answer rate and a backlog),
+// the TFTP server (every phone's SEP<MAC>.cnf.xml, the load when the
+// configuration names a new one, one uplink bandwidth shared by all
+// transfers), DNS for option 66's name, and one to three CallManagers
+// (registrations per second: over the rate they wait their turn).
+import { readFileSync } from "node:fs";
+import { EthernetSwitch } from "../sim/switch.js";
+import { Wire } from "../sim/wire.js";
+import type { Scheduler } from "../sim/scheduler.js";
+import { TftpServer } from "../sim/tftp-server.js";
+import { DnsServer } from "../sim/dns-server.js";
+import { SimCallManager } from "../sim/callmanager.js";
+import { cnfXml } from "../sim/cnf.js";
+import { Random } from "../sim/random.js";
+import { buildImage, devKey, signImage } from "../image.js";
+import { PHONE_WASM } from "../firmware.js";
+import type { CmEvent } from "../callmanager/server.js";
+import { sepFileName } from "../sim/network.js";
+import { DhcpService, type DhcpServiceStats } from "./dhcp.js";
+import { Router, type RouterStats } from "./router.js";
+import { SERVERS, TFTP_NAME, phoneMac, phoneSeed, type StormPlan } from "./plan.js";
+import type { UplinkMessage } from "./cell.js";
+
+export interface CallManagerResult {
+  name: string;
+  ip: string;
+  registrationsPerSecond: number;
+  registrations: number;
+  throttled: number;
+  rejects: number;
+  connections: number;
+  keepalives: number;
+  peakQueue: number;
+  /** Registrations in each second of virtual time. */
+  perSecond: number[];
+}
+
+export interface CoreResult {
+  dhcp: DhcpServiceStats & { answersPerSecondLimit: number; backlog: number };
+  tftp: {
+    bytesPerSecond: number;
+    requests: number;
+    completed: number;
+    bytesSent: number;
+    dataSent: number;
+    retransmitted: number;
+    timeouts: number;
+    notFound: number;
+    peakConcurrent: number;
+    /** Transfers under way, sampled each second of virtual time (the largest seen in the second). */
+    concurrentPerSecond: number[];
+    /** File bytes sent in each second. */
+    bytesPerSecondSeen: number[];
+  };
+  dns: { queries: number };
+  callManagers: CallManagerResult[];
+  router: RouterStats;
+  lostDown: number;
+}
+
+const SERVER_LAN = { router: 0, dhcp: 1, tftp: 2, dns: 3, callManagers: [4, 5, 6] } as const;
+const GIGABIT = 1_000_000_000;
+
+export class Core {
+  readonly router: Router;
+  readonly dhcp: DhcpService;
+  readonly tftp: TftpServer;
+  readonly dns: DnsServer;
+  readonly callManagers: SimCallManager[];
+  private readonly lan: EthernetSwitch;
+  private readonly busyUntilUs: Float64Array;
+  private readonly seqs: Uint32Array;
+  private readonly lossRandom: Random[];
+  private lostDown = 0;
+  private readonly tftpStats = { peakConcurrent: 0, concurrentPerSecond: [] as number[], bytesPerSecondSeen: [] as number[] };
+  private readonly cmStats: Array<{ peakQueue: number; perSecond: number[] }>;
+
+  constructor(private readonly scheduler: Scheduler, private readonly plan: StormPlan, private readonly outbox: UplinkMessage[]) {
+    const cells = plan.cells.length;
+    this.busyUntilUs = new Float64Array(cells);
+    this.seqs = new Uint32Array(cells);
+    this.lossRandom = plan.cells.map((c) => new Random(phoneSeed(plan.seed ^ 0x5eed_0002, c.index)));
+    this.lan = new EthernetSwitch(scheduler, 8);
+    const plug = (port: number, host: { plug(wire: Wire, side: 0 | 1): void }) => {
+      const wire = new Wire(scheduler, { bitsPerSecond: GIGABIT });
+      host.plug(wire, 0);
+      this.lan.connect(port, wire, 1);
+    };
+    this.router = new Router(scheduler, plan, (cell, frame) => this.sendDown(cell, frame));
+    plug(SERVER_LAN.router, this.router);
+    this.dhcp = new DhcpService(scheduler, plan);
+    plug(SERVER_LAN.dhcp, this.dhcp);
+
+    const cms = plan.callManagers.map((_, i) => ({ host: SERVERS.callManagers[i].ip, priority: i, name: `CM_${i + 1}` }));
+    const config = new TextEncoder().encode(cnfXml({ callManagers: cms, load: plan.load }));
+    const files = new Map<string, Uint8Array>();
+    for (let i = 0; i < plan.phones; i++) files.set(sepFileName(phoneMac(i)), config);
+    files.set("XMLDefault.cnf.xml", new TextEncoder().encode(cnfXml({ callManagers: cms, load: plan.load, xmlDefault: true })));
+    if (plan.upgrade) {
+      const wasm = new Uint8Array(readFileSync(plan.upgrade.wasm ?? PHONE_WASM));
+      files.set(`${plan.upgrade.load}.bin`, signImage(buildImage(wasm, { loadName: plan.upgrade.load, securityCounter: 1 }), devKey()));
+    }
+    this.tftp = new TftpServer(scheduler, {
+      ...SERVERS.tftp, files, bytesPerSecond: plan.tftp.bytesPerSecond, maxWindowsize: plan.tftp.maxWindowsize,
+    });
+    this.tftp.onEvent = (e) => {
+      if (e.type === "request") {
+        const active = this.tftp.active + 1;
+        if (active > this.tftpStats.peakConcurrent) this.tftpStats.peakConcurrent = active;
+        const s = this.second();
+        grow(this.tftpStats.concurrentPerSecond, s);
+        if (active > this.tftpStats.concurrentPerSecond[s]) this.tftpStats.concurrentPerSecond[s] = active;
+      } else if (e.type === "done") {
+        const s = this.second();
+        grow(this.tftpStats.bytesPerSecondSeen, s);
+        this.tftpStats.bytesPerSecondSeen[s] += e.bytes;
+      }
+    };
+    plug(SERVER_LAN.tftp, this.tftp);
+    this.dns = new DnsServer(scheduler, { ...SERVERS.dns, records: { [TFTP_NAME]: SERVERS.tftp.ip } });
+    plug(SERVER_LAN.dns, this.dns);
+    this.cmStats = plan.callManagers.map(() => ({ peakQueue: 0, perSecond: [] }));
+    this.callManagers = plan.callManagers.map((c, i) => {
+      const cm = new SimCallManager(scheduler, {
+        name: `CM${i + 1}`, ...SERVERS.callManagers[i], seed: phoneSeed(plan.seed ^ 0xc411, i),
+        registrationsPerSecond: c.registrationsPerSecond, burst: c.burst, keepAliveS: c.keepAliveS, down: c.down,
+      });
+      cm.onEvent = (e) => this.onCmEvent(i, e);
+      plug(SERVER_LAN.callManagers[i], cm);
+      return cm;
+    });
+  }
+
+  /** A frame from access switch m.cell's uplink reaches the router at m.atUs. */
+  deliver(m: UplinkMessage): void {
+    this.scheduler.at(m.atUs, () => this.router.fromCell(m.cell, m.frame));
+  }
+
+  /** Housekeeping at a window's end: the CallManagers' event logs are not kept. */
+  trim(): void {
+    for (const cm of this.callManagers) cm.events.length = 0;
+  }
+
+  private sendDown(cell: number, frame: Uint8Array): void {
+    const start = Math.max(this.scheduler.now, this.busyUntilUs[cell]);
+    const done = start + Math.ceil((Math.max(frame.length, 60) * 8 * 1_000_000) / this.plan.uplink.bitsPerSecond);
+    this.busyUntilUs[cell] = done;
+    if (this.plan.loss > 0 && this.lossRandom[cell].next() < this.plan.loss) { this.lostDown++; return; }
+    this.outbox.push({ cell, up: false, atUs: done + this.plan.uplink.latencyUs, seq: this.seqs[cell]++, frame });
+  }
+
+  private onCmEvent(i: number, e: CmEvent): void {
+    const st = this.cmStats[i];
+    if (e.type === "throttle") {
+      const waiting = Number.parseInt(e.detail ?? "", 10);
+      if (waiting > st.peakQueue) st.peakQueue = waiting;
+    } else if (e.type === "register") {
+      const s = this.second();
+      grow(st.perSecond, s);
+      st.perSecond[s]++;
+    }
+  }
+
+  private second(): number {
+    return Math.floor(this.scheduler.now / 1_000_000);
+  }
+
+  result(): CoreResult {
+    const t = this.tftp.stats;
+    return {
+      dhcp: { ...this.dhcp.stats, answersPerSecondLimit: this.plan.dhcp.answersPerSecond, backlog: this.plan.dhcp.backlog },
+      tftp: {
+        bytesPerSecond: this.plan.tftp.bytesPerSecond, requests: t.requests, completed: t.completed, bytesSent: t.bytesSent,
+        dataSent: t.dataSent, retransmitted: t.retransmitted, timeouts: t.timeouts, notFound: t.notFound, ...this.tftpStats,
+      },
+      dns: { queries: this.dns.stats.queries },
+      callManagers: this.callManagers.map((cm, i) => {
+        const s = cm.logic.stats;
+        return {
+          name: `CM${i + 1}`, ip: SERVERS.callManagers[i].ip, registrationsPerSecond: this.plan.callManagers[i].registrationsPerSecond,
+          registrations: s.registrations, throttled: s.throttled, rejects: s.rejects, connections: s.connections, keepalives: s.keepalives,
+          peakQueue: this.cmStats[i].peakQueue, perSecond: this.cmStats[i].perSecond,
+        };
+      }),
+      router: this.router.stats,
+      lostDown: this.lostDown,
+    };
+  }
+}
+
+function grow(a: number[], i: number): void {
+  while (a.length <= i) a.push(0);
+}

@@ -1,0 +1,263 @@
+// Runs the storm: partitions of the building advance together in
+// synchronisation windows as long as an uplink's latency (conservative
+// parallel simulation: nothing sent in a window can arrive before the next
+// one), then exchange the frames that crossed uplinks. Partitions run in
+// this thread or in worker threads (a share of the access switches each,
+// the core in this thread); the windows, the exchange and the order of
+// injection are the same whatever the split, so a seed gives the same run,
+// byte for byte, on one thread or several.
+import { Worker } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
+import { messageOrder, Partition, type PartitionResult, type PartitionSpec, type Progress } from "./partition.js";
+import type { UplinkMessage } from "./cell.js";
+import type { StormPlan } from "./plan.js";
+import { CTRL, decodeMessages, encodeMessages, PROGRESS_FIELDS, type WorkerInit } from "./exchange.js";
+
+export interface RunOptions {
+  /** Threads simulating (this one included); default 1. */
+  workers?: number;
+  /** Called with the progress now and then (wall-clock paced: it never changes the run). */
+  onProgress?: (p: Progress & { tUs: number; phones: number }) => void;
+  progressEveryMs?: number;
+}
+
+export interface StormRun {
+  plan: StormPlan;
+  cells: PartitionResult["cells"];
+  core: NonNullable<PartitionResult["core"]>;
+  /** Why the run ended: every phone that has power is registered, the time limit, or nothing left to do. */
+  stoppedBy: "registered" | "limit" | "idle";
+  /** Virtual time at the end of the last window, µs. */
+  endUs: number;
+  windows: number;
+  events: number;
+  messages: number;
+  /** Threads used (not part of the result: the run is the same for any count). */
+  workers: number;
+}
+
+interface Runner {
+  /** One window for every partition; inboxes[i] goes to partition i. */
+  round(untilUs: number, inboxes: UplinkMessage[][]): { out: UplinkMessage[][]; next: Array<number | null>; progress: Progress[] };
+  results(): Promise<PartitionResult[]>;
+}
+
+/** Partition 0 holds the core and fewer cells (the servers weigh about as much as this many cells). */
+export function partitionSpecs(plan: StormPlan, workers: number): PartitionSpec[] {
+  const s = plan.cells.length;
+  const n = Math.max(1, Math.min(workers, s));
+  if (n === 1) return [{ from: 0, to: s, core: true }];
+  const coreWeight = Math.max(1, Math.round(s * 0.12));
+  const share = (s + coreWeight) / n;
+  const specs: PartitionSpec[] = [];
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    const to = i === n - 1 ? s : Math.min(s - (n - 1 - i), Math.max(from + (i === 0 ? 0 : 1), Math.round(share * (i + 1) - coreWeight)));
+    specs.push({ from, to, core: i === 0 });
+    from = to;
+  }
+  return specs;
+}
+
+class LocalRunner implements Runner {
+  constructor(private readonly parts: Partition[]) {}
+
+  round(untilUs: number, inboxes: UplinkMessage[][]) {
+    const out = this.parts.map((p, i) => {
+      p.inject(inboxes[i]);
+      return p.runWindow(untilUs);
+    });
+    return { out, next: this.parts.map((p) => p.nextEventUs()), progress: this.parts.map((p) => p.progress()) };
+  }
+
+  async results(): Promise<PartitionResult[]> {
+    return this.parts.map((p) => p.result());
+  }
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  ctrl: Int32Array;
+  f64: Float64Array;
+  progress: Int32Array;
+  inbox: Uint8Array;
+  outbox: Uint8Array;
+  go: number;
+  result: Promise<PartitionResult>;
+}
+
+const BUFFER_BYTES = 64 << 20;
+
+/** Partition 0 runs here, the others in worker threads; rounds synchronise through shared memory and Atomics. */
+class WorkerRunner implements Runner {
+  private constructor(private readonly local: Partition, private readonly slots: WorkerSlot[]) {}
+
+  static async start(plan: StormPlan, specs: PartitionSpec[]): Promise<WorkerRunner> {
+    const url = new URL("./worker.js", import.meta.url);
+    const slots: WorkerSlot[] = [];
+    const ready: Promise<void>[] = [];
+    for (const spec of specs.slice(1)) {
+      const ctrlBuf = new SharedArrayBuffer(4 * 8);
+      const f64Buf = new SharedArrayBuffer(8 * 2);
+      const progBuf = new SharedArrayBuffer(4 * PROGRESS_FIELDS.length);
+      const inBuf = new SharedArrayBuffer(BUFFER_BYTES);
+      const outBuf = new SharedArrayBuffer(BUFFER_BYTES);
+      const init: WorkerInit = { plan, spec, ctrl: ctrlBuf, f64: f64Buf, progress: progBuf, inbox: inBuf, outbox: outBuf };
+      const worker = new Worker(url, { workerData: init });
+      let resolveResult!: (r: PartitionResult) => void;
+      let rejectResult!: (e: Error) => void;
+      const result = new Promise<PartitionResult>((res, rej) => { resolveResult = res; rejectResult = rej; });
+      result.catch(() => {});
+      ready.push(new Promise<void>((res, rej) => {
+        worker.on("message", (m: { type: string; result?: PartitionResult }) => {
+          if (m.type === "ready") res();
+          else if (m.type === "result") resolveResult(m.result!);
+        });
+        worker.on("error", (e) => { rej(e); rejectResult(e); });
+        worker.on("exit", (code) => { if (code !== 0) { const e = new Error(`storm worker exited with ${code}`); rej(e); rejectResult(e); } });
+      }));
+      slots.push({
+        worker, ctrl: new Int32Array(ctrlBuf), f64: new Float64Array(f64Buf), progress: new Int32Array(progBuf),
+        inbox: new Uint8Array(inBuf), outbox: new Uint8Array(outBuf), go: 0, result,
+      });
+    }
+    const local = new Partition(plan, specs[0]);
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      for (const s of slots) void s.worker.terminate();
+      throw e;
+    }
+    return new WorkerRunner(local, slots);
+  }
+
+  /** Power comes back in every partition (the workers start theirs when built). */
+  startLocal(): void {
+    this.local.start();
+  }
+
+  round(untilUs: number, inboxes: UplinkMessage[][]) {
+    this.slots.forEach((s, i) => {
+      encodeMessages(inboxes[i + 1], s.inbox);
+      s.f64[0] = untilUs;
+      s.ctrl[CTRL.cmd] = 1;
+      s.go++;
+      Atomics.store(s.ctrl, CTRL.go, s.go);
+      Atomics.notify(s.ctrl, CTRL.go);
+    });
+    this.local.inject(inboxes[0]);
+    const out: UplinkMessage[][] = [this.local.runWindow(untilUs)];
+    const next: Array<number | null> = [this.local.nextEventUs()];
+    const progress: Progress[] = [this.local.progress()];
+    const t0 = performance.now();
+    for (const s of this.slots) {
+      waitFor(s.ctrl, CTRL.done, s.go);
+      if (s.ctrl[CTRL.error] !== 0) throw new Error("a storm worker failed (its window traffic did not fit the exchange buffer)");
+      out.push(decodeMessages(s.outbox));
+      next.push(Number.isNaN(s.f64[1]) ? null : s.f64[1]);
+      const p = s.progress;
+      progress.push({ powered: p[0], denied: p[1], bound: p[2], configured: p[3], registered: p[4], dhcpBacklog: p[5] });
+    }
+    this.waitMs += performance.now() - t0;
+    return { out, next, progress };
+  }
+
+  waitMs = 0;
+
+  async results(): Promise<PartitionResult[]> {
+    if (process.env.STORM_TRACE) console.error(`main waited ${this.waitMs.toFixed(0)} ms for workers`);
+    for (const s of this.slots) {
+      s.ctrl[CTRL.cmd] = 2;
+      s.go++;
+      Atomics.store(s.ctrl, CTRL.go, s.go);
+      Atomics.notify(s.ctrl, CTRL.go);
+    }
+    const rest = await Promise.all(this.slots.map((s) => s.result));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    return [this.local.result(), ...rest];
+  }
+}
+
+/** Waits until ctrl[i] reaches `value`: a short spin (the other thread is usually about to finish), then a futex wait. */
+function waitFor(ctrl: Int32Array, i: number, value: number): void {
+  for (let spin = 0; spin < 2000; spin++) if (Atomics.load(ctrl, i) >= value) return;
+  for (;;) {
+    const now = Atomics.load(ctrl, i);
+    if (now >= value) return;
+    Atomics.wait(ctrl, i, now, 1000);
+  }
+}
+
+/** Phones that could still get power are all registered: the storm is over. */
+function finished(p: Progress, phones: number): boolean {
+  return p.powered + p.denied === phones && p.registered === p.powered;
+}
+
+export async function runStorm(plan: StormPlan, opts: RunOptions = {}): Promise<StormRun> {
+  const specs = partitionSpecs(plan, opts.workers ?? 1);
+  let runner: Runner;
+  if (specs.length === 1) {
+    const part = new Partition(plan, specs[0]);
+    part.start();
+    runner = new LocalRunner([part]);
+  } else {
+    const wr = await WorkerRunner.start(plan, specs);
+    wr.startLocal();
+    runner = wr;
+  }
+  const owner = new Int32Array(plan.cells.length);
+  specs.forEach((s, i) => owner.fill(i, s.from, s.to));
+  const W = plan.uplink.latencyUs;
+  let inboxes: UplinkMessage[][] = specs.map(() => []);
+  let k = 0;
+  let windows = 0;
+  let messages = 0;
+  let stoppedBy: StormRun["stoppedBy"] = "idle";
+  let endUs = 0;
+  const every = opts.progressEveryMs ?? 100;
+  let shownAt = -Infinity;
+  for (;;) {
+    const untilUs = (k + 1) * W - 1;
+    const r = runner.round(untilUs, inboxes);
+    windows++;
+    endUs = untilUs;
+    const next = specs.map((): UplinkMessage[] => []);
+    for (const out of r.out) {
+      messages += out.length;
+      for (const m of out) next[m.up ? 0 : owner[m.cell]].push(m);
+    }
+    for (const box of next) box.sort(messageOrder);
+    inboxes = next;
+    const p = r.progress.reduce((a, b) => ({
+      powered: a.powered + b.powered, denied: a.denied + b.denied, bound: a.bound + b.bound,
+      configured: a.configured + b.configured, registered: a.registered + b.registered, dhcpBacklog: a.dhcpBacklog + b.dhcpBacklog,
+    }));
+    if (opts.onProgress) {
+      const wall = performance.now();
+      if (wall - shownAt >= every) {
+        shownAt = wall;
+        opts.onProgress({ ...p, tUs: untilUs, phones: plan.phones });
+      }
+    }
+    if (finished(p, plan.phones)) { stoppedBy = "registered"; break; }
+    let t: number | null = null;
+    for (const n of r.next) if (n !== null && (t === null || n < t)) t = n;
+    for (const box of inboxes) if (box.length > 0 && (t === null || box[0].atUs < t)) t = box[0].atUs;
+    if (t === null) { stoppedBy = "idle"; break; }
+    if (t > plan.limitUs) { stoppedBy = "limit"; break; }
+    k = Math.max(k + 1, Math.floor(t / W));
+  }
+  const results = await runner.results();
+  const core = results[0].core!;
+  return {
+    plan,
+    cells: results.flatMap((r) => r.cells).sort((a, b) => a.index - b.index),
+    core,
+    stoppedBy,
+    endUs,
+    windows,
+    events: results.reduce((n, r) => n + r.events, 0),
+    messages,
+    workers: specs.length,
+  };
+}

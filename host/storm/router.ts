@@ -1,0 +1,277 @@
+// The distribution router: one routed interface (an SVI for VLAN 110) per
+// access switch, each the gateway of that switch's voice subnet, and one on
+// the server LAN (192.0.2.254). It does what a Catalyst's `interface Vlan110`
+// with `ip helper-address 192.0.2.1` does for a phone: answers ARP for the
+// gateway, relays DHCP (RFC 2131 4.1 / RFC 1542: giaddr, hops, unicast to
+// the server, the answer back to the client), and routes IPv4 between the
+// subnets (TTL, header checksum, next hop by ARP). Each voice VLAN is its own
+// broadcast domain, as in a campus whose VLANs end at the distribution layer.
+import {
+  ARP_REPLY, ARP_REQUEST, DHCP_CLIENT_PORT, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT, DhcpType, ETHERTYPE_ARP,
+  ETHERTYPE_IPV4, ETHERTYPE_VLAN, IPPROTO_UDP, broadcastMac, buildUdpFrame, decodeArp, decodeDhcp, dhcpMessageType,
+  encodeArp, encodeIpv4, encodeUdp, foldSum, parseIp, parseMac, sum16, type Mac,
+} from "../sim/packets.js";
+import type { Scheduler } from "../sim/scheduler.js";
+import type { Nic, Side, Wire, WirePort } from "../sim/wire.js";
+import { cellOfIp, maskOf, ROUTER_MAC, SERVER_NET, SERVERS, VOICE_VLAN, type StormPlan } from "./plan.js";
+
+export interface RouterStats {
+  routed: number;
+  relayedUp: number;
+  relayedDown: number;
+  arpRequests: number;
+  arpReplies: number;
+  /** Frames and packets dropped, by reason. */
+  dropped: Record<string, number>;
+}
+
+const MAX_HOPS = 16;
+const ARP_QUEUE = 3;
+const ARP_RETRY_US = 1_000_000;
+/** Server LAN interface number: cells are 0..S-1. */
+const SERVER_IF = -1;
+
+export class Router implements Nic {
+  readonly mac: Mac = parseMac(ROUTER_MAC);
+  readonly serverIp = parseIp(SERVER_NET.router);
+  readonly stats: RouterStats = { routed: 0, relayedUp: 0, relayedDown: 0, arpRequests: 0, arpReplies: 0, dropped: {} };
+  private readonly serverNet = parseIp(SERVER_NET.base);
+  private readonly serverMask = parseIp(SERVER_NET.mask);
+  private readonly dhcpServer = parseIp(SERVERS.dhcp.ip);
+  private readonly arp = new Map<number, Mac>();
+  private readonly waiting = new Map<number, { frames: Array<{ ifc: number; frame: Uint8Array }>; askedUs: number }>();
+  private serverPort: WirePort | null = null;
+  private ipId = 0;
+  private readonly gateways: number[];
+  private readonly masks: number[];
+
+  constructor(private readonly scheduler: Scheduler, private readonly plan: StormPlan, private readonly toCell: (cell: number, frame: Uint8Array) => void) {
+    this.gateways = plan.cells.map((c) => c.gateway);
+    this.masks = plan.cells.map((c) => maskOf(c.prefix));
+    // The router sits in the distribution layer, which kept its power: its ARP entries for the servers are warm.
+    for (const s of [SERVERS.dhcp, SERVERS.tftp, SERVERS.dns, ...SERVERS.callManagers]) this.arp.set(parseIp(s.ip), parseMac(s.mac));
+  }
+
+  plug(wire: Wire, side: Side): void {
+    this.serverPort = wire.attach(side, this);
+  }
+
+  private drop(reason: string): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** A frame from access switch `cell`'s trunk. */
+  fromCell(cell: number, frame: Uint8Array): void {
+    if (frame.length < 18 || ((frame[12] << 8) | frame[13]) !== ETHERTYPE_VLAN) return this.drop("untagged");
+    if ((((frame[14] << 8) | frame[15]) & 0x0fff) !== VOICE_VLAN) return this.drop("vlan");
+    this.input(cell, frame, 18);
+  }
+
+  /** A frame from the server LAN. */
+  receive(frame: Uint8Array): void {
+    if (frame.length < 14 || ((frame[12] << 8) | frame[13]) === ETHERTYPE_VLAN) return this.drop("tagged");
+    this.input(SERVER_IF, frame, 14);
+  }
+
+  private input(ifc: number, frame: Uint8Array, l3: number): void {
+    const type = (frame[l3 - 2] << 8) | frame[l3 - 1];
+    if (type === ETHERTYPE_ARP) return this.onArp(ifc, frame.subarray(l3));
+    if (type !== ETHERTYPE_IPV4) return this.drop("ethertype");
+    const toUs = isMac(frame, 0, this.mac);
+    const broadcast = isBroadcast(frame);
+    if (!toUs && !broadcast) return this.drop("not for us");
+    const ip = frame.subarray(l3);
+    if (ip.length < 20 || ip[0] >> 4 !== 4) return this.drop("malformed");
+    const hl = (ip[0] & 0x0f) * 4;
+    const total = (ip[2] << 8) | ip[3];
+    if (hl < 20 || total < hl || total > ip.length) return this.drop("malformed");
+    if (foldSum(sum16(ip.subarray(0, hl))) !== 0xffff) return this.drop("checksum");
+    const packet = ip.subarray(0, total);
+    const dst = u32(packet, 16);
+    const udp = packet[9] === IPPROTO_UDP && total >= hl + 8 ? packet.subarray(hl) : null;
+    const dport = udp ? (udp[2] << 8) | udp[3] : -1;
+    if (broadcast) {
+      if (ifc !== SERVER_IF && dport === DHCP_SERVER_PORT) return this.relayUp(ifc, packet, hl);
+      return this.drop("broadcast");
+    }
+    if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp) {
+      const cell = cellOfIp(this.plan, dst);
+      if (cell >= 0 && this.gateways[cell] === dst) return this.relayDown(cell, udp.subarray(8, (udp[4] << 8) | udp[5]));
+    }
+    if (dst === this.serverIp || this.gateways.includes(dst)) return this.drop("to the router");
+    this.forward(packet);
+  }
+
+  private onArp(ifc: number, body: Uint8Array): void {
+    const arp = decodeArp(body);
+    if (arp === null) return this.drop("arp malformed");
+    const mine = ifc === SERVER_IF ? this.serverIp : this.gateways[ifc];
+    const known = this.arp.has(arp.senderIp);
+    if (arp.targetIp === mine && arp.senderIp !== 0) {
+      // RFC 826: the target of a request or a reply learns the sender.
+      this.learn(arp.senderIp, arp.senderMac);
+    } else if (known && arp.senderIp !== 0) {
+      this.learn(arp.senderIp, arp.senderMac); // merge: refresh an entry we have (gratuitous ARP)
+    }
+    if (arp.op === ARP_REQUEST && arp.targetIp === mine) {
+      this.stats.arpReplies++;
+      const reply = encodeArp({ op: ARP_REPLY, senderMac: this.mac, senderIp: mine, targetMac: arp.senderMac, targetIp: arp.senderIp });
+      this.emit(ifc, arp.senderMac, ETHERTYPE_ARP, reply);
+    }
+  }
+
+  private learn(ip: number, mac: Mac): void {
+    this.arp.set(ip, mac.slice());
+    const w = this.waiting.get(ip);
+    if (!w) return;
+    this.waiting.delete(ip);
+    for (const { ifc, frame } of w.frames) {
+      frame.set(mac, 0);
+      this.transmit(ifc, frame);
+    }
+  }
+
+  // ---------------------------------------------------------------- DHCP relay
+
+  /** A client's broadcast to port 67: giaddr and hops, then unicast to the helper address. */
+  private relayUp(cell: number, packet: Uint8Array, hl: number): void {
+    const udpLen = (packet[hl + 4] << 8) | packet[hl + 5];
+    const bootp = packet.slice(hl + 8, hl + udpLen);
+    if (bootp.length < 240 || bootp[0] !== 1) return this.drop("bootp");
+    if (bootp[3] >= MAX_HOPS) return this.drop("hops");
+    bootp[3]++;
+    if (u32(bootp, 24) === 0) put32(bootp, 24, this.gateways[cell]);
+    this.stats.relayedUp++;
+    const udp = encodeUdp({ srcIp: this.serverIp, dstIp: this.dhcpServer, srcPort: DHCP_SERVER_PORT, dstPort: DHCP_SERVER_PORT, payload: bootp });
+    this.send(encodeIpv4({ src: this.serverIp, dst: this.dhcpServer, protocol: IPPROTO_UDP, id: this.nextId(), payload: udp }));
+  }
+
+  /** The server's answer to giaddr: to the client, broadcast when it asked for that (or a NAK), else to yiaddr at chaddr. */
+  private relayDown(cell: number, bootp: Uint8Array): void {
+    const m = decodeDhcp(bootp);
+    if (m === null || m.op !== 2) return this.drop("bootp");
+    const broadcast = (m.flags & DHCP_FLAG_BROADCAST) !== 0 || dhcpMessageType(m) === DhcpType.NAK || m.yiaddr === 0;
+    this.stats.relayedDown++;
+    this.toCell(cell, buildUdpFrame({
+      srcMac: this.mac, dstMac: broadcast ? broadcastMac() : m.chaddr.slice(0, 6),
+      srcIp: this.gateways[cell], dstIp: broadcast ? 0xffffffff : m.yiaddr,
+      srcPort: DHCP_SERVER_PORT, dstPort: DHCP_CLIENT_PORT, payload: bootp, id: this.nextId(),
+      vlan: { pcp: 0, dei: false, vid: VOICE_VLAN },
+    }));
+  }
+
+  // ---------------------------------------------------------------- forwarding
+
+  /** Routes a packet: one copy, into the outgoing frame, where TTL and the header checksum are patched. */
+  private forward(packet: Uint8Array): void {
+    if (packet[8] <= 1) return this.drop("ttl");
+    const dst = u32(packet, 16);
+    const ifc = this.route(dst);
+    if (ifc === null) return this.drop("no route");
+    const frame = this.frame(ifc, ETHERTYPE_IPV4, packet.length);
+    const at = ifc === SERVER_IF ? 14 : 18;
+    frame.set(packet, at);
+    frame[at + 8]--;
+    const hl = (packet[0] & 0x0f) * 4;
+    frame[at + 10] = 0;
+    frame[at + 11] = 0;
+    const sum = ~foldSum(sum16(frame.subarray(at, at + hl))) & 0xffff;
+    frame[at + 10] = sum >> 8;
+    frame[at + 11] = sum & 0xff;
+    this.stats.routed++;
+    this.out(ifc, dst, frame);
+  }
+
+  /** Sends a packet the router itself made (the relayed DHCP request). */
+  private send(packet: Uint8Array): void {
+    const dst = u32(packet, 16);
+    const ifc = this.route(dst);
+    if (ifc === null) return this.drop("no route");
+    const frame = this.frame(ifc, ETHERTYPE_IPV4, packet.length);
+    frame.set(packet, ifc === SERVER_IF ? 14 : 18);
+    this.out(ifc, dst, frame);
+  }
+
+  /** The interface whose subnet holds `dst`, or null. */
+  private route(dst: number): number | null {
+    if (((dst ^ this.serverNet) & this.serverMask) === 0) return SERVER_IF;
+    const ifc = cellOfIp(this.plan, dst);
+    return ifc < 0 || ((dst ^ this.gateways[ifc]) & this.masks[ifc]) !== 0 ? null : ifc;
+  }
+
+  /** A frame out of `ifc` (tagged on a trunk), source MAC set, destination MAC left for out(). */
+  private frame(ifc: number, etherType: number, payloadLength: number): Uint8Array {
+    const header = ifc === SERVER_IF ? 14 : 18;
+    const frame = new Uint8Array(Math.max(60, header + payloadLength));
+    frame.set(this.mac, 6);
+    if (ifc !== SERVER_IF) {
+      frame[12] = ETHERTYPE_VLAN >> 8;
+      frame[13] = ETHERTYPE_VLAN & 0xff;
+      frame[14] = VOICE_VLAN >> 8;
+      frame[15] = VOICE_VLAN & 0xff;
+    }
+    frame[header - 2] = etherType >> 8;
+    frame[header - 1] = etherType & 0xff;
+    return frame;
+  }
+
+  /** To the next hop's MAC, resolving it by ARP first (a few packets wait, as in Linux's unresolved queue). */
+  private out(ifc: number, nextHop: number, frame: Uint8Array): void {
+    const mac = this.arp.get(nextHop);
+    if (mac !== undefined) {
+      frame.set(mac, 0);
+      return this.transmit(ifc, frame);
+    }
+    let w = this.waiting.get(nextHop);
+    const now = this.scheduler.now;
+    if (!w) this.waiting.set(nextHop, (w = { frames: [], askedUs: -Infinity }));
+    if (w.frames.length >= ARP_QUEUE) { w.frames.shift(); this.drop("arp queue"); }
+    w.frames.push({ ifc, frame });
+    if (now - w.askedUs >= ARP_RETRY_US) {
+      w.askedUs = now;
+      this.stats.arpRequests++;
+      const src = ifc === SERVER_IF ? this.serverIp : this.gateways[ifc];
+      this.emit(ifc, broadcastMac(), ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: this.mac, senderIp: src, targetMac: new Uint8Array(6), targetIp: nextHop }));
+    }
+  }
+
+  private emit(ifc: number, dstMac: Mac, etherType: number, payload: Uint8Array): void {
+    const frame = this.frame(ifc, etherType, payload.length);
+    frame.set(dstMac, 0);
+    frame.set(payload, ifc === SERVER_IF ? 14 : 18);
+    this.transmit(ifc, frame);
+  }
+
+  private transmit(ifc: number, frame: Uint8Array): void {
+    if (ifc === SERVER_IF) this.serverPort?.send(frame);
+    else this.toCell(ifc, frame);
+  }
+
+  private nextId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
+  }
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+function put32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+
+function isMac(frame: Uint8Array, at: number, mac: Mac): boolean {
+  for (let i = 0; i < 6; i++) if (frame[at + i] !== mac[i]) return false;
+  return true;
+}
+
+function isBroadcast(frame: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (frame[i] !== 0xff) return false;
+  return true;
+}

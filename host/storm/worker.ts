@@ -1,0 +1,51 @@
+// A storm worker thread: owns a partition (access switches and their phones),
+// runs one window each time the main thread says so, and hands back the
+// frames that crossed uplinks through shared memory (exchange.ts).
+import { parentPort, workerData } from "node:worker_threads";
+import { Partition } from "./partition.js";
+import { CTRL, decodeMessages, encodeMessages, type WorkerInit } from "./exchange.js";
+
+const init = workerData as WorkerInit;
+const ctrl = new Int32Array(init.ctrl);
+const f64 = new Float64Array(init.f64);
+const progress = new Int32Array(init.progress);
+const inbox = new Uint8Array(init.inbox);
+const outbox = new Uint8Array(init.outbox);
+
+const part = new Partition(init.plan, init.spec);
+part.start();
+parentPort!.postMessage({ type: "ready" });
+
+let round = 0;
+for (;;) {
+  round++;
+  // Wait for the main thread's next command.
+  for (;;) {
+    const go = Atomics.load(ctrl, CTRL.go);
+    if (go >= round) break;
+    Atomics.wait(ctrl, CTRL.go, go, 1000);
+  }
+  if (ctrl[CTRL.cmd] === 2) {
+    const result = part.result();
+    parentPort!.postMessage({ type: "result", result });
+    break;
+  }
+  try {
+    part.inject(decodeMessages(inbox));
+    encodeMessages(part.runWindow(f64[0]), outbox);
+    const next = part.nextEventUs();
+    f64[1] = next === null ? NaN : next;
+    const p = part.progress();
+    progress[0] = p.powered;
+    progress[1] = p.denied;
+    progress[2] = p.bound;
+    progress[3] = p.configured;
+    progress[4] = p.registered;
+    progress[5] = p.dhcpBacklog;
+  } catch (e) {
+    ctrl[CTRL.error] = 1;
+    console.error(`storm worker: ${(e as Error).stack ?? e}`);
+  }
+  Atomics.store(ctrl, CTRL.done, round);
+  Atomics.notify(ctrl, CTRL.done);
+}

@@ -6,6 +6,7 @@ import { CALLMANAGERS, DEFAULT_LOAD, DEFAULT_PHONE_MAC, sepFileName, type Networ
 import { cnfXml } from "./sim/cnf.js";
 import { devImage } from "./image.js";
 import { PHONE_WASM } from "./firmware.js";
+import { checkFaultSpec } from "./sim/faults.js";
 
 export class ScenarioError extends Error {}
 
@@ -87,7 +88,13 @@ export function parseScenario(text: string, name = "scenario"): Scenario {
     throw new ScenarioError(`${name}: not JSON: ${(e as Error).message}`);
   }
   const s = obj(raw, name);
-  known(s, name, ["description", "seed", "limit_s", "phone", "switch", "dhcp", "tftp", "callmanagers"]);
+  known(s, name, ["description", "seed", "limit_s", "phone", "switch", "dhcp", "tftp", "callmanagers", "faults"]);
+  let faults;
+  try {
+    faults = s.faults === undefined ? undefined : checkFaultSpec(s.faults);
+  } catch (e) {
+    throw new ScenarioError(`faults: ${(e as Error).message}`);
+  }
   const phone = obj(s.phone, "phone");
   known(phone, "phone", ["mac"]);
   const mac = str(phone.mac, "phone.mac") ?? DEFAULT_PHONE_MAC;
@@ -126,6 +133,7 @@ export function parseScenario(text: string, name = "scenario"): Scenario {
     outages: cms.map((c) => c.state),
     network: {
       mac,
+      ...(faults ? { faults } : {}),
       voiceVlan,
       announce: oneOf(sw.announce, "switch.announce", ["cdp", "lldp", "both", "none"] as const),
       serverVlan: num(sw.server_vlan, "switch.server_vlan", 1, 4094),

@@ -104,6 +104,13 @@ scenario("bad-image", (r, status) => {
   assert.equal(r.timeline.filter((e) => e.event === "run").at(-1)?.detail, "P0030801SR01 from slot A (confirmed)");
 });
 
+scenario("lossy-link", (r, status) => {
+  assert.equal(status, 0);
+  assert.equal(r.registered, true);
+  const c = (r as unknown as { counters: { frames_in: number; accepted: number; dropped: Record<string, number> } }).counters;
+  assert.equal(c.frames_in, c.accepted + Object.values(c.dropped).reduce((a, b) => a + b, 0));
+});
+
 test("every file in scenarios/ has a test here", () => {
   const files = readdirSync(`${ROOT}scenarios`).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
   assert.deepEqual(files, [...ran].sort());
@@ -115,6 +122,7 @@ test("scenario files are checked field by field", () => {
   assert.throws(() => parseScenario('{"switch": {"voice_vlan": 5000}}'), /switch\.voice_vlan must be a number 1\.\.4094/);
   assert.throws(() => parseScenario('{"dhcp": {"option150": ["x"]}}'), /dhcp\.option150 must be a list of IPv4 addresses/);
   assert.throws(() => parseScenario('{"callmanagers": [{"state": "asleep"}]}'), /callmanagers\[0\]\.state must be one of/);
+  assert.throws(() => parseScenario('{"faults": {"phone": {"loss": 2}}}'), /^ScenarioError|faults: /);
   const r = ipphone("boot", "--scenario", "/nonexistent.json");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot read scenario \/nonexistent\.json/);

@@ -7,6 +7,7 @@
 // injection are the same whatever the split, so a seed gives the same run,
 // byte for byte, on one thread or several.
 import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { messageOrder, Partition, type PartitionResult, type PartitionSpec, type Progress } from "./partition.js";
 import type { UplinkMessage } from "./cell.js";
@@ -90,10 +91,11 @@ const BUFFER_BYTES = 64 << 20;
 
 /** Partition 0 runs here, the others in worker threads; rounds synchronise through shared memory and Atomics. */
 class WorkerRunner implements Runner {
-  private constructor(private readonly local: Partition, private readonly slots: WorkerSlot[]) {}
+  private constructor(private readonly local: Partition, private readonly slots: WorkerSlot[], private readonly spin: boolean) {}
 
   static async start(plan: StormPlan, specs: PartitionSpec[]): Promise<WorkerRunner> {
     const url = new URL("./worker.js", import.meta.url);
+    const spin = specs.length <= availableParallelism();
     const slots: WorkerSlot[] = [];
     const ready: Promise<void>[] = [];
     for (const spec of specs.slice(1)) {
@@ -102,7 +104,7 @@ class WorkerRunner implements Runner {
       const progBuf = new SharedArrayBuffer(4 * PROGRESS_FIELDS.length);
       const inBuf = new SharedArrayBuffer(BUFFER_BYTES);
       const outBuf = new SharedArrayBuffer(BUFFER_BYTES);
-      const init: WorkerInit = { plan, spec, ctrl: ctrlBuf, f64: f64Buf, progress: progBuf, inbox: inBuf, outbox: outBuf };
+      const init: WorkerInit = { plan, spec, spin, ctrl: ctrlBuf, f64: f64Buf, progress: progBuf, inbox: inBuf, outbox: outBuf };
       const worker = new Worker(url, { workerData: init });
       let resolveResult!: (r: PartitionResult) => void;
       let rejectResult!: (e: Error) => void;
@@ -128,7 +130,7 @@ class WorkerRunner implements Runner {
       for (const s of slots) void s.worker.terminate();
       throw e;
     }
-    return new WorkerRunner(local, slots);
+    return new WorkerRunner(local, slots, spin);
   }
 
   /** Power comes back in every partition (the workers start theirs when built). */
@@ -151,7 +153,7 @@ class WorkerRunner implements Runner {
     const progress: Progress[] = [this.local.progress()];
     const t0 = performance.now();
     for (const s of this.slots) {
-      waitFor(s.ctrl, CTRL.done, s.go);
+      waitFor(s.ctrl, CTRL.done, s.go, this.spin);
       if (s.ctrl[CTRL.error] !== 0) throw new Error("a storm worker failed (its window traffic did not fit the exchange buffer)");
       out.push(decodeMessages(s.outbox));
       next.push(Number.isNaN(s.f64[1]) ? null : s.f64[1]);
@@ -162,10 +164,11 @@ class WorkerRunner implements Runner {
     return { out, next, progress };
   }
 
+  /** Time this thread spent waiting for the workers (STORM_TRACE prints it). */
   waitMs = 0;
 
   async results(): Promise<PartitionResult[]> {
-    if (process.env.STORM_TRACE) console.error(`main waited ${this.waitMs.toFixed(0)} ms for workers`);
+    if (process.env.STORM_TRACE) console.error(`storm: the main thread waited ${this.waitMs.toFixed(0)} ms for the workers`);
     for (const s of this.slots) {
       s.ctrl[CTRL.cmd] = 2;
       s.go++;
@@ -178,9 +181,26 @@ class WorkerRunner implements Runner {
   }
 }
 
-/** Waits until ctrl[i] reaches `value`: a short spin (the other thread is usually about to finish), then a futex wait. */
-function waitFor(ctrl: Int32Array, i: number, value: number): void {
-  for (let spin = 0; spin < 2000; spin++) if (Atomics.load(ctrl, i) >= value) return;
+/**
+ * How long a thread spins before it sleeps, ms. A window's work is mostly
+ * well under a millisecond, and waking a sleeping thread costs tens of
+ * microseconds, which over 100,000 windows would be seconds.
+ */
+export const SPIN_MS = 3;
+
+/**
+ * Waits until ctrl[i] reaches `value`: a spin when every thread has a core
+ * of its own (the other thread is usually about to finish), then a futex
+ * wait. With more threads than cores a spinning thread would only keep the
+ * one it waits for off its core: then it sleeps at once.
+ */
+export function waitFor(ctrl: Int32Array, i: number, value: number, spin: boolean): void {
+  if (Atomics.load(ctrl, i) >= value) return;
+  const until = spin ? performance.now() + SPIN_MS : 0;
+  while (spin) {
+    for (let k = 0; k < 1000; k++) if (Atomics.load(ctrl, i) >= value) return;
+    if (performance.now() >= until) break;
+  }
   for (;;) {
     const now = Atomics.load(ctrl, i);
     if (now >= value) return;

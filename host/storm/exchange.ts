@@ -12,6 +12,8 @@ export const PROGRESS_FIELDS = ["powered", "denied", "bound", "configured", "reg
 export interface WorkerInit {
   plan: StormPlan;
   spec: PartitionSpec;
+  /** Spin before sleeping while waiting (every thread has a core). */
+  spin: boolean;
   ctrl: SharedArrayBuffer;
   f64: SharedArrayBuffer;
   progress: SharedArrayBuffer;

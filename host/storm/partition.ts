@@ -65,6 +65,7 @@ export class Partition {
   }
 
   /** Runs every event up to and including `untilUs`; returns the messages sent meanwhile. */
+  /** Wall-clock time spent running windows (STORM_TRACE prints it; never part of a result). */
   busyMs = 0;
 
   runWindow(untilUs: number): UplinkMessage[] {
@@ -86,7 +87,7 @@ export class Partition {
   }
 
   result(): PartitionResult {
-    if (process.env.STORM_TRACE) console.error(`partition ${this.spec.from}-${this.spec.to}${this.core ? " + core" : ""}: busy ${this.busyMs.toFixed(0)} ms, ${this.scheduler.eventsRun} events`);
+    if (process.env.STORM_TRACE) console.error(`storm partition: cells ${this.spec.from}-${this.spec.to - 1}${this.core ? " and the core" : ""}: ${this.busyMs.toFixed(0)} ms in windows, ${this.scheduler.eventsRun} events`);
     return { cells: this.cells.map((c) => c.result()), core: this.core?.result() ?? null, events: this.scheduler.eventsRun };
   }
 }

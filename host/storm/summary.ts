@@ -40,7 +40,9 @@ export interface StormSummary {
   servers: {
     dhcp: {
       ip: string; answers_per_second_limit: number; backlog: number; requests: number; answers: number; offers: number; acks: number;
-      naks: number; dropped: number; peak_backlog: number; mean_queue_ms: number; max_queue_ms: number; seconds_at_limit: number;
+      naks: number; dropped: number; peak_backlog: number; mean_queue_ms: number; max_queue_ms: number;
+      /** Seconds of virtual time in which the server answered at 95 % of its limit or more. */
+      seconds_at_limit: number;
     };
     tftp: {
       ip: string; bytes_per_second_limit: number; transfers: number; completed: number; bytes: number; peak_concurrent: number;
@@ -214,7 +216,7 @@ export function summarize(run: StormRun): StormSummary {
         ip: SERVERS.dhcp.ip, answers_per_second_limit: d.answersPerSecondLimit, backlog: d.backlog, requests: d.served + d.dropped,
         answers: d.answers, offers: d.offers, acks: d.acks, naks: d.naks, dropped: d.dropped, peak_backlog: d.peakBacklog,
         mean_queue_ms: d.served ? Math.round(d.waitUs / d.served) / 1000 : 0, max_queue_ms: ms(d.maxWaitUs),
-        seconds_at_limit: d.answersPerSecondLimit > 0 ? d.answersPerSecond.filter((a) => a >= d.answersPerSecondLimit).length : 0,
+        seconds_at_limit: d.answersPerSecondLimit > 0 ? d.answersPerSecond.filter((a) => a >= 0.95 * d.answersPerSecondLimit).length : 0,
       },
       tftp: {
         ip: SERVERS.tftp.ip, bytes_per_second_limit: core.tftp.bytesPerSecond, transfers: core.tftp.requests, completed: core.tftp.completed,
@@ -272,11 +274,11 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
     out.push(`  wall time ${wall.seconds.toFixed(1)} s (${Math.round(s.phones / wall.seconds)} phones/s, ${wall.workers} thread${wall.workers === 1 ? "" : "s"}), peak RSS ${(wall.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   }
   out.push("");
-  out.push("  seconds           p50      p90      p99      max");
-  out.push(`  registered   ${sec(s.time_to_registered_ms.p50)} ${sec(s.time_to_registered_ms.p90)} ${sec(s.time_to_registered_ms.p99)} ${sec(s.time_to_registered_ms.max)}`);
-  for (const [stage, p] of Object.entries(s.stages_ms)) out.push(`    ${stage.padEnd(10)} ${sec(p.p50)} ${sec(p.p90)} ${sec(p.p99)} ${sec(p.max)}`);
+  out.push("  seconds             p50      p90      p99      max");
+  out.push(`  registered     ${sec(s.time_to_registered_ms.p50)} ${sec(s.time_to_registered_ms.p90)} ${sec(s.time_to_registered_ms.p99)} ${sec(s.time_to_registered_ms.max)}`);
+  for (const [stage, p] of Object.entries(s.stages_ms)) out.push(`    ${stage.padEnd(12)} ${sec(p.p50)} ${sec(p.p90)} ${sec(p.p99)} ${sec(p.max)}`);
   out.push("  waiting on servers");
-  for (const [k, p] of Object.entries(s.server_wait_ms)) out.push(`    ${k.padEnd(10)} ${sec(p.p50)} ${sec(p.p90)} ${sec(p.p99)} ${sec(p.max)}   ${p.total_phone_s.toFixed(1)} phone-s`);
+  for (const [k, p] of Object.entries(s.server_wait_ms)) out.push(`    ${k.padEnd(12)} ${sec(p.p50)} ${sec(p.p90)} ${sec(p.p99)} ${sec(p.max)}   ${p.total_phone_s.toFixed(1)} phone-s`);
   out.push("");
   const d = s.servers.dhcp;
   out.push(`  DHCP ${d.ip}: ${d.answers_per_second_limit || "unlimited"} answers/s, backlog ${d.backlog}: ${d.answers} answers (${d.offers} OFFER, ${d.acks} ACK, ${d.naks} NAK), ${d.dropped} requests dropped, peak backlog ${d.peak_backlog}, queue mean ${d.mean_queue_ms} ms max ${d.max_queue_ms} ms, ${d.seconds_at_limit} s at the limit`);

@@ -2,8 +2,10 @@
 // runs one window each time the main thread says so, and hands back the
 // frames that crossed uplinks through shared memory (exchange.ts).
 import { parentPort, workerData } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
 import { Partition } from "./partition.js";
 import { CTRL, decodeMessages, encodeMessages, type WorkerInit } from "./exchange.js";
+import { waitFor } from "./engine.js";
 
 const init = workerData as WorkerInit;
 const ctrl = new Int32Array(init.ctrl);
@@ -17,15 +19,17 @@ part.start();
 parentPort!.postMessage({ type: "ready" });
 
 let round = 0;
+let waitedMs = 0;
+let roundMs = 0;
 for (;;) {
   round++;
   // Wait for the main thread's next command.
-  for (;;) {
-    const go = Atomics.load(ctrl, CTRL.go);
-    if (go >= round) break;
-    Atomics.wait(ctrl, CTRL.go, go, 1000);
-  }
+  const w0 = performance.now();
+  waitFor(ctrl, CTRL.go, round, init.spin);
+  const r0 = performance.now();
+  waitedMs += r0 - w0;
   if (ctrl[CTRL.cmd] === 2) {
+    if (process.env.STORM_TRACE) console.error(`storm worker: ${round - 1} windows, ${roundMs.toFixed(0)} ms in them, ${waitedMs.toFixed(0)} ms waiting`);
     const result = part.result();
     parentPort!.postMessage({ type: "result", result });
     break;
@@ -46,6 +50,7 @@ for (;;) {
     ctrl[CTRL.error] = 1;
     console.error(`storm worker: ${(e as Error).stack ?? e}`);
   }
+  roundMs += performance.now() - r0;
   Atomics.store(ctrl, CTRL.done, round);
   Atomics.notify(ctrl, CTRL.done);
 }

@@ -14,6 +14,7 @@ import { bootBench } from "./boot-bench.js";
 import { bootTimeBench } from "./boot-time-bench.js";
 import { tftpBench } from "./tftp-bench.js";
 import { deviceBench } from "./device-bench.js";
+import { stormBench } from "./storm-bench.js";
 
 const FPS_TARGET = 150_000;
 const WARMUP_MS = 300;
@@ -174,3 +175,4 @@ for (const line of bootBench()) console.log(line);
 for (const l of tftpBench()) console.log(l);
 for (const l of bootTimeBench()) console.log(l);
 for (const l of deviceBench()) console.log(l);
+for (const l of stormBench()) console.log(l);

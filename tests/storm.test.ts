@@ -97,7 +97,7 @@ test("lossy uplinks (5 % each way): every phone still registers, the losses are 
 
 test("a phone is one instance of the shared module with one 64 KiB page; flash sectors of the image are shared", () => {
   const plan = makePlan({ phones: 50, seed: 3 });
-  const part = new Partition(plan, { from: 0, to: plan.cells.length, core: true });
+  const part = new Partition(plan, { cells: plan.cells.map((c) => c.index), core: true });
   part.start();
   part.runWindow(2_000_000);
   const phones = part.cells.flatMap((c) => c.phones);

@@ -107,8 +107,19 @@ export class Wire {
     this.busyUntilUs[side] = done;
     stats.frames++;
     stats.bytes += copy.length;
-    if (this.faults !== null) this.faults.send(this, side, copy, done + this.latencyUs);
-    else this.scheduler.at(done + this.latencyUs, () => this.deliver(to, copy, side));
+    const at = done + this.latencyUs;
+    if (this.faults !== null) {
+      flushBatch();
+      this.faults.send(this, side, copy, at);
+    } else if (open !== undefined) {
+      if (open === null || open.scheduler !== this.scheduler || open.atUs !== at) {
+        flushBatch();
+        open = { scheduler: this.scheduler, atUs: at, items: [] };
+      }
+      open.items.push({ wire: this, to, frame: copy, from: side });
+    } else {
+      this.scheduler.at(at, () => this.deliver(to, copy, side));
+    }
   }
 
   /** The frame's last bit has arrived at `to` (the fault layer calls it too). */
@@ -116,6 +127,50 @@ export class Wire {
     if (this.tap !== null) this.tap(this.scheduler.now, frame, from);
     const nic = this.nics[to];
     if (nic !== null) nic.receive(frame);
+  }
+}
+
+// ---------------------------------------------------------------- batched deliveries
+
+interface Delivery {
+  wire: Wire;
+  to: Side;
+  frame: Uint8Array;
+  from: Side;
+}
+
+/** The deliveries collected so far for one instant; null: none yet; undefined: not batching. */
+let open: { scheduler: Scheduler; atUs: number; items: Delivery[] } | null | undefined;
+
+function flushBatch(): void {
+  if (!open) return;
+  const { scheduler, atUs, items } = open;
+  open = null;
+  if (items.length === 1) {
+    const d = items[0];
+    scheduler.at(atUs, () => d.wire.deliver(d.to, d.frame, d.from));
+  } else {
+    scheduler.at(atUs, () => { for (const d of items) d.wire.deliver(d.to, d.frame, d.from); });
+  }
+}
+
+/**
+ * Runs `fn` (a switch flooding one frame to many ports) with the deliveries
+ * it causes that arrive at the same instant going into one scheduler event,
+ * which delivers them in the order they were sent. The same as one event
+ * each: events at one instant run in the order they were scheduled, and
+ * these were scheduled one after the other, so nothing could run between
+ * them; a run of same-instant sends is cut wherever a send takes another
+ * path (a wire with faults), so that order holds too.
+ */
+export function batchDeliveries(fn: () => void): void {
+  const outer = open;
+  open = null;
+  try {
+    fn();
+  } finally {
+    flushBatch();
+    open = outer;
   }
 }
 

@@ -43,20 +43,20 @@ interface Runner {
   results(): Promise<PartitionResult[]>;
 }
 
-/** Partition 0 holds the core and fewer cells (the servers weigh about as much as this many cells). */
+/**
+ * Cells dealt out to the partitions in turn, partition 0 also running the
+ * core. Interleaved, not in blocks: the servers answer in the order requests
+ * arrive, which follows the cell index within an instant, so a block of
+ * neighbours tends to be busy in the same windows while another idles. The
+ * core gets no cells' worth of discount: its work is spread thin, while the
+ * heaviest window (every phone verifying its image as the power comes on)
+ * has only cells in it, and equal halves suit it best.
+ */
 export function partitionSpecs(plan: StormPlan, workers: number): PartitionSpec[] {
   const s = plan.cells.length;
   const n = Math.max(1, Math.min(workers, s));
-  if (n === 1) return [{ from: 0, to: s, core: true }];
-  const coreWeight = Math.max(1, Math.round(s * 0.12));
-  const share = (s + coreWeight) / n;
-  const specs: PartitionSpec[] = [];
-  let from = 0;
-  for (let i = 0; i < n; i++) {
-    const to = i === n - 1 ? s : Math.min(s - (n - 1 - i), Math.max(from + (i === 0 ? 0 : 1), Math.round(share * (i + 1) - coreWeight)));
-    specs.push({ from, to, core: i === 0 });
-    from = to;
-  }
+  const specs: PartitionSpec[] = Array.from({ length: n }, (_, i) => ({ cells: [], core: i === 0 }));
+  for (let i = 0; i < s; i++) specs[i % n].cells.push(i);
   return specs;
 }
 
@@ -182,11 +182,13 @@ class WorkerRunner implements Runner {
 }
 
 /**
- * How long a thread spins before it sleeps, ms. A window's work is mostly
- * well under a millisecond, and waking a sleeping thread costs tens of
- * microseconds, which over 100,000 windows would be seconds.
+ * How long a thread spins before it sleeps, ms. Most windows' work is under
+ * a quarter of a millisecond, and waking a sleeping thread costs tens of
+ * microseconds, which over 100,000 windows would be seconds; spinning much
+ * longer costs more when another process takes a core (the thread waited
+ * for is then off its core while the spinner keeps one).
  */
-export const SPIN_MS = 3;
+export const SPIN_MS = 0.25;
 
 /**
  * Waits until ctrl[i] reaches `value`: a spin when every thread has a core
@@ -226,7 +228,7 @@ export async function runStorm(plan: StormPlan, opts: RunOptions = {}): Promise<
     runner = wr;
   }
   const owner = new Int32Array(plan.cells.length);
-  specs.forEach((s, i) => owner.fill(i, s.from, s.to));
+  specs.forEach((s, i) => { for (const c of s.cells) owner[c] = i; });
   const W = plan.uplink.latencyUs;
   let inboxes: UplinkMessage[][] = specs.map(() => []);
   let k = 0;

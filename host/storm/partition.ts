@@ -11,9 +11,8 @@ import { Core, type CoreResult } from "./core.js";
 import type { StormPlan } from "./plan.js";
 
 export interface PartitionSpec {
-  /** Cells [from, to). */
-  from: number;
-  to: number;
+  /** The cells (access switches) it runs, by index. */
+  cells: number[];
   core: boolean;
 }
 
@@ -43,7 +42,7 @@ export class Partition {
   private readonly total = { powered: 0, denied: 0, bound: 0, configured: 0, registered: 0 };
 
   constructor(readonly plan: StormPlan, readonly spec: PartitionSpec) {
-    for (let i = spec.from; i < spec.to; i++) {
+    for (const i of spec.cells) {
       const cell = new Cell(this.scheduler, plan, plan.cells[i], this.outbox, this.total);
       this.cells.push(cell);
       this.byIndex.set(i, cell);
@@ -87,7 +86,7 @@ export class Partition {
   }
 
   result(): PartitionResult {
-    if (process.env.STORM_TRACE) console.error(`storm partition: cells ${this.spec.from}-${this.spec.to - 1}${this.core ? " and the core" : ""}: ${this.busyMs.toFixed(0)} ms in windows, ${this.scheduler.eventsRun} events`);
+    if (process.env.STORM_TRACE) console.error(`storm partition: ${this.spec.cells.length} cells${this.core ? " and the core" : ""}: ${this.busyMs.toFixed(0)} ms in windows, ${this.scheduler.eventsRun} events`);
     return { cells: this.cells.map((c) => c.result()), core: this.core?.result() ?? null, events: this.scheduler.eventsRun };
   }
 }

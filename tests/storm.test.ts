@@ -154,6 +154,11 @@ test("ipphone storm: a summary on the terminal, --json and --report, exit 0 when
     assert.equal(ipphone("storm").status, 2);
     assert.equal(ipphone("storm", "--phones", "10", "--loss", "2").status, 2);
     assert.equal(ipphone("storm", "--phones", "10", "--scenario", join(dir, "missing.json")).status, 2);
+    const noImage = join(dir, "no-image.json");
+    writeFileSync(noImage, JSON.stringify({ phones: 10, load: "P00309-01", loadWasm: join(dir, "missing.wasm") }));
+    const refused = ipphone("storm", "--scenario", noImage);
+    assert.equal(refused.status, 2, "a scenario naming an image that is not there is a usage error, before any phone boots");
+    assert.match(refused.stderr, /loadWasm .*missing\.wasm does not exist/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 // `ipphone storm`: a building of phones after a power cut, in virtual time:
 // how long until every phone is registered, and which server held them up.
 import { parseArgs } from "node:util";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -98,6 +98,7 @@ export async function stormCommand(args: string[]): Promise<number> {
     if (e instanceof PlanError) throw new UsageError(e.message.startsWith("phones must") && values.phones === undefined ? `--phones is required (or "phones" in the scenario)` : e.message);
     throw e;
   }
+  if (plan.upgrade?.wasm && !existsSync(plan.upgrade.wasm)) throw new UsageError(`--scenario: loadWasm ${plan.upgrade.wasm} does not exist`);
   const cores = availableParallelism();
   const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1)
     : plan.phones >= BIG_STORM && cores >= 2 ? 2 : 1;

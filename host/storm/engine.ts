@@ -41,6 +41,7 @@ interface Runner {
   /** One window for every partition; inboxes[i] goes to partition i. */
   round(untilUs: number, inboxes: UplinkMessage[][]): { out: UplinkMessage[][]; next: Array<number | null>; progress: Progress[] };
   results(): Promise<PartitionResult[]>;
+  close(): Promise<void>;
 }
 
 /**
@@ -74,6 +75,8 @@ class LocalRunner implements Runner {
   async results(): Promise<PartitionResult[]> {
     return this.parts.map((p) => p.result());
   }
+
+  async close(): Promise<void> {}
 }
 
 interface WorkerSlot {
@@ -123,14 +126,19 @@ class WorkerRunner implements Runner {
         inbox: new Uint8Array(inBuf), outbox: new Uint8Array(outBuf), go: 0, result,
       });
     }
-    const local = new Partition(plan, specs[0]);
     try {
+      const local = new Partition(plan, specs[0]);
       await Promise.all(ready);
+      return new WorkerRunner(local, slots, spin);
     } catch (e) {
-      for (const s of slots) void s.worker.terminate();
+      await Promise.all(slots.map((s) => s.worker.terminate()));
       throw e;
     }
-    return new WorkerRunner(local, slots, spin);
+  }
+
+  /** Stops the workers without their results (after a failure). */
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
   /** Power comes back in every partition (the workers start theirs when built). */
@@ -154,7 +162,7 @@ class WorkerRunner implements Runner {
     const t0 = performance.now();
     for (const s of this.slots) {
       waitFor(s.ctrl, CTRL.done, s.go, this.spin);
-      if (s.ctrl[CTRL.error] !== 0) throw new Error("a storm worker failed (its window traffic did not fit the exchange buffer)");
+      if (s.ctrl[CTRL.error] !== 0) throw new Error("a storm worker failed (its error is printed above)");
       out.push(decodeMessages(s.outbox));
       next.push(Number.isNaN(s.f64[1]) ? null : s.f64[1]);
       const p = s.progress;
@@ -238,36 +246,41 @@ export async function runStorm(plan: StormPlan, opts: RunOptions = {}): Promise<
   let endUs = 0;
   const every = opts.progressEveryMs ?? 100;
   let shownAt = -Infinity;
-  for (;;) {
-    const untilUs = (k + 1) * W - 1;
-    const r = runner.round(untilUs, inboxes);
-    windows++;
-    endUs = untilUs;
-    const next = specs.map((): UplinkMessage[] => []);
-    for (const out of r.out) {
-      messages += out.length;
-      for (const m of out) next[m.up ? 0 : owner[m.cell]].push(m);
-    }
-    for (const box of next) box.sort(messageOrder);
-    inboxes = next;
-    const p = r.progress.reduce((a, b) => ({
-      powered: a.powered + b.powered, denied: a.denied + b.denied, bound: a.bound + b.bound,
-      configured: a.configured + b.configured, registered: a.registered + b.registered, dhcpBacklog: a.dhcpBacklog + b.dhcpBacklog,
-    }));
-    if (opts.onProgress) {
-      const wall = performance.now();
-      if (wall - shownAt >= every) {
-        shownAt = wall;
-        opts.onProgress({ ...p, tUs: untilUs, phones: plan.phones });
+  try {
+    for (;;) {
+      const untilUs = (k + 1) * W - 1;
+      const r = runner.round(untilUs, inboxes);
+      windows++;
+      endUs = untilUs;
+      const next = specs.map((): UplinkMessage[] => []);
+      for (const out of r.out) {
+        messages += out.length;
+        for (const m of out) next[m.up ? 0 : owner[m.cell]].push(m);
       }
+      for (const box of next) box.sort(messageOrder);
+      inboxes = next;
+      const p = r.progress.reduce((a, b) => ({
+        powered: a.powered + b.powered, denied: a.denied + b.denied, bound: a.bound + b.bound,
+        configured: a.configured + b.configured, registered: a.registered + b.registered, dhcpBacklog: a.dhcpBacklog + b.dhcpBacklog,
+      }));
+      if (opts.onProgress) {
+        const wall = performance.now();
+        if (wall - shownAt >= every) {
+          shownAt = wall;
+          opts.onProgress({ ...p, tUs: untilUs, phones: plan.phones });
+        }
+      }
+      if (finished(p, plan.phones)) { stoppedBy = "registered"; break; }
+      let t: number | null = null;
+      for (const n of r.next) if (n !== null && (t === null || n < t)) t = n;
+      for (const box of inboxes) if (box.length > 0 && (t === null || box[0].atUs < t)) t = box[0].atUs;
+      if (t === null) { stoppedBy = "idle"; break; }
+      if (t > plan.limitUs) { stoppedBy = "limit"; break; }
+      k = Math.max(k + 1, Math.floor(t / W));
     }
-    if (finished(p, plan.phones)) { stoppedBy = "registered"; break; }
-    let t: number | null = null;
-    for (const n of r.next) if (n !== null && (t === null || n < t)) t = n;
-    for (const box of inboxes) if (box.length > 0 && (t === null || box[0].atUs < t)) t = box[0].atUs;
-    if (t === null) { stoppedBy = "idle"; break; }
-    if (t > plan.limitUs) { stoppedBy = "limit"; break; }
-    k = Math.max(k + 1, Math.floor(t / W));
+  } catch (e) {
+    await runner.close();
+    throw e;
   }
   const results = await runner.results();
   const core = results[0].core!;

@@ -48,13 +48,15 @@ export class FirmwareInstance {
   readonly instance: WebAssembly.Instance;
   readonly memory: WebAssembly.Memory;
 
+  private view: Uint8Array | null = null;
+
   constructor(module: WebAssembly.Module, hal: Hal) {
-    const bytes = () => new Uint8Array(this.memory.buffer);
+    const bytes = () => this.bytes();
     const imports = {
       hal: {
         mac_tx: (ptr: number, len: number) => hal.macTx(bytes().subarray(ptr, ptr + len)),
         flash_read: (addr: number, ptr: number, len: number) => {
-          if (len < 0 || ptr < 0 || ptr + len > this.memory.buffer.byteLength) return -1;
+          if (len < 0 || ptr < 0 || ptr + len > bytes().length) return -1;
           return hal.flash.readInto(addr >>> 0, bytes().subarray(ptr, ptr + len));
         },
         flash_program: (addr: number, ptr: number, len: number) =>
@@ -72,9 +74,21 @@ export class FirmwareInstance {
     this.memory = this.instance.exports.memory as WebAssembly.Memory;
   }
 
+  /**
+   * The firmware's memory as bytes, one view kept for every call: a frame
+   * crosses the boundary without a view made per frame. Growing the memory
+   * (the firmware declares one page at most) would detach it: then it is
+   * made again.
+   */
+  bytes(): Uint8Array {
+    let v = this.view;
+    if (v === null || v.byteLength === 0) v = this.view = new Uint8Array(this.memory.buffer);
+    return v;
+  }
+
   /** ASCII text of firmware memory, clipped to the memory. */
   text(ptr: number, len: number): string {
-    const mem = new Uint8Array(this.memory.buffer);
+    const mem = this.bytes();
     const start = Math.max(0, Math.min(ptr >>> 0, mem.length));
     return String.fromCharCode(...mem.subarray(start, Math.min(start + Math.max(0, len), mem.length)));
   }
@@ -88,6 +102,18 @@ interface PhoneExports {
   rx_capacity(): number;
   counters(): number;
   counter_count(): number;
+}
+
+let lastMs = -1;
+let lastMsBig = 0n;
+
+/** now_ms as the i64 the exports take; the BigInt is reused while the instant lasts (a flood reaches many phones at once). */
+function msArg(ms: number): bigint {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastMsBig = BigInt(ms);
+  }
+  return lastMsBig;
 }
 
 /** build/phone.wasm: the phone's application firmware. */
@@ -108,18 +134,18 @@ export class PhoneFirmware extends FirmwareInstance {
 
   /** Runs the firmware's timers; returns the next wake-up in ms, or null for none. */
   poll(nowMs: number): number | null {
-    const next = this.x.poll(BigInt(nowMs));
+    const next = this.x.poll(msArg(nowMs));
     return next >= NEVER ? null : Number(next);
   }
 
   /** Delivers a received frame. Frames longer than the receive buffer are reported as such, not written. */
   onFrame(frame: Uint8Array, nowMs: number): void {
-    if (frame.length <= this.rxCapacity) new Uint8Array(this.memory.buffer, this.rxPtr, frame.length).set(frame);
-    this.x.on_frame(frame.length, BigInt(nowMs));
+    if (frame.length <= this.rxCapacity) this.bytes().set(frame, this.rxPtr);
+    this.x.on_frame(frame.length, msArg(nowMs));
   }
 
   link(up: boolean, nowMs: number): void {
-    this.x.link(up ? 1 : 0, BigInt(nowMs));
+    this.x.link(up ? 1 : 0, msArg(nowMs));
   }
 
   /** The PoE front end of this instance (poe_* exports). */

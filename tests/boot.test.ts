@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { buildNetwork, bootPhone, type Network } from "../host/sim/network.js";
 import { Wire } from "../host/sim/wire.js";
 import { Squatter } from "../host/sim/squatter.js";
-import { macToString, parseUdpFrame } from "../host/sim/packets.js";
+import {
+  ARP_REPLY, ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeArp, decodeEthernet, decodeIpv4, ipToString, macToString, parseIp, parseUdpFrame,
+} from "../host/sim/packets.js";
 import { readPcap } from "../host/sim/pcap.js";
 import { ipphone, needs, run } from "./helpers/tools.js";
 
@@ -198,4 +200,29 @@ test("after a link flap the phone asks for its address back (INIT-REBOOT) and ke
   assert.equal(events(net, "DISCOVER").length, 1, "no new DISCOVER");
   assert.equal(net.phone.isBound, true);
   assert.equal(net.phone.report().ip, "192.0.2.50");
+});
+
+test("a client waiting on ARP sends the moment the reply arrives, not at its next retry", () => {
+  const net = buildNetwork({ seed: 1, pcap: true });
+  assert.equal(bootPhone(net).registered, true);
+  const records = readPcap(net.pcap!.toBuffer())!.records;
+  const servers = [net.tftp.ip, parseIp("192.0.2.11")]; // option 150 names the TFTP server: no DNS here
+  for (const server of servers) {
+    const reply = records.find((r) => {
+      const eth = decodeEthernet(r.data);
+      const arp = eth?.etherType === ETHERTYPE_ARP ? decodeArp(eth.payload) : null;
+      return arp !== null && arp.op === ARP_REPLY && arp.senderIp === server;
+    });
+    assert.ok(reply, `an ARP reply from ${ipToString(server)}`);
+    const first = records.find((r) => {
+      const eth = decodeEthernet(r.data);
+      if (eth?.etherType !== ETHERTYPE_IPV4) return false;
+      const ip = decodeIpv4(eth.payload);
+      return ip !== null && ip.dst === server;
+    });
+    assert.ok(first, `a packet to ${ipToString(server)}`);
+    const gapUs = first.tUs - reply.tUs;
+    // The reply's arrival is the only wake-up: the packet leaves within the same millisecond (the firmware's clock).
+    assert.ok(gapUs >= 0 && gapUs < 1000, `${ipToString(server)}: ${gapUs} µs from the ARP reply to the first packet`);
+  }
 });

@@ -13,7 +13,7 @@ import { event, random } from "../hal";
 import { bytesEqual, get16, get32, get8, put16, put32, put8 } from "../lib/bytes";
 import { Ctr, drop } from "../counters";
 import { Ev } from "../events";
-import { udpSend, udpTxPayload } from "./stack";
+import { canSend, udpSend, udpTxPayload } from "./stack";
 
 export const DNS_PORT: u32 = 53;
 export const DNS_HEADER = 12;
@@ -250,6 +250,7 @@ const MAX_SERVERS = 4;
 /** Rounds over the server list; a round waits 1 s, 2 s, 4 s for each server. */
 export const DNS_ROUNDS = 3;
 export const DNS_FIRST_WAIT: i64 = 1000;
+/** While the server's next hop is being resolved, query again this soon (or when the reply comes). */
 const ARP_RETRY: i64 = 50;
 const MAX_ARP_WAITS = 40;
 const EPHEMERAL_BASE: u32 = 49152;
@@ -337,7 +338,7 @@ function end(status: DnsStatus): void {
 }
 
 export function dnsPoll(now: i64): i64 {
-  if (running && now >= deadline) query(now);
+  if (running && (now >= deadline || (arpWaits > 0 && canSend(serverAt(attempt % serverCount), now)))) query(now);
   return deadline;
 }
 

@@ -118,14 +118,30 @@ function ipHeader(dst: u32, proto: u32, len: i32): void {
 /** Where a UDP payload to be sent is built. */
 @inline export function udpTxPayload(): usize { return txL3() + IPV4_HEADER + UDP_HEADER; }
 
+@inline function isBroadcast(dst: u32): bool { return dst == IP_BROADCAST || myIp == 0 || dst == subnetBroadcast(); }
+
+/** The next hop towards `dst`: the host itself on our subnet, else the router (0: none). */
+@inline function nextHop(dst: u32): u32 { return (dst & netmask) == (myIp & netmask) ? dst : router; }
+
 /** The MAC to send `dst` to: broadcast, the host on our subnet, or the router; 0 if unknown yet. */
 function resolve(dst: u32, now: i64): u64 {
-  if (dst == IP_BROADCAST || myIp == 0 || dst == subnetBroadcast()) return MAC_BROADCAST;
-  const hop = (dst & netmask) == (myIp & netmask) ? dst : router;
+  if (isBroadcast(dst)) return MAC_BROADCAST;
+  const hop = nextHop(dst);
   if (hop == 0) return 0;
   const mac = arpLookup(hop, now);
   if (mac == 0) arpRequest(hop, now);
   return mac;
+}
+
+/**
+ * True when a packet to `dst` would leave now, its next hop's MAC known: a
+ * client that is waiting on ARP sends the moment the reply arrives rather
+ * than at its next retry.
+ */
+export function canSend(dst: u32, now: i64): bool {
+  if (isBroadcast(dst)) return true;
+  const hop = nextHop(dst);
+  return hop != 0 && arpLookup(hop, now) != 0;
 }
 
 /**

@@ -11,7 +11,7 @@ import { fold, get16, get32, get8, pseudoSum, put16, put32, put8, sum16 } from "
 import { Ctr, count, drop } from "../counters";
 import { IpProto } from "./ipv4";
 import { myIp } from "./netif";
-import { ipOutput, ipTxPayload } from "./stack";
+import { canSend, ipOutput, ipTxPayload } from "./stack";
 
 export const TCP_HEADER = 20;
 const MSS_OPTION = 4;
@@ -119,7 +119,7 @@ export const RTO_AFTER_SYN_LOSS = 3000;
 export const SYN_RETRIES = 3;
 /** Retransmissions of data or FIN without any answer before the connection is given up. */
 export const DATA_RETRIES = 7;
-/** A segment that could not leave because the next hop's MAC is not known yet is tried again this soon... */
+/** A segment that could not leave because the next hop's MAC is not known yet is tried again when the ARP reply comes, or this soon... */
 export const ARP_RETRY: i64 = 100;
 /** ...for at most this long (the ARP layer asks once a second meanwhile). */
 const ARP_GIVE_UP = 30;
@@ -312,7 +312,7 @@ export function tcpPoll(now: i64): i64 {
     const t = tcb(h);
     if (!t.inUse || t.state == TcpState.Closed) continue;
     if (now >= t.timeWaitAt) { finish(t, TcpOutcome.Closed); continue; }
-    if (now >= t.arpAt) {
+    if (now >= t.arpAt || (t.arpAt != NEVER && canSend(t.remoteIp, now))) {
       t.arpAt = NEVER;
       if (++t.arpFails > ARP_GIVE_UP) { finish(t, TcpOutcome.Timeout); continue; }
       output(h, now, false);

@@ -11,7 +11,7 @@ import { event, random } from "../hal";
 import { get16, get8, put16, put8 } from "../lib/bytes";
 import { Ctr, drop } from "../counters";
 import { Ev } from "../events";
-import { udpSend, udpTxPayload } from "./stack";
+import { canSend, udpSend, udpTxPayload } from "./stack";
 
 export const TFTP_PORT: u32 = 69;
 export const enum TftpOp { Rrq = 1, Wrq = 2, Data = 3, Ack = 4, Error = 5, Oack = 6 }
@@ -266,7 +266,7 @@ export const MAX_TRIES = 5;
 export const INITIAL_RTO: i64 = 1000;
 export const MIN_RTO: i64 = 500;
 export const MAX_RTO: i64 = 8000;
-/** While the next hop's MAC is being resolved, try sending again this soon (not a retransmission). */
+/** While the next hop's MAC is being resolved, try sending again this soon (not a retransmission), or when the reply comes. */
 const ARP_RETRY: i64 = 50;
 const MAX_ARP_WAITS = 40;
 /** After the last ACK, stay to ACK a repeated last block (our ACK was lost), RFC 1350 section 6. */
@@ -417,7 +417,7 @@ function sendError(code: u32, msg: usize, msgLen: i32, dst: u32, dstPort: u32, n
 }
 
 export function tftpPoll(now: i64): i64 {
-  if (now >= deadline) onTimer(now);
+  if (now >= deadline || (arpWaits > 0 && canSend(server, now))) onTimer(now);
   return deadline;
 }
 

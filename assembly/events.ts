@@ -65,6 +65,7 @@ export const enum Ev {
   UpgradeReady = 146, // a = slot, b = bytes: marked pending; the phone resets into it
   UpgradeFailed = 147, // a = UpgradeFail, b = detail
   UpgradeSkipped = 148, // a = slot that already holds the load, b = its SlotState: it was refused before
+  UpgradeRetry = 149, // a = seconds until the failed download is tried again
   RegNoCallManager = 100, // the configuration lists no CallManager
   RegConnecting = 101, // a = CallManager address, b = index (0 = primary) | port << 8
   RegConnected = 102, // a = address, b = index | port << 8: TCP is up, StationRegister sent

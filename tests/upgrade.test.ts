@@ -83,6 +83,30 @@ test("a load the server does not have: the upgrade fails, the phone registers on
   assert.equal(events(net, "reset").length, 0);
 });
 
+test("a load the server gets later: the failed download is retried in the background, backing off, and the phone moves to it", () => {
+  const net = buildNetwork({ seed: 35, tftpFiles: { [SEP]: config(NEW_LOAD) } });
+  assert.equal(bootPhone(net).registered, true);
+  const failedAt = net.phone.timeline.find((e) => e.event === "upgrade failed")!.t_ms;
+  const retries = () => net.phone.timeline.filter((e) => e.event === "upgrade retry");
+  assert.equal(retries().length, 1);
+  const firstWaitS = Number(/in (\d+) s/.exec(retries()[0].detail)![1]);
+  assert.ok(firstWaitS >= 60 && firstWaitS <= 75, `first retry in ${firstWaitS} s`);
+  // Still missing at the first retry: the next wait doubles; the phone stays registered meanwhile.
+  net.scheduler.run({ untilUs: (failedAt + firstWaitS * 1000 + 5_000) * 1000 });
+  assert.equal(retries().length, 2);
+  const secondWaitS = Number(/in (\d+) s/.exec(retries()[1].detail)![1]);
+  assert.ok(secondWaitS >= 120 && secondWaitS <= 150, `second retry in ${secondWaitS} s`);
+  assert.equal(net.phone.isRegistered, true);
+  assert.equal(net.phone.lcd, "Registered", "a retry in the background leaves the display alone");
+  net.tftp.setFile(`${NEW_LOAD}.bin`, nextImage());
+  net.scheduler.run({ untilUs: net.scheduler.now + (secondWaitS + 30) * 1_000_000 });
+  assert.equal(events(net, "upgrade ready").length, 1);
+  assert.deepEqual(events(net, "run"), [`P0030801SR01 from slot A (confirmed)`, `${NEW_LOAD} from slot B (trial)`]);
+  assert.equal(net.phone.isRegistered, true);
+  assert.equal((net.phone.firmwareExport("build_id") as () => number)(), 2);
+  assert.equal(readSlot(net.phone.flash, 1).state, "confirmed");
+});
+
 test("no SEP file: auto-registration with XMLDefault.cnf.xml", () => {
   const net = buildNetwork({ seed: 35, tftpFiles: { "XMLDefault.cnf.xml": config("P0030801SR01") } });
   assert.equal(bootPhone(net).registered, true);

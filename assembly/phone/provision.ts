@@ -3,8 +3,9 @@
 // DNS), fetch SEP<MAC>.cnf.xml (XMLDefault.cnf.xml when the server has none),
 // read the CallManagers and the load from it, and when the load is not the
 // running one, stream <load>.bin into the other flash slot, mark it for
-// trial and reset into it.
-import { event, flash_erase, flash_read, reset } from "../hal";
+// trial and reset into it. A download that fails leaves the phone to register
+// on its load and is tried again in the background, backing off.
+import { event, flash_erase, flash_read, random, reset } from "../hal";
 import { Ev, ProvisionFail, UpgradeFail } from "../events";
 import { bytesEqual, get32 } from "../lib/bytes";
 import { tftpCount, tftpServers, tftpName, tftpNameLen, dnsCount, dnsServers, domain, domainLen } from "../net/dhcp";
@@ -20,6 +21,9 @@ import { HEADER_SIZE, headerCheck, LOAD_NAME, loadNameLen } from "../boot/image"
 const NEVER = i64.MAX_VALUE;
 /** A phone that could not get its configuration tries again after this long. */
 export const PROVISION_RETRY: i64 = 60_000;
+/** A failed image download is tried again after this long, doubling up to UPGRADE_RETRY_MAX (plus up to a quarter more, at random). */
+export const UPGRADE_RETRY_MIN: i64 = 60_000;
+export const UPGRADE_RETRY_MAX: i64 = 3_600_000;
 /** hal.reset reason: a new image waits in the other slot. */
 export const RESET_UPGRADE = 1;
 
@@ -35,6 +39,9 @@ let server: u32 = 0;
 let lastStatus = 0;
 let retryAt: i64 = NEVER;
 let cmIndex = 0; // the CallManager whose host name is being resolved
+let upgradeRetryAt: i64 = NEVER;
+let upgradeRetryWait: i64 = UPGRADE_RETRY_MIN;
+let background = false; // the image download under way is a retry, the phone already on its way to register
 
 const config = memory.data(CNF_CAPACITY);
 const fileName = memory.data(128); // TFTP_NAME_MAX
@@ -50,6 +57,8 @@ export function provisionStart(now: i64): void {
   provisionState = Provision.Running;
   provisionFailure = 0;
   retryAt = NEVER;
+  upgradeRetryAt = NEVER;
+  background = false;
   next = 0;
   lastStatus = 0;
   lcdShow(Lcd.RequestingConfig);
@@ -63,6 +72,7 @@ export function provisionStop(): void {
   step = Step.None;
   provisionState = Provision.Idle;
   retryAt = NEVER;
+  upgradeRetryAt = NEVER;
 }
 
 export function provisionPoll(now: i64): i64 {
@@ -70,11 +80,25 @@ export function provisionPoll(now: i64): i64 {
     if (now >= retryAt) provisionStart(now);
     return retryAt;
   }
+  if (provisionState == Provision.Ready) return upgradeRetryPoll(now);
   if (provisionState != Provision.Running) return NEVER;
   if (step == Step.Resolve) onResolve(now);
   else if (step == Step.ResolveCm) onResolveCm(now);
   else if (step != Step.None && tftpStatus != TftpStatus.Running) onTransfer(now);
   return NEVER; // the TFTP and DNS clients' own deadlines wake us
+}
+
+/** Registered or registering on the running load: the download that failed is due again, or under way. */
+function upgradeRetryPoll(now: i64): i64 {
+  if (step == Step.Image) {
+    if (tftpStatus != TftpStatus.Running) onTransfer(now);
+    return NEVER;
+  }
+  if (now < upgradeRetryAt) return upgradeRetryAt;
+  upgradeRetryAt = NEVER;
+  background = true;
+  if (upgradeWanted()) startImage(now);
+  return upgradeRetryAt;
 }
 
 function nextServer(now: i64): void {
@@ -221,7 +245,7 @@ function startImage(now: i64): void {
     return;
   }
   event(Ev.UpgradeStart, imageSlot, 0);
-  lcdProgress(0);
+  if (!background) lcdProgress(0);
   fetch(Step.Image, now);
 }
 
@@ -254,7 +278,7 @@ function flushSector(): bool {
 
 function showProgress(): void {
   const total = tftpTsize;
-  if (total == 0) return;
+  if (total == 0 || background) return; // a retry in the background leaves the display to registration
   const pct = <u32>((<u64>(flushed + staged) * 100) / <u64>total);
   if (pct / 10 != percentShown / 10) {
     percentShown = pct;
@@ -292,11 +316,24 @@ function imageDone(status: i32, now: i64): void {
   reset(RESET_UPGRADE);
 }
 
-/** A failed upgrade leaves the phone on its load: it goes on to register. */
+/**
+ * A failed upgrade leaves the phone on its load: it goes on to register. A
+ * download that failed (the server, the network) is tried again later; an
+ * image that arrived but is wrong would only arrive wrong again.
+ */
 function upgradeFailed(why: UpgradeFail, detail: i32, now: i64): void {
   event(Ev.UpgradeFailed, why, detail);
+  if (why == UpgradeFail.Download) scheduleUpgradeRetry(now);
+  if (background) return;
   lcdShow(Lcd.UpgradeFailed);
   resolveCallManagers(0, now);
+}
+
+function scheduleUpgradeRetry(now: i64): void {
+  const wait = upgradeRetryWait + <i64>(random() % <u32>(upgradeRetryWait / 4 + 1));
+  upgradeRetryAt = now + wait;
+  upgradeRetryWait = min(upgradeRetryWait * 2, UPGRADE_RETRY_MAX);
+  event(Ev.UpgradeRetry, <i32>(wait / 1000), 0);
 }
 
 function fail(why: ProvisionFail, detail: i32, now: i64): void {

@@ -119,6 +119,9 @@ export function soakPlan(seed: number, options: SoakOptions = {}): SoakPlan {
   return { seed, faults: { seed, phone }, powerCut, limitMs: o.limitMs };
 }
 
+/** How long a phone that registered on its old load may take to finish the upgrade in the background (its retries wait 60, 120, 240, 480 s). */
+const UPGRADE_GRACE_MS = 20 * 60_000;
+
 /** Runs seed N's plan (or `plan`): boot with the upgrade on the faulty link, the power cut if any, then boot again on the same flash. */
 export function soakSeed(seed: number, options: SoakOptions = {}, plan = soakPlan(seed, options)): SoakResult {
   const files = upgradeFiles();
@@ -168,6 +171,15 @@ export function soakSeed(seed: number, options: SoakOptions = {}, plan = soakPla
     break;
   }
   const n = net!;
+  if (result?.registered && trap === null && error === null && n.phone.image?.load !== NEW_LOAD) {
+    // Registered on the old load: the firmware retries the download in the background; give it the time to.
+    try {
+      n.scheduler.run({ untilUs: n.scheduler.now + UPGRADE_GRACE_MS * 1000, until: () => n.phone.image?.load === NEW_LOAD && n.phone.isRegistered });
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) trap = `${e.message}\n${e.stack ?? ""}`;
+      else error = e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e);
+    }
+  }
   collect(n);
   const report = n.phone.report();
   const c = report.counters;

@@ -65,6 +65,42 @@ describe("DHCP message", () => {
     expect(String.UTF8.decodeUnsafe(dhcp.domainPtr, dhcp.domainLen)).toBe("voice.example");
   });
 
+  it("concatenates an option given more than once (RFC 3396), also across the overloaded file field", () => {
+    const m = scratch;
+    memory.fill(m, 0, 300);
+    store<u8>(m, 2); // BOOTREPLY
+    store<u8>(m + 1, 1);
+    store<u8>(m + 2, 6);
+    store<u32>(m + 236, bswap<u32>(0x63825363));
+    // options: 53 ACK, 52 overload=file, 150 (one address and half of the next), 66 "tftp.", end
+    const opts: u8[] = [53, 1, 5, 52, 1, 1, 150, 6, 192, 0, 2, 10, 198, 51, 66, 5, 116, 102, 116, 112, 46, 255];
+    for (let i = 0; i < opts.length; i++) store<u8>(m + 240 + <usize>i, opts[i]);
+    // file: the rest of 150 (the second address's last half, a third address), the rest of 66, end
+    const file: u8[] = [150, 6, 100, 10, 192, 0, 2, 11, 66, 13, 118, 111, 105, 99, 101, 46, 101, 120, 97, 109, 112, 108, 101, 255];
+    for (let i = 0; i < file.length; i++) store<u8>(m + 108 + <usize>i, file[i]);
+    expect(dhcp.parse(m, 240 + opts.length)).toBe(0);
+    expect(dhcp.msgType).toBe(MsgType.Ack);
+    expect(dhcp.tftpCount).toBe(3);
+    expect(get32(dhcp.tftpPtr)).toBe(0xc000020a);
+    expect(get32(dhcp.tftpPtr + 4)).toBe(0xc633640a);
+    expect(get32(dhcp.tftpPtr + 8)).toBe(0xc000020b);
+    expect(String.UTF8.decodeUnsafe(dhcp.tftpNamePtr, dhcp.tftpNameLen)).toBe("tftp.voice.example");
+  });
+
+  it("keeps at most four TFTP servers however many pieces name more", () => {
+    const m = scratch;
+    memory.fill(m, 0, 300);
+    store<u8>(m, 2);
+    store<u8>(m + 1, 1);
+    store<u8>(m + 2, 6);
+    store<u32>(m + 236, bswap<u32>(0x63825363));
+    const opts: u8[] = [53, 1, 5, 150, 12, 10, 0, 0, 1, 10, 0, 0, 2, 10, 0, 0, 3, 150, 8, 10, 0, 0, 4, 10, 0, 0, 5, 255];
+    for (let i = 0; i < opts.length; i++) store<u8>(m + 240 + <usize>i, opts[i]);
+    expect(dhcp.parse(m, 240 + opts.length)).toBe(0);
+    expect(dhcp.tftpCount).toBe(4);
+    expect(get32(dhcp.tftpPtr + 12)).toBe(0x0a000004);
+  });
+
   it("follows option overload into the file field", () => {
     const n = fromHex(DHCP_ACK_OVERLOAD);
     expect(dhcp.parse(scratch + BOOTP, n - BOOTP)).toBe(0);

@@ -42,9 +42,26 @@ const VENDOR_CLASS_LEN = 36;
 const PARAM_LIST = memory.data<u8>([1, 3, 6, 15, 66, 150]);
 const PARAM_LIST_LEN = 6;
 
+// RFC 3396: an option that appears more than once (split because it is
+// long, or again in the overloaded file and sname fields) is its pieces
+// concatenated in order. Those the phone keeps are gathered here, each up to
+// what the phone keeps of it.
+const RX_DNS = memory.data(MAX_DNS * 4);
+const RX_TFTP = memory.data(MAX_TFTP * 4);
+const RX_TFTP_NAME = memory.data(TEXT_MAX);
+const RX_DOMAIN = memory.data(TEXT_MAX);
+
+/** Appends the `n` bytes at `v` to the `have` bytes at `dst`, up to `cap`; returns the new length. */
+function gather(dst: usize, cap: i32, have: i32, v: usize, n: i32): i32 {
+  const k = min(n, cap - have);
+  if (k <= 0) return have;
+  memory.copy(dst + <usize>have, v, <usize>k);
+  return have + k;
+}
+
 /**
  * One DHCP message. parse() reads a BOOTP header and the options this phone
- * uses (text options are left pointing into the packet); emit() writes a
+ * uses (the lists and texts gathered into buffers of their own); emit() writes a
  * client message with the options whose fields are set.
  */
 @unmanaged export class DhcpRepr {
@@ -73,6 +90,8 @@ const PARAM_LIST_LEN = 6;
   domainPtr: usize;
   domainLen: i32;
   dnsPtr: usize;
+  dnsBytes: i32;
+  tftpBytes: i32;
   /** emit(): add options 12, 55, 60 and 57 (DISCOVER and REQUEST). */
   full: bool;
 
@@ -91,7 +110,11 @@ const PARAM_LIST_LEN = 6;
     this.msgType = 0;
     this.serverId = this.requestedIp = this.maxSize = this.mask = this.router = 0;
     this.lease = this.t1 = this.t2 = 0;
-    this.dnsCount = this.tftpCount = this.tftpNameLen = this.domainLen = 0;
+    this.dnsCount = this.tftpCount = this.tftpNameLen = this.domainLen = this.dnsBytes = this.tftpBytes = 0;
+    this.dnsPtr = RX_DNS;
+    this.tftpPtr = RX_TFTP;
+    this.tftpNamePtr = RX_TFTP_NAME;
+    this.domainPtr = RX_DOMAIN;
     const overload = this.options(p + OPTIONS, len - OPTIONS);
     if (overload < 0) return Ctr.DropDhcpMalformed;
     // Option 52: the file and then the sname fields carry more options.
@@ -132,10 +155,16 @@ const PARAM_LIST_LEN = 6;
       case Opt.T1: this.t1 = a; break;
       case Opt.T2: this.t2 = a; break;
       case Opt.MaxSize: if (n == 2) this.maxSize = get16(v); break;
-      case Opt.Dns: this.dnsPtr = v; this.dnsCount = n >> 2; break;
-      case Opt.TftpServers: this.tftpPtr = v; this.tftpCount = n >> 2; break;
-      case Opt.TftpServerName: this.tftpNamePtr = v; this.tftpNameLen = n; break;
-      case Opt.DomainName: this.domainPtr = v; this.domainLen = n; break;
+      case Opt.Dns:
+        this.dnsBytes = gather(RX_DNS, MAX_DNS * 4, this.dnsBytes, v, n);
+        this.dnsCount = this.dnsBytes >> 2;
+        break;
+      case Opt.TftpServers:
+        this.tftpBytes = gather(RX_TFTP, MAX_TFTP * 4, this.tftpBytes, v, n);
+        this.tftpCount = this.tftpBytes >> 2;
+        break;
+      case Opt.TftpServerName: this.tftpNameLen = gather(RX_TFTP_NAME, TEXT_MAX, this.tftpNameLen, v, n); break;
+      case Opt.DomainName: this.domainLen = gather(RX_DOMAIN, TEXT_MAX, this.domainLen, v, n); break;
     }
   }
 
@@ -420,7 +449,7 @@ function onAck(now: i64): bool {
   return true;
 }
 
-/** Copies the parameters of the ACK in `dhcp`, which points into the receive buffer. */
+/** Copies the parameters of the ACK in `dhcp`. */
 function takeLease(): void {
   leaseMask = dhcp.mask != 0 ? dhcp.mask : classfulMask(dhcp.yiaddr);
   leaseRouter = dhcp.router;

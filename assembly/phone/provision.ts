@@ -122,7 +122,9 @@ function nextServer(now: i64): void {
     }
     return;
   }
-  fail(next == 0 ? ProvisionFail.NoServer : ProvisionFail.ServersFailed, lastStatus, now);
+  // A server that answered with a file too large for the phone was there: the file is what failed.
+  if (lastStatus == TftpStatus.Refused) fail(ProvisionFail.ConfigBad, CnfErr.TooLarge, now);
+  else fail(next == 0 ? ProvisionFail.NoServer : ProvisionFail.ServersFailed, lastStatus, now);
 }
 
 function onResolve(now: i64): void {

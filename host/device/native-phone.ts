@@ -18,13 +18,10 @@ import { fileURLToPath } from "node:url";
 import { PHONE_WASM } from "../firmware.js";
 import { Flash } from "../flash.js";
 import { writeFactory } from "../factory.js";
-import { bootErrorText, devImage, devKey, flashImage, keyHashOf, slotName } from "../image.js";
-import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "../events.js";
-import { COUNTER_NAMES, summarizeCounters, type Counters } from "../counters.js";
-import type { Nic, WirePort } from "../sim/wire.js";
-import type { Timer } from "../sim/scheduler.js";
-import { ipToString } from "../sim/packets.js";
-import type { BootedImage, Clock, PhoneOptions, PhoneReport } from "../phone.js";
+import { devImage, devKey, flashImage, keyHashOf } from "../image.js";
+import { COUNTER_NAMES, type Counters } from "../counters.js";
+import type { Clock, PhoneOptions } from "../phone.js";
+import { PhoneBase, type BootChoice, type FirmwareEvent, type RunningFirmware } from "../phone-base.js";
 
 export const DEVICE_DIR = fileURLToPath(new URL("../../../build/device/", import.meta.url));
 /** The native phone (gcc): `npm run build:device`. */
@@ -96,7 +93,7 @@ export class NativeTrap extends Error {
 }
 
 /** The device process and its synchronous pipe. */
-export class NativeDevice {
+export class NativeDevice implements RunningFirmware {
   private readonly child: ChildProcess;
   private readonly wfd: number;
   private readonly rfd: number;
@@ -232,7 +229,7 @@ export class NativeDevice {
     return next >= NEVER ? null : Number(next);
   }
 
-  frame(frame: Uint8Array, nowMs: number): void {
+  onFrame(frame: Uint8Array, nowMs: number): void {
     const p = Buffer.alloc(8 + frame.length);
     p.writeBigInt64LE(BigInt(nowMs));
     p.set(frame, 8);
@@ -279,41 +276,18 @@ export interface NativePhoneOptions extends PhoneOptions {
 
 /**
  * A phone whose firmware runs natively: powers on like host/phone.ts's Phone,
- * and attaches to a Wire the same way (a Nic + connect(port)).
+ * and attaches to a Wire the same way (a Nic + connect(port)). While the
+ * firmware runs, the device process is PhoneBase's running firmware.
  */
-export class NativePhone implements Nic {
+export class NativePhone extends PhoneBase<NativeDevice> {
   readonly flash: Flash;
-  readonly timeline: TimelineEntry[] = [];
   private device: NativeDevice | null = null;
   private readonly flashDir = mkdtempSync(join(tmpdir(), "ipphone-flash-"));
-  /** The firmware runs (host/phone.ts: `this.firmware !== null`). */
-  private running = false;
-  private port: WirePort | null = null;
-  private timer: Timer | null = null;
-  private readonly lease = { ip: null as string | null, mask: null as string | null, router: null as string | null, dns: [] as string[], tftp: [] as string[], tftpName: null as string | null, domain: null as string | null };
-  private bound = false;
-  private registered: { cm: number } | null = null;
-  lcd = "";
-  private vlan: { id: number; source: string } | null = null;
-  private stageReached = 0;
-  image: BootedImage | null = null;
-  boots = 0;
-  private resetPending = false;
 
-  constructor(private readonly clock: Clock, readonly options: NativePhoneOptions) {
+  constructor(clock: Clock, override readonly options: NativePhoneOptions) {
+    // It keeps every timeline entry, whatever options.keepTimeline says.
+    super(clock, options, true);
     this.flash = options.flash ?? factoryFlash(options.mac, options.phoneWasm ?? PHONE_WASM);
-  }
-
-  connect(port: WirePort): void {
-    this.port = port;
-  }
-
-  get nowMs(): number {
-    return Math.floor(this.clock.now / 1000);
-  }
-
-  get stage(): StageName {
-    return STAGES[this.stageReached];
   }
 
   /** host/phone.ts gives the V8 instance's exports; a native firmware has none to give. */
@@ -321,27 +295,18 @@ export class NativePhone implements Nic {
     return undefined;
   }
 
-  get isRegistered(): boolean {
-    return this.registered !== null;
-  }
-
-  get isBound(): boolean {
-    return this.bound;
-  }
-
   /** The device process (started at the first power-on; its flash and random state live there). */
   get process(): NativeDevice | null {
     return this.device;
   }
 
-  powerOn(): boolean {
+  override powerOn(): boolean {
     if (!this.device) {
       const file = join(this.flashDir, "flash.bin");
       writeFlashFile(this.flash, file);
       this.device = new NativeDevice(file, this.options.seed, this.options.binary);
     }
-    this.record({ t_ms: this.nowMs, stage: "power", event: "on", detail: "" });
-    return this.boot(true);
+    return super.powerOn();
   }
 
   /** Stops the device process. */
@@ -371,172 +336,30 @@ export class NativePhone implements Nic {
     return this.device;
   }
 
-  private boot(retry: boolean): boolean {
+  protected runBootloader(event: FirmwareEvent): BootChoice {
     const dev = this.need();
-    if (this.timer) this.clock.cancel(this.timer);
-    this.timer = null;
-    this.running = false;
-    this.image = null;
-    const chosen = { load: "", trial: false };
-    dev.handlers = {
-      ...this.handlers(),
-      event: (code, a, b, text) => {
-        if (code === Ev.BootLoad) chosen.load = text(a, b);
-        else if (code === Ev.BootImage) chosen.trial = b !== 0;
-        else this.record(describeEvent(this.nowMs, code, a, b, text));
-      },
-    };
-    const { slot, addr, size } = dev.boot();
-    if (slot < 0) {
-      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
-      return false;
-    }
+    dev.handlers = { ...this.handlers(), event };
+    return dev.boot();
+  }
+
+  protected startImage(addr: number, size: number): NativeDevice | string {
+    const dev = this.need();
     dev.handlers = this.handlers();
     const started = dev.startImage(addr, size);
-    let error = started.error;
-    if (error === null && started.counterCount !== COUNTER_NAMES.length) {
-      error = `firmware has ${started.counterCount} counters, host knows ${COUNTER_NAMES.length}: rebuild both`;
+    if (started.error !== null) return started.error;
+    if (started.counterCount !== COUNTER_NAMES.length) {
+      return `firmware has ${started.counterCount} counters, host knows ${COUNTER_NAMES.length}: rebuild both`;
     }
-    if (error !== null) {
-      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${error})` });
-      return chosen.trial && retry ? this.boot(false) : false;
-    }
-    this.running = true;
-    this.image = { slot, load: chosen.load, trial: chosen.trial };
-    this.boots++;
-    this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
-    this.wake();
-    return true;
-  }
-
-  /** hal.reset: once the firmware's current call returns, the bootloader runs again. */
-  reset(reason: number): void {
-    if (this.resetPending || !this.running) return;
-    this.resetPending = true;
-    this.running = false;
-    if (this.timer) this.clock.cancel(this.timer);
-    this.timer = null;
-    this.clock.at(this.clock.now, () => {
-      this.resetPending = false;
-      this.bound = false;
-      this.registered = null;
-      this.vlan = null;
-      this.stageReached = STAGES.indexOf("boot");
-      this.record({ t_ms: this.nowMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
-      this.boot(true);
-    });
-  }
-
-  receive(frame: Uint8Array): void {
-    if (!this.running) return;
-    this.need().frame(frame, this.nowMs);
-    this.wake();
-  }
-
-  powerOff(): void {
-    if (this.timer) this.clock.cancel(this.timer);
-    this.timer = null;
-    this.running = false;
-  }
-
-  setLink(up: boolean): void {
-    if (!this.running) return;
-    this.need().link(up, this.nowMs);
-    this.wake();
+    return dev;
   }
 
   private handlers(): StepHandlers {
     return {
-      tx: (frame) => { if (!this.resetPending) this.port?.send(frame); },
-      event: (code, a, b, text) => this.onFirmwareEvent(code, a, b, this.running ? text : () => ""),
-      log: (level, text) => this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` }),
-      lcd: (text) => {
-        this.lcd = text;
-        this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
-      },
+      tx: (frame) => this.transmit(frame),
+      event: (code, a, b, text) => this.firmwareEvent(code, a, b, text),
+      log: (level, text) => this.firmwareLog(level, text),
+      lcd: (text) => this.showLcd(text),
       reset: (reason) => this.reset(reason),
-    };
-  }
-
-  /** As host/phone.ts wake(): polls, and arms the timer for the next wake-up. */
-  private wake(): void {
-    if (!this.running) return;
-    const next = this.need().poll(this.nowMs);
-    const atUs = next === null ? null : Math.max(next * 1000, this.clock.now);
-    if (this.timer && (atUs === null || this.timer.atUs !== atUs)) {
-      this.clock.cancel(this.timer);
-      this.timer = null;
-    }
-    if (atUs !== null && !this.timer) {
-      this.timer = this.clock.at(atUs, () => {
-        this.timer = null;
-        this.wake();
-      });
-    }
-  }
-
-  private onFirmwareEvent(code: number, a: number, b: number, text: (p: number, n: number) => string): void {
-    const entry = describeEvent(this.nowMs, code, a, b, text);
-    this.noteLease(code, a, b, text);
-    this.record(entry);
-  }
-
-  private noteLease(code: number, a: number, b: number, text: (p: number, n: number) => string): void {
-    const l = this.lease;
-    const addr = ipToString(a >>> 0);
-    switch (code) {
-      case Ev.DhcpBound:
-        Object.assign(l, { ip: addr, mask: ipToString(b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0), router: null, dns: [], tftp: [], tftpName: null, domain: null });
-        this.bound = true;
-        break;
-      case Ev.DhcpRouter: l.router = addr; break;
-      case Ev.DhcpDns: l.dns.push(addr); break;
-      case Ev.DhcpTftp: l.tftp.push(addr); break;
-      case Ev.DhcpTftpName: l.tftpName = this.running ? text(a, b) : null; break;
-      case Ev.DhcpDomain: l.domain = this.running ? text(a, b) : null; break;
-      case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;
-      case Ev.RegRegistered: this.registered = { cm: a }; break;
-      case Ev.RegFallback: this.registered = { cm: a }; break;
-      case Ev.RegConnecting: case Ev.RegAllDown: case Ev.RegReset: case Ev.RegUnregistered: this.registered = null; break;
-      case Ev.VlanLearned: this.vlan = { id: a, source: VLAN_SOURCES[b] ?? String(b) }; break;
-      case Ev.VlanChanged: this.bound = false; if (a === 0) this.vlan = null; break;
-    }
-  }
-
-  /** A timeline entry from outside the firmware (the switch's PoE, the host). */
-  note(stage: StageName, event: string, detail: string): void {
-    this.record({ t_ms: this.nowMs, stage, event, detail });
-  }
-
-  private record(e: TimelineEntry): void {
-    const stage = STAGES.indexOf(e.stage);
-    if (stage > this.stageReached) this.stageReached = stage;
-    this.timeline.push(e);
-    this.options.onEvent?.(e);
-  }
-
-  report(): PhoneReport {
-    const all = this.running && this.device ? this.device.counters() : null;
-    const summary = all ? summarizeCounters(all) : { frames_in: 0, frames_out: 0, accepted: 0, dropped: {} };
-    const l = this.lease;
-    return {
-      registered: this.registered !== null,
-      callmanager: this.registered ? ["CM1", "CM2", "CM3"][this.registered.cm] ?? `CM${this.registered.cm + 1}` : null,
-      lcd: this.lcd,
-      stage: STAGES[this.stageReached],
-      mac: this.options.mac.toLowerCase(),
-      ip: l.ip,
-      mask: l.mask,
-      router: l.router,
-      dns: l.dns,
-      tftp_servers: l.tftp,
-      tftp_server_name: l.tftpName,
-      domain: l.domain,
-      vlan: this.vlan?.id ?? null,
-      vlan_source: this.vlan?.source ?? null,
-      bound: this.bound,
-      timeline: this.timeline,
-      counters: { ...summary, all: all ?? {} },
     };
   }
 }

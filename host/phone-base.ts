@@ -1,0 +1,258 @@
+// What a phone device is to the host, whichever engine runs its firmware:
+// power, the boot sequence, resets, the wake-up timer, its Ethernet port, and
+// the bookkeeping the host reads (lease, registration, VLAN, stage, timeline,
+// display, report). Phone (host/phone.ts) runs the firmware in V8,
+// NativePhone (host/device/native-phone.ts) in a wasm2c process; both must
+// behave identically, so what they share lives only here.
+import { bootErrorText, slotName } from "./image.js";
+import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
+import { summarizeCounters, type Counters } from "./counters.js";
+import type { Nic, WirePort } from "./sim/wire.js";
+import type { Timer } from "./sim/scheduler.js";
+import { ipToString } from "./sim/packets.js";
+import type { BootedImage, Clock, PhoneOptions, PhoneReport } from "./phone.js";
+
+const CALLMANAGER_NAMES = ["CM1", "CM2", "CM3"];
+
+/** Reads a string out of the calling firmware's memory. */
+export type TextReader = (ptr: number, len: number) => string;
+
+/** An event from the firmware (hal.event), with a reader for its text arguments. */
+export type FirmwareEvent = (code: number, a: number, b: number, text: TextReader) => void;
+
+/** The application firmware while it runs, in whichever engine. */
+export interface RunningFirmware {
+  poll(nowMs: number): number | null;
+  onFrame(frame: Uint8Array, nowMs: number): void;
+  link(up: boolean, nowMs: number): void;
+  counters(): Counters;
+}
+
+/** What the bootloader chose: a slot (negative: its error) and where the image is. */
+export interface BootChoice {
+  slot: number;
+  addr: number;
+  size: number;
+}
+
+export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
+  readonly timeline: TimelineEntry[] = [];
+  /** What the phone's display shows. */
+  lcd = "";
+  /** The image running, as the bootloader reported it; null while dark. */
+  image: BootedImage | null = null;
+  /** Starts of the firmware since power-on, resets included. */
+  boots = 0;
+  /** The running firmware; null while dark or resetting. */
+  protected firmware: F | null = null;
+  private port: WirePort | null = null;
+  private timer: Timer | null = null;
+  private readonly lease = { ip: null as string | null, mask: null as string | null, router: null as string | null, dns: [] as string[], tftp: [] as string[], tftpName: null as string | null, domain: null as string | null };
+  private bound = false;
+  private registered: { cm: number } | null = null;
+  private vlan: { id: number; source: string } | null = null;
+  private stageReached = 0;
+  private resetPending = false;
+
+  constructor(protected readonly clock: Clock, readonly options: PhoneOptions, private readonly keepTimeline = options.keepTimeline !== false) {}
+
+  /** Runs the bootloader, which reports the image it chose through `event`. */
+  protected abstract runBootloader(event: FirmwareEvent): BootChoice;
+
+  /** Starts the image at [addr, addr + size): the running firmware, or why it does not start. */
+  protected abstract startImage(addr: number, size: number): F | string;
+
+  connect(port: WirePort): void {
+    this.port = port;
+  }
+
+  get nowMs(): number {
+    return Math.floor(this.clock.now / 1000);
+  }
+
+  /** The last stage this boot of the firmware reached. */
+  get stage(): StageName {
+    return STAGES[this.stageReached];
+  }
+
+  get isRegistered(): boolean {
+    return this.registered !== null;
+  }
+
+  get isBound(): boolean {
+    return this.bound;
+  }
+
+  /** Power comes on: run the bootloader, then start the firmware it chose. */
+  powerOn(): boolean {
+    this.record({ t_ms: this.nowMs, stage: "power", event: "on", detail: "" });
+    return this.boot(true);
+  }
+
+  /** Power goes away: the firmware stops, its timer with it. */
+  powerOff(): void {
+    this.cancelTimer();
+    this.firmware = null;
+  }
+
+  receive(frame: Uint8Array): void {
+    if (!this.firmware) return; // dark: no PHY powered
+    this.firmware.onFrame(frame, this.nowMs);
+    this.wake();
+  }
+
+  setLink(up: boolean): void {
+    if (!this.firmware) return;
+    this.firmware.link(up, this.nowMs);
+    this.wake();
+  }
+
+  /** hal.reset: once the firmware's current call returns, the bootloader runs again. */
+  reset(reason: number): void {
+    if (this.resetPending || !this.firmware) return;
+    this.resetPending = true;
+    this.firmware = null;
+    this.cancelTimer();
+    this.clock.at(this.clock.now, () => {
+      this.resetPending = false;
+      this.bound = false;
+      this.registered = null;
+      this.vlan = null;
+      this.stageReached = STAGES.indexOf("boot");
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
+      this.boot(true);
+    });
+  }
+
+  /** A timeline entry from outside the firmware (the switch's PoE, the host). */
+  note(stage: StageName, event: string, detail: string): void {
+    this.record({ t_ms: this.nowMs, stage, event, detail });
+  }
+
+  report(): PhoneReport {
+    const all = this.firmware?.counters() ?? null;
+    const summary = all ? summarizeCounters(all) : { frames_in: 0, frames_out: 0, accepted: 0, dropped: {} };
+    const l = this.lease;
+    return {
+      registered: this.registered !== null,
+      callmanager: this.registered ? CALLMANAGER_NAMES[this.registered.cm] ?? `CM${this.registered.cm + 1}` : null,
+      lcd: this.lcd,
+      stage: STAGES[this.stageReached],
+      mac: this.options.mac.toLowerCase(),
+      ip: l.ip,
+      mask: l.mask,
+      router: l.router,
+      dns: l.dns,
+      tftp_servers: l.tftp,
+      tftp_server_name: l.tftpName,
+      domain: l.domain,
+      vlan: this.vlan?.id ?? null,
+      vlan_source: this.vlan?.source ?? null,
+      bound: this.bound,
+      timeline: this.timeline,
+      counters: { ...summary, all: all ?? {} },
+    };
+  }
+
+  // ---- what the running firmware calls (hal.macTx, event, log, lcd)
+
+  protected transmit(frame: Uint8Array): void {
+    if (!this.resetPending) this.port?.send(frame);
+  }
+
+  /** Once a reset has stopped the firmware, its text arguments read as empty. */
+  protected firmwareEvent(code: number, a: number, b: number, text: TextReader): void {
+    const read = (p: number, n: number): string | null => (this.firmware ? text(p, n) : null);
+    const entry = describeEvent(this.nowMs, code, a, b, (p, n) => read(p, n) ?? "");
+    this.noteLease(code, a, b, read);
+    this.record(entry);
+  }
+
+  protected firmwareLog(level: number, text: string): void {
+    this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` });
+  }
+
+  protected showLcd(text: string): void {
+    this.lcd = text;
+    this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
+  }
+
+  // ---- boot path (issue 6): the bootloader picks a slot, its image runs.
+
+  private boot(retry: boolean): boolean {
+    this.cancelTimer();
+    this.firmware = null;
+    this.image = null;
+    const chosen = { load: "", trial: false };
+    const { slot, addr, size } = this.runBootloader((code, a, b, text) => {
+      if (code === Ev.BootLoad) chosen.load = text(a, b);
+      else if (code === Ev.BootImage) chosen.trial = b !== 0;
+      else this.record(describeEvent(this.nowMs, code, a, b, text));
+    });
+    if (slot < 0) {
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
+      return false;
+    }
+    const started = this.startImage(addr, size);
+    if (typeof started === "string") {
+      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${started})` });
+      // A trial that cannot start is over: booting again reverts it.
+      return chosen.trial && retry ? this.boot(false) : false;
+    }
+    this.firmware = started;
+    this.image = { slot, load: chosen.load, trial: chosen.trial };
+    this.boots++;
+    this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
+    this.wake();
+    return true;
+  }
+
+  /** Polls the firmware and arms the timer for its next wake-up. */
+  private wake(): void {
+    const fw = this.firmware;
+    if (!fw) return;
+    const next = fw.poll(this.nowMs);
+    const atUs = next === null ? null : Math.max(next * 1000, this.clock.now);
+    if (this.timer && (atUs === null || this.timer.atUs !== atUs)) this.cancelTimer();
+    if (atUs !== null && !this.timer) {
+      this.timer = this.clock.at(atUs, () => {
+        this.timer = null;
+        this.wake();
+      });
+    }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) this.clock.cancel(this.timer);
+    this.timer = null;
+  }
+
+  private noteLease(code: number, a: number, b: number, text: (p: number, n: number) => string | null): void {
+    const l = this.lease;
+    const addr = ipToString(a >>> 0);
+    switch (code) {
+      case Ev.DhcpBound:
+        Object.assign(l, { ip: addr, mask: ipToString(b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0), router: null, dns: [], tftp: [], tftpName: null, domain: null });
+        this.bound = true;
+        break;
+      case Ev.DhcpRouter: l.router = addr; break;
+      case Ev.DhcpDns: l.dns.push(addr); break;
+      case Ev.DhcpTftp: l.tftp.push(addr); break;
+      case Ev.DhcpTftpName: l.tftpName = text(a, b); break;
+      case Ev.DhcpDomain: l.domain = text(a, b); break;
+      case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;
+      case Ev.RegRegistered: this.registered = { cm: a }; break;
+      case Ev.RegFallback: this.registered = { cm: a }; break;
+      case Ev.RegConnecting: case Ev.RegAllDown: case Ev.RegReset: case Ev.RegUnregistered: this.registered = null; break;
+      case Ev.VlanLearned: this.vlan = { id: a, source: VLAN_SOURCES[b] ?? String(b) }; break;
+      case Ev.VlanChanged: this.bound = false; if (a === 0) this.vlan = null; break;
+    }
+  }
+
+  private record(e: TimelineEntry): void {
+    const stage = STAGES.indexOf(e.stage);
+    if (stage > this.stageReached) this.stageReached = stage;
+    if (this.keepTimeline) this.timeline.push(e);
+    this.options.onEvent?.(e);
+  }
+}

@@ -54,7 +54,11 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   private stageReached = 0;
   private resetPending = false;
 
-  constructor(protected readonly clock: Clock, readonly options: PhoneOptions, private readonly keepTimeline = options.keepTimeline !== false) {}
+  private readonly keepTimeline: boolean;
+
+  constructor(protected readonly clock: Clock, readonly options: PhoneOptions) {
+    this.keepTimeline = options.keepTimeline !== false;
+  }
 
   /** Runs the bootloader, which reports the image it chose through `event`. */
   protected abstract runBootloader(event: FirmwareEvent): BootChoice;

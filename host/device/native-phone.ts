@@ -285,8 +285,7 @@ export class NativePhone extends PhoneBase<NativeDevice> {
   private readonly flashDir = mkdtempSync(join(tmpdir(), "ipphone-flash-"));
 
   constructor(clock: Clock, override readonly options: NativePhoneOptions) {
-    // It keeps every timeline entry, whatever options.keepTimeline says.
-    super(clock, options, true);
+    super(clock, options);
     this.flash = options.flash ?? factoryFlash(options.mac, options.phoneWasm ?? PHONE_WASM);
   }
 

@@ -233,15 +233,15 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   private noteLease(code: number, a: number, b: number, text: (p: number, n: number) => string | null): void {
     const l = this.lease;
-    const addr = ipToString(a >>> 0);
+    const addr = () => ipToString(a >>> 0);
     switch (code) {
       case Ev.DhcpBound:
-        Object.assign(l, { ip: addr, mask: ipToString(b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0), router: null, dns: [], tftp: [], tftpName: null, domain: null });
+        Object.assign(l, { ip: addr(), mask: ipToString(b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0), router: null, dns: [], tftp: [], tftpName: null, domain: null });
         this.bound = true;
         break;
-      case Ev.DhcpRouter: l.router = addr; break;
-      case Ev.DhcpDns: l.dns.push(addr); break;
-      case Ev.DhcpTftp: l.tftp.push(addr); break;
+      case Ev.DhcpRouter: l.router = addr(); break;
+      case Ev.DhcpDns: l.dns.push(addr()); break;
+      case Ev.DhcpTftp: l.tftp.push(addr()); break;
       case Ev.DhcpTftpName: l.tftpName = text(a, b); break;
       case Ev.DhcpDomain: l.domain = text(a, b); break;
       case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;

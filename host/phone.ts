@@ -64,6 +64,17 @@ export interface BootedImage {
   trial: boolean;
 }
 
+/**
+ * A flash as the factory leaves it: the development key's hash in factory
+ * data, and slot A holding the phone firmware signed with that key (confirmed).
+ */
+export function factoryFlash(mac: string, phoneWasm = PHONE_WASM): Flash {
+  const flash = new Flash();
+  writeFactory(flash, { mac, keyHash: keyHashOf(devKey()) });
+  flashImage(flash, 0, devImage(phoneWasm), { shared: true });
+  return flash;
+}
+
 /** The phone with its firmware in V8: the host's side of it is PhoneBase. */
 export class Phone extends PhoneBase<PhoneFirmware> {
   readonly flash: Flash;
@@ -72,13 +83,7 @@ export class Phone extends PhoneBase<PhoneFirmware> {
   constructor(clock: Clock, options: PhoneOptions) {
     super(clock, options);
     this.random = new Random(options.seed);
-    this.flash = options.flash ?? new Flash();
-    if (!options.flash) {
-      // As the factory leaves it: the development key's hash in factory data,
-      // and slot A holding the phone firmware signed with that key (confirmed).
-      writeFactory(this.flash, { mac: options.mac, keyHash: keyHashOf(devKey()) });
-      flashImage(this.flash, 0, devImage(options.phoneWasm ?? PHONE_WASM), { shared: true });
-    }
+    this.flash = options.flash ?? factoryFlash(options.mac, options.phoneWasm);
   }
 
   /** An export of the running firmware (tests ask a build what it is); undefined when dark. */

@@ -152,12 +152,6 @@ class Phone implements Nic {
   timeline(): string {
     return this.events.map((e) => formatEntry(describeEvent(e.tMs, e.code, e.a, e.b, () => "…"))).join("\n");
   }
-
-  /** When the phone last registered (or fell back) to CallManager `i`, ms. */
-  registeredAt(i: number): number | null {
-    const e = this.events.filter((v) => (v.code === Ev.RegRegistered && v.a === i)).at(-1);
-    return e === undefined ? null : e.tMs;
-  }
 }
 
 interface Net {

@@ -49,7 +49,6 @@ function healthy(net: Network): void {
 class RawDhcpServer implements Nic {
   private port: WirePort | null = null;
   offers = 0;
-  acks = 0;
   /** Answers sent so far, OFFERs and ACKs. */
   answers = 0;
   constructor(readonly reply: (type: number, xid: number, chaddr: Uint8Array, n: number) => Uint8Array | null) {}
@@ -71,7 +70,6 @@ class RawDhcpServer implements Nic {
     if (!m || (type !== DhcpType.DISCOVER && type !== DhcpType.REQUEST)) return;
     const answer = type === DhcpType.DISCOVER ? DhcpType.OFFER : DhcpType.ACK;
     if (answer === DhcpType.OFFER) this.offers++;
-    else this.acks++;
     const n = this.answers++;
     const payload = this.reply(answer, m.xid, m.chaddr.subarray(0, 6), n);
     if (!payload) return;
@@ -180,7 +178,6 @@ class EndlessTftp implements Nic {
   readonly mac = parseMac("02:00:5e:00:02:6a");
   readonly ip = parseIp(DEFAULT_TFTP.ip);
   sent = 0;
-  errorsIgnored = 0;
   private timers = 0;
   constructor(private readonly net: Network, private readonly files: Record<string, Uint8Array>, private readonly forever: Set<string>) {}
   plug(wire: Wire, side: Side): void { this.port = wire.attach(side, this); }
@@ -214,7 +211,7 @@ class EndlessTftp implements Nic {
     }
     const t = this.transfers.get(u.udp.dstPort);
     if (!t) return;
-    if (op === 5) { this.errorsIgnored++; return; }
+    if (op === 5) return; // errors ignored
     if (op === 4 && ((p[2] << 8) | p[3]) === (t.block & 0xffff)) { t.block++; this.data(u.udp.dstPort); }
   }
   private data(tid: number): void {

@@ -123,7 +123,10 @@ test("the storm report opens in headless chromium without a console message, and
     assert.match(dom.stdout, /<svg id="timeline"/);
     const registered = /<path class="series" data-name="registered" d="([^"]+)"/.exec(dom.stdout);
     assert.ok(registered, "the registered curve is in the DOM");
-    assert.ok(registered[1].split(/[HV]/).length > 100, "a step curve through hundreds of points");
+    // The curve rises (SVG y grows downwards) through many steps: the phones registered over time, not at once.
+    const ys = [...registered[1].matchAll(/V\s*(-?[\d.]+)/g)].map((m) => Number(m[1]));
+    assert.ok(new Set(ys).size > 20, `a step curve through many levels, got ${new Set(ys).size}`);
+    assert.ok(ys[ys.length - 1] < ys[0], "the curve ends above where it starts");
     assert.match(dom.stdout, /Bottleneck: DHCP 192\.0\.2\.1/);
     for (const id of ["load", "hist-registered", "hist-dhcp", "hist-wait-dhcp"]) assert.match(dom.stdout, new RegExp(`<svg id="${id}"`));
 

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { timelinePrinter } from "../events.js";
 import { parseIntArg, UsageError } from "./args.js";
-import { powerCutMatrix, soakPlan, soakScenario, soakSeed, summarize, type SoakOptions, type SoakResult } from "../soak/soak.js";
+import { NEW_LOAD, powerCutMatrix, soakPlan, soakScenario, soakSeed, summarize, type SoakOptions, type SoakResult } from "../soak/soak.js";
 
 export const SOAK_USAGE = `  soak    boot many seeds through the upgrade on lossy, corrupting links, with power cuts
           --seeds N     how many seeds (default 1000), from --from (default 1)
@@ -62,7 +62,7 @@ export function soakCommand(args: string[]): number {
     return ok ? 0 : 1;
   }
   const pct = (n: number) => `${((100 * n) / summary.seeds).toFixed(1)} %`;
-  console.log(`soak: ${summary.seeds} seeds from ${from}, the whole boot with the upgrade to P0030801SR02, phone link loss 0-${Math.round((options.maxLoss ?? 0.3) * 100)} % per direction with duplication, reordering, corruption and jitter`);
+  console.log(`soak: ${summary.seeds} seeds from ${from}, the whole boot with the upgrade to ${NEW_LOAD}, phone link loss 0-${Math.round((options.maxLoss ?? 0.3) * 100)} % per direction with duplication, reordering, corruption and jitter`);
   console.log(`registered      ${summary.registered}/${summary.seeds} (${pct(summary.registered)}), upgraded and confirmed ${summary.upgraded}/${summary.seeds}`);
   console.log(`traps           ${summary.traps}, other exceptions ${summary.errors}`);
   console.log(`corrupted       ${summary.corruptedDelivered} delivered to a checksum, ${summary.corruptedAccepted} accepted by the firmware (${summary.corruptUnobserved} unobserved), ${summary.fcsErrors} dropped by the FCS`);

@@ -38,6 +38,11 @@ const STORM_OPTIONS = {
 const BIG_STORM = 2000;
 export const NO_TRAP_HANDLER = "--disable-wasm-trap-handler";
 
+/** Threads for a storm without --workers: two from BIG_STORM phones on a machine with two cores or more. */
+export function defaultWorkers(phones: number): number {
+  return phones >= BIG_STORM && availableParallelism() >= 2 ? 2 : 1;
+}
+
 /**
  * V8 reserves about 10 GiB of address space per WebAssembly memory while its
  * trap handler does the bounds checks: a process holds at most ~12,900 of
@@ -99,9 +104,7 @@ export async function stormCommand(args: string[]): Promise<number> {
     throw e;
   }
   if (plan.upgrade?.wasm && !existsSync(plan.upgrade.wasm)) throw new UsageError(`--scenario: loadWasm ${plan.upgrade.wasm} does not exist`);
-  const cores = availableParallelism();
-  const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1)
-    : plan.phones >= BIG_STORM && cores >= 2 ? 2 : 1;
+  const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1) : defaultWorkers(plan.phones);
 
   if (plan.phones > BIG_STORM && !trapHandlerDisabled() && process.env.IPPHONE_STORM_CHILD === undefined) {
     // Run again in a Node that can hold this many WebAssembly memories (see trapHandlerDisabled).

@@ -15,12 +15,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, r
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PHONE_WASM } from "../firmware.js";
 import { Flash } from "../flash.js";
-import { writeFactory } from "../factory.js";
-import { devImage, devKey, flashImage, keyHashOf } from "../image.js";
 import { COUNTER_NAMES, type Counters } from "../counters.js";
-import type { Clock, PhoneOptions } from "../phone.js";
+import { factoryFlash, type Clock, type PhoneOptions } from "../phone.js";
 import { PhoneBase, type BootChoice, type FirmwareEvent, type RunningFirmware } from "../phone-base.js";
 
 export const DEVICE_DIR = fileURLToPath(new URL("../../../build/device/", import.meta.url));
@@ -58,13 +55,7 @@ export function nativeUnavailable(): string | false {
   return deviceToolsMissing() || (buildDevice() ? "host/device did not build" : false);
 }
 
-/** A flash as the factory leaves it (host/phone.ts does the same): factory data, the signed image in slot A. */
-export function factoryFlash(mac: string, phoneWasm = PHONE_WASM): Flash {
-  const flash = new Flash();
-  writeFactory(flash, { mac, keyHash: keyHashOf(devKey()) });
-  flashImage(flash, 0, devImage(phoneWasm), { shared: true });
-  return flash;
-}
+export { factoryFlash };
 
 /** Writes a flash's bytes to a file up to the last programmed byte (the device reads the rest as erased). */
 export function writeFlashFile(flash: Flash, path: string): void {
@@ -286,7 +277,7 @@ export class NativePhone extends PhoneBase<NativeDevice> {
 
   constructor(clock: Clock, override readonly options: NativePhoneOptions) {
     super(clock, options);
-    this.flash = options.flash ?? factoryFlash(options.mac, options.phoneWasm ?? PHONE_WASM);
+    this.flash = options.flash ?? factoryFlash(options.mac, options.phoneWasm);
   }
 
   /** host/phone.ts gives the V8 instance's exports; a native firmware has none to give. */

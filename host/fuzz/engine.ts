@@ -77,7 +77,7 @@ export class Mutator {
       case 5: { // erase a range
         if (f.length < 2) return f;
         const p = at(); const n = 1 + r.int(Math.min(f.length - p, r.chance(0.8) ? 8 : 256));
-        return Uint8Array.from([...f.subarray(0, p), ...f.subarray(p + n)]);
+        return concat(f.subarray(0, p), f.subarray(p + n));
       }
       case 6: { // insert random bytes, or one byte repeated
         const p = r.int(f.length + 1); const n = 1 + r.int(r.chance(0.8) ? 8 : 128);

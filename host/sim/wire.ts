@@ -39,6 +39,11 @@ export interface WirePort {
   sendShared?(frame: Uint8Array): void;
 }
 
+/** µs a frame of this length keeps a transmitter at `bitsPerSecond` busy (short frames count as 60 bytes). */
+export function serialisationUs(length: number, bitsPerSecond: number): number {
+  return Math.ceil((Math.max(length, ETH_MIN_FRAME) * 8 * 1_000_000) / bitsPerSecond);
+}
+
 function checkInt(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) {
     throw new RangeError(`Wire: ${name} must be an integer >= ${min}, got ${value}`);
@@ -82,9 +87,9 @@ export class Wire {
     return this.counters[side];
   }
 
-  /** µs a frame of this length keeps a transmitter busy (short frames count as 60 bytes). */
+  /** µs a frame of this length keeps this wire's transmitter busy. */
   serialisationUs(length: number): number {
-    return Math.ceil((Math.max(length, ETH_MIN_FRAME) * 8 * 1_000_000) / this.bitsPerSecond);
+    return serialisationUs(length, this.bitsPerSecond);
   }
 
   /**

@@ -14,7 +14,6 @@ import type { DirectionFaults, FaultSpec, DirectionStats } from "../sim/faults.j
 import { emptyStats } from "../sim/faults.js";
 import type { TimelineEntry } from "../events.js";
 
-export const OLD_LOAD = "P0030801SR01";
 export const NEW_LOAD = "P0030801SR02";
 
 export interface SoakOptions {

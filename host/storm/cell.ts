@@ -6,7 +6,7 @@
 // never calls into the core directly, which is what lets a worker thread
 // own it.
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire, type Nic } from "../sim/wire.js";
+import { Wire, serialisationUs, type Nic } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { PortDiscovery } from "../sim/discovery.js";
 import { Random } from "../sim/random.js";
@@ -101,9 +101,6 @@ export class Cell {
   readonly sw: EthernetSwitch;
   readonly poe: PoeSwitch;
   readonly phones: Phone[] = [];
-  readonly progress: CellProgress = { powered: 0, denied: 0, bound: 0, configured: 0, registered: 0 };
-  /** The partition's totals, kept up to date with this cell's (so progress costs nothing per window). */
-  readonly total: CellProgress;
   readonly milestones: Float64Array;
   readonly counts: Uint16Array;
   private readonly discovery: PortDiscovery[] = [];
@@ -119,9 +116,9 @@ export class Cell {
   private readonly deniedNow = new Set<number>();
   private readonly stats = { framesUp: 0, framesDown: 0, bytesUp: 0, bytesDown: 0, lostUp: 0 };
 
-  constructor(private readonly scheduler: Scheduler, storm: StormPlan, plan: CellPlan, private readonly outbox: UplinkMessage[], total?: CellProgress) {
+  /** `total`: the partition's progress, which its cells keep up to date (so progress costs nothing per window). */
+  constructor(private readonly scheduler: Scheduler, storm: StormPlan, plan: CellPlan, private readonly outbox: UplinkMessage[], readonly total: CellProgress) {
     this.index = plan.index;
-    this.total = total ?? { powered: 0, denied: 0, bound: 0, configured: 0, registered: 0 };
     this.plan = plan;
     this.bitsPerSecond = storm.uplink.bitsPerSecond;
     this.latencyUs = storm.uplink.latencyUs;
@@ -183,7 +180,7 @@ export class Cell {
   private sendUp(frame: Uint8Array): void {
     // The switch's own copy (from a wire or its tagging): the core only reads it, so it crosses uncopied.
     const start = Math.max(this.scheduler.now, this.busyUntilUs);
-    const done = start + Math.ceil((Math.max(frame.length, 60) * 8 * 1_000_000) / this.bitsPerSecond);
+    const done = start + serialisationUs(frame.length, this.bitsPerSecond);
     this.busyUntilUs = done;
     this.stats.framesUp++;
     this.stats.bytesUp += frame.length;
@@ -195,7 +192,6 @@ export class Cell {
     const phone = this.phones[port];
     if (!phone) return;
     if (!on) { phone.powerOff(); return; }
-    this.progress.powered++;
     this.total.powered++;
     if (this.deniedNow.delete(port)) this.total.denied--;
     this.milestones[port * MILESTONES + M.powered] = this.scheduler.now;
@@ -209,7 +205,7 @@ export class Cell {
     const col = STAGE_COLUMN[e.stage];
     if (col !== undefined && Number.isNaN(m[base + col])) {
       m[base + col] = t;
-      if (col === M.register) { this.progress.configured++; this.total.configured++; }
+      if (col === M.register) this.total.configured++;
     }
     const c = p * COUNTS;
     switch (e.event) {
@@ -221,7 +217,7 @@ export class Cell {
         if (Number.isNaN(m[base + M.dhcpAck])) m[base + M.dhcpAck] = t;
         break;
       case "bound":
-        if (Number.isNaN(m[base + M.bound])) { m[base + M.bound] = t; this.progress.bound++; this.total.bound++; }
+        if (Number.isNaN(m[base + M.bound])) { m[base + M.bound] = t; this.total.bound++; }
         break;
       case "request":
         if (e.stage === "tftp") m[base + M.tftpReq] = t;
@@ -237,7 +233,7 @@ export class Cell {
         if (Number.isNaN(m[base + M.regSent])) m[base + M.regSent] = t;
         break;
       case "registered":
-        if (Number.isNaN(m[base + M.registered])) { m[base + M.registered] = t; this.progress.registered++; this.total.registered++; }
+        if (Number.isNaN(m[base + M.registered])) { m[base + M.registered] = t; this.total.registered++; }
         break;
       case "failover": this.counts[c + C.failovers]++; break;
       case "failed": this.counts[c + C.regFailures]++; break;

@@ -7,7 +7,7 @@
 // (registrations per second: over the rate they wait their turn).
 import { readFileSync } from "node:fs";
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire } from "../sim/wire.js";
+import { Wire, serialisationUs } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { TftpServer } from "../sim/tftp-server.js";
 import { DnsServer } from "../sim/dns-server.js";
@@ -145,7 +145,7 @@ export class Core {
 
   private sendDown(cell: number, frame: Uint8Array): void {
     const start = Math.max(this.scheduler.now, this.busyUntilUs[cell]);
-    const done = start + Math.ceil((Math.max(frame.length, 60) * 8 * 1_000_000) / this.plan.uplink.bitsPerSecond);
+    const done = start + serialisationUs(frame.length, this.plan.uplink.bitsPerSecond);
     this.busyUntilUs[cell] = done;
     if (this.plan.loss > 0 && this.lossRandom[cell].next() < this.plan.loss) { this.lostDown++; return; }
     this.outbox.push({ cell, up: false, atUs: done + this.plan.uplink.latencyUs, seq: this.seqs[cell]++, frame });

@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { messageOrder, Partition, type PartitionResult, type PartitionSpec, type Progress } from "./partition.js";
 import type { UplinkMessage } from "./cell.js";
 import type { StormPlan } from "./plan.js";
-import { CTRL, decodeMessages, encodeMessages, PROGRESS_FIELDS, type WorkerInit } from "./exchange.js";
+import { addProgress, CTRL, decodeMessages, encodeMessages, PROGRESS_FIELDS, type WorkerInit } from "./exchange.js";
 
 export interface RunOptions {
   /** Threads simulating (this one included); default 1. */
@@ -39,7 +39,7 @@ export interface StormRun {
 
 interface Runner {
   /** One window for every partition; inboxes[i] goes to partition i. */
-  round(untilUs: number, inboxes: UplinkMessage[][]): { out: UplinkMessage[][]; next: Array<number | null>; progress: Progress[] };
+  round(untilUs: number, inboxes: UplinkMessage[][]): { out: UplinkMessage[][]; next: Array<number | null>; progress: Progress };
   results(): Promise<PartitionResult[]>;
   close(): Promise<void>;
 }
@@ -69,7 +69,12 @@ class LocalRunner implements Runner {
       p.inject(inboxes[i]);
       return p.runWindow(untilUs);
     });
-    return { out, next: this.parts.map((p) => p.nextEventUs()), progress: this.parts.map((p) => p.progress()) };
+    const progress = this.parts[0].progress();
+    for (const p of this.parts.slice(1)) {
+      const q = p.progress();
+      for (const k of PROGRESS_FIELDS) progress[k] += q[k];
+    }
+    return { out, next: this.parts.map((p) => p.nextEventUs()), progress };
   }
 
   async results(): Promise<PartitionResult[]> {
@@ -158,15 +163,14 @@ class WorkerRunner implements Runner {
     this.local.inject(inboxes[0]);
     const out: UplinkMessage[][] = [this.local.runWindow(untilUs)];
     const next: Array<number | null> = [this.local.nextEventUs()];
-    const progress: Progress[] = [this.local.progress()];
+    const progress = this.local.progress();
     const t0 = performance.now();
     for (const s of this.slots) {
       waitFor(s.ctrl, CTRL.done, s.go, this.spin);
       if (s.ctrl[CTRL.error] !== 0) throw new Error("a storm worker failed (its error is printed above)");
       out.push(decodeMessages(s.outbox));
       next.push(Number.isNaN(s.f64[1]) ? null : s.f64[1]);
-      const p = s.progress;
-      progress.push({ powered: p[0], denied: p[1], bound: p[2], configured: p[3], registered: p[4], dhcpBacklog: p[5] });
+      addProgress(progress, s.progress);
     }
     this.waitMs += performance.now() - t0;
     return { out, next, progress };
@@ -259,10 +263,7 @@ export async function runStorm(plan: StormPlan, opts: RunOptions = {}): Promise<
       }
       for (const box of next) box.sort(messageOrder);
       inboxes = next;
-      const p = r.progress.reduce((a, b) => ({
-        powered: a.powered + b.powered, denied: a.denied + b.denied, bound: a.bound + b.bound,
-        configured: a.configured + b.configured, registered: a.registered + b.registered, dhcpBacklog: a.dhcpBacklog + b.dhcpBacklog,
-      }));
+      const p = r.progress;
       if (opts.onProgress) {
         const wall = performance.now();
         if (wall - shownAt >= every) {

@@ -2,12 +2,22 @@
 // counters, and the uplink messages of a window packed into shared memory
 // (cell u32, direction u8, arrival f64, sequence u32, length u32, bytes).
 import type { UplinkMessage } from "./cell.js";
-import type { PartitionSpec } from "./partition.js";
+import type { PartitionSpec, Progress } from "./partition.js";
 import type { StormPlan } from "./plan.js";
 
 /** Int32 control words: round counter (main -> worker), rounds done (worker -> main), command (1 round, 2 finish), error flag. */
 export const CTRL = { go: 0, done: 1, cmd: 2, error: 3 } as const;
 export const PROGRESS_FIELDS = ["powered", "denied", "bound", "configured", "registered", "dhcpBacklog"] as const;
+
+/** A partition's progress into the shared counters, in PROGRESS_FIELDS order. */
+export function writeProgress(p: Progress, out: Int32Array): void {
+  PROGRESS_FIELDS.forEach((k, i) => (out[i] = p[k]));
+}
+
+/** Adds the progress in the shared counters `from` to `sum`. */
+export function addProgress(sum: Progress, from: Int32Array): void {
+  PROGRESS_FIELDS.forEach((k, i) => (sum[k] += from[i]));
+}
 
 export interface WorkerInit {
   plan: StormPlan;

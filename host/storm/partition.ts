@@ -63,10 +63,10 @@ export class Partition {
     }
   }
 
-  /** Runs every event up to and including `untilUs`; returns the messages sent meanwhile. */
   /** Wall-clock time spent running windows (STORM_TRACE prints it; never part of a result). */
   busyMs = 0;
 
+  /** Runs every event up to and including `untilUs`; returns the messages sent meanwhile. */
   runWindow(untilUs: number): UplinkMessage[] {
     const t0 = performance.now();
     this.scheduler.run({ untilUs, maxEvents: Number.MAX_SAFE_INTEGER });

@@ -9,7 +9,7 @@
 import {
   ARP_REPLY, ARP_REQUEST, DHCP_CLIENT_PORT, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT, DhcpType, ETHERTYPE_ARP,
   ETHERTYPE_IPV4, ETHERTYPE_VLAN, IPPROTO_UDP, broadcastMac, buildUdpFrame, decodeArp, decodeDhcp, dhcpMessageType,
-  encodeArp, encodeIpv4, encodeUdp, foldSum, parseIp, parseMac, sum16, type Mac,
+  encodeArp, encodeIpv4, encodeUdp, internetChecksum, isBroadcastMac, macEquals, parseIp, parseMac, type Mac,
 } from "../sim/packets.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { Nic, Side, Wire, WirePort } from "../sim/wire.js";
@@ -79,15 +79,15 @@ export class Router implements Nic {
     const type = (frame[l3 - 2] << 8) | frame[l3 - 1];
     if (type === ETHERTYPE_ARP) return this.onArp(ifc, frame.subarray(l3));
     if (type !== ETHERTYPE_IPV4) return this.drop("ethertype");
-    const toUs = isMac(frame, 0, this.mac);
-    const broadcast = isBroadcast(frame);
+    const toUs = macEquals(frame.subarray(0, 6), this.mac);
+    const broadcast = isBroadcastMac(frame.subarray(0, 6));
     if (!toUs && !broadcast) return this.drop("not for us");
     const ip = frame.subarray(l3);
     if (ip.length < 20 || ip[0] >> 4 !== 4) return this.drop("malformed");
     const hl = (ip[0] & 0x0f) * 4;
     const total = (ip[2] << 8) | ip[3];
     if (hl < 20 || total < hl || total > ip.length) return this.drop("malformed");
-    if (foldSum(sum16(ip.subarray(0, hl))) !== 0xffff) return this.drop("checksum");
+    if (internetChecksum(ip.subarray(0, hl)) !== 0) return this.drop("checksum");
     const packet = ip.subarray(0, total);
     const dst = u32(packet, 16);
     const udp = packet[9] === IPPROTO_UDP && total >= hl + 8 ? packet.subarray(hl) : null;
@@ -96,11 +96,11 @@ export class Router implements Nic {
       if (ifc !== SERVER_IF && dport === DHCP_SERVER_PORT) return this.relayUp(ifc, packet, hl);
       return this.drop("broadcast");
     }
-    if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp) {
-      const cell = cellOfIp(this.plan, dst);
-      if (cell >= 0 && this.gateways[cell] === dst) return this.relayDown(cell, udp.subarray(8, (udp[4] << 8) | udp[5]));
-    }
-    if (dst === this.serverIp || this.gateways.includes(dst)) return this.drop("to the router");
+    // Each switch's gateway lies in its own subnet: the subnet names the only gateway dst can be.
+    const cell = cellOfIp(this.plan, dst);
+    const toGateway = cell >= 0 && this.gateways[cell] === dst;
+    if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp && toGateway) return this.relayDown(cell, udp.subarray(8, (udp[4] << 8) | udp[5]));
+    if (dst === this.serverIp || toGateway) return this.drop("to the router");
     this.forward(packet);
   }
 
@@ -177,7 +177,7 @@ export class Router implements Nic {
     const hl = (packet[0] & 0x0f) * 4;
     frame[at + 10] = 0;
     frame[at + 11] = 0;
-    const sum = ~foldSum(sum16(frame.subarray(at, at + hl))) & 0xffff;
+    const sum = internetChecksum(frame.subarray(at, at + hl));
     frame[at + 10] = sum >> 8;
     frame[at + 11] = sum & 0xff;
     this.stats.routed++;
@@ -266,12 +266,3 @@ function put32(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = v & 0xff;
 }
 
-function isMac(frame: Uint8Array, at: number, mac: Mac): boolean {
-  for (let i = 0; i < 6; i++) if (frame[at + i] !== mac[i]) return false;
-  return true;
-}
-
-function isBroadcast(frame: Uint8Array): boolean {
-  for (let i = 0; i < 6; i++) if (frame[i] !== 0xff) return false;
-  return true;
-}

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { Partition } from "./partition.js";
-import { CTRL, decodeMessages, encodeMessages, type WorkerInit } from "./exchange.js";
+import { CTRL, decodeMessages, encodeMessages, writeProgress, type WorkerInit } from "./exchange.js";
 import { waitFor } from "./engine.js";
 
 const init = workerData as WorkerInit;
@@ -39,13 +39,7 @@ for (;;) {
     encodeMessages(part.runWindow(f64[0]), outbox);
     const next = part.nextEventUs();
     f64[1] = next === null ? NaN : next;
-    const p = part.progress();
-    progress[0] = p.powered;
-    progress[1] = p.denied;
-    progress[2] = p.bound;
-    progress[3] = p.configured;
-    progress[4] = p.registered;
-    progress[5] = p.dhcpBacklog;
+    writeProgress(part.progress(), progress);
   } catch (e) {
     ctrl[CTRL.error] = 1;
     console.error(`storm worker: ${(e as Error).stack ?? e}`);

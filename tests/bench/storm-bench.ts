@@ -10,13 +10,12 @@
 // registered, then the targets: 10,000 phones in <= 60 s of wall time and
 // <= 4 GiB, and wall time growing no worse than linearly (ratio <= 10).
 import { spawnSync } from "node:child_process";
-import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { makePlan } from "../../host/storm/plan.js";
 import { runStorm } from "../../host/storm/engine.js";
 import { summarize } from "../../host/storm/summary.js";
-import { NO_TRAP_HANDLER } from "../../host/commands/storm.js";
+import { defaultWorkers, NO_TRAP_HANDLER } from "../../host/commands/storm.js";
 
 const SIZES = [1_000, 10_000];
 const RUNS = 3;
@@ -33,15 +32,10 @@ interface ChildResult {
   bottleneck: string | null;
 }
 
-/** The command's choice: two threads from 2,000 phones on a machine with two cores or more. */
-function workersFor(phones: number): number {
-  return phones >= 2000 && availableParallelism() >= 2 ? 2 : 1;
-}
-
 async function child(phones: number): Promise<void> {
   const started = performance.now();
   const plan = makePlan({ phones, seed: 1 });
-  const run = await runStorm(plan, { workers: workersFor(phones) });
+  const run = await runStorm(plan, { workers: defaultWorkers(phones) });
   const s = summarize(run);
   const result: ChildResult = {
     phones, workers: run.workers, wallS: (performance.now() - started) / 1000, peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -14,23 +14,38 @@
 // bytes are the pseudo-header's source and destination addresses).
 import { Ctr } from "./counters";
 import { fold, get32, pseudoSum, put16, sum16, checksum } from "./lib/bytes";
-import { eth } from "./net/ethernet";
-import { vlan } from "./net/vlan";
-import { arp } from "./net/arp";
-import { ipv4, IpProto } from "./net/ipv4";
-import { icmp } from "./net/icmp";
-import { udp } from "./net/udp";
-import { tcp } from "./net/tcp";
-import { cdp, cdpChecksum } from "./net/cdp";
-import { lldp } from "./net/lldp";
-import { dhcp } from "./net/dhcp";
-import { dns } from "./net/dns";
-import { tftp } from "./net/tftp";
+import { EthernetRepr } from "./wire/ethernet";
+import { VlanRepr } from "./wire/vlan";
+import { ArpRepr } from "./wire/arp";
+import { IpProto, Ipv4Repr } from "./wire/ipv4";
+import { IcmpRepr } from "./wire/icmp";
+import { UdpRepr } from "./wire/udp";
+import { TcpRepr } from "./wire/tcp";
+import { CdpRepr, cdpChecksum } from "./wire/cdp";
+import { LldpRepr } from "./wire/lldp";
+import { DhcpRepr } from "./wire/dhcp";
+import { DnsRepr } from "./wire/dns";
+import { TftpRepr } from "./wire/tftp";
+import { SccpRepr, sccpFrameLength } from "./wire/sccp";
 import { cnfParse } from "./phone/config";
-import { sccp, sccpFrameLength } from "./phone/sccp";
+import "./phone/discovery"; // the stack's link-local handler: CDP and LLDP reach it as on the phone
 import { HEADER_SIZE, headerCheck, ImageErr, loadNameLen, payloadSize, Tlv, TLV_INFO_SIZE, tlvAreaLen, tlvFind, tlvMalformed } from "./boot/image";
 import { configure, rxBuf, RX_CAPACITY, setMac, setVoiceVlan } from "./net/netif";
 import { onFrame } from "./net/stack";
+
+const eth = changetype<EthernetRepr>(memory.data(offsetof<EthernetRepr>()));
+const vlan = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));
+const arp = changetype<ArpRepr>(memory.data(offsetof<ArpRepr>()));
+const ipv4 = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));
+const icmp = changetype<IcmpRepr>(memory.data(offsetof<IcmpRepr>()));
+const udp = changetype<UdpRepr>(memory.data(offsetof<UdpRepr>()));
+const tcp = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
+const cdp = changetype<CdpRepr>(memory.data(offsetof<CdpRepr>()));
+const lldp = changetype<LldpRepr>(memory.data(offsetof<LldpRepr>()));
+const dhcp = changetype<DhcpRepr>(memory.data(offsetof<DhcpRepr>()));
+const dns = changetype<DnsRepr>(memory.data(offsetof<DnsRepr>()));
+const tftp = changetype<TftpRepr>(memory.data(offsetof<TftpRepr>()));
+const sccp = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
 
 @inline function fixing(p: usize, len: i32): bool { return len > 0 && (load<u8>(p) & 1) != 0; }
 
@@ -186,11 +201,12 @@ export function fuzz_stack(p: usize, len: i32): i32 {
 }
 
 import { countersPtr } from "./counters";
-import { arpFlush, arpPoll, arpRx } from "./net/arp";
-import { dhcpLinkDown, dhcpPoll, dhcpStart } from "./net/dhcp";
-import { dnsPoll, dnsStart, dnsStop } from "./net/dns";
-import { tftpPoll, tftpSetSink, tftpStart, tftpStop } from "./net/tftp";
+import { arpFlush, arpParse, arpRx } from "./net/arp";
+import { acdPoll } from "./net/acd";
 import { tcpConnect, tcpDropAll, tcpPoll, tcpRecv } from "./net/tcp";
+import { dhcpLinkDown, dhcpPoll, dhcpStart } from "./client/dhcp";
+import { dnsPoll, dnsStart, dnsStop } from "./client/dns";
+import { tftpPoll, tftpSetSink, tftpStart, tftpStop } from "./client/tftp";
 import { put32, putMac } from "./lib/bytes";
 
 const PHONE_IP: u32 = 0xc0000232; // 192.0.2.50
@@ -217,7 +233,8 @@ function learn(ip: u32, now: i64): void {
   put32(a + 14, ip);
   putMac(a + 18, 0x001b54c2a710);
   put32(a + 24, PHONE_IP);
-  arpRx(a, 28, now);
+  arpParse(a, 28);
+  arpRx(now);
 }
 
 /**
@@ -264,7 +281,7 @@ export function fuzz_session(p: usize, len: i32): i32 {
     let n = (<i32>load<u8>(p + <usize>at + 1) << 8) | <i32>load<u8>(p + <usize>at + 2);
     at += 3;
     if (n > len - at) n = len - at;
-    arpPoll(now);
+    acdPoll(now);
     dhcpPoll(now);
     dnsPoll(now);
     tftpPoll(now);

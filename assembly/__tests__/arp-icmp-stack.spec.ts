@@ -1,11 +1,13 @@
 import { fromHex, toHex } from "./hex";
 import { ARP_REQUEST, ETH, ICMP_ECHO } from "./fixtures";
-import { acdAnnounce, arpLookup, arpPoll, arpRequest, arpFlush } from "../net/arp";
+import { acdAnnounce } from "../net/acd";
+import { arpLookup, arpRequest, arpFlush } from "../net/arp";
+import { acdPoll } from "../net/acd";
 import { configure, myIp, rxBuf, setMac, txBuf } from "../net/netif";
 import { onFrame } from "../net/stack";
 import { checksum, get16, get32, getMac, putMac, put16 } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
-import { DhcpState, dhcpState } from "../net/dhcp";
+import { DhcpState, dhcpPoll, dhcpState } from "../client/dhcp";
 
 const PHONE_MAC: u64 = 0x001b54c2a710;
 const SERVER_MAC: u64 = 0x02005e000201;
@@ -55,8 +57,8 @@ describe("ARP on the stack", () => {
     setMac(0x02005e000299);
     configure(0xc0000232, 0xffffff00, 0);
     acdAnnounce(0xc0000232, 600_000);
-    arpPoll(600_000);
-    arpPoll(602_000);
+    acdPoll(600_000);
+    acdPoll(602_000);
     const conflicts = counterValue(Ctr.ArpConflicts);
     onFrame(fromHex(ARP_REQUEST, rxBuf), 603_000);
     expect(counterValue(Ctr.ArpConflicts)).toBe(conflicts + 1);
@@ -65,6 +67,7 @@ describe("ARP on the stack", () => {
     expect(get32(txBuf + ETH + 24)).toBe(0xc0000232);
     onFrame(fromHex(ARP_REQUEST, rxBuf), 605_000);
     expect(counterValue(Ctr.ArpConflicts)).toBe(conflicts + 2);
+    dhcpPoll(605_000); // DHCP takes ACD's verdict at its next poll
     expect(myIp).toBe(0); // given up
     expect(dhcpState).toBe(DhcpState.Init);
   });

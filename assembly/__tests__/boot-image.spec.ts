@@ -3,8 +3,7 @@
 // builds what `ipphone image build` writes.
 import { fromHex, scratch } from "./hex";
 import {
-  headerCheck, ImageErr, loadNameLen, payloadSize, securityCounter, Tlv, tlvAreaLen, tlvFind, tlvMalformed,
-  HEADER_SIZE, TLV_INFO_SIZE,
+  headerCheck, ImageErr, loadNameLen, payloadSize, securityCounter, Tlv, tlvAreaLen, tlvFind, tlvMalformed, HEADER_SIZE, TLV_INFO_SIZE,
 } from "../boot/image";
 import { SlotState, trailerSeq, trailerState } from "../flash/slots";
 import { IMAGE_MAX } from "../flash/layout";

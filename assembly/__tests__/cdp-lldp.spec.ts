@@ -4,10 +4,12 @@ import {
   CDP_SCAPY_ODD_80_SCAPY_SUM, CDP_SCAPY_PADDED, CDP_SCAPY_SWITCH_VOICE, LLDP_LLDPD_PHONE,
   LLDP_LLDPD_SHUTDOWN, LLDP_LLDPD_SWITCH,
 } from "./cdp-lldp-fixtures";
-import { CDP_MULTICAST, CDP_PDU, CdpCap, cdp, cdpChecksum } from "../net/cdp";
-import { ChassisSubtype, LldpCap, MedClass, PortSubtype, PowerPriority, PowerSource, PowerType, lldp } from "../net/lldp";
-import { ETH_HEADER } from "../net/ethernet";
-import { setDeviceName } from "../phone/identity";
+import { CDP_MULTICAST, CDP_PDU, CdpCap, cdpChecksum } from "../wire/cdp";
+import { cdp } from "./records";
+import { ChassisSubtype, LldpCap, MedClass, PortSubtype, PowerPriority, PowerSource, PowerType } from "../wire/lldp";
+import { lldp } from "./records";
+import { ETH_HEADER } from "../wire/ethernet";
+import { DEVICE_NAME_LEN, deviceName, setDeviceName } from "../phone/identity";
 import { fold, get16, getMac, put16, put32, put8, sum16 } from "../lib/bytes";
 import { Ctr } from "../counters";
 
@@ -240,7 +242,7 @@ describe("CDP parse", () => {
 describe("CDP emit", () => {
   it("writes the phone's frame and parses it back", () => {
     setDeviceName(MAC);
-    cdp.setPhone(MAC, LOAD, 12);
+    cdp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 12);
     cdp.vlanQuery = true;
     cdp.powerRequestMw = 6300;
     cdp.powerRequestId = 1;
@@ -270,7 +272,7 @@ describe("CDP emit", () => {
   it("writes odd and even PDUs, native VLAN and address, and pads a short frame", () => {
     setDeviceName(MAC);
     for (let k = 12; k <= 13; k++) {
-      cdp.setPhone(MAC, LOAD13, k);
+      cdp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD13, k);
       cdp.powerRequestMw = 6300;
       cdp.nativeVlan = 10;
       cdp.address = 0xc0000232;
@@ -281,7 +283,7 @@ describe("CDP emit", () => {
       expect(cdp.address).toBe(0xc0000232);
       expect(cdp.softwareLen).toBe(k);
     }
-    cdp.setPhone(MAC, LOAD, 0);
+    cdp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 0);
     cdp.deviceIdLen = 1;
     cdp.portIdLen = 0;
     cdp.platformLen = 0;
@@ -294,7 +296,7 @@ describe("CDP emit", () => {
 
   it("round-trips: parse, then emit from the parsed fields, gives the same bytes", () => {
     setDeviceName(MAC);
-    cdp.setPhone(MAC, LOAD, 12);
+    cdp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 12);
     cdp.vlanQuery = true;
     cdp.powerRequestMw = 6300;
     const n = cdp.emit(out);
@@ -446,7 +448,7 @@ describe("LLDP parse", () => {
 describe("LLDP emit", () => {
   it("writes the phone's LLDP-MED LLDPDU, voice policy unknown, and parses it back", () => {
     setDeviceName(MAC);
-    lldp.setPhone(MAC, LOAD, 12);
+    lldp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 12);
     lldp.powerValue = 63;
     const n = lldp.emit(out);
     expect(lldp.parse(out, n)).toBe(0);
@@ -473,7 +475,7 @@ describe("LLDP emit", () => {
 
   it("announces the voice VLAN once known, and round-trips", () => {
     setDeviceName(MAC);
-    lldp.setPhone(MAC, LOAD, 12);
+    lldp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 12);
     lldp.powerValue = 63;
     lldp.setVoiceVlan(110);
     const n = lldp.emit(out);

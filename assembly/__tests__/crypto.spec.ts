@@ -1,9 +1,7 @@
 import { fromHex, toHex } from "./hex";
 import { sha256, sha256Final, sha256Init, sha256Update } from "../lib/sha256";
 import { sha512, sha512Final, sha512Init, sha512Update } from "../lib/sha512";
-import {
-  ed25519Verify, ed25519VerifyFinish, ed25519VerifyStart, ed25519VerifyUpdate,
-} from "../lib/ed25519";
+import { ed25519Verify, ed25519VerifyFinish, ed25519VerifyStart, ed25519VerifyUpdate } from "../lib/ed25519";
 
 const MSG = memory.data(1024);
 const SIG = memory.data(64);

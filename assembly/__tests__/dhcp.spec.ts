@@ -1,10 +1,14 @@
 import { fromHex, scratch, toHex } from "./hex";
 import { DHCP_ACK_OVERLOAD, DHCP_OFFER, ETH, IP, UDP } from "./fixtures";
-import { dhcp, DhcpState, dhcpState, dhcpStart, dhcpPoll, MsgType, dnsCount, tftpCount, tftpNameLen, domainLen, leaseIp } from "../net/dhcp";
-import { arpPoll } from "../net/arp";
+import { dhcp } from "./records";
+import {
+  DhcpState, dhcpState, dhcpStart, dhcpPoll, dnsCount, tftpCount, tftpNameLen, domainLen, leaseIp,
+} from "../client/dhcp";
+import { MsgType } from "../wire/dhcp";
+import { acdPoll } from "../net/acd";
 import { myIp, rxBuf, setMac, txBuf } from "../net/netif";
 import { onFrame } from "../net/stack";
-import { setDeviceName } from "../phone/identity";
+import { DEVICE_NAME_LEN, deviceName, setDeviceName } from "../phone/identity";
 import { Ctr, counterValue } from "../counters";
 import { get32 } from "../lib/bytes";
 
@@ -37,8 +41,8 @@ function reply(hex: string, type: i32): i32 {
 
 function runUntil(from: i64, to: i64): void {
   for (let t = from; t <= to; t += 100) {
+    acdPoll(t);
     dhcpPoll(t);
-    arpPoll(t);
   }
 }
 
@@ -141,6 +145,8 @@ describe("DHCP message", () => {
     dhcp.serverId = 0xc0000201;
     dhcp.maxSize = 1500;
     dhcp.full = true;
+    dhcp.hostNamePtr = deviceName;
+    dhcp.hostNameLen = DEVICE_NAME_LEN;
     const len = dhcp.emit(out);
     expect(len).toBe(332);
     store<u8>(out, 2); // parse() reads replies; the fields are the same

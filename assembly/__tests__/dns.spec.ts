@@ -1,11 +1,10 @@
 // The DNS stub resolver against dnsmasq's answers and hand-made hostile ones.
 import { fromHex, scratch, toHex } from "./hex";
-import {
-  DNS_HEADER, DNS_PORT, DnsRcode, DnsStatus, dns, dnsAddress, dnsLocalPort, dnsOwns, dnsPoll, dnsRx, dnsStart, dnsStatus,
-  dnsStop, encodeName, expandName, ipv4FromText, skipName,
-} from "../net/dns";
+import { DNS_HEADER, DNS_PORT, DnsRcode, encodeName, expandName, ipv4FromText, skipName } from "../wire/dns";
+import { DnsStatus, dnsAddress, dnsLocalPort, dnsPoll, dnsRx, dnsStart, dnsStatus, dnsStop } from "../client/dns";
+import { dns } from "./records";
 import { configure, rxBuf, setMac, txBuf } from "../net/netif";
-import { onFrame } from "../net/stack";
+import { onFrame, udpBound } from "../net/stack";
 import { arpFlush } from "../net/arp";
 import { get16, get32, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
@@ -260,12 +259,12 @@ describe("DNS client", () => {
     expect(sentDst()).toBe(DNS1);
     expect(get16(txBuf + 14 + 20 + 2)).toBe(DNS_PORT);
     expect(get16(txBuf + 14 + 20)).toBe(dnsLocalPort);
-    expect(dnsOwns(dnsLocalPort)).toBe(true);
+    expect(udpBound(dnsLocalPort)).toBe(true);
     expect(toHex(txBuf + PAYLOAD + 2, 36 - 2)).toBe(QUERY_A.substr(4));
     expect(answer(ANSWER_A, 5)).toBe(true);
     expect(dnsStatus).toBe(DnsStatus.Done);
     expect(dnsAddress).toBe(TFTP_IP);
-    expect(dnsOwns(dnsLocalPort)).toBe(false);
+    expect(udpBound(dnsLocalPort)).toBe(false);
   });
 
   it("follows a CNAME", () => {
@@ -356,6 +355,6 @@ describe("DNS client", () => {
     start("tftp.voice.example", 0);
     dnsStop();
     expect(dnsStatus).toBe(DnsStatus.Idle);
-    expect(dnsOwns(dnsLocalPort)).toBe(false);
+    expect(udpBound(dnsLocalPort)).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 import { fromHex, scratch, toHex } from "./hex";
 import { ARP_REQUEST, ETH } from "./fixtures";
-import { eth, EtherType, ETH_HEADER } from "../net/ethernet";
-import { arp, ArpOp, ARP_LEN } from "../net/arp";
+import { eth } from "./records";
+import { EtherType, ETH_HEADER } from "../wire/ethernet";
+import { arp } from "./records";
+import { ArpOp, ARP_LEN } from "../wire/arp";
 import { Ctr } from "../counters";
 
 const out = memory.data(128);

@@ -1,8 +1,11 @@
 import { fromHex, scratch, toHex } from "./hex";
 import { ICMP_ECHO, IP, IP_FIRST_FRAGMENT, IP_WITH_OPTIONS, UDP, UDP_DATAGRAM } from "./fixtures";
-import { IpProto, ipv4, IPV4_HEADER, prefixLen } from "../net/ipv4";
-import { icmp, IcmpType, ICMP_HEADER } from "../net/icmp";
-import { udp, UDP_HEADER } from "../net/udp";
+import { IpProto, IPV4_HEADER, prefixLen } from "../wire/ipv4";
+import { ipv4 } from "./records";
+import { icmp } from "./records";
+import { IcmpType, ICMP_HEADER } from "../wire/icmp";
+import { udp } from "./records";
+import { UDP_HEADER } from "../wire/udp";
 import { Ctr } from "../counters";
 
 const out = memory.data(256);

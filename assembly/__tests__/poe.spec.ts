@@ -3,8 +3,7 @@
 // 33-14), the class currents at 14.5-20.5 V (Table 33-16), the 802.3at mark
 // event (Table 33-17), and the relay of Cisco's pre-standard detection.
 import {
-  POE_CLASS_DEFAULT, POE_POWER_MW, poeClass, poeClassEvents, poeCurrentUa, poeFlpLoopback, poePowerGood, poePowered,
-  poeSetClass,
+  POE_CLASS_DEFAULT, POE_POWER_MW, poeClass, poeClassEvents, poeCurrentUa, poeFlpLoopback, poePowerGood, poePowered, poeSetClass,
 } from "../phone/poe";
 
 // Table 33-16, the class signature at the PD, µA.

@@ -10,19 +10,18 @@
 // (restart), KeepAliveReq, KeepAliveAck, IpPort (16384), UnregisterReq
 // (tests/sccp.test.ts re-checks them with tshark when it is installed).
 import { fromHex, scratch, toHex } from "./hex";
+import { SCCP_HEADER, SccpMsg, sccpFrameLength } from "../wire/sccp";
+import { SccpRepr } from "../wire/sccp";
+import { sccp } from "./records";
 import {
-  SCCP_HEADER, SccpMsg, SccpRepr, sccpFrameLength, sccp,
-} from "../phone/sccp";
-import {
-  ALL_DOWN_FIRST, PRIMARY_RETRY, REGISTER_TIMEOUT, RegState, registerClear, registerPoll, registerSetCallManager,
-  registerStart, registerState, registerStop, registeredCm,
+  ALL_DOWN_FIRST, PRIMARY_RETRY, REGISTER_TIMEOUT, RegState, registerClear, registerPoll, registerSetCallManager, registerStart, registerState, registerStop, registeredCm,
 } from "../phone/register";
 import { TcpState, tcpPoll } from "../net/tcp";
 import { tcpRx } from "../net/tcp";
 import { arpFlush } from "../net/arp";
 import { configure, rxBuf, setMac, txBuf } from "../net/netif";
 import { onFrame } from "../net/stack";
-import { setDeviceName } from "../phone/identity";
+import { DEVICE_NAME_LEN, deviceName, setDeviceName } from "../phone/identity";
 import { fold, get16, get32, get8, pseudoSum, put16, put32, put8, putMac, sum16 } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
 
@@ -173,6 +172,8 @@ function runTo(t: i64): void {
 describe("SCCP messages", () => {
   it("writes StationRegister as Wireshark reads it", () => {
     setDeviceName(PHONE_MAC);
+    sccp.namePtr = deviceName;
+    sccp.nameLen = DEVICE_NAME_LEN;
     sccp.msgId = SccpMsg.Register;
     sccp.userId = 0;
     sccp.instance = 1;

@@ -3,9 +3,9 @@
 // pseudo-header); what the phone sends is read back from txBuf.
 import { fromHex, toHex } from "./hex";
 import {
-  TCP_MSS, TcpOutcome, TcpRepr, TcpState, seqGt, seqLt, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpOutcome,
-  tcpPoll, tcpRecv, tcpRto, tcpRttvar, tcpRx, tcpSend, tcpSrtt, tcpState,
+  TCP_MSS, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpOutcome, tcpPoll, tcpRecv, tcpRto, tcpRttvar, tcpRx, tcpSend, tcpSrtt, tcpState,
 } from "../net/tcp";
+import { TcpRepr, seqGt, seqLt } from "../wire/tcp";
 import { arpFlush } from "../net/arp";
 import { configure, rxBuf, setMac, txBuf } from "../net/netif";
 import { onFrame } from "../net/stack";

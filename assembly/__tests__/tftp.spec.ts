@@ -1,12 +1,12 @@
 // The TFTP read client against real servers' bytes and hand-made hostile ones.
 import { fromHex, scratch, toHex } from "./hex";
 import {
-  DALLY, INITIAL_RTO, MAX_RTO, MIN_RTO, REQ_BLKSIZE, REQ_WINDOW, TFTP_PORT, TftpErr, TftpOp, TftpOpt, TftpStatus, tftp,
-  tftpBlksize, tftpErrorCode, tftpLocalPort, tftpOwns, tftpPoll, tftpRto, tftpRx, tftpSetSink, tftpSize, tftpStart,
-  tftpStatus, tftpStop, tftpTsize, tftpWindow,
-} from "../net/tftp";
+  DALLY, INITIAL_RTO, MAX_RTO, MIN_RTO, TftpStatus, tftpBlksize, tftpErrorCode, tftpLocalPort, tftpPoll, tftpRto, tftpRx, tftpSetSink, tftpSize, tftpStart, tftpStatus, tftpStop, tftpTsize, tftpWindow,
+} from "../client/tftp";
+import { REQ_BLKSIZE, REQ_WINDOW, TFTP_PORT, TftpErr, TftpOp, TftpOpt } from "../wire/tftp";
+import { tftp } from "./records";
 import { configure, rxBuf, setMac, txBuf } from "../net/netif";
-import { onFrame } from "../net/stack";
+import { onFrame, udpBound } from "../net/stack";
 import { arpFlush } from "../net/arp";
 import { get16, get32, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
@@ -287,8 +287,8 @@ describe("TFTP client, friendly servers", () => {
     expect(sentSrcPort()).toBe(tftpLocalPort);
     expect(tftpLocalPort).toBeGreaterThanOrEqual(49152);
     expect(toHex(txBuf + PAYLOAD, 78)).toBe(RRQ_OPTIONS);
-    expect(tftpOwns(tftpLocalPort)).toBe(true);
-    expect(tftpOwns(TFTP_PORT)).toBe(false);
+    expect(udpBound(tftpLocalPort)).toBe(true);
+    expect(udpBound(TFTP_PORT)).toBe(false);
     expect(tftpPoll(0)).toBe(INITIAL_RTO);
   });
 
@@ -393,7 +393,7 @@ describe("TFTP client, friendly servers", () => {
     expect(rxHex(DNSMASQ_ERROR_NOTFOUND, 1)).toBe(true);
     expect(tftpStatus).toBe(TftpStatus.NotFound);
     expect(txCount()).toBe(before); // no answer to an ERROR
-    expect(tftpOwns(tftpLocalPort)).toBe(false);
+    expect(udpBound(tftpLocalPort)).toBe(false);
     tftpStart(SERVER, NAME, NAME_LEN, 1 << 20, 10);
     rxHex(TFTPD_HPA_ERROR_NOTFOUND, 11);
     expect(tftpStatus).toBe(TftpStatus.NotFound);
@@ -424,13 +424,13 @@ describe("TFTP client, friendly servers", () => {
     negotiated(512, 4, 1 << 20, 0);
     data(1, 0, 10, 1);
     expect(tftpStatus).toBe(TftpStatus.Done);
-    expect(tftpOwns(tftpLocalPort)).toBe(true);
+    expect(udpBound(tftpLocalPort)).toBe(true);
     const before = txCount();
     expect(data(1, 0, 10, 1000)).toBe(false);
     expect(txCount()).toBe(before + 1);
     expect(sentBlock()).toBe(1);
     expect(tftpPoll(1 + DALLY)).toBe(i64.MAX_VALUE);
-    expect(tftpOwns(tftpLocalPort)).toBe(false);
+    expect(udpBound(tftpLocalPort)).toBe(false);
     expect(tftpStatus).toBe(TftpStatus.Done);
   });
 });
@@ -500,13 +500,13 @@ describe("TFTP client, loss and timers", () => {
       t += 2;
       data(b, (b - 1) * 512, 512, t);
     }
-    expect(tftpRto).toBe(MIN_RTO);
+    expect(tftpRto()).toBe(MIN_RTO);
     for (let b: u32 = 21; b <= 40; b++) {
       t += 900;
       data(b, (b - 1) * 512, 512, t);
     }
-    expect(tftpRto).toBeGreaterThan(900);
-    expect(tftpRto).toBeLessThanOrEqual(MAX_RTO);
+    expect(tftpRto()).toBeGreaterThan(900);
+    expect(tftpRto()).toBeLessThanOrEqual(MAX_RTO);
     expect(tftpStatus).toBe(TftpStatus.Running);
   });
 });
@@ -599,7 +599,7 @@ describe("TFTP client, hostile servers", () => {
     expect(sentDstPort()).toBe(TID);
     expect(tftpStatus).toBe(TftpStatus.Protocol);
     expect(tftpErrorCode).toBe(8);
-    expect(tftpOwns(tftpLocalPort)).toBe(false);
+    expect(udpBound(tftpLocalPort)).toBe(false);
   });
 
   it("an OACK with more than was asked (blksize, windowsize) or another timeout: ERROR 8", () => {
@@ -642,7 +642,7 @@ describe("TFTP client, hostile servers", () => {
     expect(tftpSize).toBe(10 * 512);
     expect(sunk).toBe(10 * 512);
     // Later packets find the port closed.
-    expect(tftpOwns(tftpLocalPort)).toBe(false);
+    expect(udpBound(tftpLocalPort)).toBe(false);
   });
 
   it("a destination that cannot take more aborts with ERROR 3", () => {

@@ -3,15 +3,22 @@
 // everything sent is built in place in txBuf (no copies, no allocation).
 import { mac_tx } from "../hal";
 import { Ctr, count } from "../counters";
-import { ETH_HEADER, ETH_MIN_FRAME, EtherType, eth } from "./ethernet";
-import { VLAN_TAG, VOICE_PCP, vlan } from "./vlan";
+import { ETH_HEADER, ETH_MIN_FRAME, EtherType, EthernetRepr } from "../wire/ethernet";
+import { VLAN_TAG, VOICE_PCP, VlanRepr } from "../wire/vlan";
 
 export const RX_CAPACITY = 1536;
 export const TX_CAPACITY = 1536;
 export const rxBuf = memory.data(RX_CAPACITY);
 export const txBuf = memory.data(TX_CAPACITY);
 
+const ethOut = changetype<EthernetRepr>(memory.data(offsetof<EthernetRepr>()));
+const vlanOut = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));
+
 export let myMac: u64 = 0;
+/** The interface's host name (the phone sets its device name, SEP<MAC>): DHCP option 12, CDP, LLDP. */
+export const HOST_NAME_MAX = 32;
+export const hostName = memory.data(HOST_NAME_MAX);
+export let hostNameLen = 0;
 /** 0 while unconfigured (before DHCP binds, or after losing the lease). */
 export let myIp: u32 = 0;
 export let netmask: u32 = 0;
@@ -28,6 +35,11 @@ export function setVoiceVlan(vid: u32): void {
 
 export function setMac(mac: u64): void { myMac = mac; }
 
+export function setHostName(p: usize, len: i32): void {
+  hostNameLen = min(len, HOST_NAME_MAX);
+  memory.copy(hostName, p, <usize>hostNameLen);
+}
+
 export function configure(ip: u32, mask: u32, gw: u32): void {
   myIp = ip;
   netmask = mask;
@@ -41,16 +53,18 @@ export function unconfigure(): void { configure(0, 0, 0); }
 
 /** Sends the frame whose network-layer part of `l3Len` bytes is already at txL3(), tagged on the voice VLAN. */
 export function txFrame(dst: u64, etherType: u32, l3Len: i32): void {
-  eth.dst = dst;
-  eth.src = myMac;
-  eth.etherType = voiceVlan != 0 ? EtherType.Vlan : etherType;
-  eth.emit(txBuf);
+  const e = ethOut;
+  e.dst = dst;
+  e.src = myMac;
+  e.etherType = voiceVlan != 0 ? EtherType.Vlan : etherType;
+  e.emit(txBuf);
   if (voiceVlan != 0) {
-    vlan.pcp = VOICE_PCP;
-    vlan.dei = false;
-    vlan.vid = voiceVlan;
-    vlan.innerType = etherType;
-    vlan.emit(txBuf + 12);
+    const v = vlanOut;
+    v.pcp = VOICE_PCP;
+    v.dei = false;
+    v.vid = voiceVlan;
+    v.innerType = etherType;
+    v.emit(txBuf + 12);
   }
   txRaw(l2Len + l3Len);
 }

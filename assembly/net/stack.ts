@@ -1,22 +1,69 @@
-// The receive path (Ethernet -> ARP | IPv4 -> ICMP | UDP -> client) and
-// the IPv4/UDP send path with next-hop and ARP resolution. Every received
-// frame ends as Accepted or one Drop* counter.
+// The receive path (Ethernet -> ARP | IPv4 -> ICMP | UDP | TCP) and the
+// IPv4/UDP send path with next-hop and ARP resolution. Every received frame
+// ends as Accepted or one Drop* counter. What is above the stack registers
+// here at start: a handler for link-local frames (CDP, LLDP), one for TCP,
+// and one per bound UDP port.
 import { MAC_BROADCAST } from "../lib/bytes";
 import { Ctr, count, drop } from "../counters";
-import { ETH_HEADER, EtherType, ethDst, ethSrc, ethType } from "./ethernet";
-import { VLAN_TAG, vlan } from "./vlan";
-import { CDP_MULTICAST } from "./cdp";
-import { ETHERTYPE_LLDP, LLDP_MULTICAST } from "./lldp";
-import { cdpRx, lldpRx } from "../phone/discovery";
-import { IP_BROADCAST, IPV4_HEADER, IpProto, ipv4 } from "./ipv4";
-import { ICMP_HEADER, IcmpType, icmp } from "./icmp";
-import { UDP_HEADER, udp } from "./udp";
-import { arpLookup, arpRequest, arpRx } from "./arp";
+import { ETH_HEADER, EtherType, ethDst, ethSrc, ethType } from "../wire/ethernet";
+import { VLAN_TAG, VlanRepr } from "../wire/vlan";
+import { CDP_MULTICAST } from "../wire/cdp";
+import { ETHERTYPE_LLDP, LLDP_MULTICAST } from "../wire/lldp";
+import { IP_BROADCAST, IPV4_HEADER, IpProto, Ipv4Repr } from "../wire/ipv4";
+import { ICMP_HEADER, IcmpRepr, IcmpType } from "../wire/icmp";
+import { UDP_HEADER, UdpRepr } from "../wire/udp";
+import { arpLookup, arpParse, arpRequest, arpRx } from "./arp";
+import { acdRx } from "./acd";
 import { myIp, myMac, netmask, router, rxBuf, RX_CAPACITY, txBuf, txFrame, txL3, TX_CAPACITY, voiceVlan } from "./netif";
-import { DHCP_CLIENT_PORT, dhcpRx } from "./dhcp";
-import { tftpOwns, tftpRx } from "./tftp";
-import { dnsOwns, dnsRx } from "./dns";
-import { tcpRx } from "./tcp";
+
+const vlanIn = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));
+const ipIn = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));
+const ipOut = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));
+const icmpIn = changetype<IcmpRepr>(memory.data(offsetof<IcmpRepr>()));
+const icmpOut = changetype<IcmpRepr>(memory.data(offsetof<IcmpRepr>()));
+const udpIn = changetype<UdpRepr>(memory.data(offsetof<UdpRepr>()));
+const udpOut = changetype<UdpRepr>(memory.data(offsetof<UdpRepr>()));
+
+// ---- registration -------------------------------------------------------------
+
+export const enum LinkLocal { Cdp, Lldp }
+/** A link-local frame: CDP (`p` is the whole frame in rxBuf) or LLDP (`p` is the LLDPDU). */
+export type LinkLocalHandler = (kind: LinkLocal, p: usize, len: i32, now: i64) => bool;
+/** A segment or datagram's payload of `len` bytes at `p`, from `src` to `dst`. */
+export type IpHandler = (p: usize, len: i32, src: u32, dst: u32, now: i64) => bool;
+/** A UDP payload of `len` bytes at `p`, from srcIp:srcPort, to a bound port. */
+export type UdpHandler = (p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64) => bool;
+
+function noLinkLocal(kind: LinkLocal, p: usize, len: i32, now: i64): bool { return drop(Ctr.DropEthType); }
+function noTcp(p: usize, len: i32, src: u32, dst: u32, now: i64): bool { return drop(Ctr.DropIpProtocol); }
+
+let linkLocalHandler: LinkLocalHandler = noLinkLocal;
+let tcpHandler: IpHandler = noTcp;
+
+export function stackOnLinkLocal(h: LinkLocalHandler): void { linkLocalHandler = h; }
+export function stackOnTcp(h: IpHandler): void { tcpHandler = h; }
+
+/** The UDP port table: a slot per user, its port 0 while unbound; searched in slot order. */
+const UDP_SLOTS = 4;
+const udpPorts = memory.data(UDP_SLOTS * 4);
+const udpHandlers = memory.data(UDP_SLOTS * sizeof<usize>());
+let udpSlotsUsed = 0;
+
+/** Reserves a slot for `h` (at start); returns it for udpBind. */
+export function udpSlot(h: UdpHandler): i32 {
+  const s = udpSlotsUsed++;
+  assert(s < UDP_SLOTS);
+  store<usize>(udpHandlers + (<usize>s * sizeof<usize>()), changetype<usize>(h));
+  return s;
+}
+
+/** Datagrams to `port` go to the handler of `slot` from now on (0: none). */
+export function udpBind(slot: i32, port: u32): void { store<u32>(udpPorts + (<usize>slot << 2), port); }
+
+function udpHandlerFor(port: u32): i32 {
+  for (let s = 0; s < udpSlotsUsed; s++) if (load<u32>(udpPorts + (<usize>s << 2)) == port) return s;
+  return -1;
+}
 
 /** Handles the `len`-byte frame the host wrote into rxBuf. */
 export function onFrame(len: i32, now: i64): void {
@@ -35,43 +82,50 @@ function ethRx(len: i32, now: i64): bool {
   let type = ethType(rxBuf);
   let off = ETH_HEADER;
   if (type == EtherType.Vlan) {
-    if (vlan.parse(rxBuf + 12, len - 12) != 0) return drop(Ctr.DropEthTruncated);
+    if (vlanIn.parse(rxBuf + 12, len - 12) != 0) return drop(Ctr.DropEthTruncated);
     // Only the voice VLAN (or priority tags while untagged) reaches the phone.
-    if (vlan.vid != voiceVlan) return drop(Ctr.DropVlanOther);
-    type = vlan.innerType;
+    if (vlanIn.vid != voiceVlan) return drop(Ctr.DropVlanOther);
+    type = vlanIn.innerType;
     off += VLAN_TAG;
   } else if (type <= MAX_8023_LENGTH) {
-    return cdpRx(len, now);
+    return linkLocalHandler(LinkLocal.Cdp, rxBuf, len, now);
   } else if (type == ETHERTYPE_LLDP) {
-    return lldpRx(rxBuf + ETH_HEADER, len - ETH_HEADER, now);
+    return linkLocalHandler(LinkLocal.Lldp, rxBuf + ETH_HEADER, len - ETH_HEADER, now);
   } else if (voiceVlan != 0 && (type == EtherType.Arp || type == EtherType.Ipv4)) {
     // On the voice VLAN, untagged IP belongs to the data VLAN behind the phone.
     return drop(Ctr.DropVlanOther);
   }
   const p = rxBuf + <usize>off;
   const n = len - off;
-  if (type == EtherType.Arp) return arpRx(p, n, now);
+  if (type == EtherType.Arp) return arpInput(p, n, now);
   if (type == EtherType.Ipv4) return ipRx(p, n, now);
   return drop(Ctr.DropEthType);
+}
+
+function arpInput(p: usize, len: i32, now: i64): bool {
+  const err = arpParse(p, len);
+  if (err != 0) return drop(err);
+  return acdRx(now) || arpRx(now);
 }
 
 @inline function subnetBroadcast(): u32 { return myIp | ~netmask; }
 
 function ipRx(p: usize, len: i32, now: i64): bool {
-  const err = ipv4.parse(p, len);
+  const ip = ipIn;
+  const err = ip.parse(p, len);
   if (err != 0) return drop(err);
-  const dst = ipv4.dst;
-  const src = ipv4.src;
-  const proto = ipv4.proto;
+  const dst = ip.dst;
+  const src = ip.src;
+  const proto = ip.proto;
   // RFC 1122 3.2.1.3: a broadcast or multicast source is invalid; nothing may answer it.
   if (src >= 0xe000_0000) return drop(Ctr.DropIpSource);
   const broadcast = dst == IP_BROADCAST || (myIp != 0 && dst == subnetBroadcast());
   // Unconfigured, a DHCP server may send the offer to the address it offers.
   if (dst != myIp && !broadcast && !(myIp == 0 && proto == IpProto.Udp)) return drop(Ctr.DropIpNotForUs);
-  const l4 = p + <usize>ipv4.headerLen;
-  const l4len = ipv4.payloadLen;
+  const l4 = p + <usize>ip.headerLen;
+  const l4len = ip.payloadLen;
   if (proto == IpProto.Udp) return udpRx(l4, l4len, src, dst, now);
-  if (proto == IpProto.Tcp) return tcpRx(l4, l4len, src, dst, now);
+  if (proto == IpProto.Tcp) return tcpHandler(l4, l4len, src, dst, now);
   if (proto != IpProto.Icmp) return drop(Ctr.DropIpProtocol);
   // No echo replies to broadcasts (RFC 1122 3.2.2.6 allows silence; no smurf amplifier).
   if (myIp == 0 || broadcast) return drop(Ctr.DropIpNotForUs);
@@ -79,23 +133,30 @@ function ipRx(p: usize, len: i32, now: i64): bool {
 }
 
 function udpRx(p: usize, len: i32, src: u32, dst: u32, now: i64): bool {
-  const err = udp.parse(p, len, src, dst);
+  const u = udpIn;
+  const err = u.parse(p, len, src, dst);
   if (err != 0) return drop(err);
-  if (udp.dstPort == DHCP_CLIENT_PORT) return dhcpRx(p + UDP_HEADER, udp.payloadLen, now);
-  if (tftpOwns(udp.dstPort)) return tftpRx(p + UDP_HEADER, udp.payloadLen, src, udp.srcPort, now);
-  if (dnsOwns(udp.dstPort)) return dnsRx(p + UDP_HEADER, udp.payloadLen, src, udp.srcPort, now);
-  return drop(Ctr.DropUdpPort);
+  const s = u.dstPort != 0 ? udpHandlerFor(u.dstPort) : -1;
+  if (s < 0) return drop(Ctr.DropUdpPort);
+  const h = changetype<UdpHandler>(load<usize>(udpHandlers + (<usize>s * sizeof<usize>())));
+  return h(p + UDP_HEADER, u.payloadLen, src, u.srcPort, now);
 }
 
 function icmpRx(p: usize, len: i32, src: u32): bool {
-  const err = icmp.parse(p, len);
+  const req = icmpIn;
+  const err = req.parse(p, len);
   if (err != 0) return drop(err);
-  if (icmp.type != IcmpType.EchoRequest || icmp.code != 0) return drop(Ctr.DropIcmpType);
+  if (req.type != IcmpType.EchoRequest || req.code != 0) return drop(Ctr.DropIcmpType);
   const out = txL3() + IPV4_HEADER;
   if (<i32>(out - txBuf) + len > TX_CAPACITY) return drop(Ctr.DropIcmpMalformed);
-  memory.copy(out + ICMP_HEADER, p + ICMP_HEADER, <usize>icmp.payloadLen);
-  icmp.type = IcmpType.EchoReply;
-  icmp.emit(out);
+  memory.copy(out + ICMP_HEADER, p + ICMP_HEADER, <usize>req.payloadLen);
+  const reply = icmpOut;
+  reply.type = IcmpType.EchoReply;
+  reply.code = 0;
+  reply.ident = req.ident;
+  reply.seq = req.seq;
+  reply.payloadLen = req.payloadLen;
+  reply.emit(out);
   ipHeader(src, IpProto.Icmp, len);
   // Answer the way the request came: the sender's MAC needs no ARP look-up.
   txFrame(ethSrc(rxBuf), EtherType.Ipv4, IPV4_HEADER + len);
@@ -106,10 +167,11 @@ let ipIdent: u32 = 0;
 
 /** Writes the IPv4 header in front of the `len`-byte payload at ipTxPayload(). */
 function ipHeader(dst: u32, proto: u32, len: i32): void {
-  ipv4.set(myIp, dst, proto, len);
+  const ip = ipOut;
+  ip.set(myIp, dst, proto, len);
   ipIdent = (ipIdent + 1) & 0xffff;
-  ipv4.ident = ipIdent;
-  ipv4.emit(txL3());
+  ip.ident = ipIdent;
+  ip.emit(txL3());
 }
 
 /** Where the payload of an IPv4 packet to be sent is built (TCP segments, ICMP). */
@@ -162,9 +224,46 @@ export function ipOutput(dst: u32, proto: u32, len: i32, now: i64): bool {
 
 /** Sends the `len`-byte UDP payload already at udpTxPayload(). */
 export function udpSend(dst: u32, srcPort: u32, dstPort: u32, len: i32, now: i64): bool {
-  udp.srcPort = srcPort;
-  udp.dstPort = dstPort;
-  udp.payloadLen = len;
-  udp.emit(ipTxPayload(), myIp, dst);
+  const u = udpOut;
+  u.srcPort = srcPort;
+  u.dstPort = dstPort;
+  u.payloadLen = len;
+  u.emit(ipTxPayload(), myIp, dst);
   return ipOutput(dst, IpProto.Udp, UDP_HEADER + len, now);
 }
+
+/**
+ * One client's wait for its next hop's MAC, the same for every protocol: a
+ * send that could not leave (ARP is resolving the next hop) calls hold(),
+ * and the client tries again at `retryAt`, or the moment the reply arrives
+ * (ready()). After `limit` such sends in a row hold() says no more: the
+ * client counts the packet as lost. A send that left calls clear().
+ */
+@unmanaged export class HopWait {
+  dst: u32;
+  waits: i32;
+  retryAt: i64;
+
+  hold(dst: u32, now: i64, retry: i64, limit: i32): bool {
+    this.dst = dst;
+    if (++this.waits > limit) {
+      this.clear();
+      return false;
+    }
+    this.retryAt = now + retry;
+    return true;
+  }
+
+  clear(): void {
+    this.waits = 0;
+    this.retryAt = i64.MAX_VALUE;
+  }
+
+  @inline get waiting(): bool { return this.waits > 0; }
+
+  /** True while waiting once the next hop's MAC is known. */
+  ready(now: i64): bool { return this.waits > 0 && canSend(this.dst, now); }
+}
+
+/** True when datagrams to `port` have a handler (a client bound it). */
+export function udpBound(port: u32): bool { return port != 0 && udpHandlerFor(port) >= 0; }

@@ -7,95 +7,15 @@
 // ACKs outside the acceptable range dropped). Two connections at once, each
 // with a 1 KiB send and a 1 KiB receive buffer; no allocation.
 import { random } from "../hal";
-import { fold, get16, get32, get8, pseudoSum, put16, put32, put8, sum16 } from "../lib/bytes";
 import { Ctr, count, drop } from "../counters";
-import { IpProto } from "./ipv4";
+import { Rto } from "../lib/rto";
+import { IpProto } from "../wire/ipv4";
+import { inWindow, seqGe, seqGt, seqLe, seqLt, TCP_HEADER, TcpFlag, TcpRepr } from "../wire/tcp";
 import { myIp } from "./netif";
-import { canSend, ipOutput, ipTxPayload } from "./stack";
+import { HopWait, ipOutput, ipTxPayload, stackOnTcp } from "./stack";
 
-export const TCP_HEADER = 20;
-const MSS_OPTION = 4;
-export const enum TcpFlag { Fin = 1, Syn = 2, Rst = 4, Psh = 8, Ack = 16 }
-
-/**
- * One TCP segment. parse() checks the header, the checksum (over the IPv4
- * pseudo-header) and the options, and reads the MSS option; emit() writes a
- * header (with the MSS option when `mss` is set) in front of the
- * `payloadLen` bytes already at `p + TCP_HEADER`.
- */
-@unmanaged export class TcpRepr {
-  srcPort: u32;
-  dstPort: u32;
-  seq: u32;
-  ack: u32;
-  flags: u32;
-  window: u32;
-  /** MSS option: received value, or the value to send (0 = none). */
-  mss: u32;
-  headerLen: i32;
-  payloadLen: i32;
-
-  /** Checks the `len`-byte segment at `p` (IP payload). Returns 0, or the Ctr drop reason. */
-  parse(p: usize, len: i32, src: u32, dst: u32): i32 {
-    if (len < TCP_HEADER) return Ctr.DropTcpMalformed;
-    const hl = <i32>(get8(p + 12) >> 4) << 2;
-    if (hl < TCP_HEADER || hl > len) return Ctr.DropTcpMalformed;
-    if (fold(sum16(p, len, pseudoSum(src, dst, IpProto.Tcp, len))) != 0) return Ctr.DropTcpChecksum;
-    this.mss = 0;
-    let i = TCP_HEADER;
-    while (i < hl) {
-      const kind = get8(p + <usize>i);
-      if (kind == 0) break; // end of options
-      if (kind == 1) { i++; continue; } // no-op
-      if (i + 2 > hl) return Ctr.DropTcpMalformed;
-      const n = <i32>get8(p + <usize>i + 1);
-      if (n < 2 || i + n > hl) return Ctr.DropTcpMalformed;
-      if (kind == 2 && n == 4) this.mss = get16(p + <usize>i + 2);
-      i += n;
-    }
-    this.srcPort = get16(p);
-    this.dstPort = get16(p + 2);
-    this.seq = get32(p + 4);
-    this.ack = get32(p + 8);
-    this.flags = get8(p + 13) & 0x3f;
-    this.window = get16(p + 14);
-    this.headerLen = hl;
-    this.payloadLen = len - hl;
-    return 0;
-  }
-
-  /** Writes the header at `p` and the checksum; returns the segment's length. */
-  emit(p: usize, src: u32, dst: u32): i32 {
-    const hl = this.mss != 0 ? TCP_HEADER + MSS_OPTION : TCP_HEADER;
-    put16(p, this.srcPort);
-    put16(p + 2, this.dstPort);
-    put32(p + 4, this.seq);
-    put32(p + 8, this.ack);
-    put8(p + 12, <u32>(hl >> 2) << 4);
-    put8(p + 13, this.flags);
-    put16(p + 14, this.window);
-    put32(p + 16, 0); // checksum, urgent pointer
-    if (this.mss != 0) {
-      put8(p + 20, 2);
-      put8(p + 21, 4);
-      put16(p + 22, this.mss);
-    }
-    const len = hl + this.payloadLen;
-    put16(p + 16, fold(sum16(p, len, pseudoSum(src, dst, IpProto.Tcp, len))));
-    this.headerLen = hl;
-    return len;
-  }
-}
-export const tcp = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
-
-// ---- sequence numbers: modulo 2^32 (RFC 9293 3.4) -----------------------------
-
-@inline export function seqLt(a: u32, b: u32): bool { return <i32>(a - b) < 0; }
-@inline export function seqLe(a: u32, b: u32): bool { return <i32>(a - b) <= 0; }
-@inline export function seqGt(a: u32, b: u32): bool { return <i32>(a - b) > 0; }
-@inline export function seqGe(a: u32, b: u32): bool { return <i32>(a - b) >= 0; }
-/** start <= x < start + len */
-@inline function inWindow(x: u32, start: u32, len: u32): bool { return x - start < len; }
+const tcpIn = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
+const tcpOut = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
 
 // ---- connections ----------------------------------------------------------------
 
@@ -121,8 +41,8 @@ export const SYN_RETRIES = 3;
 export const DATA_RETRIES = 7;
 /** A segment that could not leave because the next hop's MAC is not known yet is tried again when the ARP reply comes, or this soon... */
 export const ARP_RETRY: i64 = 100;
-/** ...for at most this long (the ARP layer asks once a second meanwhile). */
-const ARP_GIVE_UP = 30;
+/** ...for at most this many sends in a row, 3.1 s (the ARP layer asks once a second meanwhile). */
+const ARP_GIVE_UP = 31;
 /** TIME-WAIT lasts 2 MSL, with an MSL of 30 s. */
 export const TIME_WAIT: i64 = 60_000;
 /** Challenge and duplicate ACKs for unacceptable segments: at most one per connection in this long. */
@@ -140,7 +60,6 @@ const EPHEMERAL_BASE: u32 = 49152;
   ackNow: bool;
   timing: bool;
   synRetransmitted: bool;
-  hasRtt: bool;
   localPort: u32;
   remotePort: u32;
   remoteIp: u32;
@@ -157,24 +76,23 @@ const EPHEMERAL_BASE: u32 = 49152;
   sndLen: i32;
   rcvLen: i32;
   mss: i32;
-  rto: i32;
-  srtt8: i32;
-  rttvar4: i32;
   tries: i32;
-  arpFails: i32;
   rttStart: i64;
   challengeAt: i64;
   rtxAt: i64;
   persistAt: i64;
-  arpAt: i64;
   timeWaitAt: i64;
 }
 
-const tcbs = memory.data(offsetof<Tcb>() * TCP_CONNECTIONS);
+// Each connection's record: its Tcb, its RTO estimator, its wait for the next hop's MAC.
+const RECORD = offsetof<Tcb>() + offsetof<Rto>() + offsetof<HopWait>();
+const tcbs = memory.data(<i32>RECORD * TCP_CONNECTIONS);
 const sndBufs = memory.data(TCP_SND_BUF * TCP_CONNECTIONS);
 const rcvBufs = memory.data(TCP_RCV_BUF * TCP_CONNECTIONS);
 
-@inline function tcb(h: i32): Tcb { return changetype<Tcb>(tcbs + <usize>h * offsetof<Tcb>()); }
+@inline function tcb(h: i32): Tcb { return changetype<Tcb>(tcbs + <usize>h * RECORD); }
+@inline function rtoOf(t: Tcb): Rto { return changetype<Rto>(changetype<usize>(t) + offsetof<Tcb>()); }
+@inline function hopOf(t: Tcb): HopWait { return changetype<HopWait>(changetype<usize>(t) + offsetof<Tcb>() + offsetof<Rto>()); }
 @inline function sndBuf(h: i32): usize { return sndBufs + <usize>(h * TCP_SND_BUF); }
 @inline function rcvBuf(h: i32): usize { return rcvBufs + <usize>(h * TCP_RCV_BUF); }
 @inline function valid(h: i32): bool { return h >= 0 && h < TCP_CONNECTIONS && tcb(h).inUse; }
@@ -198,7 +116,7 @@ export function tcpConnect(ip: u32, port: u32, now: i64): i32 {
   if (h < 0) for (let i = 0; i < TCP_CONNECTIONS; i++) if (tcb(i).userClosed) { tcpAbort(i, now); h = i; break; }
   if (h < 0) return -1;
   const t = tcb(h);
-  memory.fill(changetype<usize>(t), 0, offsetof<Tcb>());
+  memory.fill(changetype<usize>(t), 0, RECORD);
   t.inUse = true;
   t.state = TcpState.SynSent;
   t.remoteIp = ip;
@@ -210,8 +128,9 @@ export function tcpConnect(ip: u32, port: u32, now: i64): i32 {
   t.iss = random();
   t.sndUna = t.sndNxt = t.sndMax = t.iss;
   t.mss = DEFAULT_MSS;
-  t.rto = RTO_INITIAL;
-  t.rtxAt = t.persistAt = t.arpAt = t.timeWaitAt = NEVER;
+  rtoOf(t).init(RTO_INITIAL, RTO_MIN, RTO_MAX);
+  hopOf(t).clear();
+  t.rtxAt = t.persistAt = t.timeWaitAt = NEVER;
   t.challengeAt = i64.MIN_VALUE >> 1;
   output(h, now, false);
   return h;
@@ -297,10 +216,10 @@ export function tcpDropAll(): void {
 export function tcpState(h: i32): TcpState { return valid(h) ? tcb(h).state : TcpState.Closed; }
 export function tcpOutcome(h: i32): TcpOutcome { return valid(h) ? tcb(h).outcome : TcpOutcome.Closed; }
 /** The current retransmission timeout (ms), for tests and diagnostics. */
-export function tcpRto(h: i32): i32 { return valid(h) ? tcb(h).rto : 0; }
+export function tcpRto(h: i32): i32 { return valid(h) ? rtoOf(tcb(h)).rto : 0; }
 /** Smoothed RTT (ms) and its variation, 0 before the first sample. */
-export function tcpSrtt(h: i32): i32 { return valid(h) ? tcb(h).srtt8 >> 3 : 0; }
-export function tcpRttvar(h: i32): i32 { return valid(h) ? tcb(h).rttvar4 >> 2 : 0; }
+export function tcpSrtt(h: i32): i32 { return valid(h) ? rtoOf(tcb(h)).srtt : 0; }
+export function tcpRttvar(h: i32): i32 { return valid(h) ? rtoOf(tcb(h)).rttvar : 0; }
 export function tcpLocalPort(h: i32): u32 { return valid(h) ? tcb(h).localPort : 0; }
 
 // ---- timers -------------------------------------------------------------------------
@@ -312,10 +231,10 @@ export function tcpPoll(now: i64): i64 {
     const t = tcb(h);
     if (!t.inUse || t.state == TcpState.Closed) continue;
     if (now >= t.timeWaitAt) { finish(t, TcpOutcome.Closed); continue; }
-    if (now >= t.arpAt || (t.arpAt != NEVER && canSend(t.remoteIp, now))) {
-      t.arpAt = NEVER;
-      if (++t.arpFails > ARP_GIVE_UP) { finish(t, TcpOutcome.Timeout); continue; }
+    const hop = hopOf(t);
+    if (hop.waiting && (now >= hop.retryAt || hop.ready(now))) {
       output(h, now, false);
+      if (t.state == TcpState.Closed) continue;
     }
     if (now >= t.rtxAt) onRetransmitTimer(h, now);
     if (t.state == TcpState.Closed) continue;
@@ -323,7 +242,7 @@ export function tcpPoll(now: i64): i64 {
       t.persistAt = NEVER;
       output(h, now, true);
     }
-    next = min(next, min(min(t.rtxAt, t.persistAt), min(t.arpAt, t.timeWaitAt)));
+    next = min(next, min(min(t.rtxAt, t.persistAt), min(hop.retryAt, t.timeWaitAt)));
   }
   return next;
 }
@@ -340,36 +259,22 @@ function onRetransmitTimer(h: i32, now: i64): void {
   }
   t.tries++;
   count(Ctr.TcpRetransmits);
-  t.rto = min(t.rto << 1, RTO_MAX);
+  rtoOf(t).backoff();
   if (t.state == TcpState.SynSent) t.synRetransmitted = true;
   t.timing = false; // Karn: no RTT sample from a retransmitted segment
   t.sndNxt = t.sndUna;
   output(h, now, t.sndWnd == 0);
-  t.rtxAt = now + <i64>t.rto;
+  t.rtxAt = now + <i64>rtoOf(t).rto;
 }
 
-/** RFC 6298 (2.2)/(2.3), in eighths and quarters of a millisecond as BSD does. */
-function rttSample(t: Tcb, r: i32): void {
-  if (r < 1) r = 1;
-  if (!t.hasRtt) {
-    t.srtt8 = r << 3;
-    t.rttvar4 = r << 1; // RTTVAR = R/2
-    t.hasRtt = true;
-  } else {
-    let err = r - (t.srtt8 >> 3);
-    t.srtt8 += err; // SRTT += (R - SRTT) / 8
-    if (err < 0) err = -err;
-    t.rttvar4 += err - (t.rttvar4 >> 2); // RTTVAR += (|R - SRTT| - RTTVAR) / 4
-  }
-  // RTO = SRTT + max(G, 4 RTTVAR), G = 1 ms, bounded by 1 s and 60 s.
-  const rto = (t.srtt8 >> 3) + max(1, t.rttvar4);
-  t.rto = min(max(rto, RTO_MIN), RTO_MAX);
-}
+/** A round trip of `r` ms; under 1 ms counts as 1 (the clock's granularity). */
+function rttSample(t: Tcb, r: i32): void { rtoOf(t).sample(max(r, 1)); }
 
 function finish(t: Tcb, outcome: i32): void {
   t.state = TcpState.Closed;
   t.outcome = outcome;
-  t.rtxAt = t.persistAt = t.arpAt = t.timeWaitAt = NEVER;
+  t.rtxAt = t.persistAt = t.timeWaitAt = NEVER;
+  hopOf(t).clear();
   if (t.userClosed) t.inUse = false;
 }
 
@@ -380,25 +285,25 @@ function finish(t: Tcb, outcome: i32): void {
 
 /** Sends one segment whose payload (if any) is already at ipTxPayload() + TCP_HEADER. */
 function sendSegment(t: Tcb, seq: u32, flags: u32, n: i32, now: i64): bool {
-  tcp.srcPort = t.localPort;
-  tcp.dstPort = t.remotePort;
-  tcp.seq = seq;
-  tcp.ack = (flags & TcpFlag.Ack) != 0 ? t.rcvNxt : 0;
-  tcp.flags = flags;
-  tcp.window = rcvWindow(t);
-  tcp.mss = (flags & TcpFlag.Syn) != 0 ? TCP_MSS : 0;
-  tcp.payloadLen = n;
-  return ipOutput(t.remoteIp, IpProto.Tcp, tcp.emit(ipTxPayload(), myIp, t.remoteIp), now);
+  tcpOut.srcPort = t.localPort;
+  tcpOut.dstPort = t.remotePort;
+  tcpOut.seq = seq;
+  tcpOut.ack = (flags & TcpFlag.Ack) != 0 ? t.rcvNxt : 0;
+  tcpOut.flags = flags;
+  tcpOut.window = rcvWindow(t);
+  tcpOut.mss = (flags & TcpFlag.Syn) != 0 ? TCP_MSS : 0;
+  tcpOut.payloadLen = n;
+  return ipOutput(t.remoteIp, IpProto.Tcp, tcpOut.emit(ipTxPayload(), myIp, t.remoteIp), now);
 }
 
 /** A segment that takes sequence space could not leave (no MAC for the next hop yet): try again soon. */
 function arpWait(t: Tcb, now: i64): void {
-  if (t.arpAt == NEVER) t.arpAt = now + ARP_RETRY;
+  if (!hopOf(t).hold(t.remoteIp, now, ARP_RETRY, ARP_GIVE_UP)) finish(t, TcpOutcome.Timeout);
 }
 
 /** Notes that a segment ending at `end` went out: starts the timer and, for new data, times it. */
 function sent(t: Tcb, seq: u32, end: u32, now: i64): void {
-  t.arpFails = 0;
+  hopOf(t).clear();
   if (!t.timing && seqGe(seq, t.sndMax)) {
     t.timing = true;
     t.rttSeq = seq;
@@ -406,7 +311,7 @@ function sent(t: Tcb, seq: u32, end: u32, now: i64): void {
   }
   t.sndNxt = end;
   if (seqGt(end, t.sndMax)) t.sndMax = end;
-  if (t.rtxAt == NEVER) t.rtxAt = now + <i64>t.rto; // RFC 6298 (5.1)
+  if (t.rtxAt == NEVER) t.rtxAt = now + <i64>rtoOf(t).rto; // RFC 6298 (5.1)
 }
 
 /**
@@ -457,7 +362,7 @@ function output(h: i32, now: i64, probe: bool): void {
   // Data waits behind a zero window with nothing in flight: the persist timer probes it.
   const waiting = canSend && t.sndLen > 0 && seqLt(t.sndNxt, t.sndUna + <u32>t.sndLen);
   if (waiting && t.sndWnd == 0 && t.sndMax == t.sndUna) {
-    if (t.persistAt == NEVER) t.persistAt = now + <i64>t.rto;
+    if (t.persistAt == NEVER) t.persistAt = now + <i64>rtoOf(t).rto;
   } else {
     t.persistAt = NEVER;
   }
@@ -465,21 +370,21 @@ function output(h: i32, now: i64, probe: bool): void {
 
 /** RFC 9293 3.10.7.1: the answer to a segment for no connection. */
 function sendResetFor(src: u32, srcPort: u32, dstPort: u32, seq: u32, ack: u32, flags: u32, segLen: u32, now: i64): void {
-  tcp.srcPort = dstPort;
-  tcp.dstPort = srcPort;
+  tcpOut.srcPort = dstPort;
+  tcpOut.dstPort = srcPort;
   if ((flags & TcpFlag.Ack) != 0) {
-    tcp.seq = ack;
-    tcp.ack = 0;
-    tcp.flags = TcpFlag.Rst;
+    tcpOut.seq = ack;
+    tcpOut.ack = 0;
+    tcpOut.flags = TcpFlag.Rst;
   } else {
-    tcp.seq = 0;
-    tcp.ack = seq + segLen;
-    tcp.flags = TcpFlag.Rst | TcpFlag.Ack;
+    tcpOut.seq = 0;
+    tcpOut.ack = seq + segLen;
+    tcpOut.flags = TcpFlag.Rst | TcpFlag.Ack;
   }
-  tcp.window = 0;
-  tcp.mss = 0;
-  tcp.payloadLen = 0;
-  ipOutput(src, IpProto.Tcp, tcp.emit(ipTxPayload(), myIp, src), now);
+  tcpOut.window = 0;
+  tcpOut.mss = 0;
+  tcpOut.payloadLen = 0;
+  ipOutput(src, IpProto.Tcp, tcpOut.emit(ipTxPayload(), myIp, src), now);
 }
 
 // ---- input ------------------------------------------------------------------------
@@ -495,28 +400,28 @@ function lookup(src: u32, srcPort: u32, dstPort: u32): i32 {
 /** Handles the `len`-byte segment at `p` (IPv4 payload from `src` to `dst`); true when accepted. */
 export function tcpRx(p: usize, len: i32, src: u32, dst: u32, now: i64): bool {
   if (myIp == 0 || dst != myIp) return drop(Ctr.DropIpNotForUs);
-  const err = tcp.parse(p, len, src, dst);
+  const err = tcpIn.parse(p, len, src, dst);
   if (err != 0) return drop(err);
-  const h = lookup(src, tcp.srcPort, tcp.dstPort);
+  const h = lookup(src, tcpIn.srcPort, tcpIn.dstPort);
   if (h < 0) {
-    const flags = tcp.flags;
+    const flags = tcpIn.flags;
     if ((flags & TcpFlag.Rst) == 0) {
-      const segLen = <u32>tcp.payloadLen + ((flags & TcpFlag.Syn) != 0 ? 1 : 0) + ((flags & TcpFlag.Fin) != 0 ? 1 : 0);
-      sendResetFor(src, tcp.srcPort, tcp.dstPort, tcp.seq, tcp.ack, flags, segLen, now);
+      const segLen = <u32>tcpIn.payloadLen + ((flags & TcpFlag.Syn) != 0 ? 1 : 0) + ((flags & TcpFlag.Fin) != 0 ? 1 : 0);
+      sendResetFor(src, tcpIn.srcPort, tcpIn.dstPort, tcpIn.seq, tcpIn.ack, flags, segLen, now);
     }
     return drop(Ctr.DropTcpNoConnection);
   }
   if (tcb(h).state == TcpState.SynSent) return synSent(h, now);
-  return arrives(h, p + <usize>tcp.headerLen, now);
+  return arrives(h, p + <usize>tcpIn.headerLen, now);
 }
 
 /** RFC 9293 3.10.7.3, for the client: only a SYN-ACK for our SYN (or a RST acknowledging it) counts. */
 function synSent(h: i32, now: i64): bool {
   const t = tcb(h);
-  const flags = tcp.flags;
+  const flags = tcpIn.flags;
   const hasAck = (flags & TcpFlag.Ack) != 0;
-  if (hasAck && (seqLe(tcp.ack, t.iss) || seqGt(tcp.ack, t.sndMax))) {
-    if ((flags & TcpFlag.Rst) == 0) sendResetFor(t.remoteIp, tcp.srcPort, tcp.dstPort, tcp.seq, tcp.ack, flags, 0, now);
+  if (hasAck && (seqLe(tcpIn.ack, t.iss) || seqGt(tcpIn.ack, t.sndMax))) {
+    if ((flags & TcpFlag.Rst) == 0) sendResetFor(t.remoteIp, tcpIn.srcPort, tcpIn.dstPort, tcpIn.seq, tcpIn.ack, flags, 0, now);
     return drop(Ctr.DropTcpOutOfWindow);
   }
   if ((flags & TcpFlag.Rst) != 0) {
@@ -527,18 +432,18 @@ function synSent(h: i32, now: i64): bool {
   }
   // A SYN without ACK (simultaneous open) is not something a client needs.
   if ((flags & TcpFlag.Syn) == 0 || !hasAck) return drop(Ctr.DropTcpUnexpected);
-  t.rcvNxt = tcp.seq + 1;
-  t.sndUna = tcp.ack;
+  t.rcvNxt = tcpIn.seq + 1;
+  t.sndUna = tcpIn.ack;
   if (seqLt(t.sndNxt, t.sndUna)) t.sndNxt = t.sndUna;
-  const mss = <i32>tcp.mss;
+  const mss = <i32>tcpIn.mss;
   t.mss = mss == 0 ? DEFAULT_MSS : min(mss, <i32>TCP_MSS);
-  t.sndWnd = tcp.window;
-  t.maxSndWnd = tcp.window;
-  t.sndWl1 = tcp.seq;
-  t.sndWl2 = tcp.ack;
+  t.sndWnd = tcpIn.window;
+  t.maxSndWnd = tcpIn.window;
+  t.sndWl1 = tcpIn.seq;
+  t.sndWl2 = tcpIn.ack;
   if (t.timing) rttSample(t, <i32>(now - t.rttStart));
   t.timing = false;
-  if (t.synRetransmitted && !t.hasRtt) t.rto = RTO_AFTER_SYN_LOSS;
+  if (t.synRetransmitted && !rtoOf(t).sampled) rtoOf(t).rto = RTO_AFTER_SYN_LOSS;
   t.tries = 0;
   t.rtxAt = NEVER;
   t.state = TcpState.Established;
@@ -550,9 +455,9 @@ function synSent(h: i32, now: i64): bool {
 /** RFC 9293 3.10.7.4 with RFC 5961: a segment for a synchronized connection. */
 function arrives(h: i32, data: usize, now: i64): bool {
   const t = tcb(h);
-  const flags = tcp.flags;
-  const seq = tcp.seq;
-  let n = tcp.payloadLen;
+  const flags = tcpIn.flags;
+  const seq = tcpIn.seq;
+  let n = tcpIn.payloadLen;
   let fin = (flags & TcpFlag.Fin) != 0;
   const syn = (flags & TcpFlag.Syn) != 0;
   const rst = (flags & TcpFlag.Rst) != 0;
@@ -590,7 +495,7 @@ function arrives(h: i32, data: usize, now: i64): bool {
   if ((flags & TcpFlag.Ack) == 0) return drop(Ctr.DropTcpUnexpected);
 
   // 5. The ACK: acceptable from SND.UNA - MAX.SND.WND to SND.NXT (RFC 5961 5.2).
-  const ack = tcp.ack;
+  const ack = tcpIn.ack;
   if (seqGt(ack, t.sndMax) || seqLt(ack, t.sndUna - t.maxSndWnd)) {
     challenge(h, now);
     return drop(Ctr.DropTcpOutOfWindow);
@@ -609,15 +514,15 @@ function arrives(h: i32, data: usize, now: i64): bool {
     }
     t.tries = 0;
     // RFC 6298 (5.2)/(5.3)
-    t.rtxAt = t.sndUna == t.sndMax ? NEVER : now + <i64>t.rto;
+    t.rtxAt = t.sndUna == t.sndMax ? NEVER : now + <i64>rtoOf(t).rto;
   }
   if (seqLt(t.sndWl1, seq) || (t.sndWl1 == seq && seqLe(t.sndWl2, ack))) {
     // A zero window opens and our probe byte was not taken: send again from SND.UNA.
-    if (t.sndWnd == 0 && tcp.window != 0 && ack == t.sndUna && t.sndNxt != t.sndUna) {
+    if (t.sndWnd == 0 && tcpIn.window != 0 && ack == t.sndUna && t.sndNxt != t.sndUna) {
       t.sndNxt = t.sndUna;
       t.timing = false;
     }
-    t.sndWnd = tcp.window;
+    t.sndWnd = tcpIn.window;
     t.sndWl1 = seq;
     t.sndWl2 = ack;
     if (t.sndWnd > t.maxSndWnd) t.maxSndWnd = t.sndWnd;
@@ -680,7 +585,8 @@ function arrives(h: i32, data: usize, now: i64): bool {
 
 function enterTimeWait(t: Tcb, now: i64): void {
   t.state = TcpState.TimeWait;
-  t.rtxAt = t.persistAt = t.arpAt = NEVER;
+  t.rtxAt = t.persistAt = NEVER;
+  hopOf(t).clear();
   t.timeWaitAt = now + TIME_WAIT;
 }
 
@@ -695,3 +601,5 @@ function challenge(h: i32, now: i64): void {
   t.challengeAt = now;
   sendSegment(t, t.sndNxt, TcpFlag.Ack, 0, now);
 }
+
+stackOnTcp(tcpRx);

@@ -1,16 +1,21 @@
 // Stage 3, the voice VLAN: the phone announces itself with CDP (asking for
 // the voice VLAN) and LLDP-MED, and learns the VLAN from the switch's CDP
 // VoIP VLAN Reply or LLDP-MED voice network policy. CDP wins when both
-// speak, as on Cisco phones.
+// speak, as on Cisco phones. Startup polls what was learned (discoveryVlan).
 import { Ctr, drop } from "../counters";
 import { VlanSource } from "../events";
 import { putMac, put16 } from "../lib/bytes";
-import { cdp } from "../net/cdp";
-import { ETHERTYPE_LLDP, LLDP_MULTICAST, lldp } from "../net/lldp";
-import { ETH_HEADER } from "../net/ethernet";
-import { myMac, rxBuf, txBuf, txRaw, voiceVlan } from "../net/netif";
+import { CdpRepr } from "../wire/cdp";
+import { ETHERTYPE_LLDP, LLDP_MULTICAST, LldpRepr } from "../wire/lldp";
+import { ETH_HEADER } from "../wire/ethernet";
+import { hostName, hostNameLen, myMac, txBuf, txRaw, voiceVlan } from "../net/netif";
+import { LinkLocal, stackOnLinkLocal } from "../net/stack";
 import { loadName, loadNameLength } from "./identity";
-import { startupVoiceVlan } from "./startup";
+
+const cdpIn = changetype<CdpRepr>(memory.data(offsetof<CdpRepr>()));
+const cdpOut = changetype<CdpRepr>(memory.data(offsetof<CdpRepr>()));
+const lldpIn = changetype<LldpRepr>(memory.data(offsetof<LldpRepr>()));
+const lldpOut = changetype<LldpRepr>(memory.data(offsetof<LldpRepr>()));
 
 const CDP_INTERVAL: i64 = 60_000;
 const LLDP_INTERVAL: i64 = 30_000;
@@ -25,12 +30,16 @@ let cdpDue: i64 = NEVER;
 let lldpDue: i64 = NEVER;
 let fastLeft = 0;
 let cdpGaveVlan = false;
+/** The voice VLAN the switch named last (0: none yet), and who named it (VlanSource). */
+export let discoveryVlan: u32 = 0;
+export let discoveryVlanSource: i32 = 0;
 
 export function discoveryStart(now: i64): void {
   fastLeft = FAST_START;
   cdpDue = now;
   lldpDue = now;
   cdpGaveVlan = false;
+  discoveryVlan = 0;
 }
 
 /** Sends CDP and LLDP now (a VLAN was learned) and restarts their periods. */
@@ -54,41 +63,55 @@ export function discoveryPoll(now: i64): i64 {
 }
 
 function sendCdp(): void {
-  cdp.setPhone(myMac, loadName, loadNameLength);
-  cdp.vlanQuery = true;
-  cdp.powerRequestMw = POWER_MW;
-  txRaw(cdp.emit(txBuf));
+  const c = cdpOut;
+  c.setPhone(myMac, hostName, hostNameLen, loadName, loadNameLength);
+  c.vlanQuery = true;
+  c.powerRequestMw = POWER_MW;
+  txRaw(c.emit(txBuf));
 }
 
 function sendLldp(): void {
-  lldp.setPhone(myMac, loadName, loadNameLength);
-  lldp.setVoiceVlan(voiceVlan != 0 ? <i32>voiceVlan : -1);
-  lldp.powerValue = POWER_MW / 100;
+  const l = lldpOut;
+  l.setPhone(myMac, hostName, hostNameLen, loadName, loadNameLength);
+  l.setVoiceVlan(voiceVlan != 0 ? <i32>voiceVlan : -1);
+  l.powerValue = POWER_MW / 100;
   putMac(txBuf, LLDP_MULTICAST);
   putMac(txBuf + 6, myMac);
   put16(txBuf + 12, ETHERTYPE_LLDP);
-  txRaw(ETH_HEADER + lldp.emit(txBuf + ETH_HEADER));
+  txRaw(ETH_HEADER + l.emit(txBuf + ETH_HEADER));
 }
 
-/** A CDP frame (802.3 + SNAP) is in rxBuf. */
-export function cdpRx(len: i32, now: i64): bool {
-  const err = cdp.parse(rxBuf, len);
+function learned(vid: u32, source: i32): void {
+  discoveryVlan = vid;
+  discoveryVlanSource = source;
+}
+
+function discoveryRx(kind: LinkLocal, p: usize, len: i32, now: i64): bool {
+  return kind == LinkLocal.Cdp ? cdpRx(p, len) : lldpRx(p, len);
+}
+
+/** A CDP frame (802.3 + SNAP) of `len` bytes is at `p`. */
+function cdpRx(p: usize, len: i32): bool {
+  const err = cdpIn.parse(p, len);
   if (err != 0) return drop(err);
-  const vid = cdp.voiceVlan;
+  const vid = cdpIn.voiceVlan;
   if (vid >= 1 && vid <= 4094) {
     cdpGaveVlan = true;
-    startupVoiceVlan(<u32>vid, VlanSource.Cdp, now);
+    learned(<u32>vid, VlanSource.Cdp);
   }
   return true;
 }
 
 /** An LLDPDU of `len` bytes is at `p`. */
-export function lldpRx(p: usize, len: i32, now: i64): bool {
-  const err = lldp.parse(p, len);
+function lldpRx(p: usize, len: i32): bool {
+  const l = lldpIn;
+  const err = l.parse(p, len);
   if (err != 0) return drop(err);
-  const vid = lldp.voiceVlan;
-  if (!cdpGaveVlan && lldp.voicePolicy && !lldp.voiceUnknown && lldp.voiceTagged && vid >= 1 && vid <= 4094) {
-    startupVoiceVlan(vid, VlanSource.Lldp, now);
+  const vid = l.voiceVlan;
+  if (!cdpGaveVlan && l.voicePolicy && !l.voiceUnknown && l.voiceTagged && vid >= 1 && vid <= 4094) {
+    learned(vid, VlanSource.Lldp);
   }
   return true;
 }
+
+stackOnLinkLocal(discoveryRx);

@@ -2,6 +2,7 @@
 // (option 12), CDP, the config file name and SCCP registration all use.
 import { flash_read } from "../hal";
 import { put8 } from "../lib/bytes";
+import { setHostName } from "../net/netif";
 import { bootrecLoad, bootrecSlot } from "../flash/bootrec";
 import { slotAddr } from "../flash/layout";
 import { HEADER_SIZE, headerCheck, LOAD_NAME, LOAD_NAME_MAX, loadNameLen } from "../boot/image";
@@ -10,6 +11,7 @@ export const DEVICE_NAME_LEN = 15;
 /** "SEP" followed by the MAC in upper-case hex, ASCII. */
 export const deviceName = memory.data(DEVICE_NAME_LEN);
 
+/** Writes SEP<MAC> into deviceName, and makes it the interface's host name. */
 export function setDeviceName(mac: u64): void {
   put8(deviceName, 0x53); // S
   put8(deviceName + 1, 0x45); // E
@@ -18,6 +20,7 @@ export function setDeviceName(mac: u64): void {
     const nibble = <u32>(mac >> (<u64>(44 - 4 * i))) & 0xf;
     put8(deviceName + 3 + <usize>i, nibble < 10 ? 0x30 + nibble : 0x37 + nibble);
   }
+  setHostName(deviceName, DEVICE_NAME_LEN);
 }
 
 // The running load, as CDP's Software Version and LLDP's inventory report it:

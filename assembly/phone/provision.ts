@@ -8,9 +8,10 @@
 import { event, flash_erase, flash_read, random, reset } from "../hal";
 import { Ev, ProvisionFail, UpgradeFail } from "../events";
 import { bytesEqual, get32 } from "../lib/bytes";
-import { tftpCount, tftpServers, tftpName, tftpNameLen, dnsCount, dnsServers, domain, domainLen } from "../net/dhcp";
-import { tftpSetSink, tftpStart, tftpStatus, TftpStatus, tftpSize, tftpTsize, tftpStop } from "../net/tftp";
-import { dnsStart, dnsStatus, DnsStatus, dnsAddress, ipv4FromText, dnsStop } from "../net/dns";
+import { tftpCount, tftpServers, tftpName, tftpNameLen, dnsCount, dnsServers, domain, domainLen } from "../client/dhcp";
+import { tftpSetSink, tftpStart, tftpStatus, TftpStatus, tftpSize, tftpTsize, tftpStop } from "../client/tftp";
+import { dnsStart, dnsStatus, DnsStatus, dnsAddress, dnsStop } from "../client/dns";
+import { ipv4FromText } from "../wire/dns";
 import { cnf, cnfLoad, cnfParse, CNF_CAPACITY, CnfErr } from "./config";
 import { deviceName, DEVICE_NAME_LEN, loadName, loadNameLength, runningSlot } from "./identity";
 import { Lcd, lcdProgress, lcdShow } from "./lcd";

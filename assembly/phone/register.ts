@@ -9,14 +9,17 @@
 import { event, random, reset } from "../hal";
 import { Ev } from "../events";
 import { Ctr, count } from "../counters";
-import { myIp } from "../net/netif";
+import { hostName, hostNameLen, myIp } from "../net/netif";
 import {
   TCP_RCV_BUF, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpConsume, tcpOutcome,
   tcpPeek, tcpSend, tcpState,
 } from "../net/tcp";
 import {
-  DEVICE_TYPE_7960, SCCP_PROTOCOL_VERSION, SccpMsg, sccp, sccpDeclaredLength, sccpFrameLength,
-} from "./sccp";
+  DEVICE_TYPE_7960, SCCP_PROTOCOL_VERSION, SccpMsg, SccpRepr, sccpDeclaredLength, sccpFrameLength,
+} from "../wire/sccp";
+
+const sccpIn = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
+const sccpOut = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
 
 export const MAX_CALLMANAGERS = 3;
 export const SCCP_PORT: u32 = 2000;
@@ -171,18 +174,20 @@ function drop(l: Link, now: i64, graceful: bool): void {
 }
 
 function send(l: Link, id: u32, now: i64): void {
-  sccp.msgId = id;
+  sccpOut.msgId = id;
   if (id == SccpMsg.Register) {
-    sccp.userId = 0;
-    sccp.instance = 1;
-    sccp.stationIp = myIp;
-    sccp.deviceType = DEVICE_TYPE_7960;
-    sccp.maxStreams = MAX_STREAMS;
-    sccp.protocolVersion = SCCP_PROTOCOL_VERSION;
+    sccpOut.namePtr = hostName;
+    sccpOut.nameLen = hostNameLen;
+    sccpOut.userId = 0;
+    sccpOut.instance = 1;
+    sccpOut.stationIp = myIp;
+    sccpOut.deviceType = DEVICE_TYPE_7960;
+    sccpOut.maxStreams = MAX_STREAMS;
+    sccpOut.protocolVersion = SCCP_PROTOCOL_VERSION;
   } else if (id == SccpMsg.IpPort) {
-    sccp.rtpPort = RTP_PORT;
+    sccpOut.rtpPort = RTP_PORT;
   }
-  tcpSend(l.h, msg, sccp.emit(msg), now);
+  tcpSend(l.h, msg, sccpOut.emit(msg), now);
 }
 
 /** Reads what arrived, then looks at the connection's state. */
@@ -242,7 +247,7 @@ function readMessages(l: Link, now: i64): bool {
       return true;
     }
     let keep = true;
-    if (sccp.parse(p, total) != 0) count(Ctr.SccpMalformed);
+    if (sccpIn.parse(p, total) != 0) count(Ctr.SccpMalformed);
     else keep = handle(l, now);
     // Harmless when the connection was dropped: a closed or new one has nothing buffered.
     tcpConsume(h, total, now);
@@ -253,9 +258,9 @@ function readMessages(l: Link, now: i64): bool {
 
 /** One message from the CallManager (in `sccp`); false when the link was dropped. */
 function handle(l: Link, now: i64): bool {
-  const id = sccp.msgId;
+  const id = sccpIn.msgId;
   if (id == SccpMsg.Reset) {
-    event(Ev.RegReset, <i32>sccp.resetType, l.cm);
+    event(Ev.RegReset, <i32>sccpIn.resetType, l.cm);
     stopLinks(now, false);
     registerState = RegState.Off;
     reset(RESET_BY_CALLMANAGER);
@@ -268,7 +273,7 @@ function handle(l: Link, now: i64): bool {
       return !fallback; // after a fallback the connection is the main link's
     }
     if (id == SccpMsg.RegisterReject) {
-      event(Ev.RegRejected, <i32>sccp.textPtr, sccp.textLen);
+      event(Ev.RegRejected, <i32>sccpIn.textPtr, sccpIn.textLen);
       fail(l, RegFail.Rejected, now);
       return false;
     }
@@ -280,7 +285,7 @@ function handle(l: Link, now: i64): bool {
 }
 
 function registered(l: Link, now: i64): void {
-  let k = sccp.keepAlive;
+  let k = sccpIn.keepAlive;
   if (k == 0 || k > KEEPALIVE_MAX) k = KEEPALIVE_DEFAULT;
   if (l == probe) {
     // Back to a higher CallManager: leave the backup (Unregister, then FIN).

@@ -5,16 +5,17 @@ import { event } from "../hal";
 import { Ev, Stage } from "../events";
 import { factoryLoad, factoryMac } from "../flash/factory";
 import { myIp, setMac, setVoiceVlan, voiceVlan } from "../net/netif";
-import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../net/dhcp";
-import { tftpPoll } from "../net/tftp";
-import { dnsPoll } from "../net/dns";
-import { arpFlush, arpPoll } from "../net/arp";
-import { discoveryAnnounce, discoveryPoll, discoveryStart } from "./discovery";
+import { arpFlush } from "../net/arp";
+import { acdDeadline, acdPoll } from "../net/acd";
+import { tcpPoll } from "../net/tcp";
+import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../client/dhcp";
+import { tftpPoll } from "../client/tftp";
+import { dnsPoll } from "../client/dns";
+import { discoveryAnnounce, discoveryPoll, discoveryStart, discoveryVlan, discoveryVlanSource } from "./discovery";
 import { identityLoad, setDeviceName } from "./identity";
 import { Lcd, lcdShow } from "./lcd";
 import { Provision, provisionPoll, provisionStart, provisionState, provisionStop } from "./provision";
 import { cnf } from "./config";
-import { tcpPoll } from "../net/tcp";
 import { registerClear, registerPoll, registerSetCallManager, registerStart, registerState, registerStop, RegState } from "./register";
 import { slotConfirm } from "../flash/slots";
 
@@ -97,12 +98,17 @@ function followAddress(now: i64): void {
 export function startupPoll(now: i64): i64 {
   if (!started) start(now);
   if (dead) return NEVER;
+  if (discoveryVlan != 0) startupVoiceVlan(discoveryVlan, discoveryVlanSource, now);
   if (now >= vlanDeadline) {
     event(Ev.VlanNone, <i32>VLAN_WAIT, 0);
     startDhcp(now);
   }
   let next = min(discoveryPoll(now), vlanDeadline);
-  if (stage >= Stage.Dhcp) next = min(next, min(dhcpPoll(now), arpPoll(now)));
+  if (stage >= Stage.Dhcp) {
+    // ACD first: DHCP takes its verdict in the same poll, and may start it again.
+    next = min(next, acdPoll(now));
+    next = min(next, min(dhcpPoll(now), acdDeadline()));
+  }
   followAddress(now);
   if (stage >= Stage.Tftp) {
     next = min(next, min(tftpPoll(now), dnsPoll(now)));
@@ -127,8 +133,8 @@ export function startupPoll(now: i64): i64 {
   return next;
 }
 
-/** The switch named voice VLAN `vid` (from net discovery): tag from now on, and get an address on it. */
-export function startupVoiceVlan(vid: u32, source: i32, now: i64): void {
+/** The switch named voice VLAN `vid` (discovery heard it): tag from now on, and get an address on it. */
+function startupVoiceVlan(vid: u32, source: i32, now: i64): void {
   if (vid == voiceVlan || !started || dead) return;
   const old = voiceVlan;
   setVoiceVlan(vid);

@@ -35,4 +35,3 @@ export const enum IcmpType { EchoReply = 0, EchoRequest = 8 }
     return ICMP_HEADER;
   }
 }
-export const icmp = changetype<IcmpRepr>(memory.data(offsetof<IcmpRepr>()));

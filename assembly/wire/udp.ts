@@ -37,4 +37,3 @@ export const UDP_HEADER = 8;
     return UDP_HEADER;
   }
 }
-export const udp = changetype<UdpRepr>(memory.data(offsetof<UdpRepr>()));

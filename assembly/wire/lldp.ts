@@ -8,7 +8,6 @@
 // (after the Ethernet header).
 import { get16, get32, get8, getMac, put16, put32, put8, putMac } from "../lib/bytes";
 import { Ctr } from "../counters";
-import { DEVICE_NAME_LEN, deviceName } from "../phone/identity";
 
 export const LLDP_MULTICAST: u64 = 0x0180_c200_000e;
 export const ETHERTYPE_LLDP: u32 = 0x88cc;
@@ -227,20 +226,20 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
 
   /**
    * Sets the phone's own announcement: chassis and port ID its MAC, TTL 180,
-   * system name SEP<MAC>, capabilities Telephone, LLDP-MED class III with
+   * system name (the device name), capabilities Telephone, LLDP-MED class III with
    * an unknown voice policy (see setVoiceVlan), extended power as a PD fed
    * by the PSE at high priority (powerValue still 0: set it), inventory
    * software revision `load` and model CP-7960G.
    */
-  setPhone(mac: u64, loadPtr: usize, loadLen: i32): void {
+  setPhone(mac: u64, namePtr: usize, nameLen: i32, loadPtr: usize, loadLen: i32): void {
     this.mac = mac;
     this.chassisSubtype = ChassisSubtype.MacAddress;
     this.portSubtype = PortSubtype.MacAddress;
     this.portPtr = 0;
     this.portLen = 0;
     this.ttl = LLDP_TTL;
-    this.systemNamePtr = deviceName;
-    this.systemNameLen = DEVICE_NAME_LEN;
+    this.systemNamePtr = namePtr;
+    this.systemNameLen = nameLen;
     this.capabilities = LldpCap.Telephone;
     this.enabledCapabilities = LldpCap.Telephone;
     this.med = true;
@@ -343,4 +342,3 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
     return 6 + n;
   }
 }
-export const lldp = changetype<LldpRepr>(memory.data(offsetof<LldpRepr>()));

@@ -5,7 +5,6 @@
 // little-endian, except the station's IPv4 address (network order).
 import { get32, put32 } from "../lib/bytes";
 import { Ctr } from "../counters";
-import { DEVICE_NAME_LEN, deviceName } from "./identity";
 
 export const enum SccpMsg {
   KeepAlive = 0x0000,
@@ -63,7 +62,9 @@ export function sccpDeclaredLength(p: usize): i32 { return <i32>le32(p) + 8; }
   version: u32;
   /** Bytes after the message id. */
   dataLen: i32;
-  // StationRegister
+  // StationRegister (emit: the device name is copied from namePtr)
+  namePtr: usize;
+  nameLen: i32;
   userId: u32;
   instance: u32;
   stationIp: u32;
@@ -145,7 +146,7 @@ export function sccpDeclaredLength(p: usize): i32 { return <i32>le32(p) + 8; }
       case SccpMsg.Register: {
         n = REGISTER_DATA;
         memory.fill(d, 0, n);
-        memory.copy(d, deviceName, DEVICE_NAME_LEN);
+        memory.copy(d, this.namePtr, <usize>min(this.nameLen, DEVICE_NAME_FIELD - 1));
         putLe32(d + DEVICE_NAME_FIELD, this.userId);
         putLe32(d + 20, this.instance);
         put32(d + 24, this.stationIp); // network order, as Wireshark reads it
@@ -186,4 +187,3 @@ export function sccpDeclaredLength(p: usize): i32 { return <i32>le32(p) + 8; }
     return SCCP_HEADER + n;
   }
 }
-export const sccp = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));

@@ -1,19 +1,6 @@
-// A compact DNS stub resolver (RFC 1035): one A query at a time, for the
-// TFTP server name of DHCP option 66. The servers of option 6 are tried in
-// order, each round waiting twice as long (1 s, 2 s, 4 s per server), so a
-// resolution ends within 7 s per server. Answers are checked (ID, source,
-// question), names with compression pointers are followed only backwards and
-// never past 255 bytes, so a hostile answer can neither loop nor overrun.
-//
-// Use: dnsStart(name, len, servers, count, now); call dnsPoll(now) when its
-// deadline comes; the UDP receive path hands every datagram whose destination
-// port dnsOwns() to dnsRx(). dnsStatus says how it ended; dnsAddress holds
-// the answer.
-import { event, random } from "../hal";
+// DNS messages (RFC 1035): an A query and the checks on its answer.
 import { bytesEqual, get16, get32, get8, put16, put32, put8 } from "../lib/bytes";
-import { Ctr, drop } from "../counters";
-import { Ev } from "../events";
-import { canSend, udpSend, udpTxPayload } from "./stack";
+import { Ctr } from "../counters";
 
 export const DNS_PORT: u32 = 53;
 export const DNS_HEADER = 12;
@@ -115,7 +102,6 @@ const target = memory.data(DNS_NAME_MAX);
     return DNS_HEADER + this.qnameLen + 4;
   }
 }
-export const dns = changetype<DnsRepr>(memory.data(offsetof<DnsRepr>()));
 
 /**
  * Copies the name at `off` of the `len`-byte message into `dst` in wire
@@ -228,151 +214,4 @@ export function ipv4FromText(p: usize, n: i32): u32 {
   }
   if (dots != 3 || digits == 0) return 0;
   return (a << 8) | part;
-}
-
-// ---- the client ---------------------------------------------------------------
-
-export const enum DnsStatus {
-  Idle = 0,
-  Running = 1,
-  /** dnsAddress holds the answer. */
-  Done = 2,
-  /** NXDOMAIN, or the name has no A record. */
-  NotFound = 3,
-  /** No server answered in MAX_ROUNDS rounds (or there was none). */
-  Timeout = 4,
-  /** The name cannot be a host name (empty or over-long label, over 255 bytes). */
-  BadName = 5,
-}
-
-const NEVER = i64.MAX_VALUE;
-const MAX_SERVERS = 4;
-/** Rounds over the server list; a round waits 1 s, 2 s, 4 s for each server. */
-export const DNS_ROUNDS = 3;
-export const DNS_FIRST_WAIT: i64 = 1000;
-/** While the server's next hop is being resolved, query again this soon (or when the reply comes). */
-const ARP_RETRY: i64 = 50;
-const MAX_ARP_WAITS = 40;
-const EPHEMERAL_BASE: u32 = 49152;
-
-export let dnsStatus = DnsStatus.Idle;
-export let dnsAddress: u32 = 0;
-export let dnsTtl: u32 = 0;
-export let dnsLocalPort: u32 = 0;
-
-const qname = memory.data(DNS_NAME_MAX);
-let qnameLen = 0;
-const servers = memory.data(MAX_SERVERS * 4);
-let serverCount = 0;
-let attempt = 0; // queries sent so far
-let arpWaits = 0;
-let queryId: u32 = 0;
-let running = false;
-let deadline: i64 = NEVER;
-
-/**
- * Resolves the host name (`nameLen` ASCII bytes at `namePtr`; when it has no
- * dot, `domain` is appended) with the `count` server addresses (u32,
- * big-endian as DHCP stores them) at `serverList`. Abandons any lookup under way.
- */
-export function dnsStart(namePtr: usize, nameLen: i32, serverList: usize, count: i32, now: i64,
-  domainPtr: usize = 0, domainLen: i32 = 0): void {
-  running = false;
-  deadline = NEVER;
-  dnsAddress = 0;
-  dnsTtl = 0;
-  qnameLen = encodeName(namePtr, nameLen, domainPtr, domainLen, qname);
-  if (qnameLen < 0) {
-    dnsStatus = DnsStatus.BadName;
-    return;
-  }
-  serverCount = 0;
-  for (let i = 0; i < count && serverCount < MAX_SERVERS; i++) {
-    const s = get32(serverList + (<usize>i << 2));
-    if (s == 0) continue;
-    put32(servers + (<usize>serverCount << 2), s);
-    serverCount++;
-  }
-  queryId = random() & 0xffff;
-  dnsLocalPort = EPHEMERAL_BASE + random() % 16384;
-  attempt = 0;
-  arpWaits = 0;
-  dnsStatus = DnsStatus.Running;
-  running = true;
-  query(now);
-}
-
-export function dnsStop(): void {
-  running = false;
-  deadline = NEVER;
-  if (dnsStatus == DnsStatus.Running) dnsStatus = DnsStatus.Idle;
-}
-
-@inline function serverAt(i: i32): u32 { return get32(servers + (<usize>i << 2)); }
-
-/** Sends query number `attempt` to its server, or gives up when all rounds are spent. */
-function query(now: i64): void {
-  if (attempt >= DNS_ROUNDS * serverCount) {
-    event(Ev.DnsTimeout, attempt, 0);
-    end(DnsStatus.Timeout);
-    return;
-  }
-  const server = serverAt(attempt % serverCount);
-  dns.id = queryId;
-  dns.qnamePtr = qname;
-  dns.qnameLen = qnameLen;
-  if (!udpSend(server, dnsLocalPort, DNS_PORT, dns.emit(udpTxPayload()), now) && ++arpWaits <= MAX_ARP_WAITS) {
-    deadline = now + ARP_RETRY; // the server's MAC is being resolved: not a lost query
-    return;
-  }
-  arpWaits = 0;
-  event(Ev.DnsQuery, <i32>server, attempt + 1);
-  deadline = now + (DNS_FIRST_WAIT << (attempt / serverCount));
-  attempt++;
-}
-
-function end(status: DnsStatus): void {
-  dnsStatus = status;
-  running = false;
-  deadline = NEVER;
-}
-
-export function dnsPoll(now: i64): i64 {
-  if (running && (now >= deadline || (arpWaits > 0 && canSend(serverAt(attempt % serverCount), now)))) query(now);
-  return deadline;
-}
-
-export function dnsOwns(dstPort: u32): bool { return running && dstPort == dnsLocalPort; }
-
-/** True when `ip` is a server this lookup has sent a query to. */
-function asked(ip: u32): bool {
-  const n = min(attempt, serverCount);
-  for (let i = 0; i < n; i++) if (serverAt(i) == ip) return true;
-  return false;
-}
-
-/** Handles the `len`-byte UDP payload at `p` from srcIp:srcPort to our query port. Returns true when accepted. */
-export function dnsRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): bool {
-  if (!running) return drop(Ctr.DropUdpPort);
-  if (srcPort != DNS_PORT || !asked(srcIp)) return drop(Ctr.DropDnsUnexpected);
-  dns.qnamePtr = qname;
-  dns.qnameLen = qnameLen;
-  const err = dns.parse(p, len);
-  if (err != 0) return drop(err);
-  if (dns.id != queryId) return drop(Ctr.DropDnsUnexpected);
-  const rcode = dns.rcode;
-  if (rcode == DnsRcode.NoError && dns.address != 0) {
-    dnsAddress = dns.address;
-    dnsTtl = dns.ttl;
-    event(Ev.DnsAnswer, <i32>dnsAddress, <i32>dnsTtl);
-    end(DnsStatus.Done);
-  } else if (rcode == DnsRcode.NoError || rcode == DnsRcode.NxDomain) {
-    // NXDOMAIN, or the name exists without an address: no other server will know better.
-    event(Ev.DnsNotFound, <i32>rcode, <i32>srcIp);
-    end(DnsStatus.NotFound);
-  } else {
-    // SERVFAIL, REFUSED, ...: ask the next server now.
-    query(now);
-  }
-  return true;
 }

@@ -33,4 +33,3 @@ export const VOICE_PCP: u32 = 5;
     return VLAN_TAG + 2;
   }
 }
-export const vlan = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));

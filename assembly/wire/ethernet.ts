@@ -35,4 +35,3 @@ export const enum EtherType { Ipv4 = 0x0800, Arp = 0x0806, Vlan = 0x8100 }
     return ETH_HEADER;
   }
 }
-export const eth = changetype<EthernetRepr>(memory.data(offsetof<EthernetRepr>()));

@@ -10,7 +10,6 @@
 import { fold, get16, get32, get8, getMac, put16, put32, put8, putMac, sum16 } from "../lib/bytes";
 import { Ctr } from "../counters";
 import { ETH_HEADER, ETH_MIN_FRAME } from "./ethernet";
-import { DEVICE_NAME_LEN, deviceName } from "../phone/identity";
 
 export const CDP_MULTICAST: u64 = 0x0100_0ccc_cccc;
 /** LLC (DSAP, SSAP, control) and SNAP (OUI, PID) after the 802.3 header. */
@@ -217,12 +216,12 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
   }
 
   /** Sets the phone's own announcement: SEP<MAC>, "Port 1", Host and Phone, full duplex, the load name. */
-  setPhone(mac: u64, loadPtr: usize, loadLen: i32): void {
+  setPhone(mac: u64, namePtr: usize, nameLen: i32, loadPtr: usize, loadLen: i32): void {
     this.src = mac;
     this.version = 2;
     this.ttl = CDP_TTL;
-    this.deviceIdPtr = deviceName;
-    this.deviceIdLen = DEVICE_NAME_LEN;
+    this.deviceIdPtr = namePtr;
+    this.deviceIdLen = nameLen;
     this.portIdPtr = PORT_1;
     this.portIdLen = PORT_1_LEN;
     this.softwarePtr = loadPtr;
@@ -312,4 +311,3 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
     return len;
   }
 }
-export const cdp = changetype<CdpRepr>(memory.data(offsetof<CdpRepr>()));

@@ -11,226 +11,15 @@ import { event, random } from "../hal";
 import { get16, get8, put16, put8 } from "../lib/bytes";
 import { Ctr, drop } from "../counters";
 import { Ev } from "../events";
-import { canSend, udpSend, udpTxPayload } from "./stack";
+import { Rto } from "../lib/rto";
+import {
+  DEFAULT_BLKSIZE, MIN_BLKSIZE, MSG_FULL, MSG_FULL_LEN, MSG_OPT, MSG_OPT_LEN, MSG_TID, MSG_TID_LEN, REQ_BLKSIZE, REQ_TIMEOUT,
+  REQ_WINDOW, TFTP_NAME_MAX, TFTP_PORT, TftpErr, TftpOp, TftpOpt, TftpRepr,
+} from "../wire/tftp";
+import { HopWait, udpBind, udpSend, udpSlot, udpTxPayload } from "../net/stack";
 
-export const TFTP_PORT: u32 = 69;
-export const enum TftpOp { Rrq = 1, Wrq = 2, Data = 3, Ack = 4, Error = 5, Oack = 6 }
-export const enum TftpErr {
-  Undefined = 0, NotFound = 1, Access = 2, DiskFull = 3, Illegal = 4, UnknownTid = 5,
-  Exists = 6, NoUser = 7, Options = 8,
-}
-/** Bits of TftpRepr.options: which options an OACK carried (or an RRQ asks for). */
-export const enum TftpOpt { Blksize = 1, Tsize = 2, Timeout = 4, Windowsize = 8 }
-
-/** RFC 1350 block size, used when the server does not take the blksize option. */
-export const DEFAULT_BLKSIZE: u32 = 512;
-/**
- * The block size asked for: the largest whose DATA fits a 1500-byte IP MTU
- * (1500 - 20 IP - 8 UDP - 4 TFTP = 1468 would fit; 1428 leaves room for IP
- * options or a tunnel, as Cisco phones ask). An 802.1Q tag does not shrink the IP MTU.
- */
-export const REQ_BLKSIZE: u32 = 1428;
-/**
- * Blocks per window asked for (RFC 7440). RFC 7440 senders stop after each
- * window until its ACK comes back, so the link idles one round trip per
- * window. A 1428-byte block is a 1474-byte frame, 118 us at 100 Mbit/s; with
- * a 1 ms round trip plus the last frame's second hop, a window of W blocks
- * carries W*1428 bytes per (W*118 + 1128) us: W = 124 is the least that
- * reaches 90 % of the link rate, 256 gives 93 % (the ceiling is 1428/1474 =
- * 97 %). The receiver buffers nothing per block, so a big window costs no RAM.
- */
-export const REQ_WINDOW: u32 = 256;
-/** Seconds the server should wait before retransmitting (RFC 2349). */
-export const REQ_TIMEOUT: u32 = 1;
-const MIN_BLKSIZE: u32 = 8;
-/** Longest file name this client asks for. */
-export const TFTP_NAME_MAX = 128;
-
-// "octet", option names, and the messages of the ERROR packets we send.
-const OCTET = memory.data<u8>([111, 99, 116, 101, 116]);
-const BLKSIZE = memory.data<u8>([98, 108, 107, 115, 105, 122, 101]);
-const TSIZE = memory.data<u8>([116, 115, 105, 122, 101]);
-const TIMEOUT = memory.data<u8>([116, 105, 109, 101, 111, 117, 116]);
-const WINDOWSIZE = memory.data<u8>([119, 105, 110, 100, 111, 119, 115, 105, 122, 101]);
-// "Disk full or allocation exceeded"
-const MSG_FULL = memory.data<u8>([68, 105, 115, 107, 32, 102, 117, 108, 108, 32, 111, 114, 32, 97, 108, 108, 111, 99, 97, 116, 105, 111, 110, 32, 101, 120, 99, 101, 101, 100, 101, 100]);
-const MSG_FULL_LEN = 32;
-// "Unknown transfer ID"
-const MSG_TID = memory.data<u8>([85, 110, 107, 110, 111, 119, 110, 32, 116, 114, 97, 110, 115, 102, 101, 114, 32, 73, 68]);
-const MSG_TID_LEN = 19;
-// "Option negotiation failed"
-const MSG_OPT = memory.data<u8>([79, 112, 116, 105, 111, 110, 32, 110, 101, 103, 111, 116, 105, 97, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100]);
-const MSG_OPT_LEN = 25;
-
-/** Option values past this are saturated (tsize beyond any destination). */
-const VALUE_MAX: u64 = 0xff_ffff_ffff;
-
-/**
- * One TFTP packet. parse() reads what a server sends (DATA, ERROR, OACK; any
- * opcode is reported, the client decides what it may receive); emit() writes
- * what a client sends (RRQ with the options of `options`, ACK, ERROR).
- */
-@unmanaged export class TftpRepr {
-  op: u32;
-  /** DATA and ACK: the block number; ERROR: the error code. */
-  block: u32;
-  /** DATA: the data; ERROR: the message without its NUL (emit: the message to send). */
-  dataPtr: usize;
-  dataLen: i32;
-  /** OACK: the options it carried; RRQ emit: the options to ask for. */
-  options: u32;
-  /** OACK: an option we do not know, one given twice, or a value that is not a decimal number. */
-  bad: bool;
-  blksize: u32;
-  tsize: u64;
-  timeout: u32;
-  windowsize: u32;
-  /** RRQ emit: the file name. */
-  namePtr: usize;
-  nameLen: i32;
-
-  /** Returns 0, or the Ctr drop reason. */
-  parse(p: usize, len: i32): i32 {
-    if (len < 2) return Ctr.DropTftpMalformed;
-    const op = get16(p);
-    this.op = op;
-    this.dataPtr = 0;
-    this.dataLen = 0;
-    if (op == TftpOp.Data || op == TftpOp.Ack) {
-      if (len < 4) return Ctr.DropTftpMalformed;
-      this.block = get16(p + 2);
-      this.dataPtr = p + 4;
-      this.dataLen = len - 4;
-      return 0;
-    }
-    if (op == TftpOp.Error) {
-      if (len < 4) return Ctr.DropTftpMalformed;
-      this.block = get16(p + 2);
-      // The message should end in a NUL; a missing one is tolerated (the code is what matters).
-      let n = 0;
-      while (4 + n < len && get8(p + 4 + <usize>n) != 0) n++;
-      this.dataPtr = p + 4;
-      this.dataLen = n;
-      return 0;
-    }
-    if (op == TftpOp.Oack) return this.parseOptions(p + 2, len - 2);
-    if (op == TftpOp.Rrq || op == TftpOp.Wrq) return 0; // a request: the client only needs the opcode
-    return Ctr.DropTftpMalformed;
-  }
-
-  /** "name\0value\0" pairs; every string must end inside the packet. */
-  private parseOptions(p: usize, len: i32): i32 {
-    this.options = 0;
-    this.bad = false;
-    this.blksize = this.timeout = this.windowsize = 0;
-    this.tsize = 0;
-    let i = 0;
-    while (i < len) {
-      const name = i;
-      const nameEnd = strEnd(p, i, len);
-      if (nameEnd < 0) return Ctr.DropTftpMalformed;
-      const value = nameEnd + 1;
-      const valueEnd = strEnd(p, value, len);
-      if (valueEnd < 0) return Ctr.DropTftpMalformed;
-      i = valueEnd + 1;
-      const v = decimal(p + <usize>value, valueEnd - value);
-      const nameLen = nameEnd - name;
-      const np = p + <usize>name;
-      let bit: u32 = 0;
-      if (nameIs(np, nameLen, BLKSIZE, 7)) bit = TftpOpt.Blksize;
-      else if (nameIs(np, nameLen, TSIZE, 5)) bit = TftpOpt.Tsize;
-      else if (nameIs(np, nameLen, TIMEOUT, 7)) bit = TftpOpt.Timeout;
-      else if (nameIs(np, nameLen, WINDOWSIZE, 10)) bit = TftpOpt.Windowsize;
-      if (bit == 0 || (this.options & bit) != 0 || v < 0) {
-        this.bad = true;
-        continue;
-      }
-      this.options |= bit;
-      const u = <u64>v;
-      const small = u > 0xffff_ffff ? 0xffff_ffff : <u32>u;
-      if (bit == TftpOpt.Blksize) this.blksize = small;
-      else if (bit == TftpOpt.Tsize) this.tsize = u;
-      else if (bit == TftpOpt.Timeout) this.timeout = small;
-      else this.windowsize = small;
-    }
-    return 0;
-  }
-
-  /** Writes an RRQ, ACK or ERROR (by `op`) at `p`; returns its length. */
-  emit(p: usize): i32 {
-    put16(p, this.op);
-    if (this.op == TftpOp.Ack) {
-      put16(p + 2, this.block);
-      return 4;
-    }
-    if (this.op == TftpOp.Error) {
-      put16(p + 2, this.block);
-      memory.copy(p + 4, this.dataPtr, <usize>this.dataLen);
-      put8(p + 4 + <usize>this.dataLen, 0);
-      return 5 + this.dataLen;
-    }
-    // RRQ: name, mode, then the options asked for.
-    let o = putStr(p + 2, this.namePtr, this.nameLen);
-    o = putStr(o, OCTET, 5);
-    const opts = this.options;
-    if ((opts & TftpOpt.Blksize) != 0) o = putDecimal(putStr(o, BLKSIZE, 7), <u64>this.blksize);
-    if ((opts & TftpOpt.Tsize) != 0) o = putDecimal(putStr(o, TSIZE, 5), this.tsize);
-    if ((opts & TftpOpt.Timeout) != 0) o = putDecimal(putStr(o, TIMEOUT, 7), <u64>this.timeout);
-    if ((opts & TftpOpt.Windowsize) != 0) o = putDecimal(putStr(o, WINDOWSIZE, 10), <u64>this.windowsize);
-    return <i32>(o - p);
-  }
-}
-export const tftp = changetype<TftpRepr>(memory.data(offsetof<TftpRepr>()));
-
-/** Index of the NUL ending the string that starts at `i`, or -1 if none before `len`. */
-function strEnd(p: usize, i: i32, len: i32): i32 {
-  while (i < len) {
-    if (get8(p + <usize>i) == 0) return i;
-    i++;
-  }
-  return -1;
-}
-
-/** A decimal number of 1 to 20 digits (saturated at VALUE_MAX), or -1. */
-function decimal(p: usize, n: i32): i64 {
-  if (n < 1 || n > 20) return -1;
-  let v: u64 = 0;
-  for (let i = 0; i < n; i++) {
-    const c = get8(p + <usize>i);
-    if (c < 48 || c > 57) return -1;
-    v = v * 10 + <u64>(c - 48);
-    if (v > VALUE_MAX) v = VALUE_MAX;
-  }
-  return <i64>v;
-}
-
-/** Case-insensitive comparison with a lower-case option name (RFC 2347). */
-function nameIs(p: usize, n: i32, key: usize, keyLen: i32): bool {
-  if (n != keyLen) return false;
-  for (let i = 0; i < n; i++) {
-    if ((get8(p + <usize>i) | 0x20) != get8(key + <usize>i)) return false;
-  }
-  return true;
-}
-
-function putStr(o: usize, src: usize, n: i32): usize {
-  memory.copy(o, src, <usize>n);
-  put8(o + <usize>n, 0);
-  return o + <usize>n + 1;
-}
-
-function putDecimal(o: usize, v: u64): usize {
-  let digits = 1;
-  for (let t = v; t >= 10; t /= 10) digits++;
-  for (let i = digits - 1; i >= 0; i--) {
-    put8(o + <usize>i, <u32>(v % 10) + 48);
-    v /= 10;
-  }
-  put8(o + <usize>digits, 0);
-  return o + <usize>digits + 1;
-}
-
-// ---- the client ---------------------------------------------------------------
+const tftpIn = changetype<TftpRepr>(memory.data(offsetof<TftpRepr>()));
+const tftpOut = changetype<TftpRepr>(memory.data(offsetof<TftpRepr>()));
 
 /** How the last transfer ended (Running while one is under way). */
 export const enum TftpStatus {
@@ -263,9 +52,9 @@ const NEVER = i64.MAX_VALUE;
 /** Timeouts in a row before giving up (the first packet plus four retransmissions). */
 export const MAX_TRIES = 5;
 /** Retransmission timeout before any round-trip sample (RFC 6298), its floor and its ceiling, ms. */
-export const INITIAL_RTO: i64 = 1000;
-export const MIN_RTO: i64 = 500;
-export const MAX_RTO: i64 = 8000;
+export const INITIAL_RTO = 1000;
+export const MIN_RTO = 500;
+export const MAX_RTO = 8000;
 /** While the next hop's MAC is being resolved, try sending again this soon (not a retransmission), or when the reply comes. */
 const ARP_RETRY: i64 = 50;
 const MAX_ARP_WAITS = 40;
@@ -285,8 +74,10 @@ export let tftpBlksize: u32 = DEFAULT_BLKSIZE;
 export let tftpWindow: u32 = 1;
 /** Our port (TID) of the current transfer. */
 export let tftpLocalPort: u32 = 0;
+const rto = changetype<Rto>(memory.data(offsetof<Rto>()));
+rto.init(INITIAL_RTO, MIN_RTO, MAX_RTO);
 /** The current retransmission timeout, ms. */
-export let tftpRto: i64 = INITIAL_RTO;
+export function tftpRto(): i64 { return rto.rto; }
 
 let sink: TftpSink = discard;
 let phase = Phase.Idle;
@@ -301,14 +92,12 @@ let expected: u32 = 1; // absolute number of the next block wanted
 let lastAcked: u32 = 0; // absolute number of the block last acknowledged
 let rollover1 = false; // the server wraps 65535 -> 1 instead of -> 0
 let tries = 0;
-let arpWaits = 0;
+const hop = changetype<HopWait>(memory.data(offsetof<HopWait>()));
+let slot = 0; // in the UDP port table
 let gapAcked = false;
 let strangerSeen = false;
 let lastReAck: i64 = 0;
 let startedAt: i64 = 0;
-// Round-trip estimate (RFC 6298), ms scaled by 8 and 4; -1 = no sample yet.
-let srtt8: i64 = -1;
-let rttvar4: i64 = 0;
 /** When the last ACK/RRQ went out or the last in-order block came; valid = no retransmission since. */
 let mark: i64 = 0;
 let markValid = false;
@@ -321,8 +110,7 @@ export function tftpSetSink(s: TftpSink): void { sink = s; }
  * `capacity` bytes are accepted. Abandons any transfer under way.
  */
 export function tftpStart(srv: u32, namePtr: usize, len: i32, cap: u32, now: i64): void {
-  phase = Phase.Idle;
-  deadline = NEVER;
+  idle();
   if (len <= 0 || len > TFTP_NAME_MAX) {
     tftpStatus = TftpStatus.BadName;
     return;
@@ -332,19 +120,23 @@ export function tftpStart(srv: u32, namePtr: usize, len: i32, cap: u32, now: i64
   server = srv;
   capacity = cap;
   withOptions = true;
-  srtt8 = -1;
-  rttvar4 = 0;
-  tftpRto = INITIAL_RTO;
+  rto.init(INITIAL_RTO, MIN_RTO, MAX_RTO);
   startedAt = now;
   strangerSeen = false;
   event(Ev.TftpFile, <i32>name, nameLen);
   request(now);
 }
 
-/** Abandons the transfer without a word (link down, new lease). */
-export function tftpStop(): void {
+/** No transfer under way: the port is free again. */
+function idle(): void {
   phase = Phase.Idle;
   deadline = NEVER;
+  udpBind(slot, 0);
+}
+
+/** Abandons the transfer without a word (link down, new lease). */
+export function tftpStop(): void {
+  idle();
   if (tftpStatus == TftpStatus.Running) tftpStatus = TftpStatus.Idle;
 }
 
@@ -353,6 +145,7 @@ function request(now: i64): void {
   tftpStatus = TftpStatus.Running;
   phase = Phase.Request;
   tftpLocalPort = EPHEMERAL_BASE + random() % 16384;
+  udpBind(slot, tftpLocalPort);
   serverPort = 0;
   tftpSize = 0;
   tftpTsize = 0;
@@ -361,20 +154,20 @@ function request(now: i64): void {
   tftpWindow = 1;
   rollover1 = false;
   tries = 0;
-  arpWaits = 0;
+  hop.clear();
   sendRrq(now);
 }
 
 function sendRrq(now: i64): void {
-  tftp.op = TftpOp.Rrq;
-  tftp.namePtr = name;
-  tftp.nameLen = nameLen;
-  tftp.options = withOptions ? TftpOpt.Blksize | TftpOpt.Tsize | TftpOpt.Timeout | TftpOpt.Windowsize : 0;
-  tftp.blksize = REQ_BLKSIZE;
-  tftp.tsize = 0;
-  tftp.timeout = REQ_TIMEOUT;
-  tftp.windowsize = REQ_WINDOW;
-  if (!udpSend(server, tftpLocalPort, TFTP_PORT, tftp.emit(udpTxPayload()), now)) {
+  tftpOut.op = TftpOp.Rrq;
+  tftpOut.namePtr = name;
+  tftpOut.nameLen = nameLen;
+  tftpOut.options = withOptions ? TftpOpt.Blksize | TftpOpt.Tsize | TftpOpt.Timeout | TftpOpt.Windowsize : 0;
+  tftpOut.blksize = REQ_BLKSIZE;
+  tftpOut.tsize = 0;
+  tftpOut.timeout = REQ_TIMEOUT;
+  tftpOut.windowsize = REQ_WINDOW;
+  if (!udpSend(server, tftpLocalPort, TFTP_PORT, tftpOut.emit(udpTxPayload()), now)) {
     waitArp(now);
     return;
   }
@@ -384,8 +177,8 @@ function sendRrq(now: i64): void {
 
 /** The next hop is being resolved: send again soon; after a while it counts as a lost packet. */
 function waitArp(now: i64): void {
-  if (++arpWaits <= MAX_ARP_WAITS) {
-    deadline = now + ARP_RETRY;
+  if (hop.hold(server, now, ARP_RETRY, MAX_ARP_WAITS)) {
+    deadline = hop.retryAt;
     markValid = false;
   } else {
     arm(now);
@@ -394,44 +187,39 @@ function waitArp(now: i64): void {
 
 /** Something went out: time it, and wait one RTO for what comes next. */
 function arm(now: i64): void {
-  arpWaits = 0;
+  hop.clear();
   if (tries == 0) {
     mark = now;
     markValid = true;
   }
-  deadline = now + tftpRto;
+  deadline = now + rto.rto;
 }
 
 function sendAck(block: u32, now: i64): bool {
-  tftp.op = TftpOp.Ack;
-  tftp.block = wire(block);
-  return udpSend(server, tftpLocalPort, serverPort, tftp.emit(udpTxPayload()), now);
+  tftpOut.op = TftpOp.Ack;
+  tftpOut.block = wire(block);
+  return udpSend(server, tftpLocalPort, serverPort, tftpOut.emit(udpTxPayload()), now);
 }
 
 function sendError(code: u32, msg: usize, msgLen: i32, dst: u32, dstPort: u32, now: i64): void {
-  tftp.op = TftpOp.Error;
-  tftp.block = code;
-  tftp.dataPtr = msg;
-  tftp.dataLen = msgLen;
-  udpSend(dst, tftpLocalPort, dstPort, tftp.emit(udpTxPayload()), now);
+  tftpOut.op = TftpOp.Error;
+  tftpOut.block = code;
+  tftpOut.dataPtr = msg;
+  tftpOut.dataLen = msgLen;
+  udpSend(dst, tftpLocalPort, dstPort, tftpOut.emit(udpTxPayload()), now);
 }
 
 export function tftpPoll(now: i64): i64 {
-  if (now >= deadline || (arpWaits > 0 && canSend(server, now))) onTimer(now);
+  if (now >= deadline || hop.ready(now)) onTimer(now);
   return deadline;
 }
 
 function onTimer(now: i64): void {
-  if (phase == Phase.Dally) {
-    phase = Phase.Idle;
-    deadline = NEVER;
+  if (phase == Phase.Dally || phase == Phase.Idle) {
+    idle();
     return;
   }
-  if (phase == Phase.Idle) {
-    deadline = NEVER;
-    return;
-  }
-  if (arpWaits > 0) {
+  if (hop.waiting) {
     // Nothing went out yet: try again, not a retransmission.
     if (phase == Phase.Request) sendRrq(now);
     else if (sendAck(lastAcked, now)) arm(now);
@@ -445,7 +233,7 @@ function onTimer(now: i64): void {
   }
   // Karn: no sample across a retransmission; back off.
   markValid = false;
-  tftpRto = min(tftpRto * 2, MAX_RTO);
+  rto.backoff();
   if (phase == Phase.Request) {
     event(Ev.TftpRetransmit, -1, tries);
     sendRrq(now);
@@ -462,8 +250,7 @@ function onTimer(now: i64): void {
 function finish(status: TftpStatus, code: u32): void {
   tftpStatus = status;
   tftpErrorCode = code;
-  phase = Phase.Idle;
-  deadline = NEVER;
+  idle();
 }
 
 /** We end the transfer: ERROR `code` to the peer. */
@@ -475,23 +262,9 @@ function abort(status: TftpStatus, code: u32, dst: u32, dstPort: u32, now: i64):
   return true;
 }
 
-/** A round-trip sample of `r` ms updates the RTO (RFC 6298 2.2, 2.3). */
-function sample(r: i64): void {
-  if (srtt8 < 0) {
-    srtt8 = r << 3;
-    rttvar4 = r << 1;
-  } else {
-    const err = r - (srtt8 >> 3);
-    srtt8 += err;
-    rttvar4 += (err < 0 ? -err : err) - (rttvar4 >> 2);
-  }
-  const rto = (srtt8 >> 3) + max<i64>(1, rttvar4);
-  tftpRto = rto < MIN_RTO ? MIN_RTO : rto > MAX_RTO ? MAX_RTO : rto;
-}
-
 /** Progress: a sample since the last mark if nothing was retransmitted, then a new mark. */
 function progress(now: i64): void {
-  if (markValid) sample(now - mark);
+  if (markValid) rto.sample(<i32>(now - mark));
   mark = now;
   markValid = true;
   tries = 0;
@@ -524,26 +297,21 @@ function delta(b: u32): i32 {
 
 // ---- receiving ----------------------------------------------------------------
 
-/** True when `dstPort` is the port of the transfer under way (or dallying after it). */
-export function tftpOwns(dstPort: u32): bool {
-  return phase != Phase.Idle && dstPort == tftpLocalPort;
-}
-
 /**
  * Handles the `len`-byte UDP payload at `p` sent from srcIp:srcPort to our
  * transfer port (check tftpOwns first). Returns true when accepted.
  */
 export function tftpRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): bool {
   if (phase == Phase.Idle) return drop(Ctr.DropUdpPort);
-  const err = tftp.parse(p, len);
+  const err = tftpIn.parse(p, len);
   if (err != 0) return drop(err);
-  const op = tftp.op;
+  const op = tftpIn.op;
   const locked = serverPort != 0;
   if (srcIp != server || (locked && srcPort != serverPort)) return stranger(srcIp, srcPort, now);
   if (op == TftpOp.Error) return onError(now);
   if (phase == Phase.Request) {
     if (op == TftpOp.Oack) return onOack(srcPort, now);
-    if (op == TftpOp.Data && tftp.block == 1) {
+    if (op == TftpOp.Data && tftpIn.block == 1) {
       // The server ignored the options: RFC 1350 lockstep with 512-byte blocks.
       if (withOptions) event(Ev.TftpPlain, <i32>server, 0);
       lock(srcPort, now);
@@ -561,7 +329,7 @@ export function tftpRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): 
     return drop(Ctr.DropTftpUnexpected);
   }
   // Dallying after the last block: the server repeats it when our last ACK was lost.
-  if (op == TftpOp.Data && delta(tftp.block) == -1) {
+  if (op == TftpOp.Data && delta(tftpIn.block) == -1) {
     reAck(now);
     return drop(Ctr.DropTftpDuplicate);
   }
@@ -570,7 +338,7 @@ export function tftpRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): 
 
 /** RFC 1350 section 4: a packet from another TID gets ERROR 5; the transfer goes on. */
 function stranger(ip: u32, port: u32, now: i64): bool {
-  if (tftp.op != TftpOp.Error) sendError(TftpErr.UnknownTid, MSG_TID, MSG_TID_LEN, ip, port, now);
+  if (tftpIn.op != TftpOp.Error) sendError(TftpErr.UnknownTid, MSG_TID, MSG_TID_LEN, ip, port, now);
   if (!strangerSeen) {
     strangerSeen = true;
     event(Ev.TftpStranger, <i32>ip, <i32>port);
@@ -584,11 +352,11 @@ function lock(port: u32, now: i64): void {
   expected = 1;
   lastAcked = 0;
   gapAcked = false;
-  lastReAck = now - tftpRto;
+  lastReAck = now - rto.rto;
 }
 
 function onError(now: i64): bool {
-  const code = tftp.block;
+  const code = tftpIn.block;
   if (phase == Phase.Dally) return drop(Ctr.DropTftpUnexpected);
   if (code == TftpErr.Options && phase == Phase.Request && withOptions) {
     // RFC 2347: the server refuses the options; ask again without them.
@@ -609,16 +377,16 @@ function onError(now: i64): bool {
 
 /** The OACK: only options we asked for, within what we asked (RFC 2347-2349, 7440); else ERROR 8. */
 function onOack(port: u32, now: i64): bool {
-  const opts = tftp.options;
-  const blk = tftp.blksize;
-  const win = tftp.windowsize;
-  let ok = withOptions && !tftp.bad;
+  const opts = tftpIn.options;
+  const blk = tftpIn.blksize;
+  const win = tftpIn.windowsize;
+  let ok = withOptions && !tftpIn.bad;
   if ((opts & TftpOpt.Blksize) != 0 && (blk < MIN_BLKSIZE || blk > REQ_BLKSIZE)) ok = false;
   if ((opts & TftpOpt.Windowsize) != 0 && (win < 1 || win > REQ_WINDOW)) ok = false;
-  if ((opts & TftpOpt.Timeout) != 0 && tftp.timeout != REQ_TIMEOUT) ok = false;
+  if ((opts & TftpOpt.Timeout) != 0 && tftpIn.timeout != REQ_TIMEOUT) ok = false;
   if (!ok) return abort(TftpStatus.Protocol, TftpErr.Options, server, port, now);
   if ((opts & TftpOpt.Tsize) != 0) {
-    const size = tftp.tsize;
+    const size = tftpIn.tsize;
     tftpTsize = size > 0xffff_ffff ? 0xffff_ffff : <u32>size;
     event(Ev.TftpSize, <i32>tftpTsize, <i32>capacity);
     if (size > <u64>capacity) return abort(TftpStatus.Refused, TftpErr.DiskFull, server, port, now);
@@ -634,8 +402,8 @@ function onOack(port: u32, now: i64): bool {
 }
 
 function onData(now: i64): bool {
-  const len = tftp.dataLen;
-  const d = delta(tftp.block);
+  const len = tftpIn.dataLen;
+  const d = delta(tftpIn.block);
   if (d != 0) {
     if (d > 0) {
       // A gap: RFC 7440 says tell the sender once by acknowledging the last block in order.
@@ -644,7 +412,7 @@ function onData(now: i64): bool {
         gapAcked = true;
         markValid = false;
         lastAcked = expected - 1;
-        if (sendAck(lastAcked, now)) deadline = now + tftpRto;
+        if (sendAck(lastAcked, now)) deadline = now + rto.rto;
       }
       return drop(Ctr.DropTftpOutOfOrder);
     }
@@ -657,7 +425,7 @@ function onData(now: i64): bool {
   if (<u64>tftpSize + <u64>len > <u64>capacity) {
     return abort(TftpStatus.Refused, TftpErr.DiskFull, server, serverPort, now);
   }
-  if (len > 0 && !sink(tftpSize, tftp.dataPtr, len)) {
+  if (len > 0 && !sink(tftpSize, tftpIn.dataPtr, len)) {
     return abort(TftpStatus.Refused, TftpErr.DiskFull, server, serverPort, now);
   }
   tftpSize += <u32>len;
@@ -679,15 +447,17 @@ function onData(now: i64): bool {
     if (sendAck(block, now)) arm(now);
     else waitArp(now);
   } else {
-    deadline = now + tftpRto;
+    deadline = now + rto.rto;
   }
   return true;
 }
 
 /** Acknowledges the last acknowledged block again, at most once per RTO. */
 function reAck(now: i64): void {
-  if (now - lastReAck < tftpRto) return;
+  if (now - lastReAck < rto.rto) return;
   lastReAck = now;
   markValid = false;
   sendAck(lastAcked, now);
 }
+
+slot = udpSlot(tftpRx);

@@ -1,0 +1,366 @@
+// DHCP client (RFC 2131, options RFC 2132): INIT, SELECTING, REQUESTING,
+// BOUND, RENEWING, REBINDING, INIT-REBOOT/REBOOTING, with the address
+// checked by ARP probes (RFC 5227) before use and declined on a conflict.
+import { event, random } from "../hal";
+import { get32 } from "../lib/bytes";
+import { Ctr, drop } from "../counters";
+import { Ev } from "../events";
+import { IP_BROADCAST, prefixLen } from "../wire/ipv4";
+import {
+  DHCP_CLIENT_PORT, DHCP_MAX_DNS, DHCP_MAX_MESSAGE, DHCP_MAX_TFTP, DHCP_SERVER_PORT, DHCP_TEXT_MAX, DhcpRepr, MsgType,
+} from "../wire/dhcp";
+import { configure, hostName, hostNameLen, myIp, myMac, unconfigure } from "../net/netif";
+import { arpFlush } from "../net/arp";
+import { acdAnnounce, acdProbe, acdStop, acdTakeVerdict, AcdVerdict } from "../net/acd";
+import { udpBind, udpSend, udpSlot, udpTxPayload } from "../net/stack";
+
+const dhcpIn = changetype<DhcpRepr>(memory.data(offsetof<DhcpRepr>()));
+const dhcpOut = changetype<DhcpRepr>(memory.data(offsetof<DhcpRepr>()));
+
+export const enum DhcpState { Off, Init, Selecting, Requesting, Checking, Bound, Renewing, Rebinding, Rebooting }
+
+const NEVER = i64.MAX_VALUE;
+const MAX_REQUESTS = 4; // REQUESTING / REBOOTING tries before starting over
+const DECLINE_WAIT: i64 = 10_000; // RFC 2131 3.1.5
+const RATE_LIMIT_WAIT: i64 = 60_000; // RFC 5227 after MAX_CONFLICTS
+const MAX_CONFLICTS = 10;
+const MIN_RENEW_WAIT: i64 = 60_000; // RFC 2131 4.4.5
+const ARP_RETRY: i64 = 1000;
+
+export let dhcpState = DhcpState.Off;
+let deadline: i64 = NEVER;
+let xid: u32 = 0;
+let tries = 0;
+let started: i64 = 0; // start of this acquisition, for `secs`
+let requestSent: i64 = 0; // the lease runs from here (RFC 2131 4.4.1)
+let serverId: u32 = 0;
+let offered: u32 = 0;
+let naks = 0;
+let conflicts = 0;
+
+// The lease: valid while Bound, Renewing, Rebinding (and remembered across a link flap).
+export let leaseIp: u32 = 0;
+export let leaseMask: u32 = 0;
+export let leaseRouter: u32 = 0;
+let leaseSecs: u32 = 0;
+let t1Secs: u32 = 0;
+let t2Secs: u32 = 0;
+let t1At: i64 = NEVER;
+let t2At: i64 = NEVER;
+let expiresAt: i64 = NEVER;
+export let dnsCount = 0;
+export const dnsServers = memory.data(DHCP_MAX_DNS * 4);
+export let tftpCount = 0;
+export const tftpServers = memory.data(DHCP_MAX_TFTP * 4);
+export let tftpNameLen = 0;
+export const tftpName = memory.data(DHCP_TEXT_MAX);
+export let domainLen = 0;
+export const domain = memory.data(DHCP_TEXT_MAX);
+
+/** Starts (or restarts) acquiring an address after `delay` ms. */
+export function dhcpStart(now: i64, delay: i64 = 0): void {
+  if (myIp != 0) unconfigure();
+  acdStop();
+  leaseIp = 0;
+  expiresAt = NEVER;
+  dhcpState = DhcpState.Init;
+  deadline = now + delay;
+}
+
+export function dhcpPoll(now: i64): i64 {
+  const verdict = acdTakeVerdict();
+  if (verdict == AcdVerdict.Lost) addressLost(now);
+  else if (verdict != AcdVerdict.None) addressChecked(verdict == AcdVerdict.Free, now);
+  if (now >= deadline) onTimer(now);
+  return deadline;
+}
+
+function onTimer(now: i64): void {
+  switch (dhcpState) {
+    case DhcpState.Init: {
+      xid = random();
+      started = now;
+      tries = 0;
+      dhcpState = DhcpState.Selecting;
+      discover(now);
+      break;
+    }
+    case DhcpState.Selecting: { discover(now); break; }
+    case DhcpState.Requesting:
+    case DhcpState.Rebooting: {
+      if (tries >= MAX_REQUESTS) {
+        event(Ev.DhcpGiveUp, dhcpState, 0);
+        dhcpStart(now);
+      } else {
+        request(now);
+      }
+      break;
+    }
+    case DhcpState.Bound: {
+      // T1: renew with the server that gave the lease, by unicast.
+      dhcpState = DhcpState.Renewing;
+      xid = random();
+      started = now;
+      event(Ev.DhcpRenew, <i32>serverId, 0);
+      request(now);
+      break;
+    }
+    case DhcpState.Renewing: {
+      if (now >= t2At) {
+        dhcpState = DhcpState.Rebinding;
+        event(Ev.DhcpRebind, 0, 0);
+      }
+      request(now);
+      break;
+    }
+    case DhcpState.Rebinding: {
+      if (now >= expiresAt) {
+        event(Ev.DhcpExpired, <i32>leaseIp, 0);
+        dhcpStart(now);
+      } else {
+        request(now);
+      }
+      break;
+    }
+    default: deadline = NEVER;
+  }
+}
+
+/** 4 s doubling to 64 s, randomised by ±1 s (RFC 2131 4.1). */
+function retransmitDelay(): i64 {
+  const base = tries >= 4 ? 64_000 : <i64>(4000 << tries);
+  tries++;
+  return base - 1000 + <i64>(random() % 2001);
+}
+
+/** Half the time left until `end`, but at least 60 s, and never past `end` (RFC 2131 4.4.5). */
+function halfwayTo(end: i64, now: i64): i64 {
+  let wait = (end - now) / 2;
+  if (wait < MIN_RENEW_WAIT) wait = MIN_RENEW_WAIT;
+  return now + wait < end ? now + wait : end;
+}
+
+function secsSince(now: i64): u32 {
+  const s = (now - started) / 1000;
+  return s > 0xffff ? 0xffff : <u32>s;
+}
+
+function prepare(type: u32, now: i64): void {
+  dhcpOut.xid = xid;
+  dhcpOut.secs = secsSince(now);
+  dhcpOut.flags = 0;
+  dhcpOut.ciaddr = 0;
+  dhcpOut.chaddr = myMac;
+  dhcpOut.msgType = type;
+  dhcpOut.requestedIp = 0;
+  dhcpOut.serverId = 0;
+  dhcpOut.maxSize = DHCP_MAX_MESSAGE;
+  dhcpOut.full = true;
+  dhcpOut.hostNamePtr = hostName;
+  dhcpOut.hostNameLen = hostNameLen;
+}
+
+function send(dst: u32, now: i64): bool {
+  return udpSend(dst, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, dhcpOut.emit(udpTxPayload()), now);
+}
+
+function discover(now: i64): void {
+  prepare(MsgType.Discover, now);
+  event(Ev.DhcpDiscover, <i32>xid, tries + 1);
+  send(IP_BROADCAST, now);
+  deadline = now + retransmitDelay();
+}
+
+/** DHCPREQUEST in the form the state asks for (RFC 2131 4.3.2). */
+function request(now: i64): void {
+  prepare(MsgType.Request, now);
+  let dst = IP_BROADCAST;
+  const state = dhcpState;
+  if (state == DhcpState.Requesting) {
+    dhcpOut.requestedIp = offered;
+    dhcpOut.serverId = serverId;
+  } else if (state == DhcpState.Rebooting) {
+    dhcpOut.requestedIp = offered;
+  } else {
+    dhcpOut.ciaddr = leaseIp;
+    if (state == DhcpState.Renewing) dst = serverId;
+  }
+  requestSent = now;
+  event(Ev.DhcpRequest, <i32>(dhcpOut.requestedIp | dhcpOut.ciaddr), state);
+  const sent = send(dst, now);
+  // A unicast renewal waiting for the server's MAC: try again once ARP had time to answer.
+  if (state == DhcpState.Renewing) deadline = sent ? halfwayTo(t2At, now) : min(now + ARP_RETRY, t2At);
+  else if (state == DhcpState.Rebinding) deadline = halfwayTo(expiresAt, now);
+  else deadline = now + retransmitDelay();
+}
+
+function decline(ip: u32, now: i64): void {
+  prepare(MsgType.Decline, now);
+  dhcpOut.requestedIp = ip;
+  dhcpOut.serverId = serverId;
+  dhcpOut.full = false;
+  event(Ev.DhcpDecline, <i32>ip, 0);
+  send(IP_BROADCAST, now);
+}
+
+/** Handles a message for the client port; returns true when accepted. */
+export function dhcpRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): bool {
+  const err = dhcpIn.parse(p, len);
+  if (err != 0) return drop(err);
+  if (dhcpIn.op != 2 || dhcpIn.chaddr != myMac || dhcpIn.xid != xid) return drop(Ctr.DropDhcpNotForUs);
+  const type = dhcpIn.msgType;
+  const state = dhcpState;
+  if (type == MsgType.Offer && state == DhcpState.Selecting) return onOffer(now);
+  const waiting = state == DhcpState.Requesting || state == DhcpState.Rebooting ||
+    state == DhcpState.Renewing || state == DhcpState.Rebinding;
+  // In REQUESTING only the selected server may answer.
+  if (!waiting || (state == DhcpState.Requesting && dhcpIn.serverId != serverId)) return drop(Ctr.DropDhcpUnexpected);
+  if (type == MsgType.Ack) return onAck(now);
+  if (type == MsgType.Nak) {
+    event(Ev.DhcpNak, <i32>dhcpIn.serverId, 0);
+    // Restart at once, but not in a tight loop with a server that NAKs everything.
+    dhcpStart(now, ++naks > 2 ? DECLINE_WAIT : 0);
+    return true;
+  }
+  return drop(Ctr.DropDhcpUnexpected);
+}
+
+function onOffer(now: i64): bool {
+  if (dhcpIn.yiaddr == 0 || dhcpIn.serverId == 0) return drop(Ctr.DropDhcpMalformed);
+  offered = dhcpIn.yiaddr;
+  serverId = dhcpIn.serverId;
+  event(Ev.DhcpOffer, <i32>offered, <i32>serverId);
+  dhcpState = DhcpState.Requesting;
+  tries = 0;
+  request(now);
+  return true;
+}
+
+function onAck(now: i64): bool {
+  if (dhcpIn.yiaddr == 0 || dhcpIn.lease == 0) return drop(Ctr.DropDhcpMalformed);
+  event(Ev.DhcpAck, <i32>dhcpIn.yiaddr, <i32>dhcpIn.lease);
+  naks = 0;
+  if (dhcpIn.serverId != 0) serverId = dhcpIn.serverId;
+  const renewal = (dhcpState == DhcpState.Renewing || dhcpState == DhcpState.Rebinding) && dhcpIn.yiaddr == leaseIp;
+  takeLease();
+  if (renewal) {
+    bind(now);
+  } else {
+    // A new address: check nobody uses it before configuring it.
+    if (myIp != 0) unconfigure();
+    offered = dhcpIn.yiaddr;
+    dhcpState = DhcpState.Checking;
+    deadline = NEVER;
+    acdProbe(offered, now);
+  }
+  return true;
+}
+
+/** Copies the parameters of the ACK in `dhcp`. */
+function takeLease(): void {
+  leaseMask = dhcpIn.mask != 0 ? dhcpIn.mask : classfulMask(dhcpIn.yiaddr);
+  leaseRouter = dhcpIn.router;
+  leaseSecs = dhcpIn.lease;
+  // T1 and T2 default to 50 % and 87.5 % of the lease (RFC 2131 4.4.5).
+  t1Secs = dhcpIn.t1 != 0 ? dhcpIn.t1 : leaseSecs >> 1;
+  t2Secs = dhcpIn.t2 != 0 ? dhcpIn.t2 : leaseSecs - (leaseSecs >> 3);
+  dnsCount = copyAddrs(dnsServers, dhcpIn.dnsPtr, dhcpIn.dnsCount, DHCP_MAX_DNS);
+  tftpCount = copyAddrs(tftpServers, dhcpIn.tftpPtr, dhcpIn.tftpCount, DHCP_MAX_TFTP);
+  tftpNameLen = copyText(tftpName, dhcpIn.tftpNamePtr, dhcpIn.tftpNameLen);
+  domainLen = copyText(domain, dhcpIn.domainPtr, dhcpIn.domainLen);
+}
+
+function copyAddrs(dst: usize, src: usize, n: i32, max: i32): i32 {
+  if (n > max) n = max;
+  memory.copy(dst, src, <usize>(n << 2));
+  return n;
+}
+
+function copyText(dst: usize, src: usize, n: i32): i32 {
+  if (n > DHCP_TEXT_MAX) n = DHCP_TEXT_MAX;
+  // Servers may count a trailing NUL in the option (RFC 2132 allows neither but some do).
+  while (n > 0 && load<u8>(src + <usize>n - 1) == 0) n--;
+  memory.copy(dst, src, <usize>n);
+  return n;
+}
+
+function classfulMask(ip: u32): u32 {
+  return ip < 0x8000_0000 ? 0xff00_0000 : ip < 0xc000_0000 ? 0xffff_0000 : 0xffff_ff00;
+}
+
+/** Uses the lease: configures the interface and sets T1, T2 and expiry from when it was requested. */
+function bind(now: i64): void {
+  const fresh = myIp != leaseIpOrOffered();
+  leaseIp = leaseIpOrOffered();
+  dhcpState = DhcpState.Bound;
+  const infinite = leaseSecs == 0xffff_ffff;
+  t1At = infinite ? NEVER : requestSent + <i64>t1Secs * 1000;
+  t2At = infinite ? NEVER : requestSent + <i64>t2Secs * 1000;
+  expiresAt = infinite ? NEVER : requestSent + <i64>leaseSecs * 1000;
+  deadline = t1At;
+  if (!fresh) return;
+  configure(leaseIp, leaseMask, leaseRouter);
+  reportLease();
+  acdAnnounce(leaseIp, now);
+}
+
+@inline function leaseIpOrOffered(): u32 { return dhcpState == DhcpState.Checking ? offered : leaseIp; }
+
+function reportLease(): void {
+  event(Ev.DhcpBound, <i32>leaseIp, prefixLen(leaseMask));
+  if (leaseRouter != 0) event(Ev.DhcpRouter, <i32>leaseRouter, 0);
+  for (let i = 0; i < dnsCount; i++) event(Ev.DhcpDns, <i32>get32(dnsServers + (<usize>i << 2)), i);
+  for (let i = 0; i < tftpCount; i++) event(Ev.DhcpTftp, <i32>get32(tftpServers + (<usize>i << 2)), i);
+  if (tftpNameLen > 0) event(Ev.DhcpTftpName, <i32>tftpName, tftpNameLen);
+  if (domainLen > 0) event(Ev.DhcpDomain, <i32>domain, domainLen);
+  event(Ev.DhcpLease, <i32>t1Secs, <i32>t2Secs);
+}
+
+/** ACD's verdict on the address of the ACK. */
+function addressChecked(free: bool, now: i64): void {
+  if (dhcpState != DhcpState.Checking) return;
+  if (free) {
+    conflicts = 0;
+    bind(now);
+    return;
+  }
+  decline(offered, now);
+  loseAddress(now);
+}
+
+/** Another host took our address and we gave it up. */
+function addressLost(now: i64): void {
+  decline(leaseIp, now);
+  loseAddress(now);
+}
+
+function loseAddress(now: i64): void {
+  arpFlush();
+  // RFC 2131 3.1.5 waits 10 s after a decline; RFC 5227 rate-limits repeated conflicts.
+  dhcpStart(now, ++conflicts >= MAX_CONFLICTS ? RATE_LIMIT_WAIT : DECLINE_WAIT);
+}
+
+export function dhcpLinkDown(): void {
+  if (myIp != 0) unconfigure();
+  acdStop();
+  dhcpState = DhcpState.Off;
+  deadline = NEVER;
+}
+
+/** On a new link, reuse a lease still running (INIT-REBOOT), else start from INIT. */
+export function dhcpLinkUp(now: i64): void {
+  if (leaseIp == 0 || now >= expiresAt) {
+    dhcpStart(now);
+    return;
+  }
+  offered = leaseIp;
+  leaseIp = 0;
+  xid = random();
+  started = now;
+  tries = 0;
+  arpFlush();
+  dhcpState = DhcpState.Rebooting;
+  request(now);
+}
+
+udpBind(udpSlot(dhcpRx), DHCP_CLIENT_PORT);

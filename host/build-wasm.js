@@ -2,6 +2,7 @@
 // fuzz.wasm, the parsers' fuzz entry points (assembly/fuzz.ts), never shipped.
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { shrinkWasm } from "./shrink-wasm.js";
 
 const asc = new URL("../node_modules/assemblyscript/bin/asc.js", import.meta.url).pathname;
 mkdirSync("build", { recursive: true });
@@ -9,6 +10,7 @@ for (const entry of ["boot", "phone"]) {
   for (const target of ["release", "debug"]) {
     const out = target === "release" ? `build/${entry}.wasm` : `build/${entry}.debug.wasm`;
     execFileSync(process.execPath, [asc, `assembly/${entry}.ts`, "--config", "asconfig.json", "--target", target, "--outFile", out], { stdio: "inherit" });
+    if (target === "release") shrinkWasm(out);
   }
 }
 // The fuzz entry points: optimized like the release, with assertions kept

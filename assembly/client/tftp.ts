@@ -75,7 +75,6 @@ export let tftpWindow: u32 = 1;
 /** Our port (TID) of the current transfer. */
 export let tftpLocalPort: u32 = 0;
 const rto = changetype<Rto>(memory.data(offsetof<Rto>()));
-rto.init(INITIAL_RTO, MIN_RTO, MAX_RTO);
 /** The current retransmission timeout, ms. */
 export function tftpRto(): i64 { return rto.rto; }
 

@@ -34,14 +34,17 @@ export type IpHandler = (p: usize, len: i32, src: u32, dst: u32, now: i64) => bo
 /** A UDP payload of `len` bytes at `p`, from srcIp:srcPort, to a bound port. */
 export type UdpHandler = (p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64) => bool;
 
-function noLinkLocal(kind: LinkLocal, p: usize, len: i32, now: i64): bool { return drop(Ctr.DropEthType); }
-function noTcp(p: usize, len: i32, src: u32, dst: u32, now: i64): bool { return drop(Ctr.DropIpProtocol); }
+// Handlers as function pointers, 0 while none is registered.
+let linkLocalHandler: usize = 0;
+let tcpHandler: usize = 0;
 
-let linkLocalHandler: LinkLocalHandler = noLinkLocal;
-let tcpHandler: IpHandler = noTcp;
+export function stackOnLinkLocal(h: LinkLocalHandler): void { linkLocalHandler = changetype<usize>(h); }
+export function stackOnTcp(h: IpHandler): void { tcpHandler = changetype<usize>(h); }
 
-export function stackOnLinkLocal(h: LinkLocalHandler): void { linkLocalHandler = h; }
-export function stackOnTcp(h: IpHandler): void { tcpHandler = h; }
+function linkLocalRx(kind: LinkLocal, p: usize, len: i32, now: i64): bool {
+  if (linkLocalHandler == 0) return drop(Ctr.DropEthType);
+  return changetype<LinkLocalHandler>(linkLocalHandler)(kind, p, len, now);
+}
 
 /** The UDP port table: a slot per user, its port 0 while unbound; searched in slot order. */
 const UDP_SLOTS = 4;
@@ -88,9 +91,9 @@ function ethRx(len: i32, now: i64): bool {
     type = vlanIn.innerType;
     off += VLAN_TAG;
   } else if (type <= MAX_8023_LENGTH) {
-    return linkLocalHandler(LinkLocal.Cdp, rxBuf, len, now);
+    return linkLocalRx(LinkLocal.Cdp, rxBuf, len, now);
   } else if (type == ETHERTYPE_LLDP) {
-    return linkLocalHandler(LinkLocal.Lldp, rxBuf + ETH_HEADER, len - ETH_HEADER, now);
+    return linkLocalRx(LinkLocal.Lldp, rxBuf + ETH_HEADER, len - ETH_HEADER, now);
   } else if (voiceVlan != 0 && (type == EtherType.Arp || type == EtherType.Ipv4)) {
     // On the voice VLAN, untagged IP belongs to the data VLAN behind the phone.
     return drop(Ctr.DropVlanOther);
@@ -125,7 +128,7 @@ function ipRx(p: usize, len: i32, now: i64): bool {
   const l4 = p + <usize>ip.headerLen;
   const l4len = ip.payloadLen;
   if (proto == IpProto.Udp) return udpRx(l4, l4len, src, dst, now);
-  if (proto == IpProto.Tcp) return tcpHandler(l4, l4len, src, dst, now);
+  if (proto == IpProto.Tcp && tcpHandler != 0) return changetype<IpHandler>(tcpHandler)(l4, l4len, src, dst, now);
   if (proto != IpProto.Icmp) return drop(Ctr.DropIpProtocol);
   // No echo replies to broadcasts (RFC 1122 3.2.2.6 allows silence; no smurf amplifier).
   if (myIp == 0 || broadcast) return drop(Ctr.DropIpNotForUs);

@@ -5,7 +5,7 @@
 // running one, stream <load>.bin into the other flash slot, mark it for
 // trial and reset into it. A download that fails leaves the phone to register
 // on its load and is tried again in the background, backing off.
-import { event, flash_erase, flash_read, random, reset } from "../hal";
+import { event, flash_read, random, reset } from "../hal";
 import { Ev, ProvisionFail, UpgradeFail } from "../events";
 import { bytesEqual, get32 } from "../lib/bytes";
 import { tftpCount, tftpServers, tftpName, tftpNameLen, dnsCount, dnsServers, domain, domainLen } from "../client/dhcp";
@@ -15,8 +15,9 @@ import { ipv4FromText } from "../wire/dns";
 import { cnf, cnfLoad, cnfParse, CNF_CAPACITY, CnfErr } from "./config";
 import { deviceName, DEVICE_NAME_LEN, loadName, loadNameLength, runningSlot } from "./identity";
 import { Lcd, lcdProgress, lcdShow } from "./lcd";
-import { SECTOR_SIZE, slotAddr, IMAGE_MAX } from "../flash/layout";
-import { slotBeginWrite, slotMarkPending, slotState, SlotState, slotWrite, trailerSeq } from "../flash/slots";
+import { slotAddr, IMAGE_MAX } from "../flash/layout";
+import { slotMarkPending, slotState, SlotState, trailerSeq } from "../flash/slots";
+import { writerAppend, writerBegin, writerBytes, writerFailed, writerFlush } from "../flash/writer";
 import { HEADER_SIZE, headerCheck, LOAD_NAME, loadNameLen } from "../boot/image";
 
 const NEVER = i64.MAX_VALUE;
@@ -46,12 +47,8 @@ let background = false; // the image download under way is a retry, the phone al
 
 const config = memory.data(CNF_CAPACITY);
 const fileName = memory.data(128); // TFTP_NAME_MAX
-const sector = memory.data(<i32>SECTOR_SIZE);
 const header = memory.data(<i32>HEADER_SIZE);
 let imageSlot: i32 = 0;
-let staged: u32 = 0; // bytes of the current sector in `sector`
-let flushed: u32 = 0; // bytes already in flash
-let flashFailed = false;
 let percentShown: u32 = 101;
 
 export function provisionStart(now: i64): void {
@@ -239,11 +236,8 @@ function upgradeWanted(): bool {
 }
 
 function startImage(now: i64): void {
-  staged = 0;
-  flushed = 0;
-  flashFailed = false;
   percentShown = 101;
-  if (slotBeginWrite(imageSlot, 0) != 0) {
+  if (writerBegin(imageSlot) != 0) {
     upgradeFailed(UpgradeFail.Flash, 0, now);
     return;
   }
@@ -252,37 +246,17 @@ function startImage(now: i64): void {
   fetch(Step.Image, now);
 }
 
-/** Data arrives in blocks of any size; flash takes whole sectors, erased as they are reached. */
+/** The image's blocks go to flash as they arrive. */
 function imageSink(offset: u32, p: usize, len: i32): bool {
-  if (offset != flushed + staged) return false;
-  while (len > 0) {
-    let n = <i32>(SECTOR_SIZE - staged);
-    if (n > len) n = len;
-    memory.copy(sector + staged, p, <usize>n);
-    staged += <u32>n;
-    p += <usize>n;
-    len -= n;
-    if (staged == SECTOR_SIZE && !flushSector()) return false;
-  }
+  if (!writerAppend(offset, p, len)) return false;
   showProgress();
-  return true;
-}
-
-function flushSector(): bool {
-  if (staged == 0) return true;
-  if (flash_erase(slotAddr(imageSlot) + flushed) != 0 || slotWrite(imageSlot, flushed, sector, <i32>staged) != 0) {
-    flashFailed = true;
-    return false;
-  }
-  flushed += staged;
-  staged = 0;
   return true;
 }
 
 function showProgress(): void {
   const total = tftpTsize;
   if (total == 0 || background) return; // a retry in the background leaves the display to registration
-  const pct = <u32>((<u64>(flushed + staged) * 100) / <u64>total);
+  const pct = <u32>((<u64>writerBytes() * 100) / <u64>total);
   if (pct / 10 != percentShown / 10) {
     percentShown = pct;
     lcdProgress(pct);
@@ -291,10 +265,10 @@ function showProgress(): void {
 
 function imageDone(status: i32, now: i64): void {
   if (status != TftpStatus.Done) {
-    upgradeFailed(flashFailed ? UpgradeFail.Flash : UpgradeFail.Download, status, now);
+    upgradeFailed(writerFailed ? UpgradeFail.Flash : UpgradeFail.Download, status, now);
     return;
   }
-  if (!flushSector()) {
+  if (!writerFlush()) {
     upgradeFailed(UpgradeFail.Flash, 0, now);
     return;
   }

@@ -27,6 +27,7 @@ const TESTING = {
   "tftp-harness": HARNESS,    // tests/helpers/tftp-harness.ts: the TFTP and DNS clients on a simulated switch
   "register-harness": HARNESS, // tests/callmanager-failover.test.ts: ARP, TCP and registration
   "phone-next": RELEASE,       // tests/upgrade.test.ts: the phone plus build_id(), the "next" load
+  "flash-harness": RELEASE,    // host/boot/harness.ts: slots, preferences and boot record on the flash model
 };
 const unlisted = readdirSync("assembly/testing").filter((f) => f.endsWith(".ts") && !(f.slice(0, -3) in TESTING));
 if (unlisted.length > 0) throw new Error(`host/build-wasm.js: give assembly/testing/${unlisted.join(", ")} build options in TESTING`);

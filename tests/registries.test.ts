@@ -13,6 +13,12 @@ import { LAYOUT } from "../host/flash.js";
 import { FACTORY_ADDR, FACTORY_FIELDS, FACTORY_LEN, FACTORY_MAGIC } from "../host/factory.js";
 import * as image from "../host/image.js";
 import * as sccp from "../host/callmanager/sccp.js";
+import { TcpFlag } from "../host/sim/tcp.js";
+import { TftpOp, TftpError } from "../host/sim/tftp-server.js";
+import { DnsRcode } from "../host/sim/dns-server.js";
+import { DhcpType, DhcpOpt } from "../host/sim/packets.js";
+import { CdpTlv } from "../host/sim/cdp.js";
+import { LldpTlv, MedSubtype } from "../host/sim/lldp.js";
 import { TftpStatus, DnsStatus, RegState } from "./helpers/firmware-enums.js";
 import { firmwareConst, firmwareEnum, parseEnumBody } from "./helpers/firmware-source.js";
 
@@ -113,4 +119,42 @@ test("SCCP: message ids, reset types, port and the data limit", () => {
   assert.deepEqual({ ...sccp.ResetType }, fw("SccpResetType"));
   assert.equal(sccp.SCCP_PORT, firmwareConst("SCCP_PORT"));
   assert.equal(sccp.SCCP_MAX_DATA, firmwareConst("SCCP_MAX_DATA"));
+});
+
+/**
+ * Disagreements between the firmware's `enum name` and a host table of the
+ * same protocol's numbers. Names match case- and underscore-blind, or through
+ * `aliases` (firmware name -> host name); a firmware member the host lacks is
+ * fine unless the host gives its number another name.
+ */
+function protocolDisagreements(name: string, host: Record<string, number>, aliases: Record<string, string> = {}): { matched: number; problems: string[] } {
+  const norm = (k: string) => k.replace(/_/g, "").toLowerCase();
+  const byName = new Map(Object.entries(host).map(([k, v]) => [norm(k), { k, v }]));
+  const problems: string[] = [];
+  let matched = 0;
+  for (const [k, v] of Object.entries(fw(name))) {
+    const h = byName.get(norm(aliases[k] ?? k));
+    if (h !== undefined) {
+      matched++;
+      if (h.v !== v) problems.push(`${name}.${k} = ${v}, host ${h.k} = ${h.v}`);
+    } else {
+      const other = Object.entries(host).find(([, hv]) => hv === v);
+      if (other) problems.push(`${name}.${k} = ${v}, host calls ${v} ${other[0]}`);
+    }
+  }
+  return { matched, problems };
+}
+
+test("protocol numbers the host's simulated servers share with the firmware: same names, same values", () => {
+  const tables: Array<[string, Record<string, number>, Record<string, string>?]> = [
+    ["TcpFlag", TcpFlag], ["TftpOp", TftpOp], ["TftpErr", TftpError], ["DnsRcode", DnsRcode], ["MsgType", DhcpType],
+    ["Opt", DhcpOpt, { Dns: "DNS_SERVERS", MsgType: "MESSAGE_TYPE", ParamList: "PARAM_REQUEST_LIST", MaxSize: "MAX_MESSAGE_SIZE", T1: "RENEWAL_TIME", T2: "REBINDING_TIME", VendorClass: "VENDOR_CLASS_ID" }],
+    ["CdpTlv", CdpTlv], ["LldpTlv", LldpTlv, { SystemCapabilities: "Capabilities", OrgSpecific: "Org" }], ["MedSubtype", MedSubtype],
+  ];
+  for (const [name, host, aliases] of tables) {
+    const { matched, problems } = protocolDisagreements(name, host, aliases);
+    assert.deepEqual(problems, [], name);
+    assert.ok(matched >= Math.min(3, Object.keys(host).length), `${name}: only ${matched} members matched by name`);
+  }
+  assert.deepEqual(protocolDisagreements("TftpOp", { RRQ: 1, DATA: 4 }).problems, ["TftpOp.Data = 3, host DATA = 4", "TftpOp.Ack = 4, host calls 4 DATA"], "the check itself");
 });

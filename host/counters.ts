@@ -1,5 +1,5 @@
 // Names of the firmware's frame counters, in the order of enum Ctr in
-// assembly/counters.ts (tests/abi.test.ts checks that they agree).
+// assembly/counters.ts (tests/registries.test.ts checks that they agree).
 export const COUNTER_NAMES = [
   "rx_frames",
   "tx_frames",

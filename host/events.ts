@@ -1,25 +1,42 @@
 // The firmware's boot-timeline events (enum Ev in assembly/events.ts, same
-// codes; tests/abi.test.ts checks they agree), turned into timeline lines.
+// codes; tests/registries.test.ts checks they agree), turned into timeline lines.
 import { ipToString } from "./sim/packets.js";
 import { imageErrorText, SLOT_STATES, slotName } from "./image.js";
+import { valueOf, type Mirror } from "./mirror.js";
 
 export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as const;
 export type StageName = (typeof STAGES)[number];
 
 export const VLAN_SOURCES = ["", "cdp", "lldp"];
-const PROTOCOLS = ["none", "SCCP", "SIP", "other"];
-const CNF_ERRORS = ["ok", "truncated", "too deep", "too large", "malformed", "bad value", "no CallManager"];
-const TFTP_STATUS = ["idle", "running", "done", "not found", "refused", "server error", "protocol error", "timeout", "bad name"];
-const PROVISION_FAILURES: Record<number, (b: number) => string> = {
-  1: () => "no TFTP server: DHCP gave neither option 150 nor option 66",
-  2: (b) => `no TFTP server answered (last: ${TFTP_STATUS[b] ?? b})`,
-  3: () => "neither SEP<MAC>.cnf.xml nor XMLDefault.cnf.xml on the server",
-  4: (b) => `configuration file rejected: ${CNF_ERRORS[b] ?? b}`,
-  5: () => "the configuration names no CallManager",
+/** enum CnfProto (the protocol a configuration names). */
+export const PROTOCOLS: Mirror = { None: [0, "none"], Sccp: [1, "SCCP"], Sip: [2, "SIP"], Other: [3, "other"] };
+/** enum CnfErr (why a configuration file was rejected). */
+export const CNF_ERRORS: Mirror = {
+  Ok: [0, "ok"], Truncated: [1, "truncated"], TooDeep: [2, "too deep"], TooLarge: [3, "too large"],
+  Malformed: [4, "malformed"], BadValue: [5, "bad value"], NoCallManager: [6, "no CallManager"],
 };
-const UPGRADE_FAILURES = ["", "download failed", "flash write failed", "not an image", "the image holds another load"];
-
-export const DHCP_STATES = ["off", "init", "selecting", "requesting", "checking", "bound", "renewing", "rebinding", "rebooting"];
+/** enum TftpStatus (how a TFTP transfer ended). */
+export const TFTP_STATUS: Mirror = {
+  Idle: [0, "idle"], Running: [1, "running"], Done: [2, "done"], NotFound: [3, "not found"], Refused: [4, "refused"],
+  ServerError: [5, "server error"], Protocol: [6, "protocol error"], Timeout: [7, "timeout"], BadName: [8, "bad name"],
+};
+/** enum ProvisionFail (Ev.ConfigFailed's a), each told with its detail b. */
+export const PROVISION_FAILURES: Mirror<(b: number) => string> = {
+  NoServer: [1, () => "no TFTP server: DHCP gave neither option 150 nor option 66"],
+  ServersFailed: [2, (b) => `no TFTP server answered (last: ${valueOf(TFTP_STATUS, b) ?? b})`],
+  NotFound: [3, () => "neither SEP<MAC>.cnf.xml nor XMLDefault.cnf.xml on the server"],
+  ConfigBad: [4, (b) => `configuration file rejected: ${valueOf(CNF_ERRORS, b) ?? b}`],
+  NoCallManager: [5, () => "the configuration names no CallManager"],
+};
+/** enum UpgradeFail (Ev.UpgradeFailed's a). */
+export const UPGRADE_FAILURES: Mirror = {
+  Download: [1, "download failed"], Flash: [2, "flash write failed"], BadHeader: [3, "not an image"], WrongLoad: [4, "the image holds another load"],
+};
+/** enum DhcpState. */
+export const DHCP_STATES: Mirror = {
+  Off: [0, "off"], Init: [1, "init"], Selecting: [2, "selecting"], Requesting: [3, "requesting"], Checking: [4, "checking"],
+  Bound: [5, "bound"], Renewing: [6, "renewing"], Rebinding: [7, "rebinding"], Rebooting: [8, "rebooting"],
+};
 
 export interface TimelineEntry {
   t_ms: number;
@@ -122,8 +139,11 @@ const hex = (a: number) => "0x" + (a >>> 0).toString(16).padStart(8, "0");
 const none = () => "";
 /** "CM1" for index 0 (the low byte of `b` in the registration events). */
 const cm = (i: number) => `CM${(i & 0xff) + 1}`;
-/** enum RegFail of assembly/phone/register.ts. */
-export const REG_FAILURES = ["", "refused", "connect timeout", "reset", "closed by the CallManager", "rejected", "no answer to StationRegister", "keepalive acks missing", "malformed SCCP", "no TCP connection free"];
+/** enum RegFail (why a CallManager was left). */
+export const REG_FAILURES: Mirror = {
+  Refused: [1, "refused"], Timeout: [2, "connect timeout"], Reset: [3, "reset"], Closed: [4, "closed by the CallManager"], Rejected: [5, "rejected"],
+  NoAnswer: [6, "no answer to StationRegister"], KeepaliveLost: [7, "keepalive acks missing"], Malformed: [8, "malformed SCCP"], NoConnection: [9, "no TCP connection free"],
+};
 
 export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.Stage, name: "Stage", stage: "boot", detail: (a) => STAGES[a] ?? `stage ${a}` },
@@ -132,7 +152,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.LinkDown, name: "LinkDown", stage: "power", detail: none },
   { code: Ev.DhcpDiscover, name: "DhcpDiscover", stage: "dhcp", detail: (a, b) => `xid=${hex(a)} attempt ${b}` },
   { code: Ev.DhcpOffer, name: "DhcpOffer", stage: "dhcp", detail: (a, b) => `${ip(a)} from ${ip(b)}` },
-  { code: Ev.DhcpRequest, name: "DhcpRequest", stage: "dhcp", detail: (a, b) => `${ip(a)} (${DHCP_STATES[b] ?? b})` },
+  { code: Ev.DhcpRequest, name: "DhcpRequest", stage: "dhcp", detail: (a, b) => `${ip(a)} (${valueOf(DHCP_STATES, b) ?? b})` },
   { code: Ev.DhcpAck, name: "DhcpAck", stage: "dhcp", detail: (a, b) => `${ip(a)} lease ${b >>> 0}s` },
   { code: Ev.DhcpNak, name: "DhcpNak", stage: "dhcp", detail: (a) => `from ${ip(a)}` },
   { code: Ev.DhcpDecline, name: "DhcpDecline", stage: "dhcp", detail: (a) => ip(a) },
@@ -144,7 +164,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.DhcpRenew, name: "DhcpRenew", stage: "dhcp", detail: (a) => `with ${ip(a)}` },
   { code: Ev.DhcpRebind, name: "DhcpRebind", stage: "dhcp", detail: none },
   { code: Ev.DhcpExpired, name: "DhcpExpired", stage: "dhcp", detail: (a) => ip(a) },
-  { code: Ev.DhcpGiveUp, name: "DhcpGiveUp", stage: "dhcp", detail: (a) => `no answer in ${DHCP_STATES[a] ?? a}, back to init` },
+  { code: Ev.DhcpGiveUp, name: "DhcpGiveUp", stage: "dhcp", detail: (a) => `no answer in ${valueOf(DHCP_STATES, a) ?? a}, back to init` },
   { code: Ev.DhcpLease, name: "DhcpLease", stage: "dhcp", detail: (a, b) => `T1 ${a >>> 0}s T2 ${b >>> 0}s` },
   { code: Ev.DhcpDomain, name: "DhcpDomain", stage: "dhcp", detail: (a, b, text) => text(a, b) },
   { code: Ev.ArpProbe, name: "ArpProbe", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
@@ -180,13 +200,13 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.DnsNotFound, name: "DnsNotFound", stage: "tftp", detail: (a, b) => `${a === 3 ? "NXDOMAIN" : "no A record"} from ${ip(b)}` },
   { code: Ev.DnsTimeout, name: "DnsTimeout", stage: "tftp", detail: (a) => `no answer to ${a} queries` },
   { code: Ev.TftpServer, name: "Server", stage: "tftp", detail: (a, b) => `${ip(a)} (option ${b})` },
-  { code: Ev.ConfigLoaded, name: "Config", stage: "tftp", detail: (a, b) => `${a} CallManager${a === 1 ? "" : "s"}, protocol ${PROTOCOLS[b] ?? b}` },
+  { code: Ev.ConfigLoaded, name: "Config", stage: "tftp", detail: (a, b) => `${a} CallManager${a === 1 ? "" : "s"}, protocol ${valueOf(PROTOCOLS, b) ?? b}` },
   { code: Ev.ConfigCallManager, name: "CallManager", stage: "tftp", detail: (a, b) => `priority ${b >>> 16}: ${a ? ip(a) : "(host name)"} port ${b & 0xffff}` },
   { code: Ev.ConfigLoad, name: "Load", stage: "tftp", detail: (a, b, text) => text(a, b) },
-  { code: Ev.ConfigFailed, name: "ConfigFailed", stage: "tftp", detail: (a, b) => PROVISION_FAILURES[a]?.(b) ?? `reason ${a}` },
+  { code: Ev.ConfigFailed, name: "ConfigFailed", stage: "tftp", detail: (a, b) => valueOf(PROVISION_FAILURES, a)?.(b) ?? `reason ${a}` },
   { code: Ev.UpgradeStart, name: "Upgrade", stage: "tftp", detail: (a, b) => `into slot ${slotName(a)}, ${b >>> 0} bytes announced` },
   { code: Ev.UpgradeReady, name: "UpgradeReady", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} holds ${b >>> 0} bytes, marked for trial: reset` },
-  { code: Ev.UpgradeFailed, name: "UpgradeFailed", stage: "tftp", detail: (a, b) => `${UPGRADE_FAILURES[a] ?? `reason ${a}`} (${b}): staying on the running load` },
+  { code: Ev.UpgradeFailed, name: "UpgradeFailed", stage: "tftp", detail: (a, b) => `${valueOf(UPGRADE_FAILURES, a) ?? `reason ${a}`} (${b}): staying on the running load` },
   { code: Ev.UpgradeSkipped, name: "UpgradeSkipped", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} already held that load and it was not started (state ${b}): staying on the running load` },
   { code: Ev.UpgradeRetry, name: "UpgradeRetry", stage: "tftp", detail: (a) => `the download is tried again in ${a} s` },
   { code: Ev.RegNoCallManager, name: "NoCallManager", stage: "register", detail: () => "the configuration lists no CallManager" },
@@ -194,7 +214,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegConnected, name: "Connected", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: StationRegister sent` },
   { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s` },
   { code: Ev.RegRejected, name: "Rejected", stage: "register", detail: (a, b, text) => `RegisterReject "${text(a, b)}"` },
-  { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${REG_FAILURES[b] ?? `reason ${b}`}` },
+  { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}` },
   { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}` },
   { code: Ev.RegAllDown, name: "AllDown", stage: "register", detail: (a, b) => `no CallManager answered (round ${b}): retry in ${(a / 1000).toFixed(1)}s` },
   { code: Ev.RegProbe, name: "Probe", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8} (on a backup)` },

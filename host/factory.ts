@@ -8,6 +8,8 @@ import { parseMac } from "./sim/packets.js";
 export const FACTORY_ADDR = LAYOUT.factory;
 export const FACTORY_MAGIC = 0x49505046; // "IPPF"
 export const FACTORY_LEN = 84;
+/** Where each field starts in the record (the CRC-32 of the bytes before it is last). */
+export const FACTORY_FIELDS = { mac: 8, serial: 16, model: 32, keyHash: 48, crc: 80 } as const;
 
 export interface FactoryData {
   mac: string;
@@ -22,11 +24,12 @@ export function encodeFactory(f: FactoryData): Uint8Array {
   v.setUint32(0, FACTORY_MAGIC);
   v.setUint16(4, 1);
   v.setUint16(6, FACTORY_LEN);
-  b.set(parseMac(f.mac), 8);
-  b.set(ascii(f.serial ?? "FCH1234A0BC", 16), 16);
-  b.set(ascii(f.model ?? "CP-7960G", 16), 32);
-  if (f.keyHash) b.set(f.keyHash.subarray(0, 32), 48);
-  v.setUint32(80, crc32(b.subarray(0, 80)) >>> 0);
+  const at = FACTORY_FIELDS;
+  b.set(parseMac(f.mac), at.mac);
+  b.set(ascii(f.serial ?? "FCH1234A0BC", at.model - at.serial), at.serial);
+  b.set(ascii(f.model ?? "CP-7960G", at.keyHash - at.model), at.model);
+  if (f.keyHash) b.set(f.keyHash.subarray(0, at.crc - at.keyHash), at.keyHash);
+  v.setUint32(at.crc, crc32(b.subarray(0, at.crc)) >>> 0);
   return b;
 }
 

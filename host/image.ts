@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { Flash, FLASH_OK, LAYOUT, toSectors } from "./flash.js";
+import { valueOf, type Mirror } from "./mirror.js";
 
 export const IMAGE_MAGIC = 0x49505049; // "IPPI"
 export const HEADER_VERSION = 1;
@@ -306,7 +307,8 @@ export const TRAILER_MAGIC = 0x49505054; // "IPPT"
 export const TRAILER_SIZE = 64;
 export const SLOT_STATES = ["empty", "pending", "trial", "confirmed", "rejected"] as const;
 export type SlotStateName = (typeof SLOT_STATES)[number];
-const FLAG_OFFSET = { trial: 16, confirmed: 32, rejected: 48 } as const;
+/** Offsets of the trailer's flags (enum Flag in the firmware). */
+export const FLAG_OFFSET = { trial: 16, confirmed: 32, rejected: 48 } as const;
 
 /** The trailer's first field: "installed, may be tried", with its sequence number. */
 export function encodeTrailerRecord(seq: number): Uint8Array {
@@ -432,14 +434,15 @@ export function devImage(wasmPath: string, loadName = DEFAULT_LOAD_NAME): Uint8A
 
 export const DEFAULT_LOAD_NAME = "P0030801SR01";
 
-/** boot()'s negative results (FactoryErr and BootErr in the firmware). */
+/** boot()'s negative results: enum FactoryErr (but Ok) and enum BootErr of the firmware. */
+export const BOOT_ERRORS: Mirror = {
+  Read: [-1, "factory data unreadable"],
+  Magic: [-2, "no factory data (bad magic)"],
+  Length: [-3, "factory data of the wrong length"],
+  Crc: [-4, "factory data corrupt (CRC)"],
+  NoImage: [-10, "no valid image in either slot"],
+};
+
 export function bootErrorText(code: number): string {
-  switch (code) {
-    case -1: return "factory data unreadable";
-    case -2: return "no factory data (bad magic)";
-    case -3: return "factory data of the wrong length";
-    case -4: return "factory data corrupt (CRC)";
-    case -10: return "no valid image in either slot";
-    default: return `error ${code}`;
-  }
+  return valueOf(BOOT_ERRORS, code) ?? `error ${code}`;
 }

@@ -1,12 +1,10 @@
-// The hal ABI: the firmware imports only numeric `hal` functions, and the
-// host's tables of event codes and counters match the firmware's enums.
+// The hal ABI: the firmware imports only numeric `hal` functions. (The host's
+// tables of event codes, counters and other enums: tests/registries.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadModule, PHONE_WASM, BOOT_WASM, BUILD_DIR } from "../host/firmware.js";
-import { COUNTER_NAMES } from "../host/counters.js";
-import { Ev } from "../host/events.js";
-import { ROOT, needs, run } from "./helpers/tools.js";
+import { needs, run } from "./helpers/tools.js";
 
 const MODULES = [PHONE_WASM, BOOT_WASM, BUILD_DIR + "phone.debug.wasm", BUILD_DIR + "boot.debug.wasm"];
 
@@ -45,31 +43,3 @@ function stubHal(): Record<string, () => number> {
   const names = ["mac_tx", "flash_read", "flash_program", "flash_erase", "random", "event", "lcd", "log", "watchdog_kick", "reset"];
   return Object.fromEntries(names.map((n) => [n, () => 0]));
 }
-
-/** Names and values of an AssemblyScript `const enum NAME { ... }` in `file`. */
-function asEnum(file: string, name: string): Map<string, number> {
-  const src = readFileSync(ROOT + file, "utf8");
-  const body = new RegExp(`enum ${name} \\{([^}]*)\\}`).exec(src)?.[1];
-  assert.ok(body, `enum ${name} in ${file}`);
-  const out = new Map<string, number>();
-  let next = 0;
-  for (const raw of body.split("\n")) {
-    const m = /^\s*(\w+)\s*(?:=\s*(0x[0-9a-f]+|\d+))?\s*,/i.exec(raw.replace(/\/\/.*$/, ""));
-    if (!m) continue;
-    next = m[2] !== undefined ? Number(m[2]) : next;
-    out.set(m[1], next++);
-  }
-  return out;
-}
-
-test("host counter names follow enum Ctr of the firmware", () => {
-  const ctr = asEnum("assembly/counters.ts", "Ctr");
-  const names = [...ctr.keys()].filter((n) => n !== "Count");
-  const snake = names.map((n) => n.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase());
-  assert.deepEqual([...COUNTER_NAMES], snake);
-});
-
-test("host event codes equal enum Ev of the firmware", () => {
-  const ev = asEnum("assembly/events.ts", "Ev");
-  assert.deepEqual(Object.fromEntries(ev), { ...Ev });
-});

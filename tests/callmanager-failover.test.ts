@@ -1,5 +1,5 @@
 // Registration and failover end to end, before registration is wired into
-// phone.wasm: a test-only AssemblyScript entry (written and compiled here)
+// phone.wasm: a test-only AssemblyScript entry (assembly/testing/register-harness.ts)
 // runs the firmware's ARP, TCP and registration (assembly/net/tcp.ts,
 // assembly/phone/register.ts) on a simulated switch with three simulated
 // CallManagers (host/sim/callmanager.ts), and the outages of the issue:
@@ -7,13 +7,14 @@
 // next, a CallManager lost while registered, all down -> a named state with
 // backoff and few frames a minute. With tshark, the capture of a clean
 // registration dissects as skinny with no TCP analysis flag.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { spawnSync } from "node:child_process";
-import { ROOT, needs, run } from "./helpers/tools.js";
+import { join } from "node:path";
+import { needs, run } from "./helpers/tools.js";
+import { testingModule } from "./helpers/testing-wasm.js";
+import { RegState } from "./helpers/firmware-enums.js";
 import { Scheduler, type Timer } from "../host/sim/scheduler.js";
 import { Wire, type Nic, type WirePort } from "../host/sim/wire.js";
 import { EthernetSwitch } from "../host/sim/switch.js";
@@ -26,64 +27,8 @@ import { encodeMessage } from "../host/callmanager/sccp.js";
 import { Ev, describeEvent, formatEntry } from "../host/events.js";
 import { COUNTER_NAMES } from "../host/counters.js";
 
-const harness = (a: string) => `
-import { rxBuf, setMac, configure } from "${a}/net/netif";
-import { arpRx, arpPoll } from "${a}/net/arp";
-import { ipv4 } from "${a}/net/ipv4";
-import { tcpRx, tcpPoll } from "${a}/net/tcp";
-import { countersPtr } from "${a}/counters";
-import { setDeviceName } from "${a}/phone/identity";
-import { registerClear, registerSetCallManager, registerStart, registerStop, registerPoll, registerState, registeredCm } from "${a}/phone/register";
-
-export function rx_buffer(): usize { return rxBuf; }
-export function counters(): usize { return countersPtr(); }
-export function setup(macHi: u32, macLo: u32, ip: u32, mask: u32, router: u32): void {
-  const mac = (<u64>macHi << 32) | <u64>macLo;
-  setMac(mac);
-  setDeviceName(mac);
-  configure(ip, mask, router);
-  registerClear();
-}
-export function set_cm(i: i32, ip: u32, port: u32): void { registerSetCallManager(i, ip, port); }
-export function start(now: i64): void { registerStart(now); }
-export function stop(now: i64, graceful: bool): void { registerStop(now, graceful); }
-// What stack.ts will do for ARP and for IPv4 protocol 6.
-// Returns 1 when TCP accepted the segment, 0 when it dropped it (one drop counter), -1 for anything else.
-export function on_frame(len: i32, now: i64): i32 {
-  if (len < 14) return -1;
-  if (load<u8>(rxBuf + 12) == 8 && load<u8>(rxBuf + 13) == 6) { arpRx(rxBuf + 14, len - 14, now); return -1; }
-  if (ipv4.parse(rxBuf + 14, len - 14) != 0 || ipv4.proto != 6) return -1;
-  return tcpRx(rxBuf + 14 + <usize>ipv4.headerLen, ipv4.payloadLen, ipv4.src, ipv4.dst, now) ? 1 : 0;
-}
-// The order the startup should use: TCP's timers, registration, then TCP's deadlines again.
-export function poll(now: i64): i64 {
-  tcpPoll(now);
-  const r = registerPoll(now);
-  return min(min(r, tcpPoll(now)), arpPoll(now));
-}
-export function state(): i32 { return registerState; }
-export function cm(): i32 { return registeredCm; }
-`;
-
-const RegState = { Off: 0, Connecting: 1, Registering: 2, Registered: 3, AllDown: 4 };
-
-let work = "";
-let module: WebAssembly.Module;
-
-before(() => {
-  work = mkdtempSync(join(tmpdir(), "register-harness-"));
-  const src = join(work, "harness.ts");
-  writeFileSync(src, harness(relative(work, join(ROOT, "assembly"))));
-  const out = join(work, "harness.wasm");
-  const r = spawnSync(process.execPath, [join(ROOT, "node_modules/assemblyscript/bin/asc.js"), src,
-    "--runtime", "stub", "--noAssert", "--use", "abort=", "-O2", "-o", out], { encoding: "utf8", timeout: 120_000 });
-  assert.equal(r.status, 0, r.stderr);
-  module = new WebAssembly.Module(readFileSync(out));
-});
-
-after(() => {
-  if (work !== "") rmSync(work, { recursive: true, force: true });
-});
+/** assembly/testing/register-harness.ts, as `npm run build` built it. */
+const module = testingModule("register-harness");
 
 type Exports = Record<string, (...args: any[]) => any> & { memory: WebAssembly.Memory };
 
@@ -206,6 +151,8 @@ test("all up: registered with CM1 at once; the capture is clean skinny over clea
   assert.equal(n.phone.counter("tcp_retransmits"), 0);
   assert.equal(n.phone.counter("sccp_malformed"), 0);
   if (needs("tshark") !== false) return;
+  const work = mkdtempSync(join(tmpdir(), "register-pcap-"));
+  after(() => rmSync(work, { recursive: true, force: true }));
   const file = join(work, "clean.pcap");
   writeFileSync(file, n.pcap.toBuffer());
   const r = run("tshark", ["-r", file, "-Y", "skinny", "-T", "fields", "-e", "ip.src", "-e", "skinny.messageId", "-e", "skinny.DeviceName", "-e", "skinny.stationIpAddr", "-e", "skinny.protocolVer", "-e", "skinny.keepAliveInterval"]);

@@ -1,13 +1,16 @@
 // The parsers' fuzz entry points (build/fuzz.wasm, assembly/fuzz.ts): a short
 // seeded fuzz of every parser (the long runs are `npm run fuzz`), the seed
-// corpus of real frames, every saved crash replayed (tests/regressions/), and
+// corpus of real frames, every saved crash and edge input replayed, at least
+// one per parser (tests/regressions/), and
 // the guard that makes reading past an input a trap.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PHONE_WASM, BOOT_WASM } from "../host/firmware.js";
 import { FuzzInstance, FUZZ_WASM, TARGETS } from "../host/fuzz/targets.js";
-import { fuzz, Mutator, regressions, seedCorpus } from "../host/fuzz/engine.js";
+import { fuzz, inputName, Mutator, regressions, REGRESSIONS_DIR, seedCorpus } from "../host/fuzz/engine.js";
 import { Random } from "../host/sim/random.js";
 
 const PARSERS = ["ethernet", "vlan", "arp", "ipv4", "icmp", "udp", "tcp", "cdp", "lldp", "dhcp", "dns", "tftp", "cnf", "sccp", "image"];
@@ -65,17 +68,42 @@ test("a short fuzz of every parser: 0 traps, 0 results out of range", () => {
   }
 });
 
-test("every saved crash replays without a trap (tests/regressions/)", () => {
-  const fi = new FuzzInstance();
-  let replayed = 0;
+/** Replays every saved input of `dir` through its parser; how many each parser replayed. */
+function replayAll(fi: FuzzInstance, dir = REGRESSIONS_DIR): Map<string, number> {
+  const replayed = new Map<string, number>();
   for (const t of TARGETS) {
-    for (const { file, input } of regressions(t.name)) {
+    for (const { file, input } of regressions(t.name, dir)) {
       const r = fi.run(t, input);
       assert.ok(r >= 0 && r <= t.maxResult(fi.ctrCount), `${file}: ${r}`);
-      replayed++;
+      replayed.set(t.name, (replayed.get(t.name) ?? 0) + 1);
     }
   }
-  assert.ok(replayed >= 0);
+  return replayed;
+}
+
+/** The parsers `replayed` has nothing for. */
+const unreplayed = (replayed: Map<string, number>) => TARGETS.map((t) => t.name).filter((n) => !replayed.has(n));
+
+test("every saved crash replays without a trap, at least one per parser (tests/regressions/)", () => {
+  const fi = new FuzzInstance();
+  assert.deepEqual(unreplayed(replayAll(fi)), [], "parsers with no saved input to replay");
+  const empty = mkdtempSync(join(tmpdir(), "no-regressions-"));
+  try {
+    assert.equal(unreplayed(replayAll(fi, empty)).length, TARGETS.length, "an empty directory leaves every parser unreplayed");
+  } finally {
+    rmSync(empty, { recursive: true });
+  }
+});
+
+test("every file in tests/regressions/ is named <parser>-<sha256 prefix>.bin for a parser that exists, so none is skipped", () => {
+  const names = new Set(TARGETS.map((t) => t.name));
+  const files = readdirSync(REGRESSIONS_DIR).filter((f) => f !== "README.md");
+  assert.ok(files.length >= TARGETS.length, `${files.length} files`);
+  for (const f of files) {
+    const parser = /^([a-z0-9]+)-[0-9a-f]{16}\.bin$/.exec(f)?.[1];
+    assert.ok(parser !== undefined && names.has(parser), `${f}: not <parser>-<hash>.bin for a parser of ${[...names].join(", ")}`);
+    assert.equal(inputName(parser, new Uint8Array(readFileSync(join(REGRESSIONS_DIR, f)))), f, `${f}: its name is not its content's hash`);
+  }
 });
 
 test("the mutation loop is a function of its seed", () => {

@@ -2,32 +2,18 @@
 // or XMLDefault), and a new load fetched into flash, booted on trial and
 // confirmed; a corrupt or wrongly signed image is refused and the phone
 // registers on its old load.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { generateKeyPairSync } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { buildNetwork, bootPhone, sepFileName, DEFAULT_PHONE_MAC, CALLMANAGERS, type Network } from "../host/sim/network.js";
 import { buildImage, devKey, readSlot, signImage } from "../host/image.js";
 import { cnfXml } from "../host/sim/cnf.js";
-import { ROOT } from "./helpers/tools.js";
+import { testingWasm } from "./helpers/testing-wasm.js";
 
 const NEW_LOAD = "P0030801SR02";
 const SEP = sepFileName(DEFAULT_PHONE_MAC);
-const tmp = mkdtempSync(join(tmpdir(), "ipphone-upgrade-"));
-let nextWasm: Uint8Array;
-
-before(() => {
-  // The next build: the same firmware plus build_id() = 2 (tests/fixtures/phone-next.ts).
-  const out = join(tmp, "phone-next.wasm");
-  const r = spawnSync(process.execPath, [join(ROOT, "node_modules/assemblyscript/bin/asc.js"), join(ROOT, "tests/fixtures/phone-next.ts"),
-    "--config", join(ROOT, "asconfig.json"), "--target", "release", "--outFile", out], { encoding: "utf8", cwd: ROOT });
-  assert.equal(r.status, 0, r.stderr);
-  nextWasm = new Uint8Array(readFileSync(out));
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+// The next build: the same firmware plus build_id() = 2 (assembly/testing/phone-next.ts).
+const nextWasm = testingWasm("phone-next");
 
 function config(load: string): Uint8Array {
   return new TextEncoder().encode(cnfXml({ callManagers: CALLMANAGERS.map((host, i) => ({ host, priority: i })), load }));

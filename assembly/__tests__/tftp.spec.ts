@@ -254,11 +254,17 @@ describe("TFTP packet", () => {
       // The bytes after the prefix are poisoned: a parser reading them would find no NUL.
       for (let len = 0; len <= n; len++) {
         memory.fill(scratch + <usize>len, 0x41, 64);
-        tftp.parse(scratch, len);
+        const r = tftp.parse(scratch, len);
+        // A prefix is refused as malformed or is itself a whole packet (a shorter DATA, a request): no other verdict.
+        expect(r == 0 || r == Ctr.DropTftpMalformed).toBe(true);
+        if (len < 2) expect(r).toBe(Ctr.DropTftpMalformed);
         fromHex(all[f]);
       }
+      expect(tftp.parse(scratch, n)).toBe(0);
     }
     let seed: u32 = 12345;
+    let accepted = 0;
+    let malformed = 0;
     for (let i = 0; i < 2000; i++) {
       const len = <i32>(seed % 64);
       for (let k = 0; k < len; k++) {
@@ -267,9 +273,13 @@ describe("TFTP packet", () => {
       }
       store<u8>(scratch, 0);
       store<u8>(scratch + 1, <u8>(1 + (seed >> 8) % 6));
-      tftp.parse(scratch, len);
+      const r = tftp.parse(scratch, len);
+      if (r == 0) accepted++;
+      else if (r == Ctr.DropTftpMalformed) malformed++;
     }
-    expect(true).toBe(true);
+    expect(accepted + malformed).toBe(2000);
+    expect(accepted).toBeGreaterThan(0);
+    expect(malformed).toBeGreaterThan(0);
   });
 });
 

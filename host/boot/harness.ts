@@ -1,45 +1,20 @@
-// For tests: compiles assembly/flash/harness.ts (the firmware's own slot
-// writer, preferences and boot record code) and runs it on a Flash, so power
-// cuts hit the real code. Compiled once per source version, cached in the
-// system's temporary directory.
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { FirmwareInstance } from "../firmware.js";
+// For tests: the firmware's own slot writer, preferences and boot record code
+// (assembly/testing/flash-harness.ts, built by `npm run build` into
+// build/testing/flash-harness.wasm) run on a Flash, so power cuts hit the
+// real code.
+import { existsSync, readFileSync } from "node:fs";
+import { BUILD_DIR, FirmwareInstance } from "../firmware.js";
 import type { Flash } from "../flash.js";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const ENTRY = "assembly/flash/harness.ts";
-
-function sourceHash(): string {
-  const h = createHash("sha256");
-  for (const dir of ["assembly", "assembly/flash", "assembly/lib"]) {
-    for (const f of readdirSync(ROOT + dir).filter((n) => n.endsWith(".ts")).sort()) {
-      h.update(f).update(readFileSync(join(ROOT, dir, f)));
-    }
-  }
-  h.update(readFileSync(ROOT + "asconfig.json"));
-  return h.digest("hex").slice(0, 16);
-}
+const WASM = BUILD_DIR + "testing/flash-harness.wasm";
 
 let compiled: WebAssembly.Module | null = null;
 
-/** The harness module (compiled with the release settings of asconfig.json). */
+/** The harness module (built with the release settings of asconfig.json). */
 export function harnessModule(): WebAssembly.Module {
   if (compiled) return compiled;
-  const dir = join(tmpdir(), "ipphone-harness");
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, `flash-${sourceHash()}.wasm`);
-  if (!existsSync(out)) {
-    const tmp = `${out}.${process.pid}.tmp`;
-    const asc = ROOT + "node_modules/assemblyscript/bin/asc.js";
-    execFileSync(process.execPath, [asc, ENTRY, "--config", "asconfig.json", "--target", "release", "--outFile", tmp], { cwd: ROOT, stdio: "inherit" });
-    renameSync(tmp, out);
-  }
-  compiled = new WebAssembly.Module(readFileSync(out));
+  if (!existsSync(WASM)) throw new Error(`${WASM} is missing: run npm run build (assembly/testing/flash-harness.ts)`);
+  compiled = new WebAssembly.Module(readFileSync(WASM));
   return compiled;
 }
 

@@ -2,7 +2,8 @@
 // the simulated 100 Mbit/s port with a 1 ms round trip, as a fraction of the
 // line rate (target >= 90 %), and RFC 1350 lockstep (windowsize 1, blksize
 // 512) beside it. The client runs in the test-only harness of
-// tests/helpers/tftp-harness.ts (compiled here with asc, a few seconds);
+// tests/helpers/tftp-harness.ts (assembly/testing/tftp-harness.ts, built by
+// `npm run build`);
 // the times are virtual, so the figure does not depend on the machine.
 import { harnessModule, rate } from "../helpers/tftp-harness.js";
 

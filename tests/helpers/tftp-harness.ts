@@ -1,15 +1,12 @@
 // The firmware's TFTP and DNS clients (assembly/net/tftp.ts, dns.ts) as a
 // host on a simulated switch, outside phone.wasm: a small test-only
-// AssemblyScript entry (written and compiled here, once a process)
-// dispatches ARP and UDP to them as stack.ts does, and exports a sink that
-// hashes what arrives. Used by tests/sim-tftp-firmware.test.ts and by the
-// TFTP throughput figure of `npm run bench` (tests/bench/tftp-bench.ts).
+// AssemblyScript entry (assembly/testing/tftp-harness.ts, built into
+// build/testing/) dispatches ARP and UDP to them as stack.ts does, and
+// exports a sink that hashes what arrives. Used by
+// tests/sim-tftp-firmware.test.ts and by the TFTP throughput figure of
+// `npm run bench` (tests/bench/tftp-bench.ts).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { ROOT } from './tools.js';
+import { testingModule } from './testing-wasm.js';
 import { Scheduler } from '../../host/sim/scheduler.js';
 import type { Timer } from '../../host/sim/scheduler.js';
 import { Wire } from '../../host/sim/wire.js';
@@ -22,84 +19,13 @@ import type { DnsServerConfig } from '../../host/sim/dns-server.js';
 import { parseIp } from '../../host/sim/packets.js';
 import { COUNTER_NAMES } from '../../host/counters.js';
 import { Ev } from '../../host/events.js';
+import { TftpStatus } from './firmware-enums.js';
 
-const harness = (net: string) => `
-import { rxBuf, setMac, configure } from "${net}/netif";
-import { arpRx, arpPoll } from "${net}/arp";
-import { ipv4 } from "${net}/ipv4";
-import { udp, UDP_HEADER } from "${net}/udp";
-import { countersPtr } from "${net}/../counters";
-import { tftpStart, tftpPoll, tftpOwns, tftpRx, tftpSetSink, tftpStatus, tftpSize, tftpErrorCode, tftpBlksize, tftpWindow } from "${net}/tftp";
-import { dnsStart, dnsPoll, dnsOwns, dnsRx, dnsStatus, dnsAddress } from "${net}/dns";
+export { TftpStatus, DnsStatus } from './firmware-enums.js';
 
-const text = memory.data(256);
-const servers = memory.data(16);
-let hash: u32 = 0x811c9dc5;
-let next: u32 = 0;
-let ordered = true;
-function sink(offset: u32, p: usize, len: i32): bool {
-  if (offset != next) ordered = false;
-  next = offset + <u32>len;
-  for (let i = 0; i < len; i++) hash = (hash ^ <u32>load<u8>(p + <usize>i)) * 16777619;
-  return true;
-}
-export function rx_buffer(): usize { return rxBuf; }
-export function text_buffer(): usize { return text; }
-export function servers_buffer(): usize { return servers; }
-export function counters(): usize { return countersPtr(); }
-export function setup(macHi: u32, macLo: u32, ip: u32): void {
-  setMac((<u64>macHi << 32) | <u64>macLo);
-  configure(ip, 0xffffff00, 0);
-  tftpSetSink(sink);
-}
-export function on_frame(len: i32, now: i64): void {
-  if (len < 14) return;
-  if (load<u8>(rxBuf + 12) == 8 && load<u8>(rxBuf + 13) == 6) { arpRx(rxBuf + 14, len - 14, now); return; }
-  if (ipv4.parse(rxBuf + 14, len - 14) != 0 || ipv4.proto != 17) return;
-  const l4 = rxBuf + 14 + <usize>ipv4.headerLen;
-  if (udp.parse(l4, ipv4.payloadLen, ipv4.src, ipv4.dst) != 0) return;
-  const port = udp.dstPort;
-  if (tftpOwns(port)) tftpRx(l4 + UDP_HEADER, udp.payloadLen, ipv4.src, udp.srcPort, now);
-  else if (dnsOwns(port)) dnsRx(l4 + UDP_HEADER, udp.payloadLen, ipv4.src, udp.srcPort, now);
-}
-export function start_tftp(server: u32, nameLen: i32, capacity: u32, now: i64): void {
-  hash = 0x811c9dc5; next = 0; ordered = true;
-  tftpStart(server, text, nameLen, capacity, now);
-}
-export function start_dns(nameLen: i32, count: i32, now: i64): void { dnsStart(text, nameLen, servers, count, now); }
-export function poll(now: i64): i64 { return min(min(tftpPoll(now), dnsPoll(now)), arpPoll(now)); }
-export function tftp_status(): i32 { return tftpStatus; }
-export function tftp_size(): u32 { return tftpSize; }
-export function tftp_error(): u32 { return tftpErrorCode; }
-export function tftp_blksize(): u32 { return tftpBlksize; }
-export function tftp_window(): u32 { return tftpWindow; }
-export function sink_hash(): u32 { return hash; }
-export function sink_ordered(): bool { return ordered; }
-export function dns_status(): i32 { return dnsStatus; }
-export function dns_address(): u32 { return dnsAddress; }
-`;
-
-export const TftpStatus = { Running: 1, Done: 2, NotFound: 3, Refused: 4, ServerError: 5, Protocol: 6, Timeout: 7 };
-export const DnsStatus = { Running: 1, Done: 2, NotFound: 3, Timeout: 4 };
-
-let compiled: WebAssembly.Module | null = null;
-
-/** The harness compiled with the project's asc (seconds; once a process). */
+/** The harness, assembly/testing/tftp-harness.ts, as `npm run build` built it. */
 export function harnessModule(): WebAssembly.Module {
-  if (compiled !== null) return compiled;
-  const work = mkdtempSync(join(tmpdir(), 'tftp-harness-'));
-  try {
-    const src = join(work, 'harness.ts');
-    writeFileSync(src, harness(relative(work, join(ROOT, 'assembly/net'))));
-    const out = join(work, 'harness.wasm');
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/assemblyscript/bin/asc.js'), src,
-      '--runtime', 'stub', '--noAssert', '--use', 'abort=', '-O2', '-o', out], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status !== 0) throw new Error(`the TFTP harness did not compile (status ${r.status}): ${r.stderr || r.error?.message}`);
-    compiled = new WebAssembly.Module(readFileSync(out));
-    return compiled;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  return testingModule('tftp-harness');
 }
 
 export type Exports = Record<string, (...args: any[]) => any> & { memory: WebAssembly.Memory };

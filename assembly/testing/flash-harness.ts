@@ -1,10 +1,10 @@
-// Test entry, not firmware: exposes the flash code that phone.wasm and
-// boot.wasm share (slot writer, trailer flags, preferences, boot record) to
-// host tests, which compile it (host/boot/harness.ts) and run it on the
-// flash model with power cuts. Numbers only, like the hal.
-import { slotBeginWrite, slotConfirm, slotMarkPending, slotState, slotWrite, trailerSeq } from "./slots";
-import { prefsGet, prefsSet } from "./prefs";
-import { bootrecCounter, bootrecLoad, bootrecSlot, bootrecStore } from "./bootrec";
+// Test-only entry (build/testing/flash-harness.wasm, see host/boot/harness.ts):
+// the flash code that phone.wasm and boot.wasm share (slot writer, trailer
+// flags, preferences, boot record), run by host tests on the flash model
+// with power cuts. Numbers only, like the hal.
+import { slotBeginWrite, slotConfirm, slotMarkPending, slotState, slotWrite, trailerSeq } from "../flash/slots";
+import { prefsGet, prefsSet } from "../flash/prefs";
+import { bootrecCounter, bootrecLoad, bootrecSlot, bootrecStore } from "../flash/bootrec";
 
 const BUFFER_SIZE = 8192;
 const buf = memory.data(BUFFER_SIZE);

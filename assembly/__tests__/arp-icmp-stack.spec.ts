@@ -8,11 +8,13 @@ import { onFrame } from "../net/stack";
 import { checksum, get16, get32, getMac, putMac, put16 } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
 import { DhcpState, dhcpPoll, dhcpState } from "../client/dhcp";
+import { resetFirmware } from "./reset";
 
 const PHONE_MAC: u64 = 0x001b54c2a710;
 const SERVER_MAC: u64 = 0x02005e000201;
 
 describe("ARP on the stack", () => {
+  beforeAll(resetFirmware);
   it("answers a request for its address and learns the asker", () => {
     setMac(SERVER_MAC);
     configure(0xc0000201, 0xffffff00, 0);
@@ -74,6 +76,7 @@ describe("ARP on the stack", () => {
 });
 
 describe("ICMP echo on the stack", () => {
+  beforeAll(resetFirmware);
   it("answers a ping to its address with the same identifier, sequence and payload", () => {
     setMac(PHONE_MAC);
     configure(0xc0000232, 0xffffff00, 0);

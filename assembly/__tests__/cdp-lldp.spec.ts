@@ -12,6 +12,7 @@ import { ETH_HEADER } from "../wire/ethernet";
 import { DEVICE_NAME_LEN, deviceName, setDeviceName } from "../phone/identity";
 import { fold, get16, getMac, put16, put32, put8, sum16 } from "../lib/bytes";
 import { Ctr } from "../counters";
+import { resetFirmware } from "./reset";
 
 const MAC: u64 = 0x001b54c2a710;
 const SWITCH_MAC: u64 = 0x02005e005301;
@@ -44,6 +45,7 @@ function cdpFrame(f: usize, n: i32): void {
 }
 
 describe("CDP checksum", () => {
+  beforeAll(resetFirmware);
   it("verifies lldpd's even and odd PDUs, with Cisco's rule for the odd last byte", () => {
     for (let k = 0; k < 4; k++) {
       const hex = k == 0 ? CDP_LLDPD_SWITCH : k == 1 ? CDP_LLDPD_SWITCH_ODD : k == 2 ? CDP_LLDPD_PHONE : CDP_LLDPD_PHONE_ODD;
@@ -89,6 +91,7 @@ describe("CDP checksum", () => {
 });
 
 describe("CDP parse", () => {
+  beforeAll(resetFirmware);
   it("reads lldpd's switch frame", () => {
     const n = fromHex(CDP_LLDPD_SWITCH);
     expect(cdp.parse(scratch, n)).toBe(0);
@@ -240,6 +243,7 @@ describe("CDP parse", () => {
 });
 
 describe("CDP emit", () => {
+  beforeAll(resetFirmware);
   it("writes the phone's frame and parses it back", () => {
     setDeviceName(MAC);
     cdp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 12);
@@ -315,6 +319,7 @@ describe("CDP emit", () => {
 });
 
 describe("LLDP parse", () => {
+  beforeAll(resetFirmware);
   it("reads lldpd's switch LLDPDU: voice policy VLAN 110 tagged, priority 5, DSCP 46", () => {
     const n = fromHex(LLDP_LLDPD_SWITCH);
     expect(lldp.parse(scratch + ETH_HEADER, n - ETH_HEADER)).toBe(0);
@@ -446,6 +451,7 @@ describe("LLDP parse", () => {
 });
 
 describe("LLDP emit", () => {
+  beforeAll(resetFirmware);
   it("writes the phone's LLDP-MED LLDPDU, voice policy unknown, and parses it back", () => {
     setDeviceName(MAC);
     lldp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 12);

@@ -11,6 +11,7 @@ import { onFrame } from "../net/stack";
 import { DEVICE_NAME_LEN, deviceName, setDeviceName } from "../phone/identity";
 import { Ctr, counterValue } from "../counters";
 import { get32 } from "../lib/bytes";
+import { resetFirmware } from "./reset";
 
 const BOOTP = ETH + IP + UDP;
 const MAC: u64 = 0x001b54c2a710;
@@ -47,6 +48,7 @@ function runUntil(from: i64, to: i64): void {
 }
 
 describe("DHCP message", () => {
+  beforeAll(resetFirmware);
   it("reads every option the phone uses from a scapy OFFER", () => {
     const n = fromHex(DHCP_OFFER);
     expect(dhcp.parse(scratch + BOOTP, n - BOOTP)).toBe(0);
@@ -175,6 +177,7 @@ describe("DHCP message", () => {
 });
 
 describe("DHCP client", () => {
+  beforeAll(resetFirmware);
   it("sends DISCOVER with options 53, 55, 57, 60, 61 and 12", () => {
     setMac(MAC);
     setDeviceName(MAC);

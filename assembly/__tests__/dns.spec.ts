@@ -8,6 +8,7 @@ import { onFrame, udpBound } from "../net/stack";
 import { arpFlush } from "../net/arp";
 import { get16, get32, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
+import { resetFirmware } from "./reset";
 
 // ---- fixtures ----------------------------------------------------------------
 // Queries made by scapy 2.5.0: bytes(DNS(id=0x1234, rd=1, qd=DNSQR(qname=NAME, qtype="A"))).hex(),
@@ -88,6 +89,7 @@ function wireName(s: string): string {
 // ---- the message -------------------------------------------------------------------
 
 describe("DNS message", () => {
+  beforeAll(resetFirmware);
   it("emits the A query byte for byte as scapy builds it", () => {
     const n = encodeName(name, ascii("tftp.voice.example"), 0, 0, qname);
     dns.id = 0x1234;
@@ -260,6 +262,7 @@ describe("DNS message", () => {
 // ---- the client ---------------------------------------------------------------------
 
 describe("DNS client", () => {
+  beforeAll(resetFirmware);
   it("asks the first server from an ephemeral port and takes its answer", () => {
     setup(0);
     const before = txCount();

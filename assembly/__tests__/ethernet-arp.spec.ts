@@ -5,10 +5,12 @@ import { EtherType, ETH_HEADER } from "../wire/ethernet";
 import { arp } from "./records";
 import { ArpOp, ARP_LEN } from "../wire/arp";
 import { Ctr } from "../counters";
+import { resetFirmware } from "./reset";
 
 const out = memory.data(128);
 
 describe("Ethernet", () => {
+  beforeAll(resetFirmware);
   it("parses the header of a scapy frame and emits the same bytes", () => {
     const n = fromHex(ARP_REQUEST);
     expect(eth.parse(scratch, n)).toBe(0);
@@ -27,6 +29,7 @@ describe("Ethernet", () => {
 });
 
 describe("ARP", () => {
+  beforeAll(resetFirmware);
   it("parses a scapy request and emits the same bytes", () => {
     fromHex(ARP_REQUEST);
     const p = scratch + ETH;

@@ -7,10 +7,12 @@ import { IcmpType, ICMP_HEADER } from "../wire/icmp";
 import { udp } from "./records";
 import { UDP_HEADER } from "../wire/udp";
 import { Ctr } from "../counters";
+import { resetFirmware } from "./reset";
 
 const out = memory.data(256);
 
 describe("IPv4", () => {
+  beforeAll(resetFirmware);
   it("parses a scapy header and emits the same bytes", () => {
     const n = fromHex(ICMP_ECHO);
     expect(ipv4.parse(scratch, n)).toBe(0);
@@ -63,6 +65,7 @@ describe("IPv4", () => {
 });
 
 describe("ICMP", () => {
+  beforeAll(resetFirmware);
   it("parses a scapy echo request and emits the same bytes", () => {
     const n = fromHex(ICMP_ECHO);
     const p = scratch + IP;
@@ -87,6 +90,7 @@ describe("ICMP", () => {
 });
 
 describe("UDP", () => {
+  beforeAll(resetFirmware);
   it("parses a scapy datagram, checks its pseudo-header checksum and emits the same bytes", () => {
     const n = fromHex(UDP_DATAGRAM);
     const p = scratch + IP;

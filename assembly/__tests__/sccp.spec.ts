@@ -24,6 +24,7 @@ import { onFrame } from "../net/stack";
 import { DEVICE_NAME_LEN, deviceName, setDeviceName } from "../phone/identity";
 import { fold, get16, get32, get8, pseudoSum, put16, put32, put8, putMac, sum16 } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
+import { resetFirmware } from "./reset";
 
 export const REGISTER = "380000000000000001000000534550303031423534433241373130000000000001000000c63364320700000005000000000000000b0000000000000000000000";
 export const REGISTER_ACK = "1800000000000000810000001e0000004d2f442f594100003c0000000b000000";
@@ -170,6 +171,7 @@ function runTo(t: i64): void {
 }
 
 describe("SCCP messages", () => {
+  beforeAll(resetFirmware);
   it("writes StationRegister as Wireshark reads it", () => {
     setDeviceName(PHONE_MAC);
     sccp.namePtr = deviceName;
@@ -273,6 +275,7 @@ function refuseAllUntil(t: i64): u32 {
 }
 
 describe("Registration and failover", () => {
+  beforeAll(resetFirmware);
   it("tries CM1, and on a refused connection CM2", () => {
     setup();
     registerStart(now);

@@ -11,6 +11,7 @@ import { configure, rxBuf, setMac, txBuf } from "../net/netif";
 import { onFrame } from "../net/stack";
 import { fold, get16, get32, get8, pseudoSum, put16, put32, put8, putMac, sum16 } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
+import { resetFirmware } from "./reset";
 
 const PHONE_MAC: u64 = 0x001b54c2a710;
 const CM_MAC: u64 = 0x02005e000a01;
@@ -43,6 +44,12 @@ function learn(mac: u64, ip: u32): void {
   putMac(f + 32, 0);
   put32(f + 38, PHONE_IP);
   onFrame(42, now);
+}
+
+/** Each group starts from a phone at power-on, configured, that knows both CallManagers' MACs. */
+function freshPhone(): void {
+  resetFirmware();
+  setup();
 }
 
 function setup(): void {
@@ -117,6 +124,7 @@ function open(rtt: i64, peerWindow: u32 = 8192, mss: u32 = 1400, irs: u32 = IRS)
 }
 
 describe("TCP segment", () => {
+  beforeAll(freshPhone);
   it("round-trips a header with the MSS option and rejects bad ones", () => {
     const t = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
     const len = mk(2000, 49999, 0x01020304, 0x0a0b0c0d, SYN | ACK, 5000, 0, 1400);
@@ -161,6 +169,7 @@ describe("TCP segment", () => {
 });
 
 describe("TCP handshake and data", () => {
+  beforeAll(freshPhone);
   it("opens with a SYN carrying MSS 1460 and a fresh port and ISN", () => {
     setup();
     const before = tx();
@@ -282,6 +291,7 @@ describe("TCP handshake and data", () => {
   });
 });
 
+// Goes on with the connection the group above left established.
 describe("TCP retransmission (RFC 6298)", () => {
   it("retransmits at RTO, doubling it each time", () => {
     fillData(10, 0x30);
@@ -376,6 +386,7 @@ describe("TCP retransmission (RFC 6298)", () => {
   });
 });
 
+// Goes on with the connection the group above left established.
 describe("TCP resets (RFC 5961)", () => {
   it("answers a RST in the window but not at RCV.NXT with a challenge ACK, and stays up", () => {
     const before = counterValue(Ctr.DropTcpChallenge);
@@ -480,6 +491,7 @@ describe("TCP resets (RFC 5961)", () => {
 });
 
 describe("TCP close", () => {
+  beforeAll(freshPhone);
   it("passive: the peer's FIN, our FIN, the last ACK", () => {
     h = open(100);
     expect(tcpState(h)).toBe(TcpState.Established);
@@ -538,6 +550,7 @@ describe("TCP close", () => {
 });
 
 describe("TCP windows", () => {
+  beforeAll(freshPhone);
   it("probes a zero window with one byte, backing off, and never gives up while the peer answers", () => {
     h = open(100, 0);
     const una = iss + 1;
@@ -597,6 +610,7 @@ describe("TCP windows", () => {
 });
 
 describe("TCP and ARP", () => {
+  beforeAll(freshPhone);
   it("holds the SYN while the CallManager's MAC is unknown and sends it once ARP answers", () => {
     arpFlush();
     const pending = counterValue(Ctr.TxArpPending);

@@ -10,6 +10,7 @@ import { onFrame, udpBound } from "../net/stack";
 import { arpFlush } from "../net/arp";
 import { get16, get32, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
+import { resetFirmware } from "./reset";
 
 // ---- fixtures ----------------------------------------------------------------
 // UDP payloads of real servers, printed (as hex) by a Python socket client in a
@@ -159,6 +160,7 @@ function negotiated(blksize: u32, windowsize: u32, capacity: u32, now: i64): voi
 // ---- the packet ------------------------------------------------------------------
 
 describe("TFTP packet", () => {
+  beforeAll(resetFirmware);
   it("emits the RRQ with our options byte for byte as scapy builds it", () => {
     tftp.op = TftpOp.Rrq;
     tftp.namePtr = NAME;
@@ -286,6 +288,7 @@ describe("TFTP packet", () => {
 // ---- the client ------------------------------------------------------------------
 
 describe("TFTP client, friendly servers", () => {
+  beforeAll(resetFirmware);
   it("sends the RRQ to port 69 from an ephemeral port", () => {
     setup(0);
     const before = txCount();
@@ -446,6 +449,7 @@ describe("TFTP client, friendly servers", () => {
 });
 
 describe("TFTP client, loss and timers", () => {
+  beforeAll(resetFirmware);
   it("sends the RRQ again with backoff, and gives up after 5 tries", () => {
     setup(0);
     const before = txCount();
@@ -522,6 +526,7 @@ describe("TFTP client, loss and timers", () => {
 });
 
 describe("TFTP client, hostile servers", () => {
+  beforeAll(resetFirmware);
   it("wrong TID: ERROR 5 to the stranger, the transfer goes on", () => {
     negotiated(512, 4, 1 << 20, 0);
     data(1, 0, 512, 1);
@@ -695,6 +700,7 @@ describe("TFTP client, hostile servers", () => {
 });
 
 describe("TFTP block numbers", () => {
+  beforeAll(resetFirmware);
   it("roll over past 65535 to 0, as tftp-hpa and dnsmasq send them", () => {
     negotiated(8, 256, 0xffff_ffff, 0);
     sinkCheck = false;

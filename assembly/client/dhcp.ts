@@ -347,6 +347,17 @@ export function dhcpLinkDown(): void {
   deadline = NEVER;
 }
 
+/** Back to the state at power-on: no lease, nothing under way. */
+export function dhcpReset(): void {
+  dhcpLinkDown();
+  xid = 0;
+  tries = naks = conflicts = 0;
+  serverId = offered = leaseIp = leaseMask = leaseRouter = 0;
+  leaseSecs = t1Secs = t2Secs = 0;
+  t1At = t2At = expiresAt = NEVER;
+  dnsCount = tftpCount = tftpNameLen = domainLen = 0;
+}
+
 /** On a new link, reuse a lease still running (INIT-REBOOT), else start from INIT. */
 export function dhcpLinkUp(now: i64): void {
   if (leaseIp == 0 || now >= expiresAt) {

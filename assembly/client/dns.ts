@@ -100,6 +100,13 @@ export function dnsStop(): void {
   if (dnsStatus == DnsStatus.Running) dnsStatus = DnsStatus.Idle;
 }
 
+/** Back to the state at power-on. */
+export function dnsReset(): void {
+  dnsStop();
+  dnsStatus = DnsStatus.Idle;
+  dnsAddress = dnsTtl = dnsLocalPort = 0;
+}
+
 @inline function serverAt(i: i32): u32 { return get32(servers + (<usize>i << 2)); }
 
 /** Sends query number `attempt` to its server, or gives up when all rounds are spent. */

@@ -139,6 +139,17 @@ export function tftpStop(): void {
   if (tftpStatus == TftpStatus.Running) tftpStatus = TftpStatus.Idle;
 }
 
+/** Back to the state at power-on: no transfer, no sink. */
+export function tftpReset(): void {
+  tftpStop();
+  tftpStatus = TftpStatus.Idle;
+  tftpSize = tftpTsize = tftpErrorCode = tftpLocalPort = 0;
+  tftpBlksize = DEFAULT_BLKSIZE;
+  tftpWindow = 1;
+  sink = discard;
+  rto.init(INITIAL_RTO, MIN_RTO, MAX_RTO);
+}
+
 /** A new RRQ from a new port: a fresh transfer (the first one, or plain after options were refused). */
 function request(now: i64): void {
   tftpStatus = TftpStatus.Running;

@@ -48,6 +48,14 @@ export function configure(ip: u32, mask: u32, gw: u32): void {
 
 export function unconfigure(): void { configure(0, 0, 0); }
 
+/** Back to the state at power-on: no MAC, name, address or VLAN. */
+export function netifReset(): void {
+  myMac = 0;
+  hostNameLen = 0;
+  unconfigure();
+  setVoiceVlan(0);
+}
+
 /** Where the network-layer packet of the next transmitted frame starts. */
 @inline export function txL3(): usize { return txBuf + <usize>l2Len; }
 

@@ -213,6 +213,9 @@ export function tcpDropAll(): void {
   for (let h = 0; h < TCP_CONNECTIONS; h++) if (tcb(h).inUse && tcb(h).state != TcpState.Closed) finish(tcb(h), TcpOutcome.Reset);
 }
 
+/** Back to the state at power-on: every connection slot free. */
+export function tcpReset(): void { memory.fill(tcbs, 0, <i32>RECORD * TCP_CONNECTIONS); }
+
 export function tcpState(h: i32): TcpState { return valid(h) ? tcb(h).state : TcpState.Closed; }
 export function tcpOutcome(h: i32): TcpOutcome { return valid(h) ? tcb(h).outcome : TcpOutcome.Closed; }
 /** The current retransmission timeout (ms), for tests and diagnostics. */

@@ -28,7 +28,7 @@ import { DnsRepr } from "./wire/dns";
 import { TftpRepr } from "./wire/tftp";
 import { SccpRepr, sccpFrameLength } from "./wire/sccp";
 import { cnfParse } from "./phone/config";
-import "./phone/discovery"; // the stack's link-local handler: CDP and LLDP reach it as on the phone
+import { discoveryInit } from "./phone/discovery";
 import { HEADER_SIZE, headerCheck, ImageErr, loadNameLen, payloadSize, Tlv, TLV_INFO_SIZE, tlvAreaLen, tlvFind, tlvMalformed } from "./boot/image";
 import { configure, rxBuf, RX_CAPACITY, setMac, setVoiceVlan } from "./net/netif";
 import { onFrame } from "./net/stack";
@@ -189,6 +189,7 @@ export function fuzz_image(p: usize, len: i32): i32 {
  */
 export function fuzz_stack(p: usize, len: i32): i32 {
   if (len < 1) return 1;
+  attach();
   setMac(0x001b54c2a710);
   configure(0xc0000232, 0xffffff00, 0xc0000201); // 192.0.2.50/24, router 192.0.2.1
   setVoiceVlan((load<u8>(p) & 1) != 0 ? 110 : 0);
@@ -203,10 +204,10 @@ export function fuzz_stack(p: usize, len: i32): i32 {
 import { countersPtr } from "./counters";
 import { arpFlush, arpParse, arpRx } from "./net/arp";
 import { acdPoll } from "./net/acd";
-import { tcpConnect, tcpDropAll, tcpPoll, tcpRecv } from "./net/tcp";
-import { dhcpLinkDown, dhcpPoll, dhcpStart } from "./client/dhcp";
-import { dnsPoll, dnsStart, dnsStop } from "./client/dns";
-import { tftpPoll, tftpSetSink, tftpStart, tftpStop } from "./client/tftp";
+import { tcpConnect, tcpDropAll, tcpInit, tcpPoll, tcpRecv } from "./net/tcp";
+import { dhcpInit, dhcpLinkDown, dhcpPoll, dhcpStart } from "./client/dhcp";
+import { dnsInit, dnsPoll, dnsStart, dnsStop } from "./client/dns";
+import { tftpInit, tftpPoll, tftpSetSink, tftpStart, tftpStop } from "./client/tftp";
 import { put32, putMac } from "./lib/bytes";
 
 const PHONE_IP: u32 = 0xc0000232; // 192.0.2.50
@@ -250,6 +251,7 @@ export function fuzz_session(p: usize, len: i32): i32 {
   if (len < 1) return 0;
   const ctl = load<u8>(p);
   let now: i64 = 1000;
+  attach();
   tcpDropAll();
   tftpStop();
   dnsStop();
@@ -298,3 +300,16 @@ export function fuzz_session(p: usize, len: i32): i32 {
 
 export function counters(): usize { return countersPtr(); }
 export function counter_count(): i32 { return Ctr.Count; }
+
+let attached = false;
+
+/** The registrations the phone makes at start, once: the stack hands frames to every client. */
+function attach(): void {
+  if (attached) return;
+  attached = true;
+  dhcpInit();
+  tftpInit();
+  dnsInit();
+  tcpInit();
+  discoveryInit();
+}

@@ -197,7 +197,7 @@ test("the firmware's CNF_SIM fixture is still what cnfXml writes", () => {
   };
   const src = readFileSync(join(ROOT, 'assembly/__tests__/config-fixtures.ts'), 'utf8');
   const start = src.indexOf('export const CNF_SIM = ');
-  assert.ok(start >= 0, 'CNF_SIM in config-fixtures.ts');
+  assert.notEqual(start, -1, 'CNF_SIM in config-fixtures.ts');
   const line = src.slice(start + 'export const CNF_SIM = '.length, src.indexOf('\n', start));
   assert.ok(line.endsWith(';'));
   assert.equal(JSON.parse(line.slice(0, -1)), cnfXml(opts));

@@ -1,4 +1,4 @@
-// The firmware's TFTP and DNS clients (assembly/net/tftp.ts, dns.ts) against
+// The firmware's TFTP and DNS clients (assembly/client/tftp.ts, dns.ts) against
 // the simulated servers, over a simulated switch, before they are wired into
 // phone.wasm: the test-only AssemblyScript harness of helpers/tftp-harness.ts
 // dispatches ARP and UDP to them as stack.ts will, and exports a sink that

@@ -1,7 +1,7 @@
 // The simulated TFTP server: option negotiation, windows, retransmission,
 // TIDs, rollover, shared bandwidth, real files, and its throughput on a
 // 100 Mbit/s, 1 ms round-trip switched link with a receiver that follows the
-// firmware's ACK policy (assembly/net/tftp.ts).
+// firmware's ACK policy (assembly/client/tftp.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -318,7 +318,7 @@ test('serves a directory of real files, and nothing outside it', () => {
 // ---------------------------------------------------------------- throughput
 
 /**
- * A receiver with the firmware's policy (assembly/net/tftp.ts): ACK 0 after
+ * A receiver with the firmware's policy (assembly/client/tftp.ts): ACK 0 after
  * the OACK, ACK at the end of each window and on the last block, nothing for
  * duplicates. No timers: the runs here lose nothing.
  */

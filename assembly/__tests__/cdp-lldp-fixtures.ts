@@ -1,5 +1,5 @@
 // CDP and LLDP frames made by real tools, for the parse/emit tests of
-// assembly/net/cdp.ts and assembly/net/lldp.ts. Whole Ethernet frames, as
+// assembly/wire/cdp.ts and assembly/wire/lldp.ts. Whole Ethernet frames, as
 // captured (no FCS).
 //
 // lldpd 1.0.16 (Debian 12 package) in two network namespaces joined by a veth pair:

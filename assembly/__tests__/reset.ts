@@ -1,13 +1,16 @@
 // Puts the firmware's network state back to power-on between spec groups,
-// so that no group depends on what an earlier one left behind.
+// so that no group depends on what an earlier one left behind, and makes
+// the registrations the phone makes at start.
 import { resetCounters } from "../counters";
 import { netifReset } from "../net/netif";
 import { arpReset } from "../net/arp";
 import { acdReset } from "../net/acd";
-import { tcpReset } from "../net/tcp";
-import { dhcpReset } from "../client/dhcp";
-import { dnsReset } from "../client/dns";
-import { tftpReset } from "../client/tftp";
+import { stackReset } from "../net/stack";
+import { tcpInit, tcpReset } from "../net/tcp";
+import { dhcpInit, dhcpReset } from "../client/dhcp";
+import { dnsInit, dnsReset } from "../client/dns";
+import { tftpInit, tftpReset } from "../client/tftp";
+import { discoveryInit } from "../phone/discovery";
 
 export function resetFirmware(): void {
   tcpReset();
@@ -18,4 +21,11 @@ export function resetFirmware(): void {
   arpReset();
   netifReset();
   resetCounters();
+  // The registrations the phone makes at start, in its order.
+  stackReset();
+  dhcpInit();
+  tftpInit();
+  dnsInit();
+  tcpInit();
+  discoveryInit();
 }

@@ -374,4 +374,5 @@ export function dhcpLinkUp(now: i64): void {
   request(now);
 }
 
-udpBind(udpSlot(dhcpRx), DHCP_CLIENT_PORT);
+/** Binds the client port; once, at start. */
+export function dhcpInit(): void { udpBind(udpSlot(dhcpRx), DHCP_CLIENT_PORT); }

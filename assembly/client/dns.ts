@@ -174,4 +174,5 @@ export function dnsRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): b
   return true;
 }
 
-slot = udpSlot(dnsRx);
+/** Takes a slot in the UDP port table (each lookup binds its own port); once, at start. */
+export function dnsInit(): void { slot = udpSlot(dnsRx); }

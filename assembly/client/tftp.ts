@@ -3,12 +3,12 @@
 // Sans-IO, one transfer at a time, no whole-file buffer: each in-order DATA
 // block is handed to a sink (flash writer, config buffer) as it arrives.
 //
-// Use: tftpSetSink(fn); tftpStart(server, name, len, capacity, now); call
-// tftpPoll(now) when its deadline comes; the UDP receive path hands every
-// datagram whose destination port tftpOwns() to tftpRx(). tftpStatus says
-// how it ended (Done, NotFound, Refused, ServerError, Protocol, Timeout).
+// Use: tftpInit() once; tftpSetSink(fn); tftpStart(server, name, len,
+// capacity, now); call tftpPoll(now) when its deadline comes. Each transfer
+// binds its own port in the stack's UDP port table, which hands its datagrams
+// to tftpRx(). tftpStatus says how it ended (Done, NotFound, Refused,
+// ServerError, Protocol, Timeout).
 import { event, random } from "../hal";
-import { get16, get8, put16, put8 } from "../lib/bytes";
 import { Ctr, drop } from "../counters";
 import { Ev } from "../events";
 import { Rto } from "../lib/rto";
@@ -309,7 +309,7 @@ function delta(b: u32): i32 {
 
 /**
  * Handles the `len`-byte UDP payload at `p` sent from srcIp:srcPort to our
- * transfer port (check tftpOwns first). Returns true when accepted.
+ * transfer port. Returns true when accepted.
  */
 export function tftpRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): bool {
   if (phase == Phase.Idle) return drop(Ctr.DropUdpPort);
@@ -470,4 +470,5 @@ function reAck(now: i64): void {
   sendAck(lastAcked, now);
 }
 
-slot = udpSlot(tftpRx);
+/** Takes a slot in the UDP port table (each transfer binds its own port); once, at start. */
+export function tftpInit(): void { slot = udpSlot(tftpRx); }

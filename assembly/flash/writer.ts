@@ -5,7 +5,7 @@ import { flash_erase } from "../hal";
 import { SECTOR_SIZE, slotAddr } from "./layout";
 import { slotBeginWrite, slotWrite } from "./slots";
 
-const sector = memory.data(<i32>SECTOR_SIZE);
+@lazy const sector = memory.data(<i32>SECTOR_SIZE);
 let slot: i32 = 0;
 let staged: u32 = 0; // bytes of the current sector in `sector`
 let flushed: u32 = 0; // bytes already in flash

@@ -8,8 +8,8 @@ import { VLAN_TAG, VOICE_PCP, VlanRepr } from "../wire/vlan";
 
 export const RX_CAPACITY = 1536;
 export const TX_CAPACITY = 1536;
-export const rxBuf = memory.data(RX_CAPACITY);
-export const txBuf = memory.data(TX_CAPACITY);
+@lazy export const rxBuf = memory.data(RX_CAPACITY);
+@lazy export const txBuf = memory.data(TX_CAPACITY);
 
 const ethOut = changetype<EthernetRepr>(memory.data(offsetof<EthernetRepr>()));
 const vlanOut = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));

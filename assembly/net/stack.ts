@@ -52,6 +52,13 @@ const udpPorts = memory.data(UDP_SLOTS * 4);
 const udpHandlers = memory.data(UDP_SLOTS * sizeof<usize>());
 let udpSlotsUsed = 0;
 
+/** Forgets every registration (for tests: the firmware registers once, at start). */
+export function stackReset(): void {
+  linkLocalHandler = tcpHandler = 0;
+  udpSlotsUsed = 0;
+  memory.fill(udpPorts, 0, UDP_SLOTS * 4);
+}
+
 /** Reserves a slot for `h` (at start); returns it for udpBind. */
 export function udpSlot(h: UdpHandler): i32 {
   const s = udpSlotsUsed++;

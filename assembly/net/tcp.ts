@@ -87,8 +87,8 @@ const EPHEMERAL_BASE: u32 = 49152;
 // Each connection's record: its Tcb, its RTO estimator, its wait for the next hop's MAC.
 const RECORD = offsetof<Tcb>() + offsetof<Rto>() + offsetof<HopWait>();
 const tcbs = memory.data(<i32>RECORD * TCP_CONNECTIONS);
-const sndBufs = memory.data(TCP_SND_BUF * TCP_CONNECTIONS);
-const rcvBufs = memory.data(TCP_RCV_BUF * TCP_CONNECTIONS);
+@lazy const sndBufs = memory.data(TCP_SND_BUF * TCP_CONNECTIONS);
+@lazy const rcvBufs = memory.data(TCP_RCV_BUF * TCP_CONNECTIONS);
 
 @inline function tcb(h: i32): Tcb { return changetype<Tcb>(tcbs + <usize>h * RECORD); }
 @inline function rtoOf(t: Tcb): Rto { return changetype<Rto>(changetype<usize>(t) + offsetof<Tcb>()); }
@@ -605,4 +605,5 @@ function challenge(h: i32, now: i64): void {
   sendSegment(t, t.sndNxt, TcpFlag.Ack, 0, now);
 }
 
-stackOnTcp(tcpRx);
+/** Takes the stack's TCP segments; once, at start. */
+export function tcpInit(): void { stackOnTcp(tcpRx); }

@@ -114,4 +114,5 @@ function lldpRx(p: usize, len: i32): bool {
   return true;
 }
 
-stackOnLinkLocal(discoveryRx);
+/** Takes the stack's link-local frames (CDP, LLDP); once, at start. */
+export function discoveryInit(): void { stackOnLinkLocal(discoveryRx); }

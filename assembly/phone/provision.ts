@@ -45,7 +45,7 @@ let upgradeRetryAt: i64 = NEVER;
 let upgradeRetryWait: i64 = UPGRADE_RETRY_MIN;
 let background = false; // the image download under way is a retry, the phone already on its way to register
 
-const config = memory.data(CNF_CAPACITY);
+@lazy const config = memory.data(CNF_CAPACITY);
 const fileName = memory.data(128); // TFTP_NAME_MAX
 const header = memory.data(<i32>HEADER_SIZE);
 let imageSlot: i32 = 0;

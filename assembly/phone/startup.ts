@@ -7,11 +7,11 @@ import { factoryLoad, factoryMac } from "../flash/factory";
 import { myIp, setMac, setVoiceVlan, voiceVlan } from "../net/netif";
 import { arpFlush } from "../net/arp";
 import { acdDeadline, acdPoll } from "../net/acd";
-import { tcpPoll } from "../net/tcp";
-import { dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../client/dhcp";
-import { tftpPoll } from "../client/tftp";
-import { dnsPoll } from "../client/dns";
-import { discoveryAnnounce, discoveryPoll, discoveryStart, discoveryVlan, discoveryVlanSource } from "./discovery";
+import { tcpInit, tcpPoll } from "../net/tcp";
+import { dhcpInit, dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../client/dhcp";
+import { tftpInit, tftpPoll } from "../client/tftp";
+import { dnsInit, dnsPoll } from "../client/dns";
+import { discoveryAnnounce, discoveryInit, discoveryPoll, discoveryStart, discoveryVlan, discoveryVlanSource } from "./discovery";
 import { identityLoad, setDeviceName } from "./identity";
 import { Lcd, lcdShow } from "./lcd";
 import { Provision, provisionPoll, provisionStart, provisionState, provisionStop } from "./provision";
@@ -39,6 +39,7 @@ function start(now: i64): void {
     dead = true;
     return;
   }
+  attach();
   const mac = factoryMac();
   setMac(mac);
   setDeviceName(mac);
@@ -47,6 +48,15 @@ function start(now: i64): void {
   lcdShow(Lcd.ConfiguringVlan);
   vlanDeadline = now + VLAN_WAIT;
   discoveryStart(now);
+}
+
+/** What runs above the stack registers with it: the one line a new protocol adds. */
+function attach(): void {
+  dhcpInit();
+  tftpInit();
+  dnsInit();
+  tcpInit();
+  discoveryInit();
 }
 
 function enter(s: Stage): void {
@@ -98,7 +108,7 @@ function followAddress(now: i64): void {
 export function startupPoll(now: i64): i64 {
   if (!started) start(now);
   if (dead) return NEVER;
-  if (discoveryVlan != 0) startupVoiceVlan(discoveryVlan, discoveryVlanSource, now);
+  if (discoveryVlan != 0) followVlan(discoveryVlan, discoveryVlanSource, now);
   if (now >= vlanDeadline) {
     event(Ev.VlanNone, <i32>VLAN_WAIT, 0);
     startDhcp(now);
@@ -134,7 +144,7 @@ export function startupPoll(now: i64): i64 {
 }
 
 /** The switch named voice VLAN `vid` (discovery heard it): tag from now on, and get an address on it. */
-function startupVoiceVlan(vid: u32, source: i32, now: i64): void {
+function followVlan(vid: u32, source: i32, now: i64): void {
   if (vid == voiceVlan || !started || dead) return;
   const old = voiceVlan;
   setVoiceVlan(vid);

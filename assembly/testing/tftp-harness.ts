@@ -3,11 +3,11 @@
 // phone.wasm. Frames go through the firmware's own stack (net/stack.ts), which
 // hands datagrams to the ports the clients bound; a sink hashes what arrives.
 import { rxBuf, setMac, configure } from "../net/netif";
-import { onFrame } from "../net/stack";
+import { onFrame, stackReset } from "../net/stack";
 import { acdPoll } from "../net/acd";
 import { countersPtr } from "../counters";
-import { tftpStart, tftpPoll, tftpSetSink, tftpStatus, tftpSize, tftpErrorCode, tftpBlksize, tftpWindow } from "../client/tftp";
-import { dnsStart, dnsPoll, dnsStatus, dnsAddress } from "../client/dns";
+import { tftpInit, tftpStart, tftpPoll, tftpSetSink, tftpStatus, tftpSize, tftpErrorCode, tftpBlksize, tftpWindow } from "../client/tftp";
+import { dnsInit, dnsStart, dnsPoll, dnsStatus, dnsAddress } from "../client/dns";
 
 const text = memory.data(256);
 const servers = memory.data(16);
@@ -27,6 +27,9 @@ export function counters(): usize { return countersPtr(); }
 export function setup(macHi: u32, macLo: u32, ip: u32): void {
   setMac((<u64>macHi << 32) | <u64>macLo);
   configure(ip, 0xffffff00, 0);
+  stackReset();
+  tftpInit();
+  dnsInit();
   tftpSetSink(sink);
 }
 export function on_frame(len: i32, now: i64): void { onFrame(len, now); }

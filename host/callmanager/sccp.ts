@@ -1,5 +1,5 @@
 // SCCP (Skinny) messages on the host: the same framing as the firmware's
-// assembly/phone/sccp.ts and Wireshark's skinny dissector. A message is a
+// assembly/wire/sccp.ts and Wireshark's skinny dissector. A message is a
 // 4-byte little-endian data length (message id + data), a 4-byte header
 // version (0, "Basic"), a 4-byte message id, then the data; all fields are
 // little-endian except the station's IPv4 address (network order).

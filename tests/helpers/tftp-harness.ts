@@ -1,4 +1,4 @@
-// The firmware's TFTP and DNS clients (assembly/net/tftp.ts, dns.ts) as a
+// The firmware's TFTP and DNS clients (assembly/client/tftp.ts, dns.ts) as a
 // host on a simulated switch, outside phone.wasm: a small test-only
 // AssemblyScript entry (assembly/testing/tftp-harness.ts, built into
 // build/testing/) dispatches ARP and UDP to them as stack.ts does, and

@@ -9,7 +9,7 @@ import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineE
 import { summarizeCounters, type Counters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
 import type { Timer } from "./sim/scheduler.js";
-import { ipToString } from "./sim/packets.js";
+import { ipToString } from "./wire/address.js";
 import type { BootedImage, Clock, PhoneOptions, PhoneReport } from "./phone.js";
 
 const CALLMANAGER_NAMES = ["CM1", "CM2", "CM3"];

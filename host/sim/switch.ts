@@ -3,7 +3,9 @@
 // (untagged) and `switchport voice vlan V` (tagged). Link-local frames
 // (CDP, LLDP) are never forwarded: they go to the port's discovery agent.
 
-import { ETH_HEADER_LEN, ETHERTYPE_VLAN, isMulticastMac, macToNumber } from './packets.js';
+import { ETH_HEADER_LEN } from '../wire/ethernet.js';
+import { ETHERTYPE_VLAN } from '../wire/vlan.js';
+import { isMulticastMac, macToNumber } from '../wire/address.js';
 import type { Scheduler } from './scheduler.js';
 import { batchDeliveries, type Nic, type Side, type Wire, type WirePort } from './wire.js';
 

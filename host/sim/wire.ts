@@ -1,7 +1,7 @@
 // Full-duplex point-to-point Ethernet link: each direction has its own
 // transmitter (serialisation delay, FIFO queue) and a propagation delay.
 
-import { ETH_HEADER_LEN, ETH_MIN_FRAME } from './packets.js';
+import { ETH_HEADER_LEN, ETH_MIN_FRAME } from '../wire/ethernet.js';
 import type { Scheduler } from './scheduler.js';
 import type { LinkFaults } from './faults.js';
 

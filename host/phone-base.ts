@@ -166,6 +166,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   /** Once a reset has stopped the firmware, its text arguments read as empty. */
   protected firmwareEvent(code: number, a: number, b: number, text: TextReader): void {
+    this.options.onFirmwareEvent?.(code, a, b);
     const read = (p: number, n: number): string | null => (this.firmware ? text(p, n) : null);
     const entry = describeEvent(this.nowMs, code, a, b, (p, n) => read(p, n) ?? "");
     this.noteLease(code, a, b, read);
@@ -189,6 +190,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.image = null;
     const chosen = { load: "", trial: false };
     const { slot, addr, size } = this.runBootloader((code, a, b, text) => {
+      this.options.onFirmwareEvent?.(code, a, b);
       if (code === Ev.BootLoad) chosen.load = text(a, b);
       else if (code === Ev.BootImage) chosen.trial = b !== 0;
       else this.record(describeEvent(this.nowMs, code, a, b, text));

@@ -174,7 +174,8 @@ export class DhcpScope {
   readonly leaseTimeS: number;
   readonly renewalTimeS: number;
   readonly rebindingTimeS: number;
-  private readonly offerHoldUs: number;
+  /** How long an OFFER reserves its address. */
+  readonly offerHoldUs: number;
   private readonly declineHoldUs: number;
   private readonly excluded = new Set<number>();
   private readonly byClient = new Map<string, Lease>();
@@ -275,10 +276,6 @@ export class DhcpScope {
 
   decline(ip: number, nowUs: number): void {
     this.declined.set(ip, nowUs + this.declineHoldUs);
-  }
-
-  get offerHold(): number {
-    return this.offerHoldUs;
   }
 
   /** Mandatory options first, then the client's list in its order; whatever does not fit option 57 is left out. */
@@ -484,7 +481,7 @@ export class DhcpCore {
     const id = clientIdOf(m);
     const ip = scope.allocate(id, dhcpOptionU32(m, DhcpOpt.REQUESTED_IP), this.nowUs);
     if (ip === null) { this.stats.poolExhausted++; return null; }
-    scope.bind(id, m.chaddr, ip, 'offered', this.nowUs + scope.offerHold);
+    scope.bind(id, m.chaddr, ip, 'offered', this.nowUs + scope.offerHoldUs);
     return this.reply(m, srcMac, scope, DhcpType.OFFER, ip, 'offer', id);
   }
 

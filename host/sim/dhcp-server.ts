@@ -8,9 +8,8 @@ import { DHCP_SERVER_PORT } from '../wire/dhcp.js';
 import {
   DhcpCore, type DhcpAnswer, type DhcpBacklogConfig, type DhcpCoreStats, type DhcpScopeConfig, type DhcpServerEvent, type Ip, type Lease,
 } from './dhcp-core.js';
-import { IpHost, ipOf, type UdpIn } from './ip-host.js';
+import { HostedServer, ipOf, type UdpIn } from './ip-host.js';
 import type { Scheduler, Timer } from './scheduler.js';
-import type { Nic, Side, Wire } from './wire.js';
 
 export type { DhcpServerEvent, DhcpServerEventType, Ip, Lease, LeaseState } from './dhcp-core.js';
 export { clientIdOf } from './dhcp-core.js';
@@ -35,14 +34,13 @@ export interface DhcpServerStats extends DhcpCoreStats {
   arpReplies: number;
 }
 
-export class DhcpServer implements Nic {
-  readonly host: IpHost;
+export class DhcpServer extends HostedServer {
   readonly core: DhcpCore;
   answerDelayUs: number;
   private timer: Timer | null = null;
 
   constructor(private readonly scheduler: Scheduler, config: DhcpServerConfig) {
-    this.host = new IpHost(scheduler, config.mac, config.ip);
+    super(scheduler, config.mac, config.ip, config.silent);
     this.core = new DhcpCore({
       ip: this.host.ip,
       scopes: 'scopes' in config ? config.scopes : [config],
@@ -52,14 +50,9 @@ export class DhcpServer implements Nic {
     });
     this.answerDelayUs = config.answerDelayUs ?? 0;
     if (!Number.isSafeInteger(this.answerDelayUs) || this.answerDelayUs < 0) throw new RangeError('DhcpServer: answerDelayUs must be a non-negative integer');
-    this.host.silent = config.silent ?? false;
     this.host.bindUdp(DHCP_SERVER_PORT, (d) => this.onRequest(d));
   }
 
-  get mac(): Mac { return this.host.mac; }
-  get ip(): number { return this.host.ip; }
-  get silent(): boolean { return this.host.silent; }
-  set silent(on: boolean) { this.host.silent = on; }
   get nakAll(): boolean { return this.core.nakAll; }
   set nakAll(on: boolean) { this.core.nakAll = on; }
   get maxAnswersPerSecond(): number { return this.core.maxAnswersPerSecond; }
@@ -67,23 +60,12 @@ export class DhcpServer implements Nic {
   get onEvent(): ((e: DhcpServerEvent) => void) | null { return this.core.onEvent; }
   set onEvent(fn: ((e: DhcpServerEvent) => void) | null) { this.core.onEvent = fn; }
 
-  /** The core's counters, with the host's: a frame the host delivered to no one counts as ignored. */
   get stats(): DhcpServerStats {
-    const h = this.host.stats;
-    const c = this.core.stats;
-    return { ...c, received: h.framesIn + h.silenced, silenced: h.silenced, arpReplies: h.arpReplies, ignored: c.ignored + h.ignored };
+    return { ...this.core.stats, ...this.linkCounts(this.core.stats.ignored), silenced: this.host.stats.silenced };
   }
 
   get backlogLength(): number {
     return this.core.backlogLength;
-  }
-
-  plug(wire: Wire, side: Side): void {
-    this.host.plug(wire, side);
-  }
-
-  receive(frame: Uint8Array): void {
-    this.host.receive(frame);
   }
 
   /** The lease table of the server's own subnet, ordered by address. */

@@ -9,9 +9,8 @@ import {
   DNS_CLASS_IN, DNS_PORT, DNS_TYPE_A, DNS_TYPE_CNAME, DnsFlag, DnsRcode, addressRdata, decodeDnsQuery, dnsOpcode, encodeDnsName,
   encodeDnsRecord, encodeDnsResponseHeader, type DnsQuestion,
 } from '../wire/dns.js';
-import { IpHost, ipOf, type Ip, type UdpIn } from './ip-host.js';
+import { HostedServer, ipOf, type Ip, type UdpIn } from './ip-host.js';
 import type { Scheduler } from './scheduler.js';
-import type { Nic, Side, Wire } from './wire.js';
 
 export type { Ip } from './ip-host.js';
 
@@ -57,8 +56,7 @@ function canonical(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 
-export class DnsServer implements Nic {
-  readonly host: IpHost;
+export class DnsServer extends HostedServer {
   ttl: number;
   rcode: number | null;
   answerDelayUs: number;
@@ -68,8 +66,7 @@ export class DnsServer implements Nic {
   private readonly cname = new Map<string, string>();
 
   constructor(private readonly scheduler: Scheduler, config: DnsServerConfig) {
-    this.host = new IpHost(scheduler, config.mac, config.ip);
-    this.host.silent = config.silent ?? false;
+    super(scheduler, config.mac, config.ip, config.silent);
     this.host.bindUdp(DNS_PORT, (d) => this.onQuery(d));
     this.ttl = config.ttl ?? 0;
     this.rcode = config.rcode ?? null;
@@ -79,23 +76,8 @@ export class DnsServer implements Nic {
     for (const [alias, target] of Object.entries(config.cnames ?? {})) this.cname.set(canonical(alias), canonical(target));
   }
 
-  get mac(): Mac { return this.host.mac; }
-  get ip(): number { return this.host.ip; }
-  get silent(): boolean { return this.host.silent; }
-  set silent(on: boolean) { this.host.silent = on; }
-
-  /** The server's counters, with the host's: a frame the host delivered to no one counts as ignored. */
   get stats(): DnsServerStats {
-    const h = this.host.stats;
-    return { ...this.counts, received: h.framesIn + h.silenced, arpReplies: h.arpReplies, ignored: this.counts.ignored + h.ignored };
-  }
-
-  plug(wire: Wire, side: Side): void {
-    this.host.plug(wire, side);
-  }
-
-  receive(frame: Uint8Array): void {
-    this.host.receive(frame);
+    return { ...this.counts, ...this.linkCounts(this.counts.ignored) };
   }
 
   setA(name: string, v: Ip | Ip[]): void {

@@ -202,3 +202,40 @@ export class IpHost implements Nic {
     return this.ipId;
   }
 }
+
+/** What a server on an IP host counts of its link: everything that came, ARP answered, frames it was not given. */
+export interface LinkCounts {
+  received: number;
+  arpReplies: number;
+  ignored: number;
+}
+
+/** A simulated server: its protocol on an IP host, which is its MAC, address, wire and silence. */
+export abstract class HostedServer implements Nic {
+  readonly host: IpHost;
+
+  constructor(clock: Clock, mac: Mac | string, ip: Ip, silent = false) {
+    this.host = new IpHost(clock, mac, ip);
+    this.host.silent = silent;
+  }
+
+  get mac(): Mac { return this.host.mac; }
+  get ip(): number { return this.host.ip; }
+  /** The host is gone: nothing in, nothing out. */
+  get silent(): boolean { return this.host.silent; }
+  set silent(on: boolean) { this.host.silent = on; }
+
+  plug(wire: Wire, side: Side): void {
+    this.host.plug(wire, side);
+  }
+
+  receive(frame: Uint8Array): void {
+    this.host.receive(frame);
+  }
+
+  /** The link's counts, `ignored` adding the frames the host gave no one to what the server itself ignored. */
+  protected linkCounts(ignoredByServer: number): LinkCounts {
+    const h = this.host.stats;
+    return { received: h.framesIn + h.silenced, arpReplies: h.arpReplies, ignored: ignoredByServer + h.ignored };
+  }
+}

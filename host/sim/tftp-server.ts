@@ -10,9 +10,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import type { Mac } from '../wire/address.js';
 import { decodeTftp, encodeData, encodeError, encodeOack, TFTP_PORT, TftpError, TftpOp, type TftpPacket } from '../wire/tftp.js';
-import { IpHost, ipOf, type Ip, type UdpIn } from './ip-host.js';
+import { HostedServer, ipOf, type Ip, type UdpIn } from './ip-host.js';
 import type { Scheduler, Timer } from './scheduler.js';
-import type { Nic, Side, Wire } from './wire.js';
 
 export type { Ip } from './ip-host.js';
 
@@ -120,8 +119,7 @@ function positiveInt(name: string, v: number, min: number): number {
   return v;
 }
 
-export class TftpServer implements Nic {
-  readonly host: IpHost;
+export class TftpServer extends HostedServer {
   options: TftpOptionMode;
   maxBlksize: number;
   maxWindowsize: number;
@@ -142,8 +140,7 @@ export class TftpServer implements Nic {
   private uplinkFreeUs = 0;
 
   constructor(private readonly scheduler: Scheduler, config: TftpServerConfig) {
-    this.host = new IpHost(scheduler, config.mac, config.ip);
-    this.host.silent = config.silent ?? false;
+    super(scheduler, config.mac, config.ip, config.silent);
     this.host.bindUdp(TFTP_PORT, (d) => this.onRequestDatagram(d));
     const files = config.files ?? {};
     for (const [name, data] of files instanceof Map ? files : Object.entries(files)) this.files.set(name.replace(/^\/+/, ''), data);
@@ -158,23 +155,8 @@ export class TftpServer implements Nic {
     this.answerDelayUs = positiveInt('answerDelayUs', config.answerDelayUs ?? 0, 0);
   }
 
-  get mac(): Mac { return this.host.mac; }
-  get ip(): number { return this.host.ip; }
-  get silent(): boolean { return this.host.silent; }
-  set silent(on: boolean) { this.host.silent = on; }
-
-  /** The server's counters, with the host's: a frame the host delivered to no one counts as ignored. */
   get stats(): TftpServerStats {
-    const h = this.host.stats;
-    return { ...this.counts, received: h.framesIn + h.silenced, arpReplies: h.arpReplies, ignored: this.counts.ignored + h.ignored };
-  }
-
-  plug(wire: Wire, side: Side): void {
-    this.host.plug(wire, side);
-  }
-
-  receive(frame: Uint8Array): void {
-    this.host.receive(frame);
+    return { ...this.counts, ...this.linkCounts(this.counts.ignored) };
   }
 
   /** Adds or replaces a served file. */

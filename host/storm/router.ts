@@ -11,7 +11,7 @@ import { ARP_REQUEST, arpReply, arpRequest, decodeArp, encodeArp } from "../wire
 import { internetChecksum } from "../wire/checksum.js";
 import { BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_FIXED_LEN, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT, DhcpType, decodeDhcp, dhcpMessageType } from "../wire/dhcp.js";
 import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETH_VLAN_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
-import { encodeIpv4, IPPROTO_UDP, IPV4_BROADCAST, IPV4_HEADER_LEN } from "../wire/ipv4.js";
+import { decodeIpv4, encodeIpv4, IPPROTO_UDP, IPV4_BROADCAST } from "../wire/ipv4.js";
 import { buildUdpFrame, encodeUdp, UDP_HEADER_LEN } from "../wire/udp.js";
 import { ETHERTYPE_VLAN } from "../wire/vlan.js";
 import { ArpTable } from "../sim/arp-table.js";
@@ -83,26 +83,23 @@ export class Router implements Nic {
     const toUs = macEquals(frame.subarray(0, 6), this.mac);
     const broadcast = isBroadcastMac(frame.subarray(0, 6));
     if (!toUs && !broadcast) return this.drop("not for us");
-    const ip = frame.subarray(l3);
-    if (ip.length < IPV4_HEADER_LEN || ip[0] >> 4 !== 4) return this.drop("malformed");
-    const hl = (ip[0] & 0x0f) * 4;
-    const total = (ip[2] << 8) | ip[3];
-    if (hl < IPV4_HEADER_LEN || total < hl || total > ip.length) return this.drop("malformed");
-    if (internetChecksum(ip.subarray(0, hl)) !== 0) return this.drop("checksum");
-    const packet = ip.subarray(0, total);
-    const dst = u32(packet, 16);
-    const udp = packet[9] === IPPROTO_UDP && total >= hl + UDP_HEADER_LEN ? packet.subarray(hl) : null;
+    const ip = decodeIpv4(frame.subarray(l3));
+    if (ip === null) return this.drop("malformed");
+    if (!ip.checksumOk) return this.drop("checksum");
+    const dst = ip.dst;
+    const udp = ip.protocol === IPPROTO_UDP && ip.payload.length >= UDP_HEADER_LEN ? ip.payload : null;
     const dport = udp ? (udp[2] << 8) | udp[3] : -1;
     if (broadcast) {
-      if (ifc !== SERVER_IF && dport === DHCP_SERVER_PORT) return this.relayUp(ifc, packet, hl);
+      if (ifc !== SERVER_IF && udp && dport === DHCP_SERVER_PORT) return this.relayUp(ifc, udp);
       return this.drop("broadcast");
     }
     // Each switch's gateway lies in its own subnet: the subnet names the only gateway dst can be.
     const cell = cellOfIp(this.plan, dst);
     const toGateway = cell >= 0 && this.gateways[cell] === dst;
-    if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp && toGateway) return this.relayDown(cell, udp.subarray(8, (udp[4] << 8) | udp[5]));
+    if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp && toGateway) return this.relayDown(cell, udp.subarray(UDP_HEADER_LEN, (udp[4] << 8) | udp[5]));
     if (dst === this.serverIp || toGateway) return this.drop("to the router");
-    this.forward(packet);
+    // The packet as the total length bounds it, header and all: forwarded with one copy.
+    this.forward(frame.subarray(l3, l3 + ip.headerLength + ip.payload.length));
   }
 
   private onArp(ifc: number, body: Uint8Array): void {
@@ -127,9 +124,8 @@ export class Router implements Nic {
   // ---------------------------------------------------------------- DHCP relay
 
   /** A client's broadcast to port 67: giaddr and hops, then unicast to the helper address. */
-  private relayUp(cell: number, packet: Uint8Array, hl: number): void {
-    const udpLen = (packet[hl + 4] << 8) | packet[hl + 5];
-    const bootp = packet.slice(hl + UDP_HEADER_LEN, hl + udpLen);
+  private relayUp(cell: number, datagram: Uint8Array): void {
+    const bootp = datagram.slice(UDP_HEADER_LEN, (datagram[4] << 8) | datagram[5]);
     if (bootp.length < DHCP_FIXED_LEN || bootp[0] !== BOOTREQUEST) return this.drop("bootp");
     if (bootp[3] >= MAX_HOPS) return this.drop("hops");
     bootp[3]++;

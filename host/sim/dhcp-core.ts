@@ -7,15 +7,13 @@
 // The caller hands in BOOTP payloads and the time, and sends the answers it
 // gets back (host/sim/dhcp-server.ts puts it on a wire).
 
-import { broadcastMac, ipToString, parseIp, type Mac } from '../wire/address.js';
+import { broadcastMac, ipToString, parseIp, type Ip, type Mac } from '../wire/address.js';
 import {
   BOOTP_MIN_LEN, BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_FIXED_LEN, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT,
   DhcpOpt, DhcpType, decodeDhcp, dhcpMessageType, dhcpOption, dhcpOptionSize, dhcpOptionU16, dhcpOptionU32, encodeDhcp,
   optIpList, optString, optU32, optU8, type DecodedDhcp, type DhcpOption,
 } from '../wire/dhcp.js';
 import { IPV4_BROADCAST } from '../wire/ipv4.js';
-
-export type Ip = number | string;
 
 /** One subnet's addresses and options. */
 export interface DhcpScopeConfig {
@@ -132,7 +130,8 @@ const MTU = 1500;
 const MAX_POOL = 1 << 20;
 const US = 1_000_000;
 
-function ipOf(name: string, v: Ip): number {
+/** A configured address, checked: a bad one is a configuration error naming its field. */
+function configIp(name: string, v: Ip): number {
   if (typeof v === 'string') return parseIp(v);
   if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`DhcpServer: ${name} is not an IPv4 address: ${v}`);
   return v;
@@ -184,10 +183,10 @@ export class DhcpScope {
   private cursor = 0;
 
   constructor(private readonly config: DhcpScopeConfig, serverIp: number) {
-    this.serverId = config.serverId === undefined ? serverIp : ipOf('serverId', config.serverId);
-    this.poolStart = ipOf('poolStart', config.poolStart);
-    this.poolEnd = ipOf('poolEnd', config.poolEnd);
-    this.subnetMask = ipOf('subnetMask', config.subnetMask);
+    this.serverId = config.serverId === undefined ? serverIp : configIp('serverId', config.serverId);
+    this.poolStart = configIp('poolStart', config.poolStart);
+    this.poolEnd = configIp('poolEnd', config.poolEnd);
+    this.subnetMask = configIp('subnetMask', config.subnetMask);
     this.leaseTimeS = seconds('leaseTimeS', config.leaseTimeS, 3600);
     this.renewalTimeS = seconds('renewalTimeS', config.renewalTimeS, Math.floor(this.leaseTimeS / 2));
     this.rebindingTimeS = seconds('rebindingTimeS', config.rebindingTimeS, Math.floor((this.leaseTimeS * 7) / 8));
@@ -303,11 +302,11 @@ export class DhcpScope {
     switch (code) {
       case DhcpOpt.SUBNET_MASK: return optU32(code, this.subnetMask);
       case DhcpOpt.BROADCAST_ADDRESS: return optU32(code, (this.serverId | ~this.subnetMask) >>> 0);
-      case DhcpOpt.ROUTER: return c.router === undefined ? null : optIpList(code, [ipOf('router', c.router)]);
-      case DhcpOpt.DNS_SERVERS: return nonEmpty(c.dnsServers) ? optIpList(code, c.dnsServers.map((d) => ipOf('dns', d))) : null;
+      case DhcpOpt.ROUTER: return c.router === undefined ? null : optIpList(code, [configIp('router', c.router)]);
+      case DhcpOpt.DNS_SERVERS: return nonEmpty(c.dnsServers) ? optIpList(code, c.dnsServers.map((d) => configIp('dns', d))) : null;
       case DhcpOpt.DOMAIN_NAME: return c.domainName === undefined ? null : optString(code, c.domainName);
       case DhcpOpt.TFTP_SERVER_NAME: return c.tftpServerName === undefined ? null : optString(code, c.tftpServerName);
-      case DhcpOpt.TFTP_SERVERS: return nonEmpty(c.tftpServers) ? optIpList(code, c.tftpServers.map((t) => ipOf('tftp', t))) : null;
+      case DhcpOpt.TFTP_SERVERS: return nonEmpty(c.tftpServers) ? optIpList(code, c.tftpServers.map((t) => configIp('tftp', t))) : null;
       default: return null;
     }
   }
@@ -321,9 +320,9 @@ export class DhcpScope {
     if (this.poolEnd - this.poolStart >= MAX_POOL) throw new RangeError(`DhcpServer: pool larger than ${MAX_POOL} addresses`);
     if (this.rebindingTimeS < this.renewalTimeS || this.leaseTimeS < this.rebindingTimeS) throw new RangeError('DhcpServer: need T1 <= T2 <= lease time');
     this.excluded.add(this.serverId);
-    if (c.router !== undefined) this.excluded.add(ipOf('router', c.router));
-    for (const d of c.dnsServers ?? []) this.excluded.add(ipOf('dns', d));
-    for (const t of c.tftpServers ?? []) this.excluded.add(ipOf('tftp', t));
+    if (c.router !== undefined) this.excluded.add(configIp('router', c.router));
+    for (const d of c.dnsServers ?? []) this.excluded.add(configIp('dns', d));
+    for (const t of c.tftpServers ?? []) this.excluded.add(configIp('tftp', t));
     if (c.domainName !== undefined) optString(DhcpOpt.DOMAIN_NAME, c.domainName);
     if (c.tftpServerName !== undefined) optString(DhcpOpt.TFTP_SERVER_NAME, c.tftpServerName);
   }
@@ -398,7 +397,7 @@ export class DhcpCore {
   }
 
   /** A BOOTP payload from `srcMac`: the answer when it is served at once, else null (queued, dropped or ignored). */
-  offer(payload: Uint8Array, srcMac: Mac, nowUs: number): DhcpAnswer | null {
+  receive(payload: Uint8Array, srcMac: Mac, nowUs: number): DhcpAnswer | null {
     this.nowUs = nowUs;
     const m = decodeDhcp(payload);
     const scope = m === null ? null : this.scopeFor(m.giaddr);

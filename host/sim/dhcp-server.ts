@@ -3,15 +3,16 @@
 // only carries BOOTP payloads in and answers out, and runs the core's
 // backlog and any answer delay on the virtual clock.
 
-import type { Mac } from '../wire/address.js';
+import { ipOf, type Ip, type Mac } from '../wire/address.js';
 import { DHCP_SERVER_PORT } from '../wire/dhcp.js';
 import {
-  DhcpCore, type DhcpAnswer, type DhcpBacklogConfig, type DhcpCoreStats, type DhcpScopeConfig, type DhcpServerEvent, type Ip, type Lease,
+  DhcpCore, type DhcpAnswer, type DhcpBacklogConfig, type DhcpCoreStats, type DhcpScopeConfig, type DhcpServerEvent, type Lease,
 } from './dhcp-core.js';
-import { HostedServer, ipOf, type UdpIn } from './ip-host.js';
+import { HostedServer, type UdpIn } from './ip-host.js';
 import type { Scheduler, Timer } from './scheduler.js';
 
-export type { DhcpServerEvent, DhcpServerEventType, Ip, Lease, LeaseState } from './dhcp-core.js';
+export type { DhcpServerEvent, DhcpServerEventType, Lease, LeaseState } from './dhcp-core.js';
+export type { Ip } from '../wire/address.js';
 export { clientIdOf } from './dhcp-core.js';
 
 interface DhcpHostConfig {
@@ -86,7 +87,7 @@ export class DhcpServer extends HostedServer {
   }
 
   private onRequest(d: UdpIn): void {
-    this.answer(this.core.offer(d.payload, d.srcMac, this.scheduler.now));
+    this.answer(this.core.receive(d.payload, d.srcMac, this.scheduler.now));
     this.armBacklog();
   }
 

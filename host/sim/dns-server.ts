@@ -4,15 +4,15 @@
 // names as compression pointers, flags QR AA RD RA), so a test can compare
 // them with dnsmasq's bytes.
 
-import type { Mac } from '../wire/address.js';
+import { ipOf, type Ip, type Mac } from '../wire/address.js';
 import {
   DNS_CLASS_IN, DNS_PORT, DNS_TYPE_A, DNS_TYPE_CNAME, DnsFlag, DnsRcode, addressRdata, decodeDnsQuery, dnsOpcode, encodeDnsName,
   encodeDnsRecord, encodeDnsResponseHeader, type DnsQuestion,
 } from '../wire/dns.js';
-import { HostedServer, ipOf, type Ip, type UdpIn } from './ip-host.js';
+import { HostedServer, type UdpIn } from './ip-host.js';
 import type { Scheduler } from './scheduler.js';
 
-export type { Ip } from './ip-host.js';
+export type { Ip } from '../wire/address.js';
 
 export interface DnsServerConfig {
   mac: Mac | string;

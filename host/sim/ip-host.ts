@@ -7,15 +7,13 @@
 // address or to the limited broadcast. A "silent" host is gone: nothing in,
 // nothing out, not even ARP.
 
-import { broadcastMac, ipToString, isBroadcastMac, macEquals, parseIp, parseMac, type Mac } from '../wire/address.js';
+import { broadcastMac, ipOf, ipToString, isBroadcastMac, macEquals, macOf, type Ip, type Mac } from '../wire/address.js';
 import { ARP_REQUEST, arpReply, arpRequest, decodeArp, encodeArp } from '../wire/arp.js';
 import { decodeEthernet, encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, type EthernetFrame } from '../wire/ethernet.js';
 import { decodeIpv4, encodeIpv4, IPPROTO_UDP, IPV4_BROADCAST, isUnfragmented, type Ipv4Packet } from '../wire/ipv4.js';
 import { buildUdpFrame, decodeUdp } from '../wire/udp.js';
 import { ArpTable } from './arp-table.js';
 import type { Nic, Side, Wire, WirePort } from './wire.js';
-
-export type Ip = number | string;
 
 /** The time ARP retries are reckoned in (a Scheduler is one). */
 export interface Clock {
@@ -41,8 +39,6 @@ export interface UdpIn {
   dstIp: number;
   srcPort: number;
   dstPort: number;
-  /** The IPv4 identification, for a relay that passes the datagram on. */
-  ipId: number;
   payload: Uint8Array;
 }
 
@@ -56,15 +52,7 @@ export interface UdpOut {
 }
 
 export type UdpListener = (d: UdpIn) => void;
-export type IpListener = (ip: Ipv4Packet, eth: EthernetFrame) => void;
-
-export function ipOf(v: Ip): number {
-  return typeof v === 'string' ? parseIp(v) : v;
-}
-
-export function macOf(v: Mac | string): Mac {
-  return typeof v === 'string' ? parseMac(v) : v;
-}
+export type IpListener = (ip: Ipv4Packet) => void;
 
 export class IpHost implements Nic {
   readonly mac: Mac;
@@ -95,10 +83,6 @@ export class IpHost implements Nic {
     this.udp.delete(port);
   }
 
-  isBound(port: number): boolean {
-    return this.udp.has(port);
-  }
-
   /** Another IP protocol (TCP): its listener gets the packets to this address that pass the header checks. */
   bindProtocol(protocol: number, listener: IpListener): void {
     this.protocols.set(protocol, listener);
@@ -120,12 +104,12 @@ export class IpHost implements Nic {
     const ip = decodeIpv4(eth.payload);
     if (ip === null || !ip.checksumOk || !isUnfragmented(ip)) return false;
     if (ip.dst !== this.ip && ip.dst !== IPV4_BROADCAST) return false;
-    // The peer is where its packets come from (the router, for another subnet's).
+    // No routing table: a peer is reached where its packets come from (the router, for another subnet's).
     if (ip.dst === this.ip && ip.src !== 0) this.flush(this.neighbours.learn(ip.src, eth.src), eth.src);
     if (ip.protocol === IPPROTO_UDP) return this.onUdp(ip, eth);
     const listener = this.protocols.get(ip.protocol);
     if (listener === undefined || ip.dst !== this.ip) return false;
-    listener(ip, eth);
+    listener(ip);
     return true;
   }
 
@@ -147,7 +131,7 @@ export class IpHost implements Nic {
     const listener = this.udp.get(udp.dstPort);
     if (listener === undefined) return false;
     listener({
-      srcMac: eth.src.slice(), srcIp: ip.src, dstIp: ip.dst, srcPort: udp.srcPort, dstPort: udp.dstPort, ipId: ip.id, payload: udp.payload,
+      srcMac: eth.src.slice(), srcIp: ip.src, dstIp: ip.dst, srcPort: udp.srcPort, dstPort: udp.dstPort, payload: udp.payload,
     });
     return true;
   }
@@ -157,10 +141,6 @@ export class IpHost implements Nic {
   /** A UDP frame from this host, its IPv4 identification taken now; send it with transmit() (now or later). */
   udpFrame(d: UdpOut): Uint8Array {
     return buildUdpFrame({ ...d, srcMac: this.mac, srcIp: this.ip, id: this.nextIpId() });
-  }
-
-  sendUdp(d: UdpOut): void {
-    this.transmit(this.udpFrame(d));
   }
 
   /** An IPv4 packet to `dst` on this link, its MAC resolved by ARP first when not known. */

@@ -2,8 +2,8 @@
 // Tests put it on an address the DHCP server will hand out, to exercise the
 // phone's RFC 5227 probe and DHCPDECLINE path.
 
-import type { Mac } from '../wire/address.js';
-import { IpHost, ipOf } from './ip-host.js';
+import { ipOf, type Mac } from '../wire/address.js';
+import { IpHost } from './ip-host.js';
 import type { Nic, Side, Wire } from './wire.js';
 
 /** It never sends a packet of its own (only ARP replies), so it never needs the time. */

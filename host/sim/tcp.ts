@@ -9,10 +9,10 @@
 // Outage modes: "refuse" (the host is up, nothing listens: RST to every SYN)
 // and "silent" (the host is gone: no frame in or out, not even ARP).
 
-import { ipToString, type Mac } from '../wire/address.js';
+import { ipOf, ipToString, type Mac } from '../wire/address.js';
 import { IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
 import { decodeTcp, encodeTcp, TcpFlag, type TcpFields, type TcpSegment } from '../wire/tcp.js';
-import { IpHost, ipOf } from './ip-host.js';
+import { IpHost } from './ip-host.js';
 import { Random } from './random.js';
 import type { Scheduler, Timer } from './scheduler.js';
 import type { Nic, Side, Wire } from './wire.js';

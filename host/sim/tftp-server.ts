@@ -8,12 +8,12 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import type { Mac } from '../wire/address.js';
+import { ipOf, type Ip, type Mac } from '../wire/address.js';
 import { decodeTftp, encodeData, encodeError, encodeOack, TFTP_PORT, TftpError, TftpOp, type TftpPacket } from '../wire/tftp.js';
-import { HostedServer, ipOf, type Ip, type UdpIn } from './ip-host.js';
+import { HostedServer, type UdpIn } from './ip-host.js';
 import type { Scheduler, Timer } from './scheduler.js';
 
-export type { Ip } from './ip-host.js';
+export type { Ip } from '../wire/address.js';
 
 /**
  * How the server treats RFC 2347 options: `rfc2347` negotiates them;

@@ -2,6 +2,8 @@
 // number (host order, unsigned); a MAC is 6 bytes.
 
 export type Mac = Uint8Array;
+/** An IPv4 address as configured: a number, or dotted-quad text. */
+export type Ip = number | string;
 
 export function broadcastMac(): Mac {
   return new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
@@ -52,4 +54,12 @@ export function parseIp(text: string): number {
   const parts = m === null ? [] : m.slice(1).map(Number);
   if (parts.length !== 4 || parts.some((p) => p > 255)) throw new Error(`parseIp: not an IPv4 address: "${text}"`);
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+export function ipOf(v: Ip): number {
+  return typeof v === 'string' ? parseIp(v) : v;
+}
+
+export function macOf(v: Mac | string): Mac {
+  return typeof v === 'string' ? parseMac(v) : v;
 }

@@ -353,12 +353,8 @@ export class DhcpCore {
   private readonly local: DhcpScope | null;
   /** Scopes by subnet, for each distinct mask: a relay's giaddr finds its scope in constant time. */
   private readonly bySubnet = new Map<number, Map<number, DhcpScope>>();
-  private readonly serviceUs: number;
-  private readonly depth: number;
-  private readonly queue: Request[] = [];
-  private head = 0;
-  private inService: Request | null = null;
-  private serviceEndsUs = 0;
+  /** null: every request is served as it comes. */
+  private readonly backlog: Backlog<Request> | null;
   private windowS = -1;
   private answersInWindow = 0;
   private nowUs = 0;
@@ -375,8 +371,7 @@ export class DhcpCore {
     this.nakAll = config.nakAll ?? false;
     this.maxAnswersPerSecond = config.maxAnswersPerSecond ?? 0;
     const rate = config.backlog?.answersPerSecond ?? 0;
-    this.serviceUs = rate > 0 ? Math.max(1, Math.round(US / rate)) : 0;
-    this.depth = config.backlog?.depth ?? 0;
+    this.backlog = rate > 0 ? new Backlog(Math.max(1, Math.round(US / rate)), config.backlog?.depth ?? 0) : null;
     if (!Number.isSafeInteger(this.maxAnswersPerSecond) || this.maxAnswersPerSecond < 0) {
       throw new RangeError('DhcpServer: maxAnswersPerSecond must be a non-negative integer');
     }
@@ -388,12 +383,12 @@ export class DhcpCore {
   }
 
   get backlogLength(): number {
-    return this.queue.length - this.head;
+    return this.backlog?.length ?? 0;
   }
 
   /** When poll() next has a request to serve, or null. */
   get dueUs(): number | null {
-    return this.inService === null ? null : this.serviceEndsUs;
+    return this.backlog?.dueUs ?? null;
   }
 
   /** A BOOTP payload from `srcMac`: the answer when it is served at once, else null (queued, dropped or ignored). */
@@ -403,42 +398,21 @@ export class DhcpCore {
     const scope = m === null ? null : this.scopeFor(m.giaddr);
     if (m === null || scope === null) { this.stats.ignored++; return null; }
     const request: Request = { m, srcMac, scope, atUs: nowUs };
-    if (this.serviceUs === 0) return this.serve(request);
-    if (this.backlogLength >= this.depth) {
+    if (this.backlog === null) return this.serve(request);
+    if (!this.backlog.push(request, nowUs)) {
       this.stats.dropped++;
       bump(this.stats.dropsPerSecond, this.second());
       return null;
     }
-    this.queue.push(request);
-    if (this.backlogLength > this.stats.peakBacklog) this.stats.peakBacklog = this.backlogLength;
-    if (this.inService === null) this.startNext();
+    this.stats.peakBacklog = this.backlog.peak;
     return null;
   }
 
   /** Serves the request whose service time is over; the next one starts. */
   poll(nowUs: number): DhcpAnswer | null {
     this.nowUs = nowUs;
-    const done = this.inService;
-    if (done === null || nowUs < this.serviceEndsUs) return null;
-    const answer = this.serve(done);
-    this.startNext();
-    return answer;
-  }
-
-  private startNext(): void {
-    if (this.head >= this.queue.length) {
-      this.inService = null;
-      this.queue.length = 0;
-      this.head = 0;
-      return;
-    }
-    this.inService = this.queue[this.head];
-    this.queue[this.head++] = undefined as unknown as Request;
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    this.serviceEndsUs = this.nowUs + this.serviceUs;
+    const done = this.backlog?.take(nowUs) ?? null;
+    return done === null ? null : this.serve(done);
   }
 
   private serve(r: Request): DhcpAnswer | null {
@@ -580,6 +554,66 @@ export class DhcpCore {
 
   private second(): number {
     return Math.floor(this.nowUs / US);
+  }
+}
+
+/**
+ * One request in service at a time, each for `serviceUs`, and at most
+ * `depth` waiting behind it (a socket buffer's worth): what finds them all
+ * taken is refused.
+ */
+class Backlog<T> {
+  private readonly queue: T[] = [];
+  private head = 0;
+  private inService: T | null = null;
+  private serviceEndsUs = 0;
+  /** The longest the queue was, counting a request that arrived to an idle server and went straight into service. */
+  peak = 0;
+
+  constructor(private readonly serviceUs: number, private readonly depth: number) {}
+
+  /** Requests waiting (the one in service not counted). */
+  get length(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** When the request in service is done, or null when idle. */
+  get dueUs(): number | null {
+    return this.inService === null ? null : this.serviceEndsUs;
+  }
+
+  /** Queues `item` (taken into service at once when idle); false when the backlog is full. */
+  push(item: T, nowUs: number): boolean {
+    if (this.length >= this.depth) return false;
+    this.queue.push(item);
+    if (this.length > this.peak) this.peak = this.length;
+    if (this.inService === null) this.startNext(nowUs);
+    return true;
+  }
+
+  /** The item whose service is over, the next one starting; null when none is done. */
+  take(nowUs: number): T | null {
+    const done = this.inService;
+    if (done === null || nowUs < this.serviceEndsUs) return null;
+    this.startNext(nowUs);
+    return done;
+  }
+
+  private startNext(nowUs: number): void {
+    if (this.head >= this.queue.length) {
+      this.inService = null;
+      this.queue.length = 0;
+      this.head = 0;
+      return;
+    }
+    this.inService = this.queue[this.head];
+    this.queue[this.head++] = undefined as unknown as T;
+    // Drop the served head now and then, not on every request.
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.serviceEndsUs = nowUs + this.serviceUs;
   }
 }
 

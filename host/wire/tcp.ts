@@ -10,28 +10,27 @@ const OPT_END = 0;
 const OPT_NOP = 1;
 const OPT_MSS = 2;
 
-export interface TcpSegment {
+/** The header fields a segment and the values to build one share. */
+export interface TcpHeader {
   srcPort: number;
   dstPort: number;
   seq: number;
   ack: number;
   flags: number;
   window: number;
+}
+
+export interface TcpSegment extends TcpHeader {
   /** The MSS option, or null. */
   mss: number | null;
   checksumOk: boolean;
   payload: Uint8Array;
 }
 
-export interface TcpFields {
+export interface TcpFields extends TcpHeader {
+  /** For the checksum's pseudo-header. */
   srcIp: number;
   dstIp: number;
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
   mss?: number;
   payload?: Uint8Array;
 }

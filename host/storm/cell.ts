@@ -6,7 +6,7 @@
 // never calls into the core directly, which is what lets a worker thread
 // own it.
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire, serialisationUs, type Nic } from "../sim/wire.js";
+import { Wire, serialisationUs, type Link, type Nic } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { PortDiscovery } from "../sim/discovery.js";
 import { Random } from "../sim/random.js";
@@ -132,8 +132,8 @@ export class Cell {
     this.uplinkPort = plan.ports - 1;
     this.sw = new EthernetSwitch(scheduler, plan.ports);
     // The uplink: an 802.1Q trunk (native VLAN 1, voice VLAN tagged) whose far end is the core, reached through messages.
-    const uplink = { attach: (_side: number, nic: Nic) => { this.uplinkNic = nic; return { send: (f: Uint8Array) => this.sendUp(f) }; } };
-    this.sw.connect(this.uplinkPort, uplink as unknown as Wire, 0);
+    const uplink: Link = { attach: (_side, nic) => { this.uplinkNic = nic; return { send: (f) => this.sendUp(f) }; } };
+    this.sw.connect(this.uplinkPort, uplink, 0);
     this.sw.configurePort(this.uplinkPort, { accessVlan: NATIVE_VLAN, voiceVlan: VOICE_VLAN });
 
     this.poe = new PoeSwitch({

@@ -157,7 +157,7 @@ function bump(a: number[], i: number): void {
 }
 
 /** Option 61 when present, else the hardware address (RFC 2131 4.2). */
-export function clientIdOf(m: DecodedDhcp): string {
+function clientIdOf(m: DecodedDhcp): string {
   const id = dhcpOption(m, DhcpOpt.CLIENT_ID);
   return id !== null && id.length > 0 ? `id:${hex(id)}` : `hw:${hex(m.chaddr.subarray(0, m.hlen))}`;
 }

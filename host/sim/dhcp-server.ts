@@ -11,9 +11,7 @@ import {
 import { HostedServer, type UdpIn } from './ip-host.js';
 import type { Scheduler, Timer } from './scheduler.js';
 
-export type { DhcpServerEvent, DhcpServerEventType, Lease, LeaseState } from './dhcp-core.js';
-export type { Ip } from '../wire/address.js';
-export { clientIdOf } from './dhcp-core.js';
+export type { DhcpServerEvent } from './dhcp-core.js';
 
 interface DhcpHostConfig {
   mac: Mac | string;

@@ -12,8 +12,6 @@ import {
 import { HostedServer, type UdpIn } from './ip-host.js';
 import type { Scheduler } from './scheduler.js';
 
-export type { Ip } from '../wire/address.js';
-
 export interface DnsServerConfig {
   mac: Mac | string;
   ip: Ip;

@@ -13,8 +13,6 @@ import { decodeTftp, encodeData, encodeError, encodeOack, TFTP_PORT, TftpError, 
 import { HostedServer, type UdpIn } from './ip-host.js';
 import type { Scheduler, Timer } from './scheduler.js';
 
-export type { Ip } from '../wire/address.js';
-
 /**
  * How the server treats RFC 2347 options: `rfc2347` negotiates them;
  * `ignore` is a plain RFC 1350 server that answers with DATA 1; `refuse`

@@ -1,6 +1,6 @@
 // The firmware's boot-timeline events (enum Ev in assembly/events.ts, same
 // codes; tests/registries.test.ts checks they agree), turned into timeline lines.
-import { ipToString } from "./sim/packets.js";
+import { ipToString } from "./wire/address.js";
 import { imageErrorText, SLOT_STATES, slotName } from "./image.js";
 import { valueOf, type Mirror } from "./mirror.js";
 

@@ -3,7 +3,7 @@
 // SHA-256 of the Ed25519 public key whose images the bootloader accepts).
 import { crc32 } from "node:zlib";
 import { Flash, FLASH_OK, LAYOUT } from "./flash.js";
-import { parseMac } from "./sim/packets.js";
+import { parseMac } from "./wire/address.js";
 
 export const FACTORY_ADDR = LAYOUT.factory;
 export const FACTORY_MAGIC = 0x49505046; // "IPPF"

@@ -9,7 +9,7 @@ import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineE
 import { summarizeCounters, type Counters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
 import type { Timer } from "./sim/scheduler.js";
-import { ipToString } from "./sim/packets.js";
+import { ipToString } from "./wire/address.js";
 import type { BootedImage, Clock, PhoneOptions, PhoneReport } from "./phone.js";
 
 const CALLMANAGER_NAMES = ["CM1", "CM2", "CM3"];
@@ -166,6 +166,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   /** Once a reset has stopped the firmware, its text arguments read as empty. */
   protected firmwareEvent(code: number, a: number, b: number, text: TextReader): void {
+    this.options.onFirmwareEvent?.(code, a, b);
     const read = (p: number, n: number): string | null => (this.firmware ? text(p, n) : null);
     const entry = describeEvent(this.nowMs, code, a, b, (p, n) => read(p, n) ?? "");
     this.noteLease(code, a, b, read);
@@ -189,6 +190,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.image = null;
     const chosen = { load: "", trial: false };
     const { slot, addr, size } = this.runBootloader((code, a, b, text) => {
+      this.options.onFirmwareEvent?.(code, a, b);
       if (code === Ev.BootLoad) chosen.load = text(a, b);
       else if (code === Ev.BootImage) chosen.trial = b !== 0;
       else this.record(describeEvent(this.nowMs, code, a, b, text));

@@ -31,6 +31,8 @@ export interface PhoneOptions {
   keepTimeline?: boolean;
   /** Called with each timeline entry as it happens. */
   onEvent?: (e: TimelineEntry) => void;
+  /** Called with each event of the firmware and its bootloader (hal.event): its code (Ev) and arguments, for counting. */
+  onFirmwareEvent?: (code: number, a: number, b: number) => void;
 }
 
 export interface PhoneReport {

@@ -11,7 +11,7 @@
 // phone.wasm) or a synthetic one in tests. Figures are IEEE 802.3 clause 33:
 // 33.2.5 PSE detection (Table 33-5), 33.2.6 classification (Table 33-10),
 // 33.2.7 power (Table 33-11, class power at the PSE), Table 33-11 timing.
-import { CdpTlv, type CdpTlvValue } from "./sim/cdp.js";
+import { CdpTlv, type CdpTlvValue } from "./wire/cdp.js";
 import type { Timer } from "./sim/scheduler.js";
 
 /** What a PSE can observe of the device on its port (the firmware's poe_* exports). */

@@ -8,9 +8,11 @@ import { join } from "node:path";
 import { buildNetwork, bootPhone, type Network } from "../host/sim/network.js";
 import { Wire } from "../host/sim/wire.js";
 import { Squatter } from "../host/sim/squatter.js";
-import {
-  ARP_REPLY, ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeArp, decodeEthernet, decodeIpv4, ipToString, macToString, parseIp, parseUdpFrame,
-} from "../host/sim/packets.js";
+import { ARP_REPLY, decodeArp } from "../host/wire/arp.js";
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeEthernet } from "../host/wire/ethernet.js";
+import { decodeIpv4 } from "../host/wire/ipv4.js";
+import { ipToString, macToString, parseIp } from "../host/wire/address.js";
+import { parseUdpFrame } from "../host/wire/udp.js";
 import { readPcap } from "../host/sim/pcap.js";
 import { ipphone, needs, run } from "./helpers/tools.js";
 

@@ -20,10 +20,12 @@ import { Wire, type Nic, type WirePort } from "../host/sim/wire.js";
 import { EthernetSwitch } from "../host/sim/switch.js";
 import { SimCallManager, type SimCallManagerConfig } from "../host/sim/callmanager.js";
 import { PcapWriter } from "../host/sim/pcap.js";
-import { encodeEthernet, encodeIpv4, ETHERTYPE_IPV4, parseIp, parseMac } from "../host/sim/packets.js";
-import { encodeTcp } from "../host/sim/tcp.js";
+import { encodeEthernet, ETHERTYPE_IPV4 } from "../host/wire/ethernet.js";
+import { encodeIpv4 } from "../host/wire/ipv4.js";
+import { parseIp, parseMac } from "../host/wire/address.js";
+import { encodeTcp } from "../host/wire/tcp.js";
 import { Random } from "../host/sim/random.js";
-import { encodeMessage } from "../host/callmanager/sccp.js";
+import { encodeMessage } from "../host/wire/sccp.js";
 import { Ev, describeEvent, formatEntry } from "../host/events.js";
 import { COUNTER_NAMES } from "../host/counters.js";
 

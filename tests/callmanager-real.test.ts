@@ -13,12 +13,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, needs, run } from "./helpers/tools.js";
-import {
-  SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeKeepAlive, encodeStationRegister, encodeUnregister,
-  type SccpMessage,
-} from "../host/callmanager/sccp.js";
-import { encodeTcp, TcpFlag } from "../host/sim/tcp.js";
-import { encodeEthernet, encodeIpv4, ETHERTYPE_IPV4, parseIp, parseMac } from "../host/sim/packets.js";
+import { SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeKeepAlive, encodeStationRegister, encodeUnregister, type SccpMessage } from "../host/wire/sccp.js";
+import { encodeTcp, TcpFlag } from "../host/wire/tcp.js";
+import { encodeEthernet, ETHERTYPE_IPV4 } from "../host/wire/ethernet.js";
+import { encodeIpv4 } from "../host/wire/ipv4.js";
+import { parseIp, parseMac } from "../host/wire/address.js";
 import { PcapWriter } from "../host/sim/pcap.js";
 
 const PHONE = "SEP001B54C2A710";

@@ -10,12 +10,12 @@ import { Wire } from "../host/sim/wire.js";
 import type { Nic, WirePort } from "../host/sim/wire.js";
 import { EthernetSwitch } from "../host/sim/switch.js";
 import { SimCallManager, type SimCallManagerConfig } from "../host/sim/callmanager.js";
-import { TcpHost, TcpFlag, decodeTcp, type TcpConnection, type TcpEnd } from "../host/sim/tcp.js";
-import {
-  SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeKeepAlive, encodeMessage, encodeStationRegister,
-  encodeUnregister, type SccpMessage,
-} from "../host/callmanager/sccp.js";
-import { decodeEthernet, decodeIpv4, parseIp } from "../host/sim/packets.js";
+import { TcpHost, type TcpConnection, type TcpEnd } from "../host/sim/tcp.js";
+import { TcpFlag, decodeTcp } from "../host/wire/tcp.js";
+import { SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeKeepAlive, encodeMessage, encodeStationRegister, encodeUnregister, type SccpMessage } from "../host/wire/sccp.js";
+import { decodeEthernet } from "../host/wire/ethernet.js";
+import { decodeIpv4 } from "../host/wire/ipv4.js";
+import { parseIp } from "../host/wire/address.js";
 
 const PHONE_IP = "198.51.100.50";
 const CM1 = { mac: "02:00:5e:00:0a:01", ip: "198.51.100.10", name: "CM1" };

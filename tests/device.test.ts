@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootPhone, buildNetwork, CALLMANAGERS, DEFAULT_PHONE_MAC, sepFileName, type Network, type NetworkOptions } from "../host/sim/network.js";
 import { readPcap } from "../host/sim/pcap.js";
-import { parseMac } from "../host/sim/packets.js";
+import { parseMac } from "../host/wire/address.js";
 import type { Phone } from "../host/phone.js";
 import { BUILD_DIR, PHONE_WASM } from "../host/firmware.js";
 import { buildImage, devKey, readSlot, signImage } from "../host/image.js";

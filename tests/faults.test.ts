@@ -10,7 +10,11 @@ import { Wire, type Nic } from "../host/sim/wire.js";
 import { checkFaultSpec, coveredBit, coveredRange, LinkFaults, type FaultSpec } from "../host/sim/faults.js";
 import { readPcap } from "../host/sim/pcap.js";
 import { Random } from "../host/sim/random.js";
-import { buildUdpFrame, encodeArp, encodeEthernet, ETHERTYPE_ARP, ARP_REQUEST, broadcastMac, parseMac, parseIp, internetChecksum } from "../host/sim/packets.js";
+import { buildUdpFrame } from "../host/wire/udp.js";
+import { encodeArp, ARP_REQUEST } from "../host/wire/arp.js";
+import { encodeEthernet, ETHERTYPE_ARP } from "../host/wire/ethernet.js";
+import { broadcastMac, parseMac, parseIp } from "../host/wire/address.js";
+import { internetChecksum } from "../host/wire/checksum.js";
 import { soakPlan, soakSeed, soakScenario, summarize, powerCutMatrix, NEW_LOAD } from "../host/soak/soak.js";
 import { parseScenario } from "../host/scenario.js";
 

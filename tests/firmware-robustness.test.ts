@@ -9,10 +9,13 @@ import type { CounterName } from "../host/counters.js";
 import { Ev } from "../host/events.js";
 import { Random } from "../host/sim/random.js";
 import { buildNetwork, bootPhone } from "../host/sim/network.js";
-import {
-  ARP_REPLY, ARP_REQUEST, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpOpt, DhcpType, ETHERTYPE_ARP, ETHERTYPE_IPV4, IPPROTO_UDP,
-  broadcastMac, encodeArp, encodeEthernet, encodeUdp, internetChecksum, optBytes, parseIp, parseMac,
-} from "../host/sim/packets.js";
+import { ARP_REPLY, ARP_REQUEST, encodeArp } from "../host/wire/arp.js";
+import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpOpt, DhcpType, optBytes } from "../host/wire/dhcp.js";
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, encodeEthernet } from "../host/wire/ethernet.js";
+import { IPPROTO_UDP } from "../host/wire/ipv4.js";
+import { broadcastMac, parseIp, parseMac } from "../host/wire/address.js";
+import { encodeUdp } from "../host/wire/udp.js";
+import { internetChecksum } from "../host/wire/checksum.js";
 import {
   BoundPhone, ICMP_ECHO_REQUEST, IPPROTO_ICMP, IP_BROADCAST, LEASE_S, PEER, PHONE, SERVER, SUBNET_BROADCAST,
   arpRequest, bootBoundPhone, checkEchoReply, checkStillAnswers, dhcpFrame, dhcpReply,

@@ -11,10 +11,11 @@ import type { Nic, Side, Wire, WirePort } from "../host/sim/wire.js";
 import { TcpHost } from "../host/sim/tcp.js";
 import { Random } from "../host/sim/random.js";
 import { cnfXml } from "../host/sim/cnf.js";
-import {
-  broadcastMac, buildUdpFrame, decodeDhcp, DhcpOpt, DhcpType, parseIp, parseMac, parseUdpFrame, DHCP_CLIENT_PORT, DHCP_SERVER_PORT,
-  encodeArp, encodeEthernet, decodeArp, decodeEthernet, ETHERTYPE_ARP, ARP_REPLY, ARP_REQUEST, type Mac,
-} from "../host/sim/packets.js";
+import { broadcastMac, parseIp, parseMac, type Mac } from "../host/wire/address.js";
+import { buildUdpFrame, parseUdpFrame } from "../host/wire/udp.js";
+import { decodeDhcp, DhcpOpt, DhcpType, DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from "../host/wire/dhcp.js";
+import { encodeArp, decodeArp, ARP_REPLY, ARP_REQUEST } from "../host/wire/arp.js";
+import { encodeEthernet, decodeEthernet, ETHERTYPE_ARP } from "../host/wire/ethernet.js";
 
 const SEP = sepFileName(DEFAULT_PHONE_MAC);
 const FREE_PORT = 1;

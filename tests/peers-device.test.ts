@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { labUnavailable, SERVER_IP, UNDERLAY_SWITCH, withLab, type Lab } from "./peers/lab.js";
 import { factoryFlash, NATIVE_DEVICE, nativeUnavailable, writeFlashFile } from "../host/device/native-phone.js";
 import { describeEvent, Ev } from "../host/events.js";
-import { ipToString } from "../host/sim/packets.js";
+import { ipToString } from "../host/wire/address.js";
 
 const MAC = "00:1b:54:c2:a7:31";
 const TIMEOUT_S = 45;

@@ -11,13 +11,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  SccpFramer, SccpMsg, decodeMessage, decodeRegisterAck, decodeRegisterReject, decodeStationRegister, decodeU32,
-  encodeIpPort, encodeKeepAlive, encodeKeepAliveAck, encodeMessage, encodeRegisterAck, encodeRegisterReject, encodeReset,
-  encodeStationRegister, encodeUnregister, encodeUnregisterAck,
-} from "../host/callmanager/sccp.js";
-import { encodeTcp, TcpFlag } from "../host/sim/tcp.js";
-import { encodeEthernet, encodeIpv4, ETHERTYPE_IPV4, parseIp, parseMac } from "../host/sim/packets.js";
+import { SccpFramer, SccpMsg, decodeMessage, decodeRegisterAck, decodeRegisterReject, decodeStationRegister, decodeU32, encodeIpPort, encodeKeepAlive, encodeKeepAliveAck, encodeMessage, encodeRegisterAck, encodeRegisterReject, encodeReset, encodeStationRegister, encodeUnregister, encodeUnregisterAck } from "../host/wire/sccp.js";
+import { encodeTcp, TcpFlag } from "../host/wire/tcp.js";
+import { encodeEthernet, ETHERTYPE_IPV4 } from "../host/wire/ethernet.js";
+import { encodeIpv4 } from "../host/wire/ipv4.js";
+import { parseIp, parseMac } from "../host/wire/address.js";
 import { PcapWriter } from "../host/sim/pcap.js";
 import { ROOT, needs, run } from "./helpers/tools.js";
 

@@ -7,13 +7,12 @@ import { EthernetSwitch } from '../host/sim/switch.js';
 import { DhcpServer } from '../host/sim/dhcp-server.js';
 import type { DhcpServerConfig, DhcpServerEvent } from '../host/sim/dhcp-server.js';
 import { Squatter } from '../host/sim/squatter.js';
-import {
-  ARP_REPLY, ARP_REQUEST, BOOTREPLY, BOOTREQUEST, DHCP_FLAG_BROADCAST, DhcpOpt, DhcpType, ETHERTYPE_ARP,
-  broadcastMac, buildUdpFrame, decodeArp, decodeDhcp, decodeEthernet, dhcpMessageType,
-  dhcpOptionIpList, dhcpOptionString, dhcpOptionU32, encodeArp, encodeDhcp, encodeEthernet, ipToString,
-  macToString, optBytes, optU16, optU32, optU8, parseIp, parseMac, parseUdpFrame,
-} from '../host/sim/packets.js';
-import type { DecodedDhcp, DhcpOption } from '../host/sim/packets.js';
+import { ARP_REPLY, ARP_REQUEST, decodeArp, encodeArp } from '../host/wire/arp.js';
+import { BOOTREPLY, BOOTREQUEST, DHCP_FLAG_BROADCAST, DhcpOpt, DhcpType, decodeDhcp, dhcpMessageType, dhcpOptionIpList, dhcpOptionString, dhcpOptionU32, encodeDhcp, optBytes, optU16, optU32, optU8 } from '../host/wire/dhcp.js';
+import { ETHERTYPE_ARP, decodeEthernet, encodeEthernet } from '../host/wire/ethernet.js';
+import { broadcastMac, ipToString, macToString, parseIp, parseMac } from '../host/wire/address.js';
+import { buildUdpFrame, parseUdpFrame } from '../host/wire/udp.js';
+import type { DecodedDhcp, DhcpOption } from '../host/wire/dhcp.js';
 
 const SERVER_MAC = '02:00:00:00:00:01';
 const SERVER_IP = parseIp('192.0.2.1');

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { Scheduler } from '../host/sim/scheduler.js';
 import { Wire } from '../host/sim/wire.js';
 import type { Nic, WirePort } from '../host/sim/wire.js';
-import { DnsServer, DnsRcode, decodeDnsQuery, encodeDnsQuery } from '../host/sim/dns-server.js';
+import { DnsServer } from '../host/sim/dns-server.js';
+import { DnsRcode, decodeDnsQuery, encodeDnsQuery } from '../host/wire/dns.js';
 import type { DnsServerConfig, DnsServerEvent } from '../host/sim/dns-server.js';
-import {
-  ARP_REQUEST, ETHERTYPE_ARP, buildUdpFrame, decodeArp, decodeEthernet, encodeArp, encodeEthernet, parseIp,
-  parseMac, parseUdpFrame,
-} from '../host/sim/packets.js';
+import { ARP_REQUEST, decodeArp, encodeArp } from '../host/wire/arp.js';
+import { ETHERTYPE_ARP, decodeEthernet, encodeEthernet } from '../host/wire/ethernet.js';
+import { buildUdpFrame, parseUdpFrame } from '../host/wire/udp.js';
+import { parseIp, parseMac } from '../host/wire/address.js';
 
 // Queries by scapy 2.5.0 (bytes(DNS(id=0x1234, rd=1, qd=DNSQR(qname=NAME, qtype="A")))) and the answers of
 // dnsmasq 2.90 (--no-resolv --local=/voice.example/ --host-record=tftp.voice.example,192.0.2.10

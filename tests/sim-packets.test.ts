@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ARP_REQUEST, BOOTREPLY, BOOTREQUEST, DHCP_FLAG_BROADCAST, DhcpOpt, DhcpType, ETHERTYPE_ARP,
-  ETHERTYPE_IPV4, buildUdpFrame, decodeArp, decodeDhcp, decodeEthernet, decodeIpv4, decodeUdp,
-  dhcpMessageType, dhcpOption, dhcpOptionIpList, dhcpOptionString, dhcpOptionU32, encodeArp,
-  encodeDhcp, encodeEthernet, encodeIpv4, encodeUdp, internetChecksum, ipToString, macToString,
-  optBytes, optIpList, optString, optU32, optU8, parseIp, parseMac, parseUdpFrame,
-} from '../host/sim/packets.js';
+import { ARP_REQUEST, decodeArp, encodeArp } from '../host/wire/arp.js';
+import { BOOTREPLY, BOOTREQUEST, DHCP_FLAG_BROADCAST, DhcpOpt, DhcpType, decodeDhcp, dhcpMessageType, dhcpOption, dhcpOptionIpList, dhcpOptionString, dhcpOptionU32, encodeDhcp, optBytes, optIpList, optString, optU32, optU8 } from '../host/wire/dhcp.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeEthernet, encodeEthernet } from '../host/wire/ethernet.js';
+import { buildUdpFrame, decodeUdp, encodeUdp, parseUdpFrame } from '../host/wire/udp.js';
+import { decodeIpv4, encodeIpv4 } from '../host/wire/ipv4.js';
+import { internetChecksum } from '../host/wire/checksum.js';
+import { ipToString, macToString, parseIp, parseMac } from '../host/wire/address.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -9,10 +9,11 @@ import { Wire } from '../host/sim/wire.js';
 import type { Nic } from '../host/sim/wire.js';
 import { DhcpServer } from '../host/sim/dhcp-server.js';
 import { LINKTYPE_ETHERNET, PcapWriter, readPcap } from '../host/sim/pcap.js';
-import {
-  ARP_REQUEST, BOOTREQUEST, DHCP_FLAG_BROADCAST, DhcpOpt, DhcpType, ETHERTYPE_ARP, broadcastMac, buildUdpFrame,
-  encodeArp, encodeDhcp, encodeEthernet, optBytes, optU32, optU8, parseIp, parseMac,
-} from '../host/sim/packets.js';
+import { ARP_REQUEST, encodeArp } from '../host/wire/arp.js';
+import { BOOTREQUEST, DHCP_FLAG_BROADCAST, DhcpOpt, DhcpType, encodeDhcp, optBytes, optU32, optU8 } from '../host/wire/dhcp.js';
+import { ETHERTYPE_ARP, encodeEthernet } from '../host/wire/ethernet.js';
+import { broadcastMac, parseIp, parseMac } from '../host/wire/address.js';
+import { buildUdpFrame } from '../host/wire/udp.js';
 
 const PHONE = parseMac('00:1b:54:aa:bb:cc');
 const SERVER_IP = parseIp('192.0.2.1');

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Scheduler } from '../host/sim/scheduler.js';
 import { Wire } from '../host/sim/wire.js';
 import { EthernetSwitch } from '../host/sim/switch.js';
-import { ETHERTYPE_IPV4, encodeEthernet, parseMac } from '../host/sim/packets.js';
+import { ETHERTYPE_IPV4, encodeEthernet } from '../host/wire/ethernet.js';
+import { parseMac } from '../host/wire/address.js';
 import type { Nic } from '../host/sim/wire.js';
 
 class Host implements Nic {

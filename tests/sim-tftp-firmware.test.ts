@@ -6,8 +6,8 @@
 // sim-tftp-server.test.ts, but with the real client.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { DnsRcode } from '../host/sim/dns-server.js';
-import { parseUdpFrame } from '../host/sim/packets.js';
+import { DnsRcode } from '../host/wire/dns.js';
+import { parseUdpFrame } from '../host/wire/udp.js';
 import { Ev } from '../host/events.js';
 import {
   CNF, DNS_IP, DNS2_IP, DnsStatus, TFTP_IP, TftpStatus, file, fnv, harnessModule, network, rate,

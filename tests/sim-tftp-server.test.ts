@@ -11,14 +11,14 @@ import { Scheduler } from '../host/sim/scheduler.js';
 import { Wire } from '../host/sim/wire.js';
 import type { Nic, WirePort } from '../host/sim/wire.js';
 import { EthernetSwitch } from '../host/sim/switch.js';
-import {
-  TFTP_PORT, TftpError, TftpOp, TftpServer, decodeTftp, encodeAck, encodeError, encodeRrq,
-} from '../host/sim/tftp-server.js';
-import type { TftpPacket, TftpServerConfig, TftpServerEvent } from '../host/sim/tftp-server.js';
-import {
-  ARP_REQUEST, ETHERTYPE_ARP, buildUdpFrame, decodeArp, decodeEthernet, encodeArp, encodeEthernet, parseIp,
-  parseMac, parseUdpFrame,
-} from '../host/sim/packets.js';
+import { TftpServer } from '../host/sim/tftp-server.js';
+import { TFTP_PORT, TftpError, TftpOp, decodeTftp, encodeAck, encodeError, encodeRrq } from '../host/wire/tftp.js';
+import type { TftpServerConfig, TftpServerEvent } from '../host/sim/tftp-server.js';
+import type { TftpPacket } from '../host/wire/tftp.js';
+import { ARP_REQUEST, decodeArp, encodeArp } from '../host/wire/arp.js';
+import { ETHERTYPE_ARP, decodeEthernet, encodeEthernet } from '../host/wire/ethernet.js';
+import { buildUdpFrame, parseUdpFrame } from '../host/wire/udp.js';
+import { parseIp, parseMac } from '../host/wire/address.js';
 
 const SERVER_MAC = '02:00:5e:00:02:0a';
 const SERVER_IP = parseIp('192.0.2.10');

@@ -5,8 +5,8 @@
 import { createServer, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { CallManagerLogic, DEFAULT_REJECT_REASON, type CmClock, type CmEvent } from "./server.js";
-import { SCCP_PORT } from "./sccp.js";
-import { ipToString } from "../sim/packets.js";
+import { SCCP_PORT } from "../wire/sccp.js";
+import { ipToString } from "../wire/address.js";
 import { UsageError } from "../commands/args.js";
 
 export const CALLMANAGER_USAGE = `  callmanager  the CallManager side of SCCP registration on real TCP; prints each registration

@@ -9,10 +9,7 @@
 // over it wait their turn, as an overloaded CallManager delays them), and
 // devices to reject (RegisterReject with a reason, then the connection is
 // closed, as CUCM does for an unknown device without auto-registration).
-import {
-  SCCP_MESSAGE_NAMES, SccpFramer, SccpMsg, decodeStationRegister, decodeU32, encodeKeepAliveAck, encodeRegisterAck,
-  encodeRegisterReject, encodeReset, encodeUnregisterAck, type SccpMessage, type StationRegister,
-} from "./sccp.js";
+import { SCCP_MESSAGE_NAMES, SccpFramer, SccpMsg, decodeStationRegister, decodeU32, encodeKeepAliveAck, encodeRegisterAck, encodeRegisterReject, encodeReset, encodeUnregisterAck, type SccpMessage, type StationRegister } from "../wire/sccp.js";
 
 /** What the logic needs of time: milliseconds and one-shot timers. */
 export interface CmClock {

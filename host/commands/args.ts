@@ -1,6 +1,6 @@
 // Argument checks shared by the commands: each bad value is a UsageError
 // with a sentence saying what was expected.
-import { parseMac } from "../sim/packets.js";
+import { parseMac } from "../wire/address.js";
 
 export class UsageError extends Error {}
 

@@ -14,6 +14,15 @@ import { PHONE_WASM } from "../firmware.js";
 import { upgradeFiles, NEW_LOAD } from "../soak/soak.js";
 import { TARGETS } from "./targets.js";
 import { CORPUS_DIR } from "./engine.js";
+import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from "../wire/dhcp.js";
+import { DNS_PORT } from "../wire/dns.js";
+import { ETH_HEADER_LEN, ETH_VLAN_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN } from "../wire/ipv4.js";
+import { ETHERTYPE_LLDP } from "../wire/lldp.js";
+import { SCCP_HEADER_LEN, SCCP_PORT } from "../wire/sccp.js";
+import { TCP_HEADER_LEN } from "../wire/tcp.js";
+import { UDP_HEADER_LEN } from "../wire/udp.js";
+import { ETHERTYPE_VLAN } from "../wire/vlan.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const PER_TARGET = 40;
@@ -27,39 +36,43 @@ function framesOf(opts: Omit<NetworkOptions, "pcap">, limitMs = 120_000): Uint8A
 
 const cat = (...parts: (Uint8Array | number[])[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
+function isTagged(f: Uint8Array): boolean {
+  return ((f[12] << 8) | f[13]) === ETHERTYPE_VLAN;
+}
+
 /** Cuts one Ethernet frame into the input of each target it concerns. */
 export function splitFrame(f: Uint8Array, add: (target: string, input: Uint8Array) => void): void {
-  if (f.length < 14) return;
+  if (f.length < ETH_HEADER_LEN) return;
   add("ethernet", f);
-  const tagged = f[12] === 0x81 && f[13] === 0x00;
+  const tagged = isTagged(f);
   add("stack", cat([tagged ? 1 : 0], f));
   if (tagged) add("vlan", f.subarray(12));
-  const l2 = tagged ? 18 : 14;
+  const l2 = tagged ? ETH_VLAN_HEADER_LEN : ETH_HEADER_LEN;
   const type = (f[l2 - 2] << 8) | f[l2 - 1];
   if (!tagged && type <= 1500 && f[0] === 0x01 && f[1] === 0x00 && f[2] === 0x0c) add("cdp", cat([0], f));
-  if (type === 0x88cc) add("lldp", f.subarray(l2));
-  if (type === 0x0806) add("arp", f.subarray(l2));
-  if (type !== 0x0800 || f.length < l2 + 20) return;
+  if (type === ETHERTYPE_LLDP) add("lldp", f.subarray(l2));
+  if (type === ETHERTYPE_ARP) add("arp", f.subarray(l2));
+  if (type !== ETHERTYPE_IPV4 || f.length < l2 + IPV4_HEADER_LEN) return;
   const ip = f.subarray(l2, l2 + Math.min(f.length - l2, (f[l2 + 2] << 8) | f[l2 + 3]));
   add("ipv4", cat([0], ip));
   const hl = (ip[0] & 0x0f) * 4;
   const l4 = ip.subarray(hl);
   const addrs = ip.subarray(12, 20);
-  if (ip[9] === 1) add("icmp", cat([0], l4));
-  if (ip[9] === 6 && l4.length >= 20) {
+  if (ip[9] === IPPROTO_ICMP) add("icmp", cat([0], l4));
+  if (ip[9] === IPPROTO_TCP && l4.length >= TCP_HEADER_LEN) {
     add("tcp", cat([0], addrs, l4));
     const payload = l4.subarray((l4[12] >> 4) * 4);
     const sport = (l4[0] << 8) | l4[1];
     const dport = (l4[2] << 8) | l4[3];
-    if ((sport === 2000 || dport === 2000) && payload.length >= 12) add("sccp", payload);
+    if ((sport === SCCP_PORT || dport === SCCP_PORT) && payload.length >= SCCP_HEADER_LEN) add("sccp", payload);
   }
-  if (ip[9] === 17 && l4.length >= 8) {
+  if (ip[9] === IPPROTO_UDP && l4.length >= UDP_HEADER_LEN) {
     add("udp", cat([0], addrs, l4));
     const sport = (l4[0] << 8) | l4[1];
     const dport = (l4[2] << 8) | l4[3];
-    const payload = l4.subarray(8);
-    if (sport === 67 || sport === 68) add("dhcp", payload);
-    else if (sport === 53 || dport === 53) add("dns", payload);
+    const payload = l4.subarray(UDP_HEADER_LEN);
+    if (sport === DHCP_SERVER_PORT || sport === DHCP_CLIENT_PORT) add("dhcp", payload);
+    else if (sport === DNS_PORT || dport === DNS_PORT) add("dns", payload);
     else add("tftp", payload); // the TFTP server's transfer IDs, and port 69
   }
 }
@@ -68,23 +81,23 @@ const PHONE_MAC = [0x00, 0x1b, 0x54, 0xc2, 0xa7, 0x10];
 
 /** Which client of fuzz_session a frame to the phone is for (its control bit), and whether it is tagged. */
 function sessionBits(f: Uint8Array): number {
-  const tagged = f[12] === 0x81 && f[13] === 0x00;
-  const l2 = tagged ? 18 : 14;
+  const tagged = isTagged(f);
+  const l2 = tagged ? ETH_VLAN_HEADER_LEN : ETH_HEADER_LEN;
   let bits = tagged ? 1 : 0;
-  if (((f[l2 - 2] << 8) | f[l2 - 1]) !== 0x0800 || f.length < l2 + 28) return bits;
+  if (((f[l2 - 2] << 8) | f[l2 - 1]) !== ETHERTYPE_IPV4 || f.length < l2 + IPV4_HEADER_LEN + UDP_HEADER_LEN) return bits;
   const proto = f[l2 + 9];
   const l4 = l2 + (f[l2] & 0x0f) * 4;
   const sport = (f[l4] << 8) | f[l4 + 1];
-  if (proto === 6) bits |= 16;
-  else if (proto === 17 && sport === 67) bits |= 2;
-  else if (proto === 17 && sport === 53) bits |= 4;
-  else if (proto === 17) bits |= 8;
+  if (proto === IPPROTO_TCP) bits |= 16;
+  else if (proto === IPPROTO_UDP && sport === DHCP_SERVER_PORT) bits |= 2;
+  else if (proto === IPPROTO_UDP && sport === DNS_PORT) bits |= 4;
+  else if (proto === IPPROTO_UDP) bits |= 8;
   return bits;
 }
 
 /** Inputs of fuzz_session: runs of six consecutive frames the servers sent the phone, 16 ms apart. */
 function sessions(frames: Uint8Array[], add: (target: string, input: Uint8Array) => void): void {
-  const toPhone = frames.filter((f) => f.length >= 14 && !PHONE_MAC.every((b, i) => f[6 + i] === b));
+  const toPhone = frames.filter((f) => f.length >= ETH_HEADER_LEN && !PHONE_MAC.every((b, i) => f[6 + i] === b));
   for (let i = 0; i + 6 <= toPhone.length; i += 3) {
     const run = toPhone.slice(i, i + 6);
     const ctl = run.reduce((b, f) => b | sessionBits(f), 0);

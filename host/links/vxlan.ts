@@ -3,10 +3,7 @@
 // Ethernet frames, one UDP datagram each, behind an 8-byte VXLAN header.
 import { createSocket, type Socket } from "node:dgram";
 import type { Nic, WirePort } from "../sim/wire.js";
-
-export const VXLAN_PORT = 4789;
-const HEADER = 8;
-const FLAG_VNI_VALID = 0x08;
+import { VXLAN_PORT, vxlanDecap, vxlanEncap } from "../wire/vxlan.js";
 
 export interface VxlanOptions {
   /** Address of the VXLAN interface's end (its `local` address). */
@@ -17,23 +14,6 @@ export interface VxlanOptions {
   port?: number;
   /** Address to bind locally (default: any). */
   local?: string;
-}
-
-export function vxlanEncap(vni: number, frame: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER + frame.length);
-  out[0] = FLAG_VNI_VALID;
-  out[4] = (vni >> 16) & 0xff;
-  out[5] = (vni >> 8) & 0xff;
-  out[6] = vni & 0xff;
-  out.set(frame, HEADER);
-  return out;
-}
-
-/** The inner frame of a VXLAN datagram for `vni`, or null (another VNI, no I flag, too short). */
-export function vxlanDecap(vni: number, datagram: Uint8Array): Uint8Array | null {
-  if (datagram.length < HEADER + 14 || (datagram[0] & FLAG_VNI_VALID) === 0) return null;
-  const got = (datagram[4] << 16) | (datagram[5] << 8) | datagram[6];
-  return got === vni ? datagram.subarray(HEADER) : null;
 }
 
 export class VxlanLink implements WirePort {

@@ -7,9 +7,9 @@
 // is gone: nothing in or out), and start() (back; after "silent" as a
 // rebooted host, with no memory of the old connections).
 import { CallManagerLogic, type CallManagerConfig, type CmClock, type CmEvent, type CmSession } from "../callmanager/server.js";
-import { SCCP_PORT } from "../callmanager/sccp.js";
+import { SCCP_PORT } from "../wire/sccp.js";
 import { TcpHost, type TcpConnection } from "./tcp.js";
-import type { Mac } from "./packets.js";
+import type { Mac } from "../wire/address.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Nic, Side, Wire } from "./wire.js";
 

@@ -4,9 +4,9 @@
 // endpoint (fast start: four frames a second apart, then every 30 s).
 import type { Scheduler } from "./scheduler.js";
 import type { EthernetSwitch } from "./switch.js";
-import { CdpTlv, decodeCdp, encodeCdp, text, u16, voipVlanReply, type CdpTlvValue } from "./cdp.js";
+import { CdpTlv, decodeCdp, encodeCdp, text, u16, voipVlanReply, type CdpTlvValue } from "../wire/cdp.js";
 import { powerAvailableTlv, type PoeSwitch } from "../poe.js";
-import { decodeLldp, encodeLldp, isMedEndpoint, LldpTlv, medTlv, MedSubtype, tlv, voicePolicy } from "./lldp.js";
+import { decodeLldp, encodeLldp, isMedEndpoint, LldpTlv, medTlv, MedSubtype, tlv, voicePolicy } from "../wire/lldp.js";
 
 export type VlanAnnouncement = "cdp" | "lldp" | "both" | "none";
 

@@ -30,6 +30,12 @@ import { Random } from "./random.js";
 import { COUNTER_NAMES } from "../counters.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Side, Wire } from "./wire.js";
+import { CDP_SNAP } from "../wire/cdp.js";
+import { ETH_HEADER_LEN, ETH_VLAN_HEADER_LEN, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN } from "../wire/ipv4.js";
+import { TCP_HEADER_LEN } from "../wire/tcp.js";
+import { UDP_HEADER_LEN } from "../wire/udp.js";
+import { ETHERTYPE_VLAN } from "../wire/vlan.js";
 
 /** Faults of one direction of a link. Probabilities are 0..1 per frame. */
 export interface DirectionFaults {
@@ -314,35 +320,36 @@ interface Covered { start: number; end: number; udpChecksumAt: number }
 
 /** The byte range [start, end) an end-to-end checksum covers, or null. */
 export function coveredRange(f: Uint8Array): Covered | null {
-  if (f.length < 14) return null;
-  let off = 14;
+  if (f.length < ETH_HEADER_LEN) return null;
+  let off = ETH_HEADER_LEN;
   let type = (f[12] << 8) | f[13];
-  if (type === 0x8100) {
-    if (f.length < 18) return null;
-    off = 18;
+  if (type === ETHERTYPE_VLAN) {
+    if (f.length < ETH_VLAN_HEADER_LEN) return null;
+    off = ETH_VLAN_HEADER_LEN;
     type = (f[16] << 8) | f[17];
   }
-  if (type === 0x0800) {
-    if (f.length < off + 20) return null;
+  if (type === ETHERTYPE_IPV4) {
+    if (f.length < off + IPV4_HEADER_LEN) return null;
     const ihl = (f[off] & 0x0f) * 4;
     const total = (f[off + 2] << 8) | f[off + 3];
     const end = Math.min(f.length, off + total);
-    if ((f[off] >> 4) !== 4 || ihl < 20 || off + ihl > end) return null;
+    if ((f[off] >> 4) !== 4 || ihl < IPV4_HEADER_LEN || off + ihl > end) return null;
     const proto = f[off + 9];
     const l4 = off + ihl;
     const fragment = (((f[off + 6] << 8) | f[off + 7]) & 0x3fff) !== 0;
-    if (!fragment && (proto === 6 || proto === 1) && end - l4 >= (proto === 6 ? 20 : 8)) return { start: off, end, udpChecksumAt: -1 };
-    if (!fragment && proto === 17 && end - l4 >= 8 && ((f[l4 + 6] << 8) | f[l4 + 7]) !== 0) {
+    const icmpOrTcp = proto === IPPROTO_TCP || proto === IPPROTO_ICMP;
+    if (!fragment && icmpOrTcp && end - l4 >= (proto === IPPROTO_TCP ? TCP_HEADER_LEN : 8)) return { start: off, end, udpChecksumAt: -1 };
+    if (!fragment && proto === IPPROTO_UDP && end - l4 >= UDP_HEADER_LEN && ((f[l4 + 6] << 8) | f[l4 + 7]) !== 0) {
       const ulen = (f[l4 + 4] << 8) | f[l4 + 5];
-      return { start: off, end: Math.min(end, l4 + Math.max(ulen, 8)), udpChecksumAt: l4 + 6 };
+      return { start: off, end: Math.min(end, l4 + Math.max(ulen, UDP_HEADER_LEN)), udpChecksumAt: l4 + 6 };
     }
     return { start: off, end: l4, udpChecksumAt: -1 }; // the IPv4 header checksum
   }
-  // CDP: 802.3 length, LLC/SNAP AA AA 03 00 00 0C 20 00, then version, TTL, checksum, TLVs.
-  if (type <= 1500 && off === 14 && f.length >= 26 && f[14] === 0xaa && f[15] === 0xaa && f[16] === 0x03 &&
-      f[17] === 0x00 && f[18] === 0x00 && f[19] === 0x0c && f[20] === 0x20 && f[21] === 0x00) {
-    const end = Math.min(f.length, 14 + type);
-    return end - 22 >= 4 ? { start: 22, end, udpChecksumAt: -1 } : null;
+  // CDP: 802.3 length, LLC/SNAP, then version, TTL, checksum, TLVs.
+  const cdp = ETH_HEADER_LEN + CDP_SNAP.length;
+  if (type <= 1500 && off === ETH_HEADER_LEN && f.length >= cdp + 4 && CDP_SNAP.every((b, i) => f[ETH_HEADER_LEN + i] === b)) {
+    const end = Math.min(f.length, ETH_HEADER_LEN + type);
+    return end - cdp >= 4 ? { start: cdp, end, udpChecksumAt: -1 } : null;
   }
   return null;
 }

@@ -16,7 +16,7 @@ import { SimCallManager, type SimCallManagerConfig } from "./callmanager.js";
 import { Phone, type PhoneOptions } from "../phone.js";
 import { PoeSwitch, type PoeMode, type PoePriority } from "../poe.js";
 import { PoeFrontEnd } from "../firmware.js";
-import { parseMac } from "./packets.js";
+import { parseMac } from "../wire/address.js";
 import { acceptedProbe, NetworkFaults, type FaultSpec } from "./faults.js";
 
 export const DEFAULT_PHONE_MAC = "00:1b:54:c2:a7:10";

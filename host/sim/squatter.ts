@@ -2,32 +2,40 @@
 // Tests put it on an address the DHCP server will hand out, to exercise the
 // phone's RFC 5227 probe and DHCPDECLINE path.
 
-import { answerArp } from './arp.js';
-import { parseIp, parseMac } from './packets.js';
-import type { Mac } from './packets.js';
-import type { Nic, Side, Wire, WirePort } from './wire.js';
+import { ipOf, type Mac } from '../wire/address.js';
+import { IpHost } from './ip-host.js';
+import type { Nic, Side, Wire } from './wire.js';
+
+/** It never sends a packet of its own (only ARP replies), so it never needs the time. */
+const NO_CLOCK = { now: 0 };
 
 export class Squatter implements Nic {
-  readonly mac: Mac;
-  /** The address it answers for; null answers nothing. Changeable at any time. */
-  ip: number | null;
-  arpReplies = 0;
-  private port: WirePort | null = null;
+  private readonly host: IpHost;
 
   constructor(mac: Mac | string, ip: number | string | null) {
-    this.mac = typeof mac === 'string' ? parseMac(mac) : mac;
-    this.ip = typeof ip === 'string' ? parseIp(ip) : ip;
+    this.host = new IpHost(NO_CLOCK, mac, 0);
+    this.ip = ip === null ? null : ipOf(ip);
+  }
+
+  /** The address it answers for; null answers nothing. Changeable at any time. */
+  get ip(): number | null {
+    return this.host.silent ? null : this.host.ip;
+  }
+
+  set ip(ip: number | null) {
+    this.host.silent = ip === null;
+    this.host.ip = ip ?? 0;
+  }
+
+  get arpReplies(): number {
+    return this.host.stats.arpReplies;
   }
 
   plug(wire: Wire, side: Side): void {
-    this.port = wire.attach(side, this);
+    this.host.plug(wire, side);
   }
 
   receive(frame: Uint8Array): void {
-    if (this.ip === null || this.port === null) return;
-    const reply = answerArp(frame, this.mac, this.ip);
-    if (reply === null) return;
-    this.arpReplies++;
-    this.port.send(reply);
+    this.host.receive(frame);
   }
 }

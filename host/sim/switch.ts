@@ -3,9 +3,11 @@
 // (untagged) and `switchport voice vlan V` (tagged). Link-local frames
 // (CDP, LLDP) are never forwarded: they go to the port's discovery agent.
 
-import { ETH_HEADER_LEN, ETHERTYPE_VLAN, isMulticastMac, macToNumber } from './packets.js';
+import { ETH_HEADER_LEN } from '../wire/ethernet.js';
+import { ETHERTYPE_VLAN } from '../wire/vlan.js';
+import { isMulticastMac, macToNumber } from '../wire/address.js';
 import type { Scheduler } from './scheduler.js';
-import { batchDeliveries, type Nic, type Side, type Wire, type WirePort } from './wire.js';
+import { batchDeliveries, type Link, type Nic, type Side, type WirePort } from './wire.js';
 
 export interface SwitchOptions {
   /** Entries not refreshed for this long are forgotten (default 300 s, 802.1D). */
@@ -98,8 +100,8 @@ export class EthernetSwitch {
     this.ports[port]?.send(frame);
   }
 
-  /** Plugs port `port` into one side of a wire. */
-  connect(port: number, wire: Wire, side: Side): void {
+  /** Plugs port `port` into one side of a wire (or another link). */
+  connect(port: number, wire: Link, side: Side): void {
     this.checkPort(port);
     if (this.ports[port] !== null) throw new Error(`EthernetSwitch: port ${port} is already connected`);
     const nic: Nic = { receive: (frame) => this.ingress(port, frame) };

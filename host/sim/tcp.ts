@@ -9,101 +9,13 @@
 // Outage modes: "refuse" (the host is up, nothing listens: RST to every SYN)
 // and "silent" (the host is gone: no frame in or out, not even ARP).
 
-import { answerArp } from './arp.js';
-import {
-  ARP_REPLY, ARP_REQUEST, ETHERTYPE_ARP, ETHERTYPE_IPV4, broadcastMac, decodeArp, decodeEthernet, decodeIpv4,
-  encodeArp, encodeEthernet, encodeIpv4, foldSum, internetChecksum, ipToString, parseIp, parseMac, sum16,
-} from './packets.js';
-import type { Mac } from './packets.js';
+import { ipOf, ipToString, type Mac } from '../wire/address.js';
+import { IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
+import { decodeTcp, encodeTcp, TcpFlag, type TcpFields, type TcpSegment } from '../wire/tcp.js';
+import { IpHost } from './ip-host.js';
 import { Random } from './random.js';
 import type { Scheduler, Timer } from './scheduler.js';
-import type { Nic, Side, Wire, WirePort } from './wire.js';
-
-export const IPPROTO_TCP = 6;
-export const TcpFlag = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16 } as const;
-const TCP_HEADER_LEN = 20;
-
-// ---------------------------------------------------------------- segments
-
-export interface TcpSegment {
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
-  /** The MSS option, or null. */
-  mss: number | null;
-  checksumOk: boolean;
-  payload: Uint8Array;
-}
-
-export interface TcpFields {
-  srcIp: number;
-  dstIp: number;
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
-  mss?: number;
-  payload?: Uint8Array;
-}
-
-function pseudoSum(src: number, dst: number, len: number): number {
-  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IPPROTO_TCP + len;
-}
-
-/** A TCP segment from untrusted bytes (the IPv4 payload), or null when malformed. */
-export function decodeTcp(b: Uint8Array, srcIp: number, dstIp: number): TcpSegment | null {
-  if (b.length < TCP_HEADER_LEN) return null;
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const hl = (b[12] >> 4) * 4;
-  if (hl < TCP_HEADER_LEN || hl > b.length) return null;
-  let mss: number | null = null;
-  for (let i = TCP_HEADER_LEN; i < hl;) {
-    const kind = b[i];
-    if (kind === 0) break;
-    if (kind === 1) { i++; continue; }
-    if (i + 2 > hl || b[i + 1] < 2 || i + b[i + 1] > hl) return null;
-    if (kind === 2 && b[i + 1] === 4) mss = v.getUint16(i + 2);
-    i += b[i + 1];
-  }
-  return {
-    srcPort: v.getUint16(0),
-    dstPort: v.getUint16(2),
-    seq: v.getUint32(4),
-    ack: v.getUint32(8),
-    flags: b[13] & 0x3f,
-    window: v.getUint16(14),
-    mss,
-    checksumOk: foldSum(sum16(b, pseudoSum(srcIp, dstIp, b.length))) === 0xffff,
-    payload: b.subarray(hl),
-  };
-}
-
-export function encodeTcp(f: TcpFields): Uint8Array {
-  const payload = f.payload ?? new Uint8Array(0);
-  const hl = f.mss !== undefined ? 24 : 20;
-  const out = new Uint8Array(hl + payload.length);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, f.srcPort);
-  v.setUint16(2, f.dstPort);
-  v.setUint32(4, f.seq >>> 0);
-  v.setUint32(8, f.ack >>> 0);
-  out[12] = (hl / 4) << 4;
-  out[13] = f.flags;
-  v.setUint16(14, f.window);
-  if (f.mss !== undefined) {
-    out[20] = 2;
-    out[21] = 4;
-    v.setUint16(22, f.mss);
-  }
-  out.set(payload, hl);
-  v.setUint16(16, internetChecksum(out, pseudoSum(f.srcIp, f.dstIp, out.length)));
-  return out;
-}
+import type { Nic, Side, Wire } from './wire.js';
 
 // ---------------------------------------------------------------- sequence numbers
 
@@ -137,9 +49,12 @@ export interface TcpHostConfig {
   timeWaitMs?: number;
 }
 
+export type TcpHostMode = 'up' | 'refuse' | 'silent';
+
 export interface TcpHostStats {
-  framesIn: number;
-  framesOut: number;
+  /** These four are the IP host's. */
+  readonly framesIn: number;
+  readonly framesOut: number;
   segmentsIn: number;
   segmentsOut: number;
   retransmits: number;
@@ -148,8 +63,8 @@ export interface TcpHostStats {
   malformed: number;
   /** Segments outside the window, RSTs not at RCV.NXT, out-of-order data. */
   unacceptable: number;
-  arpReplies: number;
-  silenced: number;
+  readonly arpReplies: number;
+  readonly silenced: number;
 }
 
 const RTO_INITIAL_MS = 1000;
@@ -501,38 +416,47 @@ export class TcpConnection {
 }
 
 export class TcpHost implements Nic {
-  readonly mac: Mac;
-  readonly ip: number;
+  readonly net: IpHost;
   readonly random: Random;
   readonly mss: number;
   readonly window: number;
   readonly maxRetries: number;
   readonly timeWaitMs: number;
-  /** "up"; "refuse": RST to every SYN; "silent": nothing in, nothing out. */
-  mode: 'up' | 'refuse' | 'silent' = 'up';
-  readonly stats: TcpHostStats = {
-    framesIn: 0, framesOut: 0, segmentsIn: 0, segmentsOut: 0, retransmits: 0, resetsSent: 0, badChecksum: 0,
-    malformed: 0, unacceptable: 0, arpReplies: 0, silenced: 0,
-  };
-  private port: WirePort | null = null;
+  readonly stats: TcpHostStats;
+  private state: TcpHostMode = 'up';
   private readonly listeners = new Map<number, (c: TcpConnection) => void>();
   private readonly conns = new Map<string, TcpConnection>();
-  private readonly macs = new Map<number, Mac>();
-  private readonly waitingArp = new Map<number, Uint8Array[]>();
-  private ipId = 0;
 
   constructor(readonly scheduler: Scheduler, config: TcpHostConfig) {
-    this.mac = typeof config.mac === 'string' ? parseMac(config.mac) : config.mac;
-    this.ip = typeof config.ip === 'string' ? parseIp(config.ip) : config.ip;
+    this.net = new IpHost(scheduler, config.mac, config.ip);
+    this.net.bindProtocol(IPPROTO_TCP, (ip) => this.onPacket(ip));
     this.random = new Random(config.seed ?? this.ip);
     this.mss = config.mss ?? 1460;
     this.window = config.window ?? 65535;
     this.maxRetries = config.maxRetries ?? 8;
     this.timeWaitMs = config.timeWaitMs ?? 60_000;
+    const link = this.net.stats;
+    this.stats = {
+      segmentsIn: 0, segmentsOut: 0, retransmits: 0, resetsSent: 0, badChecksum: 0, malformed: 0, unacceptable: 0,
+      get framesIn() { return link.framesIn; },
+      get framesOut() { return link.framesOut; },
+      get arpReplies() { return link.arpReplies; },
+      get silenced() { return link.silenced; },
+    };
+  }
+
+  get mac(): Mac { return this.net.mac; }
+  get ip(): number { return this.net.ip; }
+
+  /** "up"; "refuse": RST to every SYN; "silent": nothing in, nothing out. */
+  get mode(): TcpHostMode { return this.state; }
+  set mode(m: TcpHostMode) {
+    this.state = m;
+    this.net.silent = m === 'silent';
   }
 
   plug(wire: Wire, side: Side): void {
-    this.port = wire.attach(side, this);
+    this.net.plug(wire, side);
   }
 
   listen(port: number, onAccept: (c: TcpConnection) => void): void {
@@ -545,7 +469,7 @@ export class TcpHost implements Nic {
 
   /** Active open to ip:port; the connection reports through its callbacks. */
   connect(ip: number | string, port: number): TcpConnection {
-    const dst = typeof ip === 'string' ? parseIp(ip) : ip;
+    const dst = ipOf(ip);
     let local = 0;
     do local = 49152 + this.random.int(16384);
     while (this.conns.has(key(dst, port, local)));
@@ -560,26 +484,10 @@ export class TcpHost implements Nic {
   }
 
   receive(frame: Uint8Array): void {
-    if (this.mode === 'silent') { this.stats.silenced++; return; }
-    this.stats.framesIn++;
-    const reply = answerArp(frame, this.mac, this.ip);
-    if (reply !== null) {
-      this.stats.arpReplies++;
-      this.learn(frame);
-      this.transmit(reply);
-      return;
-    }
-    const eth = decodeEthernet(frame);
-    if (eth === null || eth.vlan !== null) return;
-    if (eth.etherType === ETHERTYPE_ARP) {
-      const arp = decodeArp(eth.payload);
-      if (arp !== null && arp.op === ARP_REPLY && arp.targetIp === this.ip) this.resolved(arp.senderIp, arp.senderMac.slice());
-      return;
-    }
-    if (eth.etherType !== ETHERTYPE_IPV4) return;
-    const ip = decodeIpv4(eth.payload);
-    if (ip === null || !ip.checksumOk || ip.dst !== this.ip || ip.protocol !== IPPROTO_TCP || ip.moreFragments || ip.fragmentOffset !== 0) return;
-    this.resolved(ip.src, eth.src.slice());
+    this.net.receive(frame);
+  }
+
+  private onPacket(ip: Ipv4Packet): void {
     const s = decodeTcp(ip.payload, ip.src, ip.dst);
     if (s === null) { this.stats.malformed++; return; }
     if (!s.checksumOk) { this.stats.badChecksum++; return; }
@@ -624,42 +532,9 @@ export class TcpHost implements Nic {
 
   /** @internal */
   transmitTcp(dst: number, f: Omit<TcpFields, 'srcIp' | 'dstIp'>): void {
-    const seg = encodeTcp({ ...f, srcIp: this.ip, dstIp: dst });
-    this.ipId = (this.ipId + 1) & 0xffff;
-    const ip = encodeIpv4({ src: this.ip, dst, protocol: IPPROTO_TCP, id: this.ipId, dontFragment: true, payload: seg });
+    const segment = encodeTcp({ ...f, srcIp: this.ip, dstIp: dst });
     this.stats.segmentsOut++;
-    const mac = this.macs.get(dst);
-    if (mac !== undefined) {
-      this.transmit(encodeEthernet({ dst: mac, src: this.mac, etherType: ETHERTYPE_IPV4, payload: ip }, true));
-      return;
-    }
-    // Unknown: ask, and hold the packet (the last few) until the answer.
-    const held = this.waitingArp.get(dst) ?? [];
-    if (held.length < 8) held.push(ip);
-    this.waitingArp.set(dst, held);
-    const req = encodeArp({ op: ARP_REQUEST, senderMac: this.mac, senderIp: this.ip, targetMac: new Uint8Array(6), targetIp: dst });
-    this.transmit(encodeEthernet({ dst: broadcastMac(), src: this.mac, etherType: ETHERTYPE_ARP, payload: req }, true));
-  }
-
-  private learn(frame: Uint8Array): void {
-    const eth = decodeEthernet(frame);
-    const arp = eth === null ? null : decodeArp(eth.payload);
-    if (arp !== null && arp.senderIp !== 0) this.resolved(arp.senderIp, arp.senderMac.slice());
-  }
-
-  private resolved(ip: number, mac: Mac): void {
-    this.macs.set(ip, mac);
-    const held = this.waitingArp.get(ip);
-    if (held === undefined) return;
-    this.waitingArp.delete(ip);
-    for (const p of held) this.transmit(encodeEthernet({ dst: mac, src: this.mac, etherType: ETHERTYPE_IPV4, payload: p }, true));
-  }
-
-  private transmit(frame: Uint8Array): void {
-    if (this.mode === 'silent') return;
-    if (this.port === null) throw new Error('TcpHost: not plugged into a wire');
-    this.stats.framesOut++;
-    this.port.send(frame);
+    this.net.sendIp(dst, IPPROTO_TCP, segment, true);
   }
 }
 

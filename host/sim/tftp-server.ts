@@ -8,111 +8,10 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { answerArp } from './arp.js';
-import { buildUdpFrame, macEquals, parseIp, parseMac, parseUdpFrame } from './packets.js';
-import type { Mac } from './packets.js';
+import { ipOf, type Ip, type Mac } from '../wire/address.js';
+import { decodeTftp, encodeData, encodeError, encodeOack, TFTP_PORT, TftpError, TftpOp, type TftpPacket } from '../wire/tftp.js';
+import { HostedServer, type UdpIn } from './ip-host.js';
 import type { Scheduler, Timer } from './scheduler.js';
-import type { Nic, Side, Wire, WirePort } from './wire.js';
-
-export const TFTP_PORT = 69;
-export const TftpOp = { RRQ: 1, WRQ: 2, DATA: 3, ACK: 4, ERROR: 5, OACK: 6 } as const;
-export const TftpError = {
-  UNDEFINED: 0, NOT_FOUND: 1, ACCESS: 2, DISK_FULL: 3, ILLEGAL: 4, UNKNOWN_TID: 5, EXISTS: 6, NO_USER: 7, OPTIONS: 8,
-} as const;
-
-// ---------------------------------------------------------------- codec
-
-export type TftpPacket =
-  | { op: 1 | 2; file: string; mode: string; options: Array<[string, string]> }
-  | { op: 3; block: number; data: Uint8Array }
-  | { op: 4; block: number }
-  | { op: 5; code: number; message: string }
-  | { op: 6; options: Array<[string, string]> };
-
-function ascii(b: Uint8Array): string {
-  let s = '';
-  for (const c of b) s += String.fromCharCode(c);
-  return s;
-}
-
-/** NUL-terminated strings from `at` to the end; null when the last one is not terminated. */
-function strings(b: Uint8Array, at: number): string[] | null {
-  const out: string[] = [];
-  let start = at;
-  for (let i = at; i < b.length; i++) {
-    if (b[i] === 0) {
-      out.push(ascii(b.subarray(start, i)));
-      start = i + 1;
-    }
-  }
-  return start === b.length ? out : null;
-}
-
-function pairs(list: string[]): Array<[string, string]> | null {
-  if (list.length % 2 !== 0) return null;
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < list.length; i += 2) out.push([list[i], list[i + 1]]);
-  return out;
-}
-
-/** A TFTP packet, or null when malformed. Never throws. */
-export function decodeTftp(b: Uint8Array): TftpPacket | null {
-  if (b.length < 2) return null;
-  const op = (b[0] << 8) | b[1];
-  if (op === TftpOp.RRQ || op === TftpOp.WRQ) {
-    const s = strings(b, 2);
-    if (s === null || s.length < 2) return null;
-    const options = pairs(s.slice(2));
-    return options === null ? null : { op, file: s[0], mode: s[1], options };
-  }
-  if (op === TftpOp.DATA || op === TftpOp.ACK) {
-    if (b.length < 4) return null;
-    const block = (b[2] << 8) | b[3];
-    return op === TftpOp.DATA ? { op, block, data: b.subarray(4) } : { op, block };
-  }
-  if (op === TftpOp.ERROR) {
-    if (b.length < 4) return null;
-    let end = 4;
-    while (end < b.length && b[end] !== 0) end++;
-    return { op, code: (b[2] << 8) | b[3], message: ascii(b.subarray(4, end)) };
-  }
-  if (op === TftpOp.OACK) {
-    const s = strings(b, 2);
-    const options = s === null ? null : pairs(s);
-    return options === null ? null : { op, options };
-  }
-  return null;
-}
-
-function bytesOf(...parts: Array<string | Uint8Array | number[]>): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'string' ? Uint8Array.from(p, (c) => c.charCodeAt(0)) : Uint8Array.from(p)));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
-  return out;
-}
-
-function u16(v: number): number[] { return [(v >>> 8) & 0xff, v & 0xff]; }
-
-export function encodeRrq(file: string, options: Array<[string, string | number]> = [], mode = 'octet'): Uint8Array {
-  return bytesOf(u16(TftpOp.RRQ), file, [0], mode, [0], ...options.flatMap(([k, v]) => [k, [0], String(v), [0]]));
-}
-export function encodeData(block: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + data.length);
-  out.set(u16(TftpOp.DATA), 0);
-  out.set(u16(block & 0xffff), 2);
-  out.set(data, 4);
-  return out;
-}
-export function encodeAck(block: number): Uint8Array { return Uint8Array.from([...u16(TftpOp.ACK), ...u16(block & 0xffff)]); }
-export function encodeError(code: number, message: string): Uint8Array { return bytesOf(u16(TftpOp.ERROR), u16(code), message, [0]); }
-export function encodeOack(options: Array<[string, string | number]>): Uint8Array {
-  return bytesOf(u16(TftpOp.OACK), ...options.flatMap(([k, v]) => [k, [0], String(v), [0]]));
-}
-
-// ---------------------------------------------------------------- server
-
-export type Ip = number | string;
 
 /**
  * How the server treats RFC 2347 options: `rfc2347` negotiates them;
@@ -213,16 +112,12 @@ const IP_UDP_TFTP = 32;
 const MTU = 1500;
 const FIRST_PORT = 1024;
 
-function ipOf(v: Ip): number { return typeof v === 'string' ? parseIp(v) : v; }
-
 function positiveInt(name: string, v: number, min: number): number {
   if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`TftpServer: ${name} must be an integer >= ${min}, got ${v}`);
   return v;
 }
 
-export class TftpServer implements Nic {
-  readonly mac: Mac;
-  readonly ip: number;
+export class TftpServer extends HostedServer {
   options: TftpOptionMode;
   maxBlksize: number;
   maxWindowsize: number;
@@ -231,23 +126,20 @@ export class TftpServer implements Nic {
   bytesPerSecond: number;
   rollover: 0 | 1;
   answerDelayUs: number;
-  silent: boolean;
   onEvent: ((e: TftpServerEvent) => void) | null = null;
-  readonly stats: TftpServerStats = {
-    received: 0, requests: 0, oacks: 0, completed: 0, notFound: 0, timeouts: 0, aborted: 0, unknownTid: 0,
-    errorsSent: 0, dataSent: 0, retransmitted: 0, bytesSent: 0, staleAcks: 0, ignored: 0, arpReplies: 0,
-  };
   readonly files = new Map<string, Uint8Array>();
   readonly root: string | null;
+  private readonly counts: Omit<TftpServerStats, 'received' | 'arpReplies'> = {
+    requests: 0, oacks: 0, completed: 0, notFound: 0, timeouts: 0, aborted: 0, unknownTid: 0,
+    errorsSent: 0, dataSent: 0, retransmitted: 0, bytesSent: 0, staleAcks: 0, ignored: 0,
+  };
   private readonly transfers = new Map<number, Transfer>();
   private nextPort = FIRST_PORT;
   private uplinkFreeUs = 0;
-  private ipId = 0;
-  private port: WirePort | null = null;
 
   constructor(private readonly scheduler: Scheduler, config: TftpServerConfig) {
-    this.mac = typeof config.mac === 'string' ? parseMac(config.mac) : config.mac;
-    this.ip = ipOf(config.ip);
+    super(scheduler, config.mac, config.ip, config.silent);
+    this.host.bindUdp(TFTP_PORT, (d) => this.onRequestDatagram(d));
     const files = config.files ?? {};
     for (const [name, data] of files instanceof Map ? files : Object.entries(files)) this.files.set(name.replace(/^\/+/, ''), data);
     this.root = config.root ?? null;
@@ -259,11 +151,10 @@ export class TftpServer implements Nic {
     this.bytesPerSecond = positiveInt('bytesPerSecond', config.bytesPerSecond ?? 0, 0);
     this.rollover = config.rollover ?? 0;
     this.answerDelayUs = positiveInt('answerDelayUs', config.answerDelayUs ?? 0, 0);
-    this.silent = config.silent ?? false;
   }
 
-  plug(wire: Wire, side: Side): void {
-    this.port = wire.attach(side, this);
+  get stats(): TftpServerStats {
+    return { ...this.counts, ...this.linkCounts(this.counts.ignored) };
   }
 
   /** Adds or replaces a served file. */
@@ -276,50 +167,36 @@ export class TftpServer implements Nic {
     return this.transfers.size;
   }
 
-  receive(frame: Uint8Array): void {
-    this.stats.received++;
-    if (this.silent) return;
-    const arpReply = answerArp(frame, this.mac, this.ip);
-    if (arpReply !== null) {
-      this.stats.arpReplies++;
-      this.transmit(arpReply);
-      return;
-    }
-    const f = parseUdpFrame(frame);
-    if (f === null || f.eth.vlan !== null || !macEquals(f.eth.dst, this.mac) || f.ip.dst !== this.ip
-      || !f.ip.checksumOk || f.udp.checksumOk === false) {
-      this.stats.ignored++;
-      return;
-    }
-    const p = decodeTftp(f.udp.payload);
-    const dstPort = f.udp.dstPort;
-    if (dstPort === TFTP_PORT) {
-      if (p === null || p.op !== TftpOp.RRQ && p.op !== TftpOp.WRQ) { this.stats.ignored++; return; }
-      this.stats.requests++;
-      const answer = () => this.onRequest(p, f.eth.src.slice(), f.ip.src, f.udp.srcPort);
-      if (this.answerDelayUs > 0) this.scheduler.after(this.answerDelayUs, answer);
-      else answer();
-      return;
-    }
-    const t = this.transfers.get(dstPort);
-    if (t === undefined) { this.stats.ignored++; return; }
-    if (f.ip.src !== t.clientIp || f.udp.srcPort !== t.clientPort) {
+  /** A datagram to port 69: a request. */
+  private onRequestDatagram(d: UdpIn): void {
+    const p = decodeTftp(d.payload);
+    if (p === null || p.op !== TftpOp.RRQ && p.op !== TftpOp.WRQ) { this.counts.ignored++; return; }
+    this.counts.requests++;
+    const answer = () => this.onRequest(p, d.srcMac, d.srcIp, d.srcPort);
+    if (this.answerDelayUs > 0) this.scheduler.after(this.answerDelayUs, answer);
+    else answer();
+  }
+
+  /** A datagram to transfer t's port. */
+  private onTransferDatagram(t: Transfer, d: UdpIn): void {
+    const p = decodeTftp(d.payload);
+    if (d.srcIp !== t.clientIp || d.srcPort !== t.clientPort) {
       // RFC 1350 section 4: ERROR 5 to the stranger; the transfer goes on.
       if (p === null || p.op !== TftpOp.ERROR) {
-        this.stats.unknownTid++;
-        this.sendError(dstPort, f.eth.src.slice(), f.ip.src, f.udp.srcPort, TftpError.UNKNOWN_TID, 'Unknown transfer ID');
-        this.emit('unknown-tid', t, `${f.ip.src}:${f.udp.srcPort}`);
+        this.counts.unknownTid++;
+        this.sendError(t.port, d.srcMac, d.srcIp, d.srcPort, TftpError.UNKNOWN_TID, 'Unknown transfer ID');
+        this.emit('unknown-tid', t, `${d.srcIp}:${d.srcPort}`);
       }
       return;
     }
-    if (p === null) { this.stats.ignored++; return; }
+    if (p === null) { this.counts.ignored++; return; }
     if (p.op === TftpOp.ERROR) {
-      this.stats.aborted++;
+      this.counts.aborted++;
       this.emit('aborted', t, `ERROR ${p.code} ${p.message}`);
       this.close(t);
       return;
     }
-    if (p.op !== TftpOp.ACK) { this.stats.staleAcks++; return; }
+    if (p.op !== TftpOp.ACK) { this.counts.staleAcks++; return; }
     this.onAck(t, p.block);
   }
 
@@ -339,7 +216,7 @@ export class TftpServer implements Nic {
     const data = this.lookup(name);
     if (data === 'denied') { reply(TftpError.ACCESS, 'Access violation'); this.emit('refused', base, 'outside the root'); return; }
     if (data === null) {
-      this.stats.notFound++;
+      this.counts.notFound++;
       reply(TftpError.NOT_FOUND, 'File not found');
       this.emit('not-found', base);
       return;
@@ -358,9 +235,10 @@ export class TftpServer implements Nic {
     const granted = this.negotiate(asked, t, mode === 'octet');
     t.last = Math.floor(data.length / t.blksize) + 1;
     this.transfers.set(t.port, t);
+    this.host.bindUdp(t.port, (d) => this.onTransferDatagram(t, d));
     if (granted.length > 0) {
       t.oack = encodeOack(granted);
-      this.stats.oacks++;
+      this.counts.oacks++;
       this.emit('oack', t, granted.map(([k, v]) => `${k}=${v}`).join(' '));
       this.sendOack(t);
     } else {
@@ -438,9 +316,9 @@ export class TftpServer implements Nic {
     for (let n = t.base; n <= end; n++) {
       const from = (n - 1) * t.blksize;
       const chunk = t.data.subarray(from, Math.min(from + t.blksize, t.data.length));
-      this.stats.dataSent++;
-      if (n <= t.highest) this.stats.retransmitted++;
-      else this.stats.bytesSent += chunk.length;
+      this.counts.dataSent++;
+      if (n <= t.highest) this.counts.retransmitted++;
+      else this.counts.bytesSent += chunk.length;
       leaves = this.send(t, encodeData(this.wire(n), chunk));
     }
     t.sentTo = end;
@@ -457,7 +335,7 @@ export class TftpServer implements Nic {
   private onTimeout(t: Transfer): void {
     t.timer = null;
     if (++t.tries > this.maxRetries) {
-      this.stats.timeouts++;
+      this.counts.timeouts++;
       this.emit('timeout', t);
       this.close(t);
       return;
@@ -468,7 +346,7 @@ export class TftpServer implements Nic {
 
   private onAck(t: Transfer, w: number): void {
     if (t.oack !== null) {
-      if (w !== 0) { this.stats.staleAcks++; return; }
+      if (w !== 0) { this.counts.staleAcks++; return; }
       t.oack = null;
       t.tries = 0;
       this.sendWindow(t);
@@ -477,10 +355,10 @@ export class TftpServer implements Nic {
     // Only an ACK of a block of the window counts: a repeated ACK of the block before
     // it is ignored (RFC 1350: answering it would be the Sorcerer's Apprentice bug).
     const n = this.acked(t, w);
-    if (n === null || n < t.base) { this.stats.staleAcks++; return; }
+    if (n === null || n < t.base) { this.counts.staleAcks++; return; }
     t.tries = 0;
     if (n === t.last) {
-      this.stats.completed++;
+      this.counts.completed++;
       t.base = n + 1;
       this.emit('done', t);
       this.close(t);
@@ -495,6 +373,7 @@ export class TftpServer implements Nic {
     if (t.timer !== null) this.scheduler.cancel(t.timer);
     t.timer = null;
     this.transfers.delete(t.port);
+    this.host.unbindUdp(t.port);
   }
 
   private allocatePort(): number {
@@ -507,7 +386,7 @@ export class TftpServer implements Nic {
   }
 
   private sendError(srcPort: number, mac: Mac, ip: number, port: number, code: number, msg: string): void {
-    this.stats.errorsSent++;
+    this.counts.errorsSent++;
     this.sendUdp(srcPort, mac, ip, port, encodeError(code, msg));
   }
 
@@ -517,25 +396,17 @@ export class TftpServer implements Nic {
 
   /** Queues the datagram on the uplink; returns when it will have left it (µs). */
   private sendUdp(srcPort: number, mac: Mac, ip: number, port: number, payload: Uint8Array): number {
-    this.ipId = (this.ipId + 1) & 0xffff;
-    const frame = buildUdpFrame({
-      srcMac: this.mac, dstMac: mac, srcIp: this.ip, dstIp: ip, srcPort, dstPort: port, payload, id: this.ipId,
-    });
+    const frame = this.host.udpFrame({ dstMac: mac, dstIp: ip, srcPort, dstPort: port, payload });
     const now = this.scheduler.now;
     if (this.bytesPerSecond <= 0) {
-      this.transmit(frame);
+      this.host.transmit(frame);
       return now;
     }
     const start = Math.max(now, this.uplinkFreeUs);
     this.uplinkFreeUs = start + Math.ceil((frame.length * 1_000_000) / this.bytesPerSecond);
-    if (start === now) this.transmit(frame);
-    else this.scheduler.at(start, () => this.transmit(frame));
+    if (start === now) this.host.transmit(frame);
+    else this.scheduler.at(start, () => this.host.transmit(frame));
     return this.uplinkFreeUs;
-  }
-
-  private transmit(frame: Uint8Array): void {
-    if (this.port === null) throw new Error('TftpServer: not plugged into a wire');
-    this.port.send(frame);
   }
 
   private emit(type: TftpServerEventType, t: Transfer | Pick<Transfer, 'clientIp' | 'clientPort' | 'file'>, detail?: string): void {

@@ -1,7 +1,7 @@
 // Full-duplex point-to-point Ethernet link: each direction has its own
 // transmitter (serialisation delay, FIFO queue) and a propagation delay.
 
-import { ETH_HEADER_LEN, ETH_MIN_FRAME } from './packets.js';
+import { ETH_HEADER_LEN, ETH_MIN_FRAME } from '../wire/ethernet.js';
 import type { Scheduler } from './scheduler.js';
 import type { LinkFaults } from './faults.js';
 
@@ -39,6 +39,11 @@ export interface WirePort {
   sendShared?(frame: Uint8Array): void;
 }
 
+/** What a device plugs into: a Wire, or a link that carries frames some other way (the storm's uplinks). */
+export interface Link {
+  attach(side: Side, nic: Nic): WirePort;
+}
+
 /** µs a frame of this length keeps a transmitter at `bitsPerSecond` busy (short frames count as 60 bytes). */
 export function serialisationUs(length: number, bitsPerSecond: number): number {
   return Math.ceil((Math.max(length, ETH_MIN_FRAME) * 8 * 1_000_000) / bitsPerSecond);
@@ -50,7 +55,7 @@ function checkInt(name: string, value: number, min: number): void {
   }
 }
 
-export class Wire {
+export class Wire implements Link {
   readonly latencyUs: number;
   readonly bitsPerSecond: number;
   readonly maxFrameBytes: number;

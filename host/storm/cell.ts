@@ -6,14 +6,14 @@
 // never calls into the core directly, which is what lets a worker thread
 // own it.
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire, serialisationUs, type Nic } from "../sim/wire.js";
+import { Wire, serialisationUs, type Link, type Nic } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { PortDiscovery } from "../sim/discovery.js";
 import { Random } from "../sim/random.js";
 import { PoeSwitch, catalystLogLine, type PoweredDevice } from "../poe.js";
 import { PoeFrontEnd } from "../firmware.js";
 import { Phone } from "../phone.js";
-import type { TimelineEntry } from "../events.js";
+import { Ev, STAGES, type StageName } from "../events.js";
 import { NATIVE_VLAN, VOICE_VLAN, phoneMac, phoneSeed, type CellPlan, type StormPlan } from "./plan.js";
 
 /** A frame crossing an uplink: it reaches the other end at `atUs`. */
@@ -49,7 +49,8 @@ export const MILESTONES = 13;
 export const C = { discovers: 0, transfers: 1, failovers: 2, upgraded: 3, regFailures: 4, resets: 5 } as const;
 export const COUNTS = 6;
 
-const STAGE_COLUMN: Record<string, number> = { boot: M.boot, vlan: M.vlan, dhcp: M.dhcp, tftp: M.tftp, register: M.register };
+/** Where each stage's start goes (Ev.Stage names the stage by its index in STAGES). */
+const STAGE_COLUMN: Partial<Record<StageName, number>> = { boot: M.boot, vlan: M.vlan, dhcp: M.dhcp, tftp: M.tftp, register: M.register };
 
 export interface CellProgress {
   powered: number;
@@ -131,8 +132,8 @@ export class Cell {
     this.uplinkPort = plan.ports - 1;
     this.sw = new EthernetSwitch(scheduler, plan.ports);
     // The uplink: an 802.1Q trunk (native VLAN 1, voice VLAN tagged) whose far end is the core, reached through messages.
-    const uplink = { attach: (_side: number, nic: Nic) => { this.uplinkNic = nic; return { send: (f: Uint8Array) => this.sendUp(f) }; } };
-    this.sw.connect(this.uplinkPort, uplink as unknown as Wire, 0);
+    const uplink: Link = { attach: (_side, nic) => { this.uplinkNic = nic; return { send: (f) => this.sendUp(f) }; } };
+    this.sw.connect(this.uplinkPort, uplink, 0);
     this.sw.configurePort(this.uplinkPort, { accessVlan: NATIVE_VLAN, voiceVlan: VOICE_VLAN });
 
     this.poe = new PoeSwitch({
@@ -151,7 +152,7 @@ export class Cell {
     const deviceId = `${plan.name}.voice.example`;
     for (let p = 0; p < plan.phones; p++) {
       const n = plan.firstPhone + p;
-      const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onEvent: (e) => this.onPhoneEvent(p, e) });
+      const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a) => this.onFirmwareEvent(p, code, a) });
       const wire = new Wire(scheduler);
       phone.connect(wire.attach(0, phone));
       this.sw.connect(p, wire, 1);
@@ -198,47 +199,49 @@ export class Cell {
     if (phone.powerOn()) this.discovery[port].start();
   }
 
-  private onPhoneEvent(p: number, e: TimelineEntry): void {
+  /** Milestones and counts, by the firmware's event codes. */
+  private onFirmwareEvent(p: number, code: number, a: number): void {
     const t = this.scheduler.now;
     const m = this.milestones;
     const base = p * MILESTONES;
-    const col = STAGE_COLUMN[e.stage];
-    if (col !== undefined && Number.isNaN(m[base + col])) {
-      m[base + col] = t;
-      if (col === M.register) this.total.configured++;
-    }
     const c = p * COUNTS;
-    switch (e.event) {
-      case "DISCOVER":
+    switch (code) {
+      case Ev.Stage: {
+        const col = STAGE_COLUMN[STAGES[a]];
+        if (col === undefined || !Number.isNaN(m[base + col])) break;
+        m[base + col] = t;
+        if (col === M.register) this.total.configured++;
+        break;
+      }
+      case Ev.DhcpDiscover:
         this.counts[c + C.discovers]++;
         if (Number.isNaN(m[base + M.dhcpFirst])) m[base + M.dhcpFirst] = t;
         break;
-      case "ACK":
+      case Ev.DhcpAck:
         if (Number.isNaN(m[base + M.dhcpAck])) m[base + M.dhcpAck] = t;
         break;
-      case "bound":
+      case Ev.DhcpBound:
         if (Number.isNaN(m[base + M.bound])) { m[base + M.bound] = t; this.total.bound++; }
         break;
-      case "request":
-        if (e.stage === "tftp") m[base + M.tftpReq] = t;
+      case Ev.TftpRequest:
+        m[base + M.tftpReq] = t;
         break;
-      case "done":
-        if (e.stage === "tftp" && !Number.isNaN(m[base + M.tftpReq])) {
-          m[base + M.tftpBusy] += t - m[base + M.tftpReq];
-          m[base + M.tftpReq] = NaN;
-          this.counts[c + C.transfers]++;
-        }
+      case Ev.TftpDone:
+        if (Number.isNaN(m[base + M.tftpReq])) break;
+        m[base + M.tftpBusy] += t - m[base + M.tftpReq];
+        m[base + M.tftpReq] = NaN;
+        this.counts[c + C.transfers]++;
         break;
-      case "connected":
+      case Ev.RegConnected:
         if (Number.isNaN(m[base + M.regSent])) m[base + M.regSent] = t;
         break;
-      case "registered":
+      case Ev.RegRegistered:
         if (Number.isNaN(m[base + M.registered])) { m[base + M.registered] = t; this.total.registered++; }
         break;
-      case "failover": this.counts[c + C.failovers]++; break;
-      case "failed": this.counts[c + C.regFailures]++; break;
-      case "upgrade ready": this.counts[c + C.upgraded]++; break;
-      case "reset": this.counts[c + C.resets]++; break;
+      case Ev.RegFailover: this.counts[c + C.failovers]++; break;
+      case Ev.RegFailed: this.counts[c + C.regFailures]++; break;
+      case Ev.UpgradeReady: this.counts[c + C.upgraded]++; break;
+      case Ev.RegReset: this.counts[c + C.resets]++; break;
     }
   }
 

@@ -18,7 +18,8 @@ import { buildImage, devKey, signImage } from "../image.js";
 import { PHONE_WASM } from "../firmware.js";
 import type { CmEvent } from "../callmanager/server.js";
 import { sepFileName } from "../sim/network.js";
-import { DhcpService, type DhcpServiceStats } from "./dhcp.js";
+import type { DhcpServer, DhcpServerStats } from "../sim/dhcp-server.js";
+import { buildingDhcp } from "./dhcp.js";
 import { Router, type RouterStats } from "./router.js";
 import { SERVERS, TFTP_NAME, phoneMac, phoneSeed, type StormPlan } from "./plan.js";
 import type { UplinkMessage } from "./cell.js";
@@ -38,7 +39,7 @@ export interface CallManagerResult {
 }
 
 export interface CoreResult {
-  dhcp: DhcpServiceStats & { answersPerSecondLimit: number; backlog: number };
+  dhcp: DhcpServerStats & { answersPerSecondLimit: number; backlog: number };
   tftp: {
     bytesPerSecond: number;
     requests: number;
@@ -65,7 +66,7 @@ const GIGABIT = 1_000_000_000;
 
 export class Core {
   readonly router: Router;
-  readonly dhcp: DhcpService;
+  readonly dhcp: DhcpServer;
   readonly tftp: TftpServer;
   readonly dns: DnsServer;
   readonly callManagers: SimCallManager[];
@@ -90,7 +91,7 @@ export class Core {
     };
     this.router = new Router(scheduler, plan, (cell, frame) => this.sendDown(cell, frame));
     plug(SERVER_LAN.router, this.router);
-    this.dhcp = new DhcpService(scheduler, plan);
+    this.dhcp = buildingDhcp(scheduler, plan);
     plug(SERVER_LAN.dhcp, this.dhcp);
 
     const cms = plan.callManagers.map((_, i) => ({ host: SERVERS.callManagers[i].ip, priority: i, name: `CM_${i + 1}` }));

@@ -10,7 +10,7 @@
 // campus network uses; a /24 per closet while 48 phones fit, larger when a
 // switch carries more). The simulation never sends a frame outside the
 // process, so no address here can reach a real network.
-import { parseIp, ipToString } from "../sim/packets.js";
+import { parseIp, ipToString } from "../wire/address.js";
 import type { PoePriority } from "../poe.js";
 
 export const VOICE_VLAN = 110;

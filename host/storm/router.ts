@@ -6,11 +6,15 @@
 // the server, the answer back to the client), and routes IPv4 between the
 // subnets (TTL, header checksum, next hop by ARP). Each voice VLAN is its own
 // broadcast domain, as in a campus whose VLANs end at the distribution layer.
-import {
-  ARP_REPLY, ARP_REQUEST, DHCP_CLIENT_PORT, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT, DhcpType, ETHERTYPE_ARP,
-  ETHERTYPE_IPV4, ETHERTYPE_VLAN, IPPROTO_UDP, broadcastMac, buildUdpFrame, decodeArp, decodeDhcp, dhcpMessageType,
-  encodeArp, encodeIpv4, encodeUdp, internetChecksum, isBroadcastMac, macEquals, parseIp, parseMac, type Mac,
-} from "../sim/packets.js";
+import { broadcastMac, isBroadcastMac, macEquals, parseIp, parseMac, type Mac } from "../wire/address.js";
+import { ARP_REQUEST, arpReply, arpRequest, decodeArp, encodeArp } from "../wire/arp.js";
+import { internetChecksum } from "../wire/checksum.js";
+import { BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_FIXED_LEN, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT, DhcpType, decodeDhcp, dhcpMessageType } from "../wire/dhcp.js";
+import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETH_VLAN_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
+import { decodeIpv4, encodeIpv4, IPPROTO_UDP, IPV4_BROADCAST } from "../wire/ipv4.js";
+import { buildUdpFrame, encodeUdp, UDP_HEADER_LEN } from "../wire/udp.js";
+import { ETHERTYPE_VLAN } from "../wire/vlan.js";
+import { ArpTable } from "../sim/arp-table.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { Nic, Side, Wire, WirePort } from "../sim/wire.js";
 import { cellOfIp, maskOf, ROUTER_MAC, SERVER_NET, SERVERS, VOICE_VLAN, type StormPlan } from "./plan.js";
@@ -26,8 +30,6 @@ export interface RouterStats {
 }
 
 const MAX_HOPS = 16;
-const ARP_QUEUE = 3;
-const ARP_RETRY_US = 1_000_000;
 /** Server LAN interface number: cells are 0..S-1. */
 const SERVER_IF = -1;
 
@@ -38,8 +40,7 @@ export class Router implements Nic {
   private readonly serverNet = parseIp(SERVER_NET.base);
   private readonly serverMask = parseIp(SERVER_NET.mask);
   private readonly dhcpServer = parseIp(SERVERS.dhcp.ip);
-  private readonly arp = new Map<number, Mac>();
-  private readonly waiting = new Map<number, { frames: Array<{ ifc: number; frame: Uint8Array }>; askedUs: number }>();
+  private readonly neighbours = new ArpTable<{ ifc: number; frame: Uint8Array }>();
   private serverPort: WirePort | null = null;
   private ipId = 0;
   private readonly gateways: number[];
@@ -49,7 +50,7 @@ export class Router implements Nic {
     this.gateways = plan.cells.map((c) => c.gateway);
     this.masks = plan.cells.map((c) => maskOf(c.prefix));
     // The router sits in the distribution layer, which kept its power: its ARP entries for the servers are warm.
-    for (const s of [SERVERS.dhcp, SERVERS.tftp, SERVERS.dns, ...SERVERS.callManagers]) this.arp.set(parseIp(s.ip), parseMac(s.mac));
+    for (const s of [SERVERS.dhcp, SERVERS.tftp, SERVERS.dns, ...SERVERS.callManagers]) this.neighbours.set(parseIp(s.ip), parseMac(s.mac));
   }
 
   plug(wire: Wire, side: Side): void {
@@ -64,15 +65,15 @@ export class Router implements Nic {
 
   /** A frame from access switch `cell`'s trunk. */
   fromCell(cell: number, frame: Uint8Array): void {
-    if (frame.length < 18 || ((frame[12] << 8) | frame[13]) !== ETHERTYPE_VLAN) return this.drop("untagged");
+    if (frame.length < ETH_VLAN_HEADER_LEN || ((frame[12] << 8) | frame[13]) !== ETHERTYPE_VLAN) return this.drop("untagged");
     if ((((frame[14] << 8) | frame[15]) & 0x0fff) !== VOICE_VLAN) return this.drop("vlan");
-    this.input(cell, frame, 18);
+    this.input(cell, frame, ETH_VLAN_HEADER_LEN);
   }
 
   /** A frame from the server LAN. */
   receive(frame: Uint8Array): void {
-    if (frame.length < 14 || ((frame[12] << 8) | frame[13]) === ETHERTYPE_VLAN) return this.drop("tagged");
-    this.input(SERVER_IF, frame, 14);
+    if (frame.length < ETH_HEADER_LEN || ((frame[12] << 8) | frame[13]) === ETHERTYPE_VLAN) return this.drop("tagged");
+    this.input(SERVER_IF, frame, ETH_HEADER_LEN);
   }
 
   private input(ifc: number, frame: Uint8Array, l3: number): void {
@@ -82,64 +83,50 @@ export class Router implements Nic {
     const toUs = macEquals(frame.subarray(0, 6), this.mac);
     const broadcast = isBroadcastMac(frame.subarray(0, 6));
     if (!toUs && !broadcast) return this.drop("not for us");
-    const ip = frame.subarray(l3);
-    if (ip.length < 20 || ip[0] >> 4 !== 4) return this.drop("malformed");
-    const hl = (ip[0] & 0x0f) * 4;
-    const total = (ip[2] << 8) | ip[3];
-    if (hl < 20 || total < hl || total > ip.length) return this.drop("malformed");
-    if (internetChecksum(ip.subarray(0, hl)) !== 0) return this.drop("checksum");
-    const packet = ip.subarray(0, total);
-    const dst = u32(packet, 16);
-    const udp = packet[9] === IPPROTO_UDP && total >= hl + 8 ? packet.subarray(hl) : null;
+    const ip = decodeIpv4(frame.subarray(l3));
+    if (ip === null) return this.drop("malformed");
+    if (!ip.checksumOk) return this.drop("checksum");
+    const dst = ip.dst;
+    const udp = ip.protocol === IPPROTO_UDP && ip.payload.length >= UDP_HEADER_LEN ? ip.payload : null;
     const dport = udp ? (udp[2] << 8) | udp[3] : -1;
     if (broadcast) {
-      if (ifc !== SERVER_IF && dport === DHCP_SERVER_PORT) return this.relayUp(ifc, packet, hl);
+      if (ifc !== SERVER_IF && udp && dport === DHCP_SERVER_PORT) return this.relayUp(ifc, udp);
       return this.drop("broadcast");
     }
     // Each switch's gateway lies in its own subnet: the subnet names the only gateway dst can be.
     const cell = cellOfIp(this.plan, dst);
     const toGateway = cell >= 0 && this.gateways[cell] === dst;
-    if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp && toGateway) return this.relayDown(cell, udp.subarray(8, (udp[4] << 8) | udp[5]));
+    if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp && toGateway) return this.relayDown(cell, udp.subarray(UDP_HEADER_LEN, (udp[4] << 8) | udp[5]));
     if (dst === this.serverIp || toGateway) return this.drop("to the router");
-    this.forward(packet);
+    // The packet as the total length bounds it, header and all: forwarded with one copy.
+    this.forward(frame.subarray(l3, l3 + ip.headerLength + ip.payload.length));
   }
 
   private onArp(ifc: number, body: Uint8Array): void {
     const arp = decodeArp(body);
     if (arp === null) return this.drop("arp malformed");
-    const mine = ifc === SERVER_IF ? this.serverIp : this.gateways[ifc];
-    const known = this.arp.has(arp.senderIp);
-    if (arp.targetIp === mine && arp.senderIp !== 0) {
-      // RFC 826: the target of a request or a reply learns the sender.
-      this.learn(arp.senderIp, arp.senderMac);
-    } else if (known && arp.senderIp !== 0) {
-      this.learn(arp.senderIp, arp.senderMac); // merge: refresh an entry we have (gratuitous ARP)
+    const mine = this.address(ifc);
+    for (const w of this.neighbours.merge(arp, mine)) {
+      w.frame.set(arp.senderMac, 0);
+      this.transmit(w.ifc, w.frame);
     }
     if (arp.op === ARP_REQUEST && arp.targetIp === mine) {
       this.stats.arpReplies++;
-      const reply = encodeArp({ op: ARP_REPLY, senderMac: this.mac, senderIp: mine, targetMac: arp.senderMac, targetIp: arp.senderIp });
-      this.emit(ifc, arp.senderMac, ETHERTYPE_ARP, reply);
+      this.emit(ifc, arp.senderMac, ETHERTYPE_ARP, encodeArp(arpReply(arp, this.mac)));
     }
   }
 
-  private learn(ip: number, mac: Mac): void {
-    this.arp.set(ip, mac.slice());
-    const w = this.waiting.get(ip);
-    if (!w) return;
-    this.waiting.delete(ip);
-    for (const { ifc, frame } of w.frames) {
-      frame.set(mac, 0);
-      this.transmit(ifc, frame);
-    }
+  /** The router's address on interface `ifc`. */
+  private address(ifc: number): number {
+    return ifc === SERVER_IF ? this.serverIp : this.gateways[ifc];
   }
 
   // ---------------------------------------------------------------- DHCP relay
 
   /** A client's broadcast to port 67: giaddr and hops, then unicast to the helper address. */
-  private relayUp(cell: number, packet: Uint8Array, hl: number): void {
-    const udpLen = (packet[hl + 4] << 8) | packet[hl + 5];
-    const bootp = packet.slice(hl + 8, hl + udpLen);
-    if (bootp.length < 240 || bootp[0] !== 1) return this.drop("bootp");
+  private relayUp(cell: number, datagram: Uint8Array): void {
+    const bootp = datagram.slice(UDP_HEADER_LEN, (datagram[4] << 8) | datagram[5]);
+    if (bootp.length < DHCP_FIXED_LEN || bootp[0] !== BOOTREQUEST) return this.drop("bootp");
     if (bootp[3] >= MAX_HOPS) return this.drop("hops");
     bootp[3]++;
     if (u32(bootp, 24) === 0) put32(bootp, 24, this.gateways[cell]);
@@ -151,12 +138,12 @@ export class Router implements Nic {
   /** The server's answer to giaddr: to the client, broadcast when it asked for that (or a NAK), else to yiaddr at chaddr. */
   private relayDown(cell: number, bootp: Uint8Array): void {
     const m = decodeDhcp(bootp);
-    if (m === null || m.op !== 2) return this.drop("bootp");
+    if (m === null || m.op !== BOOTREPLY) return this.drop("bootp");
     const broadcast = (m.flags & DHCP_FLAG_BROADCAST) !== 0 || dhcpMessageType(m) === DhcpType.NAK || m.yiaddr === 0;
     this.stats.relayedDown++;
     this.toCell(cell, buildUdpFrame({
       srcMac: this.mac, dstMac: broadcast ? broadcastMac() : m.chaddr.slice(0, 6),
-      srcIp: this.gateways[cell], dstIp: broadcast ? 0xffffffff : m.yiaddr,
+      srcIp: this.gateways[cell], dstIp: broadcast ? IPV4_BROADCAST : m.yiaddr,
       srcPort: DHCP_SERVER_PORT, dstPort: DHCP_CLIENT_PORT, payload: bootp, id: this.nextId(),
       vlan: { pcp: 0, dei: false, vid: VOICE_VLAN },
     }));
@@ -171,7 +158,7 @@ export class Router implements Nic {
     const ifc = this.route(dst);
     if (ifc === null) return this.drop("no route");
     const frame = this.frame(ifc, ETHERTYPE_IPV4, packet.length);
-    const at = ifc === SERVER_IF ? 14 : 18;
+    const at = headerLength(ifc);
     frame.set(packet, at);
     frame[at + 8]--;
     const hl = (packet[0] & 0x0f) * 4;
@@ -190,7 +177,7 @@ export class Router implements Nic {
     const ifc = this.route(dst);
     if (ifc === null) return this.drop("no route");
     const frame = this.frame(ifc, ETHERTYPE_IPV4, packet.length);
-    frame.set(packet, ifc === SERVER_IF ? 14 : 18);
+    frame.set(packet, headerLength(ifc));
     this.out(ifc, dst, frame);
   }
 
@@ -203,8 +190,8 @@ export class Router implements Nic {
 
   /** A frame out of `ifc` (tagged on a trunk), source MAC set, destination MAC left for out(). */
   private frame(ifc: number, etherType: number, payloadLength: number): Uint8Array {
-    const header = ifc === SERVER_IF ? 14 : 18;
-    const frame = new Uint8Array(Math.max(60, header + payloadLength));
+    const header = headerLength(ifc);
+    const frame = new Uint8Array(Math.max(ETH_MIN_FRAME, header + payloadLength));
     frame.set(this.mac, 6);
     if (ifc !== SERVER_IF) {
       frame[12] = ETHERTYPE_VLAN >> 8;
@@ -217,30 +204,24 @@ export class Router implements Nic {
     return frame;
   }
 
-  /** To the next hop's MAC, resolving it by ARP first (a few packets wait, as in Linux's unresolved queue). */
+  /** To the next hop's MAC, resolving it by ARP first. */
   private out(ifc: number, nextHop: number, frame: Uint8Array): void {
-    const mac = this.arp.get(nextHop);
+    const mac = this.neighbours.get(nextHop);
     if (mac !== undefined) {
       frame.set(mac, 0);
       return this.transmit(ifc, frame);
     }
-    let w = this.waiting.get(nextHop);
-    const now = this.scheduler.now;
-    if (!w) this.waiting.set(nextHop, (w = { frames: [], askedUs: -Infinity }));
-    if (w.frames.length >= ARP_QUEUE) { w.frames.shift(); this.drop("arp queue"); }
-    w.frames.push({ ifc, frame });
-    if (now - w.askedUs >= ARP_RETRY_US) {
-      w.askedUs = now;
-      this.stats.arpRequests++;
-      const src = ifc === SERVER_IF ? this.serverIp : this.gateways[ifc];
-      this.emit(ifc, broadcastMac(), ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: this.mac, senderIp: src, targetMac: new Uint8Array(6), targetIp: nextHop }));
-    }
+    const held = this.neighbours.hold(nextHop, { ifc, frame }, this.scheduler.now);
+    if (held.dropped) this.drop("arp queue");
+    if (!held.ask) return;
+    this.stats.arpRequests++;
+    this.emit(ifc, broadcastMac(), ETHERTYPE_ARP, encodeArp(arpRequest(this.mac, this.address(ifc), nextHop)));
   }
 
   private emit(ifc: number, dstMac: Mac, etherType: number, payload: Uint8Array): void {
     const frame = this.frame(ifc, etherType, payload.length);
     frame.set(dstMac, 0);
-    frame.set(payload, ifc === SERVER_IF ? 14 : 18);
+    frame.set(payload, headerLength(ifc));
     this.transmit(ifc, frame);
   }
 
@@ -253,6 +234,11 @@ export class Router implements Nic {
     this.ipId = (this.ipId + 1) & 0xffff;
     return this.ipId;
   }
+}
+
+/** Frames on the server LAN are untagged; on a trunk to an access switch, tagged with the voice VLAN. */
+function headerLength(ifc: number): number {
+  return ifc === SERVER_IF ? ETH_HEADER_LEN : ETH_VLAN_HEADER_LEN;
 }
 
 function u32(b: Uint8Array, at: number): number {

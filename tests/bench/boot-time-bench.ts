@@ -19,11 +19,14 @@ import { POE_TIMING, powerUpMs } from "../../host/poe.js";
 import { readPcap } from "../../host/sim/pcap.js";
 import { Scheduler } from "../../host/sim/scheduler.js";
 import { Wire } from "../../host/sim/wire.js";
-import {
-  ARP_REPLY, ARP_REQUEST, DhcpType, decodeArp, decodeDhcp, decodeEthernet, decodeIpv4, decodeUdp, dhcpMessageType,
-  ETHERTYPE_ARP, ETHERTYPE_IPV4, ipToString, macToString,
-} from "../../host/sim/packets.js";
-import { decodeTcp, IPPROTO_TCP, TcpFlag } from "../../host/sim/tcp.js";
+import { ARP_REPLY, ARP_REQUEST, decodeArp } from "../../host/wire/arp.js";
+import { DhcpType, decodeDhcp, dhcpMessageType } from "../../host/wire/dhcp.js";
+import { decodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "../../host/wire/ethernet.js";
+import { decodeIpv4 } from "../../host/wire/ipv4.js";
+import { decodeUdp } from "../../host/wire/udp.js";
+import { ipToString, macToString } from "../../host/wire/address.js";
+import { decodeTcp, TcpFlag } from "../../host/wire/tcp.js";
+import { IPPROTO_TCP } from "../../host/wire/ipv4.js";
 
 const TARGET = 0.05;
 /** Phone - switch - server: two store-and-forward hops each way. */

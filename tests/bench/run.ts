@@ -5,7 +5,7 @@ import { basename } from "node:path";
 import { performance } from "node:perf_hooks";
 import { BOOT_WASM, loadModule, PHONE_WASM } from "../../host/firmware.js";
 import type { CounterName, Counters } from "../../host/counters.js";
-import { DhcpType } from "../../host/sim/packets.js";
+import { DhcpType } from "../../host/wire/dhcp.js";
 import {
   OUTCOMES, PEER, PHONE, SERVER, arpRequest, bootBoundPhone, checkArpReply, checkEchoReply, dhcpReply,
   echoRequest, otherClientDiscover, type BoundPhone,

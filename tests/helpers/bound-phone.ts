@@ -8,12 +8,13 @@ import { writeFactory } from "../../host/factory.js";
 import { Ev } from "../../host/events.js";
 import { COUNTER_NAMES, type CounterName, type Counters } from "../../host/counters.js";
 import { Random } from "../../host/sim/random.js";
-import {
-  ARP_REPLY, ARP_REQUEST, BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpOpt, DhcpType,
-  ETHERTYPE_ARP, ETHERTYPE_IPV4, broadcastMac, buildUdpFrame, decodeArp, decodeDhcp, decodeEthernet,
-  decodeIpv4, encodeArp, encodeDhcp, encodeEthernet, encodeIpv4, internetChecksum, macEquals, optIpList,
-  optU32, optU8, parseIp, parseMac, parseUdpFrame, type DhcpOption, type Ipv4Fields, type Mac,
-} from "../../host/sim/packets.js";
+import { ARP_REPLY, ARP_REQUEST, decodeArp, encodeArp } from "../../host/wire/arp.js";
+import { BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpOpt, DhcpType, decodeDhcp, encodeDhcp, optIpList, optU32, optU8, type DhcpOption } from "../../host/wire/dhcp.js";
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeEthernet, encodeEthernet } from "../../host/wire/ethernet.js";
+import { broadcastMac, macEquals, parseIp, parseMac, type Mac } from "../../host/wire/address.js";
+import { buildUdpFrame, parseUdpFrame } from "../../host/wire/udp.js";
+import { decodeIpv4, encodeIpv4, type Ipv4Fields } from "../../host/wire/ipv4.js";
+import { internetChecksum } from "../../host/wire/checksum.js";
 
 export interface Host {
   mac: Mac;

@@ -16,7 +16,7 @@ import { TftpServer } from '../../host/sim/tftp-server.js';
 import type { TftpServerConfig } from '../../host/sim/tftp-server.js';
 import { DnsServer } from '../../host/sim/dns-server.js';
 import type { DnsServerConfig } from '../../host/sim/dns-server.js';
-import { parseIp } from '../../host/sim/packets.js';
+import { parseIp } from '../../host/wire/address.js';
 import { COUNTER_NAMES } from '../../host/counters.js';
 import { Ev } from '../../host/events.js';
 import { TftpStatus } from './firmware-enums.js';

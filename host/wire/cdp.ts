@@ -4,7 +4,8 @@
 // final byte (added in the low half, sign-extended, minus one if negative).
 
 export const CDP_MAC = Uint8Array.of(0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc);
-const SNAP = Uint8Array.of(0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00);
+/** LLC/SNAP header of a CDP frame: after the 802.3 header, before the CDP header. */
+export const CDP_SNAP = Uint8Array.of(0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00);
 
 export const CdpTlv = {
   DeviceId: 0x01, PortId: 0x03, Capabilities: 0x04, SoftwareVersion: 0x05, Platform: 0x06,
@@ -41,12 +42,12 @@ export function encodeCdp(src: Uint8Array, tlvs: CdpTlvValue[], ttl = 180): Uint
   }
   const c = cdpChecksum(pdu);
   pdu[2] = c >> 8; pdu[3] = c & 0xff;
-  const frame = new Uint8Array(Math.max(60, 14 + SNAP.length + pdu.length));
+  const frame = new Uint8Array(Math.max(60, 14 + CDP_SNAP.length + pdu.length));
   frame.set(CDP_MAC, 0);
   frame.set(src, 6);
-  const len = SNAP.length + pdu.length;
+  const len = CDP_SNAP.length + pdu.length;
   frame[12] = len >> 8; frame[13] = len & 0xff;
-  frame.set(SNAP, 14);
+  frame.set(CDP_SNAP, 14);
   frame.set(pdu, 22);
   return frame;
 }
@@ -56,7 +57,7 @@ export function decodeCdp(frame: Uint8Array): CdpTlvValue[] | null {
   if (frame.length < 26) return null;
   const len = (frame[12] << 8) | frame[13];
   if (len > 1500 || 14 + len > frame.length) return null;
-  if (!SNAP.every((b, i) => frame[14 + i] === b)) return null;
+  if (!CDP_SNAP.every((b, i) => frame[14 + i] === b)) return null;
   const pdu = frame.subarray(22, 14 + len);
   if (pdu.length < 4 || cdpChecksum(pdu) !== 0) return null;
   const tlvs: CdpTlvValue[] = [];

@@ -1,0 +1,33 @@
+// Shared by the codecs in this folder: range checks for what encoders are
+// given (our own values, so a bad one is a bug and throws) and a DataView.
+
+export function checkU(name: string, value: number, bits: number): void {
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+    throw new RangeError(`${name} must be a ${bits}-bit unsigned integer, got ${value}`);
+  }
+}
+
+export function checkMac(name: string, mac: Uint8Array): void {
+  if (mac.length !== 6) throw new RangeError(`${name} must be a 6-byte MAC, got ${mac.length} bytes`);
+}
+
+export function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Byte-per-char string. */
+export function bytesToAscii(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+export function asciiBytes(name: string, s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7e || c < 0x20) throw new RangeError(`${name}: only printable ASCII allowed, got code ${c} at ${i}`);
+    out[i] = c;
+  }
+  return out;
+}

@@ -13,6 +13,13 @@ const files = readdirSync(dir)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort()
   .map((f) => join(dir, f));
+const unmatched = only.filter((o) => !readdirSync(dir).some((f) => f.endsWith(".test.js") && f.includes(o)));
+if (unmatched.length > 0) {
+  // A filter that matches nothing is a typo, not "run everything" nor "0 passed".
+  console.error(`tests/run.js: no test file matches ${unmatched.map((o) => `"${o}"`).join(", ")} (test files: ${dir}*.test.js; see \`ls tests/*.test.ts\`)`);
+  console.log("0 passed, 1 failed, 0 skipped");
+  process.exit(2);
+}
 
 const work = mkdtempSync(join(tmpdir(), "ipphone-test-"));
 const countsFile = join(work, "counts.json");

@@ -46,7 +46,7 @@ const HELP: Record<string, string> = {
 /** "boot", or "image build": the command a usage error belongs to. */
 function commandName(command: string | undefined, rest: string[]): string {
   if (command === "image" && IMAGE_SUBCOMMANDS.includes(rest[0])) return `image ${rest[0]}`;
-  return command && command in HELP ? command : "";
+  return command && command in HELP && command !== "help" ? command : "";
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       case "storm": return await stormCommand(rest);
       case "help": case "--help": case "-h": {
         const topic = rest[0];
-        if (topic === undefined) {
+        if (topic === undefined || topic === "help" || topic === "--help" || topic === "-h") {
           console.log(USAGE);
           return 0;
         }

@@ -35,7 +35,7 @@ Wraps a WebAssembly module in a firmware image: header, payload, SHA-256 (and an
   --wasm FILE    the phone firmware (e.g. build/phone.wasm)
   --load NAME    the load name, 1-32 printable ASCII characters (e.g. P0030801SR02)
   --out FILE     the image to write (its directory must exist)
-  --counter N    security counter 0..4294967295 (default 0). A phone's bootloader refuses an image whose
+  --counter N    security counter 0..4294967295 (default 0). A phone's bootloader refuses as a downgrade an image whose
                  counter is below the one it recorded (the factory image records 1): give --counter 1 or
                  more for an image a phone should accept
   --key KEY.pem  sign with this private key

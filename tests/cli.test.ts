@@ -288,3 +288,9 @@ test("tests/run.js with a filter that matches no test file fails and says so", (
   assert.match(r.stderr, /no test file matches "nosuchtest-zz"/);
   assert.match(r.stdout, /^0 passed, 1 failed, 0 skipped$/m);
 });
+
+test("the README's sample outputs are what the build prints (tests/readme-samples.js)", () => {
+  const r = run(process.execPath, [`${ROOT}tests/readme-samples.js`]);
+  assert.equal(r.status, 0, `${r.stderr}${r.stdout}`);
+  assert.match(r.stdout, /readme-samples: [2-9]\d* samples up to date/);
+});

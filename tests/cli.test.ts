@@ -210,6 +210,11 @@ test("newer-load and bad-image differ: upgraded and confirmed (0) against refuse
   const ok = ipphone("boot", "--scenario", `${ROOT}scenarios/newer-load.json`);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /^firmware P0030801SR02 from slot B \(confirmed\); the configuration names P0030801SR02: upgraded to P0030801SR02 and confirmed$/m);
+  // The breakdown sums to the total, and the second DHCP after the upgrade's reset counts as dhcp, not tftp.
+  const m = /registered with CM1 in ([\d.]+)s of virtual time: (.*)$/m.exec(ok.stdout)!;
+  const parts = Object.fromEntries(m[2].split(", ").map((p) => p.split(" ")).map(([k, v]) => [k, Number(v.slice(0, -1))]));
+  assert.ok(Math.abs(Object.values(parts).reduce((a, b) => a + b, 0) - Number(m[1])) < 0.002, m[0]);
+  assert.ok(parts.tftp < 0.1 && parts.dhcp > 12, m[0]);
   const bad = ipphone("boot", "--scenario", `${ROOT}scenarios/bad-image.json`);
   assert.equal(bad.status, 16, bad.stderr);
   assert.match(bad.stdout, /^firmware P0030801SR01 from slot A \(confirmed\); the configuration names P0030801SR02 \(NOT reached\): upgrade to P0030801SR02 refused by the bootloader: slot B: SHA-256 .*\(corrupt image\)$/m);

@@ -205,13 +205,29 @@ function tftpSummary(r: PhoneReport): string {
 
 type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null; failure?: Failure | null; [more: string]: unknown };
 
-/** "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long each stage took, up to `endMs`. */
+/**
+ * "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long the phone spent in
+ * each stage up to `endMs`, summed over every start of the firmware (after an
+ * upgrade's reset the second DHCP counts as dhcp, not as the tftp stage it
+ * interrupted). A stage begins at its "start" entry; events a stage's
+ * background work emits later (ARP announcements) do not move it.
+ */
 export function stageBreakdown(timeline: TimelineEntry[], endMs: number): string {
-  const starts: { stage: string; t: number }[] = [];
+  const spent = new Map<string, number>();
+  let current: { stage: string; t: number } | null = null;
+  const close = (t: number) => {
+    if (current) spent.set(current.stage, (spent.get(current.stage) ?? 0) + Math.max(0, t - current.t));
+  };
   for (const e of timeline) {
-    if (!starts.some((s) => s.stage === e.stage)) starts.push({ stage: e.stage, t: e.t_ms });
+    if (e.t_ms > endMs) break;
+    if (current === null || (e.event === "start" && e.stage !== current.stage) || (e.event === "reset" && e.stage === "boot")) {
+      close(e.t_ms);
+      current = { stage: e.stage, t: e.t_ms };
+      if (!spent.has(e.stage)) spent.set(e.stage, 0);
+    }
   }
-  return starts.map((s, i) => `${s.stage} ${(((starts[i + 1]?.t ?? endMs) - s.t) / 1000).toFixed(3)}s`).join(", ");
+  close(endMs);
+  return [...spent].map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(3)}s`).join(", ");
 }
 
 function finish(report: BootReport, json: boolean, pcap: string | undefined, clock = "virtual time"): void {

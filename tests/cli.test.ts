@@ -294,6 +294,17 @@ test("tests/run.js with a filter that matches no test file fails and says so", (
   assert.match(r.stdout, /^0 passed, 1 failed, 0 skipped$/m);
 });
 
+test("tests/run.js NAME.spec runs one as-pect spec alone; an unknown spec fails", () => {
+  const r = run(process.execPath, [`${ROOT}tests/run.js`, "bytes.spec"]);
+  assert.equal(r.status, 0, r.stdout.slice(-2000));
+  assert.match(r.stdout, /firmware: bytes/);
+  assert.doesNotMatch(r.stdout, /firmware: DHCP/, "only the named spec ran");
+  assert.match(r.stdout, /^[1-9]\d* passed, 0 failed, 0 skipped$/m);
+  const bad = run(process.execPath, [`${ROOT}tests/run.js`, "nosuch.spec"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /no as-pect spec assembly\/__tests__\/nosuch\.spec\.ts/);
+});
+
 test("the README's sample outputs are what the build prints (tests/readme-samples.js)", () => {
   const r = run(process.execPath, [`${ROOT}tests/readme-samples.js`]);
   assert.equal(r.status, 0, `${r.stderr}${r.stdout}`);

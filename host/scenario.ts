@@ -34,7 +34,7 @@ function obj(v: unknown, where: string): Json {
 }
 
 function known(o: Json, where: string, keys: string[]): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ScenarioError(`${where}: unknown field "${k}" (known: ${keys.join(", ")})`);
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ScenarioError(`${where ? `${where}: ` : ""}unknown field "${k}" (known: ${keys.join(", ")})`);
 }
 
 function num(v: unknown, where: string, min: number, max: number): number | undefined {
@@ -115,11 +115,11 @@ function tftpFile(v: unknown, where: string): Uint8Array {
  * paths inside it (tftp.dir) are taken from `baseDir`, the directory the
  * file is in (default: the working directory).
  */
-export function parseScenario(text: string, name = "scenario", baseDir = "."): Scenario {
+export function parseScenario(text: string, name?: string, baseDir = "."): Scenario {
   try {
-    return parseFields(text, name, baseDir);
+    return parseFields(text, name ?? "scenario", baseDir);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new ScenarioError(`scenario ${name}: ${e.message}`);
+    if (e instanceof ScenarioError) throw new ScenarioError(`scenario${name === undefined ? "" : ` ${name}`}: ${e.message}`);
     throw e;
   }
 }
@@ -133,7 +133,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ScenarioError(`must be a JSON object${got(raw)}`);
   const s = raw as Json;
-  known(s, "scenario", ["description", "seed", "limit_s", "phone", "switch", "dhcp", "tftp", "callmanagers", "faults"]);
+  known(s, "", ["description", "seed", "limit_s", "phone", "switch", "dhcp", "tftp", "callmanagers", "faults"]);
   let faults;
   try {
     faults = s.faults === undefined ? undefined : checkFaultSpec(s.faults);

@@ -80,6 +80,8 @@ export class VerdictTracker {
   private cmIp = new Map<number, string>();
   private lastCm = -1;
   private rejects: string[] = [];
+  /** After the configuration is read, DNS queries are for CallManager host names, not option 66's. */
+  private configRead = false;
 
   /** A new start of the firmware: the stages' causes begin again; the upgrade's story goes on. */
   starting(): void {
@@ -93,6 +95,7 @@ export class VerdictTracker {
     this.cmIp.clear();
     this.lastCm = -1;
     this.rejects = [];
+    this.configRead = false;
   }
 
   /** The bootloader started `load` from `slot`. */
@@ -201,8 +204,9 @@ export class VerdictTracker {
       case Ev.TftpError: this.cause("tftp", 4, `${this.tftpFile}: TFTP ERROR ${a} (${TFTP_ERRORS[a] ?? "unknown code"}) from ${ip(b)}`); break;
       case Ev.TftpTimeout: this.cause("tftp", 3, `${this.tftpFile}: no answer from TFTP server ${ip(a)} (${b >>> 0} bytes received)`); break;
       case Ev.TftpAbort: this.cause("tftp", 3, `${this.tftpFile}: the phone aborted the transfer with ERROR ${a} after ${b >>> 0} bytes`); break;
-      case Ev.DnsNotFound: this.cause("tftp", 4, `option 66 name ${this.tftpName ?? "?"}: ${a === 3 ? "NXDOMAIN" : "no A record"} from DNS server ${ip(b)}`); break;
-      case Ev.DnsTimeout: this.cause("tftp", 3, `option 66 name ${this.tftpName ?? "?"}: no DNS answer to ${a} queries`); break;
+      case Ev.DnsNotFound: this.cause("tftp", 4, `${this.dnsName()}: ${a === 3 ? "NXDOMAIN" : "no A record"} from DNS server ${ip(b)}`); break;
+      case Ev.DnsTimeout: this.cause("tftp", 3, `${this.dnsName()}: no DNS answer to ${a} queries`); break;
+      case Ev.ConfigLoaded: this.configRead = true; break;
       case Ev.ConfigFailed:
         if (a === 2) this.cause("tftp", 1, `no TFTP server answered (last: ${TFTP_STATUS[b] ?? b})`);
         else if (a === 4) this.cause("tftp", 5, `${this.tftpFile}: configuration file rejected: ${CNF_ERRORS[b] ?? b}`);
@@ -230,6 +234,11 @@ export class VerdictTracker {
       case Ev.RegNoCallManager: this.cause("register", 5, "the configuration lists no CallManager"); break;
       case Ev.RegRegistered: this.causes.delete("register"); break;
     }
+  }
+
+  /** What a DNS query was for: option 66's name, or (the events do not carry it) a CallManager's host name. */
+  private dnsName(): string {
+    return this.configRead ? "a CallManager host name in the configuration" : `option 66 name ${this.tftpName ?? "?"}`;
   }
 
   private cmSummary(): string {

@@ -280,6 +280,10 @@ test("the cause tracker keeps a TFTP error's code and meaning over the later gen
   t.event(Ev.TftpTimeout, 0xc000020b, 0, read);
   t.event(Ev.ConfigFailed, 2, 6, read);
   assert.equal(t.causeOf("tftp"), "SEP001B54C2A710.cnf.xml: TFTP ERROR 2 (access violation) from 192.0.2.10");
+  // After the configuration, a DNS failure is about a CallManager's host name, not option 66's.
+  t.event(Ev.ConfigLoaded, 1, 1, read);
+  t.event(Ev.DnsNotFound, 3, 0xc0000235, read);
+  assert.equal(t.causeOf("tftp"), "a CallManager host name in the configuration: NXDOMAIN from DNS server 192.0.2.53");
   // A new start of the firmware forgets the old run's causes.
   t.starting();
   assert.equal(t.causeOf("tftp"), null);

@@ -5,7 +5,10 @@ let seed = 1;
 let transmitted = 0;
 
 export default {
-  entries: ["assembly/__tests__/**/*.spec.ts"],
+  // IPPHONE_ASPECT_SPECS=dhcp,tcp runs only those specs (tests/run.js dhcp.spec sets it).
+  entries: process.env.IPPHONE_ASPECT_SPECS
+    ? process.env.IPPHONE_ASPECT_SPECS.split(",").map((name) => `assembly/__tests__/${name}.spec.ts`)
+    : ["assembly/__tests__/**/*.spec.ts"],
   include: [],
   disclude: [/node_modules/],
   async instantiate(memory, createImports, instantiate, binary) {

@@ -11,6 +11,7 @@ import type { Nic, WirePort } from "./sim/wire.js";
 import type { Timer } from "./sim/scheduler.js";
 import { ipToString } from "./wire/address.js";
 import type { BootedImage, Clock, PhoneOptions, PhoneReport } from "./phone.js";
+import { VerdictTracker } from "./verdict.js";
 
 const CALLMANAGER_NAMES = ["CM1", "CM2", "CM3"];
 
@@ -53,6 +54,8 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   private vlan: { id: number; source: string } | null = null;
   private stageReached = 0;
   private resetPending = false;
+  /** The load, the upgrade and the most specific cause per stage, from the firmware's events. */
+  private readonly verdict = new VerdictTracker();
 
   private readonly keepTimeline: boolean;
 
@@ -130,7 +133,13 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   /** A timeline entry from outside the firmware (the switch's PoE, the host). */
   note(stage: StageName, event: string, detail: string): void {
+    this.verdict.note(stage, event, detail);
     this.record({ t_ms: this.nowMs, stage, event, detail });
+  }
+
+  /** The most specific cause of trouble the phone saw in `stage` since the firmware last started, or null. */
+  causeOf(stage: StageName): string | null {
+    return this.verdict.causeOf(stage);
   }
 
   report(): PhoneReport {
@@ -153,6 +162,8 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       vlan: this.vlan?.id ?? null,
       vlan_source: this.vlan?.source ?? null,
       bound: this.bound,
+      firmware: this.verdict.verdict(),
+      causes: this.verdict.causesByStage(),
       timeline: this.timeline,
       counters: { ...summary, all: all ?? {} },
     };
@@ -170,6 +181,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     const read = (p: number, n: number): string | null => (this.firmware ? text(p, n) : null);
     const entry = describeEvent(this.nowMs, code, a, b, (p, n) => read(p, n) ?? "");
     this.noteLease(code, a, b, read);
+    this.verdict.event(code, a, b, (p, n) => read(p, n) ?? "");
     this.record(entry);
   }
 
@@ -189,24 +201,31 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.firmware = null;
     this.image = null;
     const chosen = { load: "", trial: false };
+    this.verdict.starting();
     const { slot, addr, size } = this.runBootloader((code, a, b, text) => {
       this.options.onFirmwareEvent?.(code, a, b);
       if (code === Ev.BootLoad) chosen.load = text(a, b);
       else if (code === Ev.BootImage) chosen.trial = b !== 0;
-      else this.record(describeEvent(this.nowMs, code, a, b, text));
+      else {
+        this.verdict.event(code, a, b, text);
+        this.record(describeEvent(this.nowMs, code, a, b, text));
+      }
     });
     if (slot < 0) {
+      this.verdict.bootFailed(`bootloader error ${slot}: ${bootErrorText(slot)}`);
       this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
       return false;
     }
     const started = this.startImage(addr, size);
     if (typeof started === "string") {
+      this.verdict.notStarted(slot, started);
       this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${started})` });
       // A trial that cannot start is over: booting again reverts it.
       return chosen.trial && retry ? this.boot(false) : false;
     }
     this.firmware = started;
     this.image = { slot, load: chosen.load, trial: chosen.trial };
+    this.verdict.booted(slot, chosen.load, chosen.trial);
     this.boots++;
     this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
     this.wake();

@@ -10,6 +10,7 @@ import type { summarizeCounters } from "./counters.js";
 import type { Timer } from "./sim/scheduler.js";
 import { Random } from "./sim/random.js";
 import { PhoneBase, type BootChoice, type FirmwareEvent } from "./phone-base.js";
+import type { FirmwareVerdict } from "./verdict.js";
 
 /** Time in µs and timers: the simulation's Scheduler, or a real-time clock. */
 export interface Clock {
@@ -54,6 +55,10 @@ export interface PhoneReport {
   /** Which protocol gave the voice VLAN: "cdp" or "lldp"; null when untagged. */
   vlan_source: string | null;
   bound: boolean;
+  /** The running load and slot, the configuration's load and what became of the upgrade (host/verdict.ts). */
+  firmware: FirmwareVerdict;
+  /** The most specific cause of trouble seen per stage since the firmware last started (host/verdict.ts). */
+  causes: Partial<Record<StageName, string>>;
   timeline: TimelineEntry[];
   counters: ReturnType<typeof summarizeCounters> & { all: Record<string, number> };
 }

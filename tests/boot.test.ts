@@ -65,7 +65,7 @@ test("bad arguments are refused with exit status 2 and a reason", () => {
   for (const args of [["boot", "--seed", "x"], ["boot", "--mac", "zz"], ["boot", "--nope"], ["fly"]]) {
     const r = ipphone(...args);
     assert.equal(r.status, 2, args.join(" "));
-    assert.match(r.stderr, /^ipphone: /, r.stderr);
+    assert.match(r.stderr, /^ipphone( boot)?: .+\nrun 'ipphone( boot --help| help)' for usage\n$/, r.stderr);
   }
 });
 

@@ -7,12 +7,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const dir = new URL("../dist/tests/", import.meta.url).pathname;
-const only = process.argv.slice(2);
+const specDir = new URL("../assembly/__tests__/", import.meta.url).pathname;
+// "NAME.spec" names one of the firmware's as-pect specs (assembly/__tests__/NAME.spec.ts):
+// it runs alone, through assembly.test.js.
+const specs = process.argv.slice(2).filter((o) => o.endsWith(".spec") || o.endsWith(".spec.ts")).map((o) => o.replace(/\.spec(\.ts)?$/, ""));
+const missingSpecs = specs.filter((name) => !readdirSync(specDir).includes(`${name}.spec.ts`));
+if (missingSpecs.length > 0) {
+  console.error(`tests/run.js: no as-pect spec ${missingSpecs.map((n) => `assembly/__tests__/${n}.spec.ts`).join(", ")}`);
+  console.log("0 passed, 1 failed, 0 skipped");
+  process.exit(2);
+}
+if (specs.length > 0) process.env.IPPHONE_ASPECT_SPECS = specs.join(",");
+const only = process.argv.slice(2).filter((o) => !(o.endsWith(".spec") || o.endsWith(".spec.ts"))).concat(specs.length > 0 ? ["assembly.test"] : []);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".test.js"))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort()
   .map((f) => join(dir, f));
+const unmatched = only.filter((o) => !readdirSync(dir).some((f) => f.endsWith(".test.js") && f.includes(o)));
+if (unmatched.length > 0) {
+  // A filter that matches nothing is a typo, not "run everything" nor "0 passed".
+  console.error(`tests/run.js: no test file matches ${unmatched.map((o) => `"${o}"`).join(", ")} (test files: ${dir}*.test.js; see \`ls tests/*.test.ts\`)`);
+  console.log("0 passed, 1 failed, 0 skipped");
+  process.exit(2);
+}
 
 const work = mkdtempSync(join(tmpdir(), "ipphone-test-"));
 const countsFile = join(work, "counts.json");
@@ -23,7 +41,14 @@ const run = spawnSync(process.execPath, [
   "--test-reporter=spec", "--test-reporter-destination=stdout",
   `--test-reporter=${reporter}`, `--test-reporter-destination=${countsFile}`,
   ...files,
-], { stdio: "inherit" });
+], { stdio: "inherit", env: childEnv() });
+
+/** Our environment, less what a test runner above us (when run.js is itself under test) would make the child report to. */
+function childEnv() {
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
 
 let counts = { passed: 0, failed: 1, skipped: 0 };
 try {

@@ -12,7 +12,8 @@ interface Report {
   stage: string;
   lcd: string;
   vlan: number | null;
-  failure: { stage: string; reason: string; lcd: string } | null;
+  failure: { stage: string; reason: string; last_event: string; lcd: string } | null;
+  firmware: { load: string | null; slot: string | null; image: string | null; config_load: string | null; load_reached: boolean | null; upgrade: { outcome: string; load: string | null; reason: string | null } };
   exit_code: number;
   switch_log: string[];
   timeline: { stage: string; event: string; detail: string }[];
@@ -37,6 +38,7 @@ function scenario(name: string, check: (r: Report, status: number | null) => voi
 
 scenario("full-boot", (r, status) => {
   assert.equal(status, 0);
+  assert.deepEqual(r.firmware, { load: "P0030801SR01", slot: "A", image: "confirmed", config_load: "P0030801SR01", load_reached: true, upgrade: { outcome: "none", load: null, reason: null } });
   assert.equal(r.registered, true);
   assert.equal(r.callmanager, "CM1");
   assert.equal(r.lcd, "Registered");
@@ -86,6 +88,9 @@ scenario("all-cms-down", (r, status) => {
   assert.equal(status, 15);
   assert.equal(r.failure?.stage, "register");
   assert.equal(r.failure?.lcd, "CallManager down");
+  // The cause is what each CallManager did, not the last "all down" round.
+  assert.match(r.failure?.reason ?? "", /^no CallManager registered the phone: CM1 192\.0\.2\.11:2000 \S.*; CM2 192\.0\.2\.12:2000 \S.*; CM3 192\.0\.2\.13:2000 \S/);
+  assert.match(r.failure?.last_event ?? "", /^all down: /);
   // Retried with backoff, not in a tight loop: a handful of rounds in two minutes.
   const rounds = r.timeline.filter((e) => e.event === "all down").length;
   assert.ok(rounds >= 3 && rounds <= 8, `${rounds} rounds`);
@@ -93,13 +98,23 @@ scenario("all-cms-down", (r, status) => {
 
 scenario("newer-load", (r, status) => {
   assert.equal(status, 0);
+  assert.deepEqual(r.firmware, { load: "P0030801SR02", slot: "B", image: "confirmed", config_load: "P0030801SR02", load_reached: true, upgrade: { outcome: "upgraded", load: "P0030801SR02", reason: null } });
   assert.deepEqual(r.timeline.filter((e) => e.event === "run").map((e) => e.detail),
     ["P0030801SR01 from slot A (confirmed)", "P0030801SR02 from slot B (trial)"]);
   assert.ok(r.timeline.some((e) => e.event === "confirmed"));
 });
 
 scenario("bad-image", (r, status) => {
-  assert.equal(status, 0);
+  // Registered, but not on the load the configuration names: exit 16, with the bootloader's reason.
+  assert.equal(status, 16);
+  assert.equal(r.registered, true);
+  assert.equal(r.failure, null);
+  assert.equal(r.firmware.load, "P0030801SR01");
+  assert.equal(r.firmware.slot, "A");
+  assert.equal(r.firmware.config_load, "P0030801SR02");
+  assert.equal(r.firmware.load_reached, false);
+  assert.equal(r.firmware.upgrade.outcome, "refused");
+  assert.match(r.firmware.upgrade.reason ?? "", /^slot B: SHA-256 .*corrupt image/);
   assert.ok(r.timeline.some((e) => e.event === "rejected" && e.detail.startsWith("slot B")));
   assert.equal(r.timeline.filter((e) => e.event === "run").at(-1)?.detail, "P0030801SR01 from slot A (confirmed)");
 });
@@ -119,10 +134,10 @@ test("every file in scenarios/ has a test here", () => {
 test("scenario files are checked field by field", () => {
   assert.throws(() => parseScenario("{"), ScenarioError);
   assert.throws(() => parseScenario('{"swtich": {}}'), /unknown field "swtich"/);
-  assert.throws(() => parseScenario('{"switch": {"voice_vlan": 5000}}'), /switch\.voice_vlan must be a number 1\.\.4094/);
+  assert.throws(() => parseScenario('{"switch": {"voice_vlan": 5000}}'), /switch\.voice_vlan must be an integer 1\.\.4094, got 5000/);
   assert.throws(() => parseScenario('{"dhcp": {"option150": ["x"]}}'), /dhcp\.option150 must be a list of IPv4 addresses/);
   assert.throws(() => parseScenario('{"callmanagers": [{"state": "asleep"}]}'), /callmanagers\[0\]\.state must be one of/);
-  assert.throws(() => parseScenario('{"faults": {"phone": {"loss": 2}}}'), /^ScenarioError|faults: /);
+  assert.throws(() => parseScenario('{"faults": {"phone": {"loss": 2}}}'), /faults\.phone\.loss/);
   const r = ipphone("boot", "--scenario", "/nonexistent.json");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot read scenario \/nonexistent\.json/);

@@ -3,11 +3,10 @@
 // output line per connection, registration, keepalive and unregistration.
 // Stops cleanly on SIGINT or SIGTERM (exit status 0).
 import { createServer, type Socket } from "node:net";
-import { parseArgs } from "node:util";
 import { CallManagerLogic, DEFAULT_REJECT_REASON, type CmClock, type CmEvent } from "./server.js";
 import { SCCP_PORT } from "../wire/sccp.js";
 import { ipToString } from "../wire/address.js";
-import { UsageError } from "../commands/args.js";
+import { parseCommandArgs, UsageError } from "../commands/args.js";
 
 export const CALLMANAGER_USAGE = `  callmanager  the CallManager side of SCCP registration on real TCP; prints each registration
           --listen ADDR:PORT  where to listen (default 0.0.0.0:${SCCP_PORT}; port 0: any free port)
@@ -39,13 +38,13 @@ export function parseListen(text: string | undefined): { host: string; port: num
   if (text === undefined) return { host: "0.0.0.0", port: SCCP_PORT };
   const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text);
   const ok = m !== null && m[1].split(".").every((p) => Number(p) <= 255) && Number(m[2]) <= 65535;
-  if (!ok) throw new UsageError(`--listen must look like 198.51.100.10:2000, got "${text}"`);
+  if (!ok) throw new UsageError(`--listen must look like 198.51.100.10:2000, got '${text}'`);
   return { host: m![1], port: Number(m![2]) };
 }
 
 function positive(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
-  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0 || Number(text) > max) throw new UsageError(`${name} must be a number in (0, ${max}], got "${text}"`);
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0 || Number(text) > max) throw new UsageError(`${name} must be a number in (0, ${max}], got '${text}'`);
   return Number(text);
 }
 
@@ -64,7 +63,7 @@ export function formatCmEvent(e: CmEvent): string {
 }
 
 export async function callmanagerCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseCommandArgs(args, OPTIONS);
   const { host, port } = parseListen(values.listen);
   const keepAliveS = positive("--keepalive", values.keepalive, 30, 0xffff);
   if (!Number.isInteger(keepAliveS)) throw new UsageError(`--keepalive must be whole seconds, got "${values.keepalive}"`);
@@ -72,7 +71,7 @@ export async function callmanagerCommand(args: string[]): Promise<number> {
   const reject = new Map<string, string>();
   for (const r of values.reject ?? []) {
     const [name, ...why] = r.split("=");
-    if (!/^[\x21-\x7e]{1,15}$/.test(name)) throw new UsageError(`--reject needs a device name like SEP001B54C2A710, got "${r}"`);
+    if (!/^[\x21-\x7e]{1,15}$/.test(name)) throw new UsageError(`--reject needs a device name like SEP001B54C2A710, got '${r}'`);
     const reason = why.length > 0 ? why.join("=") : DEFAULT_REJECT_REASON;
     if (!/^[\x20-\x7e]{0,31}$/.test(reason)) throw new UsageError(`--reject reason must be printable ASCII, at most 31 characters: "${reason}"`);
     reject.set(name, reason);

@@ -1,6 +1,5 @@
 // `ipphone boot`: one phone, on the built-in simulated network (virtual
 // time) or on a real network through VXLAN (real time).
-import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
 import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC, PORTS } from "../sim/network.js";
 import { applyOutages, loadScenario, type Scenario } from "../scenario.js";
@@ -11,7 +10,8 @@ import { PcapWriter } from "../sim/pcap.js";
 import { VxlanLink } from "../links/vxlan.js";
 import { RealTimeClock } from "../links/realtime.js";
 import type { Nic } from "../sim/wire.js";
-import { checkMac, parseIntArg, parseIpv4Arg, parseSeed, UsageError } from "./args.js";
+import { checkMac, checkOutputFile, parseCommandArgs, parseIntArg, parseIpv4Arg, parseSeed, UsageError } from "./args.js";
+import { formatVerdict } from "../verdict.js";
 
 export const BOOT_USAGE = `  boot    boot one phone and print its timeline
           --mac M       the phone's MAC (default ${DEFAULT_PHONE_MAC})
@@ -27,6 +27,23 @@ export const BOOT_USAGE = `  boot    boot one phone and print its timeline
             --timeout S     give up after S seconds (default 120)
             --until G       what counts as success: bound, or registered (default)
             --stay S        keep the phone running S seconds after reaching it (default 0)`;
+
+export const BOOT_HELP = `usage: ipphone boot [--mac M] [--seed N] [--scenario FILE] [--pcap FILE] [--json]
+       ipphone boot --link vxlan --remote ADDR [--vni N] [--port P] [--local ADDR] [--timeout S]
+                    [--until bound|registered] [--stay S] [--mac M] [--seed N] [--pcap FILE] [--json]
+
+${BOOT_USAGE}
+
+The summary (and --json's "firmware") says the load running and its slot, the load the configuration
+names, and the upgrade's outcome: none, upgraded (confirmed), refused by the bootloader (its reason),
+download failed, reverted. A failure names the most specific cause seen in the stage that failed.
+
+exit status:
+  0   registered, on the load the configuration names (with --link vxlan: reached --until)
+  10  power, 11 boot, 12 vlan, 13 dhcp, 14 tftp, 15 register: the stage that failed
+  16  registered, but not on the load the configuration names (the upgrade failed or was refused)
+  2   bad usage: one line on stderr, nothing run
+  1   any other failure`;
 
 const BOOT_OPTIONS = {
   mac: { type: "string" },
@@ -44,18 +61,26 @@ const BOOT_OPTIONS = {
   scenario: { type: "string" },
 } as const;
 
+/** Options that only mean something on a real network (--link vxlan). */
+const VXLAN_ONLY = ["remote", "vni", "port", "local", "timeout", "stay", "until"] as const;
+/** Options that only mean something on the built-in simulated network. */
+const SIM_ONLY = ["scenario"] as const;
+
 export async function bootCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: BOOT_OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseCommandArgs(args, BOOT_OPTIONS);
   const seed = parseSeed(values.seed);
   const mac = checkMac(values.mac, DEFAULT_PHONE_MAC);
   const json = values.json ?? false;
+  checkOutputFile("--pcap", values.pcap);
   const print = json ? undefined : timelinePrinter((line) => console.log(line));
   if (values.link === undefined || values.link === "sim") {
+    for (const o of VXLAN_ONLY) if (values[o] !== undefined) throw new UsageError(`--${o} goes with --link vxlan (a real network); the simulated network has none`);
     const scenario = values.scenario === undefined ? null : loadScenario(values.scenario);
     const seedOf = values.seed === undefined && scenario?.seed !== undefined ? scenario.seed : seed;
     return bootSimulated(seedOf, values.mac === undefined ? scenario?.network.mac ?? mac : mac, json, values.pcap, print, scenario);
   }
-  if (values.link !== "vxlan") throw new UsageError(`--link must be "vxlan" (or "sim"), got "${values.link}"`);
+  if (values.link !== "vxlan") throw new UsageError(`--link must be 'vxlan' (or 'sim'), got '${values.link}'`);
+  for (const o of SIM_ONLY) if (values[o] !== undefined) throw new UsageError(`--${o} describes the simulated network; with --link vxlan the network is real`);
   const vxlan = {
     remote: parseIpv4Arg("--remote", values.remote),
     vni: parseIntArg("--vni", values.vni, 0, 0xffffff, 42),
@@ -65,7 +90,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   const timeoutS = parseIntArg("--timeout", values.timeout, 1, 86400, 120);
   const stayS = parseIntArg("--stay", values.stay, 0, 86400, 0);
   const until = values.until ?? "registered";
-  if (until !== "bound" && until !== "registered") throw new UsageError(`--until must be "bound" or "registered", got "${until}"`);
+  if (until !== "bound" && until !== "registered") throw new UsageError(`--until must be 'bound' or 'registered', got '${until}'`);
   return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS, until });
 }
 
@@ -76,7 +101,7 @@ function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | 
   if (pcap !== undefined && net.pcap) writeFileSync(pcap, net.pcap.toBuffer());
   const report = net.phone.report();
   const failure = result.registered ? null : failureOf(report);
-  const exitCode = failure ? EXIT_CODES[failure.stage] : 0;
+  const exitCode = exitCodeOf(report, failure);
   const switchLog = net.poe.log.filter((l) => l.port === PORTS.phone).map((l) => l.text);
   finish({ seed, scenario: scenario?.name ?? null, ...report, bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs, failure, exit_code: exitCode, switch_log: switchLog }, json, pcap);
   return exitCode;
@@ -84,17 +109,28 @@ function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | 
 
 /** The exit status of `ipphone boot`: 0 registered, else the stage that failed (README). */
 export const EXIT_CODES: Record<StageName, number> = { power: 10, boot: 11, vlan: 12, dhcp: 13, tftp: 14, register: 15 };
+/** Registered, but not on the load the configuration names: the upgrade failed or was refused. */
+export const EXIT_LOAD_NOT_REACHED = 16;
+
+/** A failed stage's code; else 16 when the configuration's load does not run; else 0. */
+export function exitCodeOf(report: PhoneReport, failure: Failure | null): number {
+  if (failure) return EXIT_CODES[failure.stage];
+  return report.firmware.load_reached === false ? EXIT_LOAD_NOT_REACHED : 0;
+}
 
 export interface Failure {
   stage: StageName;
-  /** The last thing that happened in that stage: what a network engineer looks at first. */
+  /** The most specific cause seen in that stage (a RegisterReject's reason, NXDOMAIN, ...), else its last event. */
   reason: string;
+  /** The last thing that happened in that stage. */
+  last_event: string;
   lcd: string;
 }
 
 export function failureOf(report: PhoneReport): Failure {
-  const last = report.timeline.filter((e) => e.stage === report.stage && e.event !== "lcd" && e.event !== "start").at(-1);
-  return { stage: report.stage, reason: last ? `${last.event}${last.detail ? `: ${last.detail}` : ""}` : "nothing happened", lcd: report.lcd };
+  const last = report.timeline.filter((e) => e.stage === report.stage && e.event !== "lcd" && e.event !== "start" && e.event !== "log").at(-1);
+  const lastEvent = last ? `${last.event}${last.detail ? `: ${last.detail}` : ""}` : "nothing happened";
+  return { stage: report.stage, reason: report.causes[report.stage] ?? lastEvent, last_event: lastEvent, lcd: report.lcd };
 }
 
 interface VxlanBoot {
@@ -152,9 +188,13 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
   const phoneReport = phone.report();
   phone.powerOff();
   if (o.pcap !== undefined && pcap) writeFileSync(o.pcap, pcap.toBuffer());
-  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, registered_at_ms: registeredAtMs, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
-  finish(report, o.json, o.pcap);
-  return (o.until === "bound" ? phoneReport.bound : phoneReport.registered) ? 0 : 1;
+  const reachedGoal = o.until === "bound" ? phoneReport.bound : phoneReport.registered;
+  const failure = reachedGoal ? null : failureOf(phoneReport);
+  // --until bound asks nothing of the load; --until registered asks what the simulation asks.
+  const exitCode = failure ? EXIT_CODES[failure.stage] : o.until === "registered" ? exitCodeOf(phoneReport, null) : 0;
+  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, registered_at_ms: registeredAtMs, failure, exit_code: exitCode, until: o.until, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
+  finish(report, o.json, o.pcap, "real time");
+  return exitCode;
 }
 
 function tftpSummary(r: PhoneReport): string {
@@ -165,16 +205,32 @@ function tftpSummary(r: PhoneReport): string {
 
 type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null; failure?: Failure | null; [more: string]: unknown };
 
-/** "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long each stage took, up to `endMs`. */
+/**
+ * "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long the phone spent in
+ * each stage up to `endMs`, summed over every start of the firmware (after an
+ * upgrade's reset the second DHCP counts as dhcp, not as the tftp stage it
+ * interrupted). A stage begins at its "start" entry; events a stage's
+ * background work emits later (ARP announcements) do not move it.
+ */
 export function stageBreakdown(timeline: TimelineEntry[], endMs: number): string {
-  const starts: { stage: string; t: number }[] = [];
+  const spent = new Map<string, number>();
+  let current: { stage: string; t: number } | null = null;
+  const close = (t: number) => {
+    if (current) spent.set(current.stage, (spent.get(current.stage) ?? 0) + Math.max(0, t - current.t));
+  };
   for (const e of timeline) {
-    if (!starts.some((s) => s.stage === e.stage)) starts.push({ stage: e.stage, t: e.t_ms });
+    if (e.t_ms > endMs) break;
+    if (current === null || (e.event === "start" && e.stage !== current.stage) || (e.event === "reset" && e.stage === "boot")) {
+      close(e.t_ms);
+      current = { stage: e.stage, t: e.t_ms };
+      if (!spent.has(e.stage)) spent.set(e.stage, 0);
+    }
   }
-  return starts.map((s, i) => `${s.stage} ${(((starts[i + 1]?.t ?? endMs) - s.t) / 1000).toFixed(3)}s`).join(", ");
+  close(endMs);
+  return [...spent].map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(3)}s`).join(", ");
 }
 
-function finish(report: BootReport, json: boolean, pcap: string | undefined): void {
+function finish(report: BootReport, json: boolean, pcap: string | undefined, clock = "virtual time"): void {
   if (json) {
     console.log(JSON.stringify(report, null, 2));
     return;
@@ -183,12 +239,17 @@ function finish(report: BootReport, json: boolean, pcap: string | undefined): vo
   const vlan = report.vlan === null ? "untagged" : `voice VLAN ${report.vlan} (${report.vlan_source})`;
   if (report.registered && report.registered_at_ms !== null) {
     const t = report.registered_at_ms;
-    console.log(`phone ${report.mac} registered with ${report.callmanager} in ${(t / 1000).toFixed(3)}s of virtual time: ${stageBreakdown(report.timeline, t)}`);
+    console.log(`phone ${report.mac} registered with ${report.callmanager} in ${(t / 1000).toFixed(3)}s of ${clock}: ${stageBreakdown(report.timeline, t)}`);
+  } else if (report.failure === null && report.bound) {
+    console.log(`phone ${report.mac} bound (--until bound), not registered`);
   } else {
     const f = report.failure ?? failureOf(report);
-    console.log(`phone ${report.mac} not registered: failed in stage ${f.stage} (${f.reason}); display "${f.lcd}"`);
+    console.log(`phone ${report.mac} not registered: failed in stage ${f.stage}: ${f.reason}; display "${f.lcd}"`);
+    if (f.last_event !== f.reason) console.log(`  last event in ${f.stage}: ${f.last_event}`);
   }
+  console.log(formatVerdict(report.firmware));
   if (report.bound) console.log(`address ${report.ip}/${report.mask} on ${vlan}; TFTP ${tftpSummary(report)}`);
   console.log(`frames in ${c.frames_in}, out ${c.frames_out}, dropped ${JSON.stringify(c.dropped)}`);
   if (pcap !== undefined) console.log(`capture written to ${pcap} (open it with: wireshark ${pcap})`);
+  if (report.exit_code === EXIT_LOAD_NOT_REACHED) console.log(`exit status ${EXIT_LOAD_NOT_REACHED}: the phone does not run the load its configuration names`);
 }

@@ -4,8 +4,7 @@
 // clang's libFuzzer (coverage-guided; needs clang and wabt). Every crash is
 // saved as tests/regressions/<parser>-<hash>.bin with --save, and the
 // regression test replays it from then on.
-import { parseArgs } from "node:util";
-import { parseIntArg, UsageError } from "./args.js";
+import { parseCommandArgs, parseIntArg, UsageError } from "./args.js";
 import { TARGETS, target, type FuzzTarget } from "../fuzz/targets.js";
 import { fuzz, REGRESSIONS_DIR, type FuzzReport } from "../fuzz/engine.js";
 
@@ -20,6 +19,14 @@ export const FUZZ_USAGE = `  fuzz    fuzz the firmware's parsers: ${TARGETS.map(
           --make-corpus  write the seed corpus tests/fuzz-corpus/ again from real frames
           --json         one JSON report`;
 
+export const FUZZ_HELP = `usage: ipphone fuzz [--parser NAME|all] [--runs N] [--seed N] [--save] [--engine js|libfuzzer] [--jobs N] [--coverage] [--json]
+       ipphone fuzz --make-corpus
+
+${FUZZ_USAGE}
+
+exit status: 0 no input trapped or gave a bad result; 1 crashes found (listed, and saved with --save);
+2 bad usage.`;
+
 const OPTIONS = {
   parser: { type: "string" },
   runs: { type: "string" },
@@ -33,7 +40,7 @@ const OPTIONS = {
 } as const;
 
 export async function fuzzCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseCommandArgs(args, OPTIONS);
   if (values["make-corpus"]) {
     const { writeCorpus } = await import("../fuzz/corpus.js");
     const counts = writeCorpus();
@@ -50,11 +57,12 @@ export async function fuzzCommand(args: string[]): Promise<number> {
   const runs = parseIntArg("--runs", values.runs, 1, 1e12, 100_000);
   const seed = parseIntArg("--seed", values.seed, 0, 0xffffffff, 1);
   const engine = values.engine ?? "js";
+  if (engine !== "js" && engine !== "libfuzzer") throw new UsageError(`--engine must be 'js' or 'libfuzzer', got '${engine}'`);
+  if (engine === "js") for (const o of ["jobs", "coverage"] as const) if (values[o] !== undefined && values[o] !== false) throw new UsageError(`--${o} goes with --engine libfuzzer`);
   if (engine === "libfuzzer") {
     const { runLibFuzzer } = await import("../fuzz/native.js");
     return runLibFuzzer(targets, { runs, seed, jobs: parseIntArg("--jobs", values.jobs, 1, 64, 2), save: values.save, json: values.json, coverage: values.coverage });
   }
-  if (engine !== "js") throw new UsageError(`--engine must be "js" or "libfuzzer", got "${engine}"`);
   const reports: FuzzReport[] = [];
   for (const t of targets) {
     const r = fuzz(t, { runs, seed, saveDir: values.save ? REGRESSIONS_DIR : undefined });

@@ -1,12 +1,11 @@
 // `ipphone image keygen|build|sign|inspect|verify`: firmware images for the
 // bootloader (format in README "Firmware images", code in host/image.ts).
-import { parseArgs } from "node:util";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import {
   buildImage, generateKeys, hex, ImageError, keyHashOf, parseHeader, parseImage, readKey, sha256, signImage, TLV,
   verifyImage, type ImageHeader, type ParsedImage,
 } from "../image.js";
-import { parseIntArg, UsageError } from "./args.js";
+import { checkInputFile, checkOutputFile, parseCommandArgs, parseIntArg, UsageError } from "./args.js";
 
 export const IMAGE_USAGE = `  image   firmware images for the bootloader (Ed25519-signed; README "Firmware images")
           image keygen --out PREFIX [--force]      write PREFIX.pem (private) and PREFIX.pub.pem
@@ -16,6 +15,69 @@ export const IMAGE_USAGE = `  image   firmware images for the bootloader (Ed2551
           image inspect FILE [--json]              every header field and TLV
           image verify FILE [--key KEY.pem | --key-hash HEX] [--min-counter N] [--json]
                                                    the bootloader's checks; exit 1 with the reason`;
+
+const IMAGE_EXIT = `exit status: 0 done (verify: the image is valid); 1 the input is not a usable image or key,
+or the image is invalid (the reason on stderr); 2 bad usage: a missing option or input file, an output
+directory that does not exist (one line, nothing written).`;
+
+const SUBCOMMAND_HELP: Record<string, string> = {
+  keygen: `usage: ipphone image keygen --out PREFIX [--force]
+
+Writes a new Ed25519 key pair: PREFIX.pem (private, mode 0600) and PREFIX.pub.pem, and prints the key
+hash that goes into a phone's factory data.
+  --out PREFIX  where to write the two files (its directory must exist)
+  --force       overwrite existing files
+
+${IMAGE_EXIT}`,
+  build: `usage: ipphone image build --wasm FILE --load NAME --out FILE [--counter N] [--key KEY.pem]
+
+Wraps a WebAssembly module in a firmware image: header, payload, SHA-256 (and an Ed25519 signature with --key).
+  --wasm FILE    the phone firmware (e.g. build/phone.wasm)
+  --load NAME    the load name, 1-32 printable ASCII characters (e.g. P0030801SR02)
+  --out FILE     the image to write (its directory must exist)
+  --counter N    security counter 0..4294967295 (default 0). A phone's bootloader refuses as a downgrade an image whose
+                 counter is below the one it recorded (the factory image records 1): give --counter 1 or
+                 more for an image a phone should accept
+  --key KEY.pem  sign with this private key
+
+${IMAGE_EXIT}`,
+  sign: `usage: ipphone image sign --key KEY.pem FILE [--out FILE]
+
+Signs FILE (an image) with the private key: adds or replaces its signature and key TLVs.
+  --key KEY.pem  the private key
+  --out FILE     where to write the signed image (default: FILE itself)
+
+${IMAGE_EXIT}`,
+  inspect: `usage: ipphone image inspect FILE [--json]
+
+Prints every header field and TLV of an image, and the error if it does not parse.
+  --json  one JSON object
+
+${IMAGE_EXIT}`,
+  verify: `usage: ipphone image verify FILE [--key KEY.pem | --key-hash HEX] [--min-counter N] [--json]
+
+Runs the bootloader's checks on FILE: header, SHA-256, signature, key, security counter.
+  --key KEY.pem      require this key (public or private)
+  --key-hash HEX     require the key with this SHA-256 hash (64 hex digits, as in factory data)
+  --min-counter N    refuse a security counter below N (a downgrade)
+  --json             one JSON object: valid, reason, detail
+
+${IMAGE_EXIT}`,
+};
+
+export const IMAGE_SUBCOMMANDS = Object.keys(SUBCOMMAND_HELP);
+
+export const IMAGE_HELP = `usage: ipphone image keygen|build|sign|inspect|verify ...
+
+${IMAGE_USAGE}
+
+ipphone image SUBCOMMAND --help: that subcommand's options.
+${IMAGE_EXIT}`;
+
+/** The help of one subcommand, or of `image` as a whole. */
+export function imageHelp(sub: string | undefined): string {
+  return (sub !== undefined && SUBCOMMAND_HELP[sub]) || IMAGE_HELP;
+}
 
 const isWasm = (b: Uint8Array) => WebAssembly.validate(b as Uint8Array<ArrayBuffer>);
 
@@ -49,9 +111,10 @@ function required(name: string, value: string | undefined): string {
 }
 
 function keygen(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, options: { out: { type: "string" }, force: { type: "boolean", default: false } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseCommandArgs(args, { out: { type: "string" }, force: { type: "boolean", default: false } }, true);
   if (positionals.length) throw new UsageError(`image keygen takes no file arguments`);
   const prefix = required("--out", values.out);
+  checkOutputFile("--out", `${prefix}.pem`);
   const files = [`${prefix}.pem`, `${prefix}.pub.pem`];
   for (const f of files) if (existsSync(f) && !values.force) throw new Failure(`${f} exists; --force to overwrite it`);
   const { privatePem, publicPem } = generateKeys();
@@ -63,18 +126,14 @@ function keygen(args: string[]): number {
 }
 
 function build(args: string[]): number {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { wasm: { type: "string" }, load: { type: "string" }, counter: { type: "string" }, key: { type: "string" }, out: { type: "string" } },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseCommandArgs(args, { wasm: { type: "string" }, load: { type: "string" }, counter: { type: "string" }, key: { type: "string" }, out: { type: "string" } }, true);
   if (positionals.length) throw new UsageError(`image build takes its files as --wasm and --out`);
-  const wasmPath = required("--wasm", values.wasm);
-  const out = required("--out", values.out);
+  const wasmPath = checkInputFile("--wasm", required("--wasm", values.wasm))!;
+  const out = checkOutputFile("--out", required("--out", values.out))!;
   const loadName = required("--load", values.load);
-  if (!/^[\x21-\x7e]{1,32}$/.test(loadName)) throw new UsageError(`--load must be 1 to 32 printable ASCII characters with no spaces, got "${loadName}"`);
+  if (!/^[\x21-\x7e]{1,32}$/.test(loadName)) throw new UsageError(`--load must be 1 to 32 printable ASCII characters with no spaces, got '${loadName}'`);
   const securityCounter = parseIntArg("--counter", values.counter, 0, 0xffffffff, 0);
+  if (values.key !== undefined) checkInputFile("--key", values.key);
   const wasm = readInput(wasmPath);
   if (!isWasm(wasm)) throw new Failure(`${wasmPath} is not a valid WebAssembly module`);
   let image: Uint8Array;
@@ -86,6 +145,7 @@ function build(args: string[]): number {
   if (values.key !== undefined) image = signImage(image, privateKey(values.key));
   writeFileSync(out, image);
   console.log(`wrote ${out}: ${loadName}, ${image.length} bytes, security counter ${securityCounter}, ${values.key !== undefined ? "signed" : "unsigned"}`);
+  if (securityCounter === 0) console.log("note: security counter 0: a phone whose bootloader recorded a higher counter (the factory image records 1) refuses this image as a downgrade; --counter N sets it");
   return 0;
 }
 
@@ -96,9 +156,10 @@ function privateKey(path: string) {
 }
 
 function signCommand(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, options: { key: { type: "string" }, out: { type: "string" } }, allowPositionals: true, strict: true });
-  const file = one(positionals, "sign");
-  const k = privateKey(required("--key", values.key));
+  const { values, positionals } = parseCommandArgs(args, { key: { type: "string" }, out: { type: "string" } }, true);
+  const file = checkInputFile("image", one(positionals, "sign"))!;
+  const k = privateKey(checkInputFile("--key", required("--key", values.key))!);
+  checkOutputFile("--out", values.out);
   let signed: Uint8Array;
   try {
     signed = signImage(readInput(file), k);
@@ -130,8 +191,8 @@ function tlvDetail(type: number, value: Uint8Array): string | undefined {
 }
 
 function inspect(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, allowPositionals: true, strict: true });
-  const file = one(positionals, "inspect");
+  const { values, positionals } = parseCommandArgs(args, { json: { type: "boolean", default: false } }, true);
+  const file = checkInputFile("image", one(positionals, "inspect"))!;
   const bytes = readInput(file);
   let img: ParsedImage | null = null;
   let header: ImageHeader | null = null;
@@ -189,18 +250,13 @@ function inspect(args: string[]): number {
 }
 
 function verifyCommand(args: string[]): number {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { key: { type: "string" }, "key-hash": { type: "string" }, "min-counter": { type: "string" }, json: { type: "boolean", default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const file = one(positionals, "verify");
+  const { values, positionals } = parseCommandArgs(args, { key: { type: "string" }, "key-hash": { type: "string" }, "min-counter": { type: "string" }, json: { type: "boolean", default: false } }, true);
+  const file = checkInputFile("image", one(positionals, "verify"))!;
   if (values.key !== undefined && values["key-hash"] !== undefined) throw new UsageError("give --key or --key-hash, not both");
   let keyHash: Uint8Array | null = null;
-  if (values.key !== undefined) keyHash = keyHashOf(key(values.key));
+  if (values.key !== undefined) keyHash = keyHashOf(key(checkInputFile("--key", values.key)!));
   if (values["key-hash"] !== undefined) {
-    if (!/^[0-9a-fA-F]{64}$/.test(values["key-hash"])) throw new UsageError(`--key-hash must be 64 hex digits (SHA-256 of the public key), got "${values["key-hash"]}"`);
+    if (!/^[0-9a-fA-F]{64}$/.test(values["key-hash"])) throw new UsageError(`--key-hash must be 64 hex digits (SHA-256 of the public key), got '${values["key-hash"]}'`);
     keyHash = new Uint8Array(Buffer.from(values["key-hash"], "hex"));
   }
   const minCounter = parseIntArg("--min-counter", values["min-counter"], 0, 0xffffffff, 0);
@@ -227,7 +283,7 @@ export function imageCommand(args: string[]): number {
       case "sign": return signCommand(rest);
       case "inspect": return inspect(rest);
       case "verify": return verifyCommand(rest);
-      default: throw new UsageError(sub === undefined ? "image needs a subcommand: keygen, build, sign, inspect or verify" : `unknown image subcommand "${sub}"`);
+      default: throw new UsageError(sub === undefined ? "image needs a subcommand: keygen, build, sign, inspect or verify" : `unknown image subcommand '${sub}' (the subcommands are ${IMAGE_SUBCOMMANDS.join(", ")})`);
     }
   } catch (e) {
     if (e instanceof Failure) {

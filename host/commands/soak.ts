@@ -2,11 +2,10 @@
 // with power cuts, and the flash power-cut matrix over the upgrade flow.
 // Prints the figures; exit 0 only when every seed registered with no trap
 // and no corrupted frame accepted.
-import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { timelinePrinter } from "../events.js";
-import { parseIntArg, UsageError } from "./args.js";
+import { checkOutputDir, checkOutputFile, parseCommandArgs, parseIntArg, UsageError } from "./args.js";
 import { NEW_LOAD, powerCutMatrix, soakPlan, soakScenario, soakSeed, summarize, type SoakOptions, type SoakResult } from "../soak/soak.js";
 
 export const SOAK_USAGE = `  soak    boot many seeds through the upgrade on lossy, corrupting links, with power cuts
@@ -17,6 +16,16 @@ export const SOAK_USAGE = `  soak    boot many seeds through the upgrade on loss
           --no-matrix   skip the power cut at every flash operation of the upgrade
           --scenarios D write a scenario file (ipphone boot --scenario) for each failed seed into D
           --json        print one JSON summary`;
+
+export const SOAK_HELP = `usage: ipphone soak [--seeds N] [--from N] [--max-loss P] [--no-matrix] [--scenarios DIR] [--json]
+       ipphone soak --seed N [--max-loss P] [--pcap FILE] [--json]
+
+${SOAK_USAGE}
+          --from N      the first seed (default 1)
+
+exit status: 0 when every seed registered with no trap, no exception and no corrupted frame accepted,
+the counters add up and the power-cut matrix passed; 1 otherwise (the failed seeds are listed with the
+command that replays each); 2 bad usage.`;
 
 const OPTIONS = {
   seeds: { type: "string" },
@@ -30,12 +39,17 @@ const OPTIONS = {
 } as const;
 
 export function soakCommand(args: string[]): number {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseCommandArgs(args, OPTIONS);
   const options: SoakOptions = { maxLoss: parseIntArg("--max-loss", values["max-loss"], 0, 100, 30) / 100 };
-  if (values.seed !== undefined) return replay(parseIntArg("--seed", values.seed, 0, 0xffffffff, 1), options, values.pcap, values.json);
+  if (values.seed !== undefined) {
+    for (const o of ["seeds", "from", "scenarios", "no-matrix"] as const) if (values[o] !== undefined && values[o] !== false) throw new UsageError(`--${o} goes with a run of many seeds, not with --seed N`);
+    const seed = parseIntArg("--seed", values.seed, 0, 0xffffffff, 1);
+    return replay(seed, options, checkOutputFile("--pcap", values.pcap), values.json);
+  }
   if (values.pcap !== undefined) throw new UsageError("--pcap goes with --seed N");
   const count = parseIntArg("--seeds", values.seeds, 1, 1_000_000, 1000);
   const from = parseIntArg("--from", values.from, 0, 0xffffffff, 1);
+  checkOutputDir("--scenarios", values.scenarios);
   const replayCmd = (seed: number) => `ipphone soak --seed ${seed}${values["max-loss"] !== undefined ? ` --max-loss ${values["max-loss"]}` : ""}`;
   const started = performance.now();
   const results: SoakResult[] = [];

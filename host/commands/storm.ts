@@ -1,6 +1,5 @@
 // `ipphone storm`: a building of phones after a power cut, in virtual time:
 // how long until every phone is registered, and which server held them up.
-import { parseArgs } from "node:util";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
@@ -10,7 +9,7 @@ import { runStorm } from "../storm/engine.js";
 import { formatSummary, summarize } from "../storm/summary.js";
 import { renderReport } from "../storm/report.js";
 import type { Progress } from "../storm/partition.js";
-import { parseIntArg, parseSeed, UsageError } from "./args.js";
+import { checkOutputFile, parseCommandArgs, parseIntArg, parseSeed, UsageError } from "./args.js";
 
 export const STORM_USAGE = `  storm   boot a building of phones at once after a power cut (virtual time) and report
           --phones N      how many phones (1..${MAX_PHONES}; or "phones" in the scenario)
@@ -22,6 +21,13 @@ export const STORM_USAGE = `  storm   boot a building of phones at once after a 
                           else 1); any N gives the same result
           --json          print the summary as one JSON object (no wall-clock figures in it)
           --report FILE   write an HTML report (charts and tables, one self-contained page)`;
+
+export const STORM_HELP = `usage: ipphone storm --phones N [--switches S] [--seed N] [--loss P] [--scenario FILE] [--workers N] [--json] [--report FILE.html]
+
+${STORM_USAGE}
+
+exit status: 0 when every phone that got power registered; 1 when some did not within the time limit;
+2 bad usage (checked before any phone boots, the report's directory included).`;
 
 const STORM_OPTIONS = {
   phones: { type: "string" },
@@ -74,7 +80,7 @@ function loadScenario(path: string | undefined): Scenario | undefined {
 function parseLoss(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (!/^\d*\.?\d+$/.test(text) || !(v >= 0 && v <= 0.5)) throw new UsageError(`--loss must be a probability 0..0.5, got "${text}"`);
+  if (!/^\d*\.?\d+$/.test(text) || !(v >= 0 && v <= 0.5)) throw new UsageError(`--loss must be a probability 0..0.5, got '${text}'`);
   return v;
 }
 
@@ -88,7 +94,8 @@ function progressBar(p: Progress & { tUs: number; phones: number }): string {
 }
 
 export async function stormCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: STORM_OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseCommandArgs(args, STORM_OPTIONS);
+  checkOutputFile("--report", values.report);
   const scenario = loadScenario(values.scenario);
   let plan;
   try {

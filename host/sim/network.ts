@@ -77,6 +77,8 @@ export interface NetworkOptions {
   makePhone?: (clock: Scheduler, options: PhoneOptions) => Phone;
   /** Seeded link faults (host/sim/faults.ts), by link: phone, dhcp, tftp, dns, cm1-3. */
   faults?: FaultSpec;
+  /** One-way latency of every link to the switch, in µs (default: the Wire's 1 µs); phone to server crosses two. */
+  latencyUs?: number;
 }
 
 export interface Network {
@@ -110,14 +112,14 @@ export function buildNetwork(opts: NetworkOptions): Network {
   const serverVlan = opts.serverVlan ?? voiceVlan ?? NATIVE_VLAN;
   const faults = opts.faults ? new NetworkFaults(scheduler, opts.faults, opts.seed) : null;
   const plug = (port: number, host: { plug(wire: Wire, side: Side): void }, vlan = serverVlan) => {
-    const wire = new Wire(scheduler);
+    const wire = new Wire(scheduler, { latencyUs: opts.latencyUs });
     faults?.attach(wire, FAULT_LINKS[port] ?? `port${port}`);
     host.plug(wire, 0);
     sw.connect(port, wire, 1);
     sw.configurePort(port, { accessVlan: vlan });
   };
 
-  const phoneWire = new Wire(scheduler);
+  const phoneWire = new Wire(scheduler, { latencyUs: opts.latencyUs });
   const phoneOptions: PhoneOptions = { mac, seed: opts.seed, ...opts.phone };
   const phone = opts.makePhone ? opts.makePhone(scheduler, phoneOptions) : new Phone(scheduler, phoneOptions);
   phone.connect(phoneWire.attach(0, phone));

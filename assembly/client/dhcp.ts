@@ -12,7 +12,7 @@ import {
 import { configure, hostName, hostNameLen, myIp, myMac, unconfigure } from "../net/netif";
 import { arpFlush } from "../net/arp";
 import { acdAnnounce, acdProbe, acdStop, acdTakeVerdict, AcdVerdict } from "../net/acd";
-import { udpBind, udpSend, udpSlot, udpTxPayload } from "../net/stack";
+import { HopWait, udpBind, udpSend, udpSlot, udpTxPayload } from "../net/stack";
 
 const dhcpIn = changetype<DhcpRepr>(memory.data(offsetof<DhcpRepr>()));
 const dhcpOut = changetype<DhcpRepr>(memory.data(offsetof<DhcpRepr>()));
@@ -25,10 +25,13 @@ const DECLINE_WAIT: i64 = 10_000; // RFC 2131 3.1.5
 const RATE_LIMIT_WAIT: i64 = 60_000; // RFC 5227 after MAX_CONFLICTS
 const MAX_CONFLICTS = 10;
 const MIN_RENEW_WAIT: i64 = 60_000; // RFC 2131 4.4.5
+/** A unicast renewal waiting for the server's MAC goes when ARP answers, else again this soon, this many times. */
 const ARP_RETRY: i64 = 1000;
+const MAX_ARP_WAITS = 10;
 
 export let dhcpState = DhcpState.Off;
 let deadline: i64 = NEVER;
+const hop = changetype<HopWait>(memory.data(offsetof<HopWait>()));
 let xid: u32 = 0;
 let tries = 0;
 let started: i64 = 0; // start of this acquisition, for `secs`
@@ -65,13 +68,14 @@ export function dhcpStart(now: i64, delay: i64 = 0): void {
   expiresAt = NEVER;
   dhcpState = DhcpState.Init;
   deadline = now + delay;
+  hop.clear();
 }
 
 export function dhcpPoll(now: i64): i64 {
   const verdict = acdTakeVerdict();
   if (verdict == AcdVerdict.Lost) addressLost(now);
   else if (verdict != AcdVerdict.None) addressChecked(verdict == AcdVerdict.Free, now);
-  if (now >= deadline) onTimer(now);
+  if (now >= deadline || hop.ready(now)) onTimer(now);
   return deadline;
 }
 
@@ -189,7 +193,12 @@ function request(now: i64): void {
   event(Ev.DhcpRequest, <i32>(dhcpOut.requestedIp | dhcpOut.ciaddr), state);
   const sent = send(dst, now);
   // A unicast renewal waiting for the server's MAC: try again once ARP had time to answer.
-  if (state == DhcpState.Renewing) deadline = sent ? halfwayTo(t2At, now) : min(now + ARP_RETRY, t2At);
+  if (state == DhcpState.Renewing && !sent && hop.hold(serverId, now, ARP_RETRY, MAX_ARP_WAITS)) {
+    deadline = min(hop.retryAt, t2At);
+    return;
+  }
+  hop.clear();
+  if (state == DhcpState.Renewing) deadline = halfwayTo(t2At, now);
   else if (state == DhcpState.Rebinding) deadline = halfwayTo(expiresAt, now);
   else deadline = now + retransmitDelay();
 }
@@ -345,6 +354,7 @@ export function dhcpLinkDown(): void {
   acdStop();
   dhcpState = DhcpState.Off;
   deadline = NEVER;
+  hop.clear();
 }
 
 /** Back to the state at power-on: no lease, nothing under way. */

@@ -16,6 +16,7 @@ import { IpHost } from './ip-host.js';
 import { Random } from './random.js';
 import type { Scheduler, Timer } from './scheduler.js';
 import type { Nic, Side, Wire } from './wire.js';
+import { Rto } from './rto.js';
 
 // ---------------------------------------------------------------- sequence numbers
 
@@ -67,9 +68,6 @@ export interface TcpHostStats {
   readonly silenced: number;
 }
 
-const RTO_INITIAL_MS = 1000;
-const RTO_MIN_MS = 1000;
-const RTO_MAX_MS = 60_000;
 const DEFAULT_MSS = 536;
 const CHALLENGE_INTERVAL_US = 500_000;
 
@@ -96,9 +94,7 @@ export class TcpConnection {
   private finAcked = false;
   private timer: Timer | null = null;
   private timerKind: 'rtx' | 'persist' | 'time-wait' | null = null;
-  private rtoMs = RTO_INITIAL_MS;
-  private srtt = 0;
-  private rttvar = 0;
+  private readonly rto = new Rto();
   private tries = 0;
   private timing: { seq: number; atUs: number } | null = null;
   private challengedAtUs = -Infinity;
@@ -169,7 +165,7 @@ export class TcpConnection {
     if (this.timing === null && !seqLt(seq, this.sndMax)) this.timing = { seq, atUs: this.host.scheduler.now };
     this.sndNxt = end;
     if (seqGt(end, this.sndMax)) this.sndMax = end;
-    if (this.timerKind !== 'rtx') this.arm('rtx', this.rtoMs);
+    if (this.timerKind !== 'rtx') this.arm('rtx', this.rto.ms);
   }
 
   private output(probe = false): void {
@@ -195,7 +191,7 @@ export class TcpConnection {
       this.sent(dataEnd, add(dataEnd, 1));
     }
     const waiting = seqLt(this.sndNxt, dataEnd);
-    if (waiting && this.sndWnd === 0 && this.sndMax === this.sndUna && this.timerKind === null) this.arm('persist', this.rtoMs);
+    if (waiting && this.sndWnd === 0 && this.sndMax === this.sndUna && this.timerKind === null) this.arm('persist', this.rto.ms);
   }
 
   // ---- timers ----
@@ -229,7 +225,7 @@ export class TcpConnection {
     }
     this.tries++;
     this.host.stats.retransmits++;
-    this.rtoMs = Math.min(this.rtoMs * 2, RTO_MAX_MS);
+    this.rto.backoff();
     this.timing = null;
     if (this.state === 'syn-sent' || this.state === 'syn-received') {
       this.sendSyn();
@@ -237,19 +233,7 @@ export class TcpConnection {
     }
     this.sndNxt = this.sndUna;
     this.output(this.sndWnd === 0);
-    if (this.timerKind !== 'rtx') this.arm('rtx', this.rtoMs);
-  }
-
-  private rttSample(ms: number): void {
-    const r = Math.max(ms, 1);
-    if (this.srtt === 0) {
-      this.srtt = r;
-      this.rttvar = r / 2;
-    } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
-    }
-    this.rtoMs = Math.min(Math.max(Math.ceil(this.srtt + Math.max(1, 4 * this.rttvar)), RTO_MIN_MS), RTO_MAX_MS);
+    if (this.timerKind !== 'rtx') this.arm('rtx', this.rto.ms);
   }
 
   /** @internal */
@@ -308,7 +292,7 @@ export class TcpConnection {
     if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
     if (s.mss !== null) this.peerMss = s.mss;
     this.sndWnd = s.window;
-    if (this.timing !== null) this.rttSample((this.host.scheduler.now - this.timing.atUs) / 1000);
+    if (this.timing !== null) this.rto.sample((this.host.scheduler.now - this.timing.atUs) / 1000);
     this.timing = null;
     this.tries = 0;
     this.disarm();
@@ -355,12 +339,12 @@ export class TcpConnection {
       this.sndUna = s.ack;
       if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
       if (this.timing !== null && seqGt(s.ack, this.timing.seq)) {
-        this.rttSample((this.host.scheduler.now - this.timing.atUs) / 1000);
+        this.rto.sample((this.host.scheduler.now - this.timing.atUs) / 1000);
         this.timing = null;
       }
       this.tries = 0;
       if (this.sndUna === this.sndMax) { if (this.timerKind === 'rtx') this.disarm(); }
-      else this.arm('rtx', this.rtoMs);
+      else this.arm('rtx', this.rto.ms);
     }
     if (this.sndWnd === 0 && s.window > 0 && s.ack === this.sndUna && this.sndNxt !== this.sndUna) {
       this.sndNxt = this.sndUna; // the window opened; the probe byte was not taken

@@ -59,16 +59,18 @@ export function stackReset(): void {
   memory.fill(udpPorts, 0, UDP_SLOTS * 4);
 }
 
-/** Reserves a slot for `h` (at start); returns it for udpBind. */
+/** Reserves a slot for `h` (at start); returns it for udpBind, or -1 when the table is full. */
 export function udpSlot(h: UdpHandler): i32 {
+  if (udpSlotsUsed == UDP_SLOTS) return -1;
   const s = udpSlotsUsed++;
-  assert(s < UDP_SLOTS);
   store<usize>(udpHandlers + (<usize>s * sizeof<usize>()), changetype<usize>(h));
   return s;
 }
 
 /** Datagrams to `port` go to the handler of `slot` from now on (0: none). */
-export function udpBind(slot: i32, port: u32): void { store<u32>(udpPorts + (<usize>slot << 2), port); }
+export function udpBind(slot: i32, port: u32): void {
+  if (slot >= 0 && slot < UDP_SLOTS) store<u32>(udpPorts + (<usize>slot << 2), port);
+}
 
 function udpHandlerFor(port: u32): i32 {
   for (let s = 0; s < udpSlotsUsed; s++) if (load<u32>(udpPorts + (<usize>s << 2)) == port) return s;

@@ -1,6 +1,7 @@
 // Address conflict detection (RFC 5227): probing an address before use,
 // announcing it, and defending it afterwards. The DHCP client starts it and
-// polls its verdict (acdVerdict); the stack shows it every ARP packet first.
+// takes its verdict at its next poll (acdTakeVerdict); the stack shows it
+// every ARP packet before ARP does (acdRx).
 import { event, random } from "../hal";
 import { MAC_BROADCAST } from "../lib/bytes";
 import { Ctr, count } from "../counters";

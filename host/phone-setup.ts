@@ -40,9 +40,12 @@ export function readImageFile(path: string): Uint8Array {
   return bytes;
 }
 
+/** 64 hex digits: a key's SHA-256 as `image keygen` prints it, rather than a file name. */
+export const isKeyHash = (text: string) => /^[0-9a-f]{64}$/i.test(text);
+
 /** The key hash for factory data: from a PEM key file (public or private), or 64 hex digits as `image keygen` prints. */
 export function readKeyHash(pathOrHex: string): Uint8Array {
-  if (/^[0-9a-f]{64}$/i.test(pathOrHex)) return Uint8Array.from(Buffer.from(pathOrHex, "hex"));
+  if (isKeyHash(pathOrHex)) return Uint8Array.from(Buffer.from(pathOrHex, "hex"));
   readFile(pathOrHex); // the file's own errors first: missing, a directory, unreadable
   try {
     return keyHashOf(readKey(pathOrHex));

@@ -9,7 +9,7 @@ import { cnfXml } from "./sim/cnf.js";
 import { devImage } from "./image.js";
 import { PHONE_WASM } from "./firmware.js";
 import { checkFaultSpec } from "./sim/faults.js";
-import { readImageFile, readKeyHash, SetupError, type PhoneSetup } from "./phone-setup.js";
+import { isKeyHash, readImageFile, readKeyHash, SetupError, type PhoneSetup } from "./phone-setup.js";
 
 export class ScenarioError extends Error {}
 
@@ -244,7 +244,7 @@ function phoneSetupOf(phone: Json, baseDir: string): PhoneSetup {
   const counter = int(phone.security_counter, "phone.security_counter", 0, 0xffffffff);
   return {
     ...(image !== undefined ? { image: setupField("phone.image", () => readImageFile(resolve(baseDir, image))) } : {}),
-    ...(key !== undefined ? { keyHash: setupField("phone.factory_key", () => readKeyHash(/^[0-9a-f]{64}$/i.test(key) ? key : resolve(baseDir, key))) } : {}),
+    ...(key !== undefined ? { keyHash: setupField("phone.factory_key", () => readKeyHash(isKeyHash(key) ? key : resolve(baseDir, key))) } : {}),
     ...(counter !== undefined ? { securityCounter: counter } : {}),
   };
 }

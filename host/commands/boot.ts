@@ -84,7 +84,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   checkOutputFile("--pcap", values.pcap);
   const setup = phoneSetupArgs(values.image, values.key);
   const verbose = values.verbose ?? false;
-  const print = json ? undefined : withoutLogs(timelinePrinter((line) => console.log(line)), verbose);
+  const print = json ? undefined : timelinePrinter((line) => console.log(line));
   if (values.link === undefined || values.link === "sim") {
     for (const o of VXLAN_ONLY) if (values[o] !== undefined) throw new UsageError(`--${o} goes with --link vxlan (a real network); the simulated network has none`);
     const scenario = values.scenario === undefined ? null : loadScenario(values.scenario);
@@ -127,13 +127,6 @@ function asUsage<T>(option: string, read: () => T): T {
   }
 }
 
-const isLog = (e: TimelineEntry) => e.event === "log";
-
-/** The firmware's log lines are shown only with --verbose; every other entry as before. */
-function withoutLogs(print: (e: TimelineEntry) => void, verbose: boolean): (e: TimelineEntry) => void {
-  return verbose ? print : (e) => { if (!isLog(e)) print(e); };
-}
-
 /** The phone's own flash when the user gave an image, a key or a counter; else the factory default. */
 function phoneFlash(mac: string, setup: PhoneSetup) {
   return Object.keys(setup).length > 0 ? { flash: setupFlash(mac, setup) } : {};
@@ -151,7 +144,7 @@ interface OwnFirmware {
 }
 
 function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print: ((e: TimelineEntry) => void) | undefined, scenario: Scenario | null, own: OwnFirmware): number {
-  const phone = { ...(print ? { onEvent: print } : {}), ...phoneFlash(mac, own.setup) };
+  const phone = { ...(print ? { onEvent: print } : {}), ...phoneFlash(mac, own.setup), firmwareLogs: own.verbose };
   const net = buildNetwork({ ...scenario?.network, ...configForImage(mac, own.setup, scenario?.network.tftpFiles), seed, mac, pcap: pcap !== undefined, phone });
   if (scenario) applyOutages(net, scenario);
   const result = bootPhone(net, scenario?.limitMs);
@@ -160,7 +153,7 @@ function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | 
   const failure = result.registered ? null : failureOf(report);
   const exitCode = exitCodeOf(report, failure);
   const switchLog = net.poe.log.filter((l) => l.port === PORTS.phone).map((l) => l.text);
-  finish({ seed, scenario: scenario?.name ?? null, ...report, timeline: visibleTimeline(report.timeline, own.verbose), bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs, failure, exit_code: exitCode, switch_log: switchLog }, json, pcap);
+  finish({ seed, scenario: scenario?.name ?? null, ...report, bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs, failure, exit_code: exitCode, switch_log: switchLog }, json, pcap);
   return exitCode;
 }
 
@@ -217,6 +210,7 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
     mac: o.mac,
     seed: o.seed,
     ...phoneFlash(o.mac, o.setup),
+    firmwareLogs: o.verbose,
     onEvent: (e) => {
       o.print?.(e);
       if (boundAtMs === null && phone.isBound) boundAtMs = e.t_ms;
@@ -252,13 +246,9 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
   const failure = reachedGoal ? null : failureOf(phoneReport);
   // --until bound asks nothing of the load; --until registered asks what the simulation asks.
   const exitCode = failure ? EXIT_CODES[failure.stage] : o.until === "registered" ? exitCodeOf(phoneReport, null) : 0;
-  const report = { seed: o.seed, ...phoneReport, timeline: visibleTimeline(phoneReport.timeline, o.verbose), bound_at_ms: boundAtMs, registered_at_ms: registeredAtMs, failure, exit_code: exitCode, until: o.until, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
+  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, registered_at_ms: registeredAtMs, failure, exit_code: exitCode, until: o.until, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
   finish(report, o.json, o.pcap, "real time");
   return exitCode;
-}
-
-function visibleTimeline(timeline: TimelineEntry[], verbose: boolean): TimelineEntry[] {
-  return verbose ? timeline : timeline.filter((e) => !isLog(e));
 }
 
 function tftpSummary(r: PhoneReport): string {

@@ -186,6 +186,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   }
 
   protected firmwareLog(level: number, text: string): void {
+    if (this.options.firmwareLogs === false) return;
     this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` });
   }
 

@@ -30,6 +30,8 @@ export interface PhoneOptions {
   flash?: Flash;
   /** Keep every entry in `timeline` (default true). A storm of thousands of phones reads onEvent instead and keeps none. */
   keepTimeline?: boolean;
+  /** Record the firmware's log lines (hal.log) as timeline entries (default true; `boot` only with --verbose). */
+  firmwareLogs?: boolean;
   /** Called with each timeline entry as it happens. */
   onEvent?: (e: TimelineEntry) => void;
   /** Called with each event of the firmware and its bootloader (hal.event): its code (Ev) and arguments, for counting. */

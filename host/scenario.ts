@@ -9,6 +9,7 @@ import { cnfXml } from "./sim/cnf.js";
 import { devImage } from "./image.js";
 import { PHONE_WASM } from "./firmware.js";
 import { checkFaultSpec } from "./sim/faults.js";
+import { isKeyHash, readImageFile, readKeyHash, SetupError, type PhoneSetup } from "./phone-setup.js";
 
 export class ScenarioError extends Error {}
 
@@ -21,6 +22,8 @@ export interface Scenario {
   network: Omit<NetworkOptions, "seed">;
   /** CallManagers that are down ("refuse": the service, "silent": the host) from the start. */
   outages: ("up" | "refuse" | "silent")[];
+  /** The phone's own image, trusted key and recorded security counter (phone.image, factory_key, security_counter). */
+  phoneSetup: PhoneSetup;
 }
 
 type Json = Record<string, unknown>;
@@ -141,7 +144,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
     throw new ScenarioError((e as Error).message);
   }
   const phone = obj(s.phone, "phone");
-  known(phone, "phone", ["mac"]);
+  known(phone, "phone", ["mac", ...PHONE_SETUP_FIELDS]);
   const mac = str(phone.mac, "phone.mac") ?? DEFAULT_PHONE_MAC;
   try {
     parseMac(mac);
@@ -197,6 +200,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
     seed: int(s.seed, "seed", 0, 0xffffffff),
     limitMs: (num(s.limit_s, "limit_s", 1, 86_400) ?? 300) * 1000,
     outages: cms.map((c) => c.state),
+    phoneSetup: phoneSetupOf(phone, baseDir),
     network: {
       mac,
       ...(faults ? { faults } : {}),
@@ -227,6 +231,31 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
       })),
     },
   };
+}
+
+// ---- phone.image, phone.factory_key, phone.security_counter: the phone's own firmware
+
+const PHONE_SETUP_FIELDS = ["image", "factory_key", "security_counter"];
+
+/** Files are taken relative to the scenario file; factory_key may also be the key hash in hex. */
+function phoneSetupOf(phone: Json, baseDir: string): PhoneSetup {
+  const image = str(phone.image, "phone.image");
+  const key = str(phone.factory_key, "phone.factory_key");
+  const counter = int(phone.security_counter, "phone.security_counter", 0, 0xffffffff);
+  return {
+    ...(image !== undefined ? { image: setupField("phone.image", () => readImageFile(resolve(baseDir, image))) } : {}),
+    ...(key !== undefined ? { keyHash: setupField("phone.factory_key", () => readKeyHash(isKeyHash(key) ? key : resolve(baseDir, key))) } : {}),
+    ...(counter !== undefined ? { securityCounter: counter } : {}),
+  };
+}
+
+function setupField<T>(where: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof SetupError) throw new ScenarioError(`${where} ${e.message}`);
+    throw e;
+  }
 }
 
 export function loadScenario(path: string): Scenario {

@@ -1,7 +1,7 @@
 // `ipphone boot`: one phone, on the built-in simulated network (virtual
 // time) or on a real network through VXLAN (real time).
 import { writeFileSync } from "node:fs";
-import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC, PORTS } from "../sim/network.js";
+import { buildNetwork, bootPhone, defaultConfig, DEFAULT_PHONE_MAC, PORTS, sepFileName } from "../sim/network.js";
 import { applyOutages, loadScenario, type Scenario } from "../scenario.js";
 import type { StageName } from "../events.js";
 import { timelinePrinter, type TimelineEntry } from "../events.js";
@@ -12,6 +12,7 @@ import { RealTimeClock } from "../links/realtime.js";
 import type { Nic } from "../sim/wire.js";
 import { checkMac, checkOutputFile, parseCommandArgs, parseIntArg, parseIpv4Arg, parseSeed, UsageError } from "./args.js";
 import { formatVerdict } from "../verdict.js";
+import { loadOf, readImageFile, readKeyHash, setupFlash, SetupError, type PhoneSetup } from "../phone-setup.js";
 
 export const BOOT_USAGE = `  boot    boot one phone and print its timeline
           --mac M       the phone's MAC (default ${DEFAULT_PHONE_MAC})
@@ -19,6 +20,11 @@ export const BOOT_USAGE = `  boot    boot one phone and print its timeline
           --pcap FILE   write what crossed the phone's port as a pcap file
           --json        print one JSON report instead of the timeline
           --scenario F  the network described by the JSON scenario file F (README "Scenarios")
+          --image FILE  boot this signed image (ipphone image build) from slot A instead of the built-in load;
+                        the built-in configuration names its load
+          --key FILE    the public key (FILE.pub.pem, or 64 hex digits of its hash) the phone's factory
+                        data trusts, in place of the development key: the key --image is signed with
+          --verbose     show the firmware's log lines (hal.log) in the timeline and the JSON
           --link vxlan  boot on a real network through a Linux VXLAN interface, in real time:
             --remote ADDR   the VXLAN interface's local address (required)
             --vni N         VXLAN network id (default 42)
@@ -28,9 +34,10 @@ export const BOOT_USAGE = `  boot    boot one phone and print its timeline
             --until G       what counts as success: bound, or registered (default)
             --stay S        keep the phone running S seconds after reaching it (default 0)`;
 
-export const BOOT_HELP = `usage: ipphone boot [--mac M] [--seed N] [--scenario FILE] [--pcap FILE] [--json]
+export const BOOT_HELP = `usage: ipphone boot [--mac M] [--seed N] [--scenario FILE] [--image FILE] [--key FILE] [--pcap FILE] [--json] [--verbose]
        ipphone boot --link vxlan --remote ADDR [--vni N] [--port P] [--local ADDR] [--timeout S]
-                    [--until bound|registered] [--stay S] [--mac M] [--seed N] [--pcap FILE] [--json]
+                    [--until bound|registered] [--stay S] [--mac M] [--seed N] [--image FILE] [--key FILE]
+                    [--pcap FILE] [--json] [--verbose]
 
 ${BOOT_USAGE}
 
@@ -59,6 +66,9 @@ const BOOT_OPTIONS = {
   stay: { type: "string" },
   until: { type: "string" },
   scenario: { type: "string" },
+  image: { type: "string" },
+  key: { type: "string" },
+  verbose: { type: "boolean", default: false },
 } as const;
 
 /** Options that only mean something on a real network (--link vxlan). */
@@ -72,12 +82,16 @@ export async function bootCommand(args: string[]): Promise<number> {
   const mac = checkMac(values.mac, DEFAULT_PHONE_MAC);
   const json = values.json ?? false;
   checkOutputFile("--pcap", values.pcap);
+  const setup = phoneSetupArgs(values.image, values.key);
+  const verbose = values.verbose ?? false;
   const print = json ? undefined : timelinePrinter((line) => console.log(line));
   if (values.link === undefined || values.link === "sim") {
     for (const o of VXLAN_ONLY) if (values[o] !== undefined) throw new UsageError(`--${o} goes with --link vxlan (a real network); the simulated network has none`);
     const scenario = values.scenario === undefined ? null : loadScenario(values.scenario);
     const seedOf = values.seed === undefined && scenario?.seed !== undefined ? scenario.seed : seed;
-    return bootSimulated(seedOf, values.mac === undefined ? scenario?.network.mac ?? mac : mac, json, values.pcap, print, scenario);
+    // The command line's --image and --key win over the scenario's, as --mac and --seed do.
+    const own = { setup: { ...scenario?.phoneSetup, ...setup }, verbose };
+    return bootSimulated(seedOf, values.mac === undefined ? scenario?.network.mac ?? mac : mac, json, values.pcap, print, scenario, own);
   }
   if (values.link !== "vxlan") throw new UsageError(`--link must be 'vxlan' (or 'sim'), got '${values.link}'`);
   for (const o of SIM_ONLY) if (values[o] !== undefined) throw new UsageError(`--${o} describes the simulated network; with --link vxlan the network is real`);
@@ -91,11 +105,47 @@ export async function bootCommand(args: string[]): Promise<number> {
   const stayS = parseIntArg("--stay", values.stay, 0, 86400, 0);
   const until = values.until ?? "registered";
   if (until !== "bound" && until !== "registered") throw new UsageError(`--until must be 'bound' or 'registered', got '${until}'`);
-  return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS, until });
+  return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS, until, setup, verbose });
 }
 
-function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print: ((e: TimelineEntry) => void) | undefined, scenario: Scenario | null): number {
-  const net = buildNetwork({ ...scenario?.network, seed, mac, pcap: pcap !== undefined, phone: print ? { onEvent: print } : {} });
+// ---- the user's own firmware (--image, --key) and its log lines (--verbose)
+
+/** Reads --image and --key before any work: a file that is missing or not what it should be is a usage error. */
+function phoneSetupArgs(image: string | undefined, key: string | undefined): PhoneSetup {
+  return {
+    ...(image !== undefined ? { image: asUsage("--image", () => readImageFile(image)) } : {}),
+    ...(key !== undefined ? { keyHash: asUsage("--key", () => readKeyHash(key)) } : {}),
+  };
+}
+
+function asUsage<T>(option: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof SetupError) throw new UsageError(`${option} ${e.message}`);
+    throw e;
+  }
+}
+
+/** The phone's own flash when the user gave an image, a key or a counter; else the factory default. */
+function phoneFlash(mac: string, setup: PhoneSetup) {
+  return Object.keys(setup).length > 0 ? { flash: setupFlash(mac, setup) } : {};
+}
+
+/** With the user's image, the built-in configuration names its load, so that booting it is no upgrade. */
+function configForImage(mac: string, setup: PhoneSetup, files: Record<string, Uint8Array> | undefined) {
+  if (files !== undefined || setup.image === undefined) return {};
+  return { tftpFiles: { [sepFileName(mac)]: defaultConfig(loadOf(setup.image)) } };
+}
+
+interface OwnFirmware {
+  setup: PhoneSetup;
+  verbose: boolean;
+}
+
+function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print: ((e: TimelineEntry) => void) | undefined, scenario: Scenario | null, own: OwnFirmware): number {
+  const phone = { ...(print ? { onEvent: print } : {}), ...phoneFlash(mac, own.setup), firmwareLogs: own.verbose };
+  const net = buildNetwork({ ...scenario?.network, ...configForImage(mac, own.setup, scenario?.network.tftpFiles), seed, mac, pcap: pcap !== undefined, phone });
   if (scenario) applyOutages(net, scenario);
   const result = bootPhone(net, scenario?.limitMs);
   if (pcap !== undefined && net.pcap) writeFileSync(pcap, net.pcap.toBuffer());
@@ -143,6 +193,8 @@ interface VxlanBoot {
   timeoutS: number;
   stayS: number;
   until: "bound" | "registered";
+  setup: PhoneSetup;
+  verbose: boolean;
 }
 
 async function bootVxlan(o: VxlanBoot): Promise<number> {
@@ -157,6 +209,8 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
   const phone = new Phone(clock, {
     mac: o.mac,
     seed: o.seed,
+    ...phoneFlash(o.mac, o.setup),
+    firmwareLogs: o.verbose,
     onEvent: (e) => {
       o.print?.(e);
       if (boundAtMs === null && phone.isBound) boundAtMs = e.t_ms;

@@ -96,3 +96,20 @@ function udp(src: number, dst: number): Uint8Array {
   v.setUint16(4, 12);
   return u;
 }
+
+test("a CallManager behind a firewall that rejects (ICMP port unreachable): the connect fails at once and the phone fails over", () => {
+  const net = buildNetwork({ seed: 1 });
+  const cm1 = net.callManagers[0];
+  cm1.stop("refuse");
+  cm1.tcp.mode = "reject";
+  const r = bootPhone(net);
+  assert.equal(r.registered, true);
+  assert.equal(net.phone.report().callmanager, "CM2");
+  const tl = net.phone.timeline;
+  const connecting = tl.find((e) => e.event === "connecting" && e.detail.startsWith("CM1"))!;
+  const failed = tl.find((e) => e.event === "failed" && e.detail.startsWith("CM1"))!;
+  assert.equal(failed.detail, "CM1: unreachable (ICMP)");
+  assert.ok(failed.t_ms - connecting.t_ms < 1000, `${failed.t_ms - connecting.t_ms} ms on CM1`);
+  assert.ok(tl.some((e) => e.event === "failover"));
+  assert.equal(counters(net).icmp_errors, 1);
+});

@@ -151,7 +151,8 @@ export class IpHost implements Nic {
     return true;
   }
 
-  private portUnreachable(dst: number, datagram: Uint8Array): void {
+  /** ICMP port unreachable to `dst` about `datagram` (the IPv4 packet it sent), within the rate limit. */
+  portUnreachable(dst: number, datagram: Uint8Array): void {
     if (!this.icmpAllowed()) return;
     this.stats.portUnreachables++;
     this.sendIp(dst, IPPROTO_ICMP, icmpUnreachable(UNREACH_PORT, datagram));

@@ -125,6 +125,7 @@ describe("DHCP message", () => {
     expect(dhcp.maskLen).toBe(3);
     expect(dhcpAddrOptionOk(Opt.SubnetMask, dhcp.maskLen)).toBe(false);
     expect(dhcp.routerLen).toBe(8);
+    expect(dhcp.router).toBe(0xc0000201); // 192.0.2.1, across the two pieces
     expect(dhcpAddrOptionOk(Opt.Router, dhcp.routerLen)).toBe(true);
     expect(dhcp.dnsLen).toBe(-1);
   });

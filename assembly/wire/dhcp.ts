@@ -42,6 +42,7 @@ const PARAM_LIST_LEN = 6;
 const RX_DNS = memory.data(DHCP_MAX_DNS * 4);
 const RX_TFTP = memory.data(DHCP_MAX_TFTP * 4);
 const RX_TFTP_NAME = memory.data(DHCP_TEXT_MAX);
+const RX_ROUTER = memory.data(4);
 const RX_DOMAIN = memory.data(DHCP_TEXT_MAX);
 
 /** An option's length so far (-1: absent) with a piece of `n` more bytes. */
@@ -163,11 +164,14 @@ function gather(dst: usize, cap: i32, have: i32, v: usize, n: i32): i32 {
       case Opt.ServerId: this.serverId = a; break;
       case Opt.RequestedIp: this.requestedIp = a; break;
       case Opt.SubnetMask: this.mask = a; this.maskLen = more(this.maskLen, n); break;
-      case Opt.Router:
-        // The first router of the list: in the first piece.
-        if (this.routerLen < 0) this.router = a;
-        this.routerLen = more(this.routerLen, n);
+      case Opt.Router: {
+        // The first router of the list, whichever pieces carry its four bytes.
+        const had = max(this.routerLen, 0);
+        gather(RX_ROUTER, 4, min(had, 4), v, n);
+        this.routerLen = had + n;
+        if (this.routerLen >= 4) this.router = get32(RX_ROUTER);
         break;
+      }
       case Opt.LeaseTime: this.lease = a; break;
       case Opt.T1: this.t1 = a; break;
       case Opt.T2: this.t2 = a; break;

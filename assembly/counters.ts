@@ -54,6 +54,9 @@ export const enum Ctr {
   DropTftpUnexpected,
   DropDnsMalformed,
   DropDnsUnexpected,
+  DhcpOptionMalformed,
+  IcmpErrors,
+  DropIcmpError,
   Count,
 }
 

@@ -24,6 +24,7 @@ export const enum Ev {
   DhcpGiveUp = 24,    // a = DhcpState that gave up, falling back to INIT
   DhcpLease = 25,     // a = T1 seconds, b = T2 seconds
   DhcpDomain = 26,    // a = ptr, b = len: option 15 text
+  DhcpOptionMalformed = 27, // a = option code, b = its length: not the shape its RFC gives, refused
   ArpProbe = 30,      // a = address, b = probe number
   ArpAnnounce = 31,   // a = address, b = announcement number
   ArpConflict = 32,   // a = address, b = low 32 bits of the other MAC
@@ -56,6 +57,7 @@ export const enum Ev {
   DnsAnswer = 83,     // a = address, b = TTL seconds
   DnsNotFound = 84,   // a = rcode (3 NXDOMAIN, 0 no A record), b = server
   DnsTimeout = 85,    // a = queries sent
+  TftpUnreachable = 86, // a = server, b = ICMP code (1 host, 3 port): the transfer ends at once
   TftpServer = 140,   // a = server tried for the configuration, b = 150 or 66 (the DHCP option it came from)
   ConfigLoaded = 141, // a = CallManagers, b = CnfProto
   ConfigCallManager = 142, // a = address (0: a host name), b = port | priority << 16

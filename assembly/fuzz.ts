@@ -18,7 +18,7 @@ import { EthernetRepr } from "./wire/ethernet";
 import { VlanRepr } from "./wire/vlan";
 import { ArpRepr } from "./wire/arp";
 import { IpProto, Ipv4Repr } from "./wire/ipv4";
-import { IcmpRepr } from "./wire/icmp";
+import { IcmpQuote, IcmpRepr, IcmpType } from "./wire/icmp";
 import { UdpRepr } from "./wire/udp";
 import { TcpRepr } from "./wire/tcp";
 import { CdpRepr, cdpChecksum } from "./wire/cdp";
@@ -38,6 +38,7 @@ const vlan = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));
 const arp = changetype<ArpRepr>(memory.data(offsetof<ArpRepr>()));
 const ipv4 = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));
 const icmp = changetype<IcmpRepr>(memory.data(offsetof<IcmpRepr>()));
+const quote = changetype<IcmpQuote>(memory.data(offsetof<IcmpQuote>()));
 const udp = changetype<UdpRepr>(memory.data(offsetof<UdpRepr>()));
 const tcp = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
 const cdp = changetype<CdpRepr>(memory.data(offsetof<CdpRepr>()));
@@ -78,7 +79,10 @@ export function fuzz_icmp(p: usize, len: i32): i32 {
     put16(p + 2, 0);
     put16(p + 2, checksum(p, len));
   }
-  return icmp.parse(p, len);
+  const err = icmp.parse(p, len);
+  // A destination unreachable: the datagram it quotes, too.
+  if (err == 0 && icmp.type == IcmpType.Unreachable) return quote.parse(p + 8, icmp.payloadLen);
+  return err;
 }
 
 export function fuzz_udp(p: usize, len: i32): i32 {

@@ -52,6 +52,9 @@ export const COUNTER_NAMES = [
   "drop_tftp_unexpected",
   "drop_dns_malformed",
   "drop_dns_unexpected",
+  "dhcp_option_malformed",
+  "icmp_errors",
+  "drop_icmp_error",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -18,7 +18,7 @@ export const CNF_ERRORS: Mirror = {
 /** enum TftpStatus (how a TFTP transfer ended). */
 export const TFTP_STATUS: Mirror = {
   Idle: [0, "idle"], Running: [1, "running"], Done: [2, "done"], NotFound: [3, "not found"], Refused: [4, "refused"],
-  ServerError: [5, "server error"], Protocol: [6, "protocol error"], Timeout: [7, "timeout"], BadName: [8, "bad name"],
+  ServerError: [5, "server error"], Protocol: [6, "protocol error"], Timeout: [7, "timeout"], BadName: [8, "bad name"], Unreachable: [9, "unreachable (ICMP)"],
 };
 /** enum ProvisionFail (Ev.ConfigFailed's a), each told with its detail b. */
 export const PROVISION_FAILURES: Mirror<(b: number) => string> = {
@@ -70,6 +70,7 @@ export const Ev = {
   DhcpGiveUp: 24,
   DhcpLease: 25,
   DhcpDomain: 26,
+  DhcpOptionMalformed: 27,
   ArpProbe: 30,
   ArpAnnounce: 31,
   ArpConflict: 32,
@@ -102,6 +103,7 @@ export const Ev = {
   DnsAnswer: 83,
   DnsNotFound: 84,
   DnsTimeout: 85,
+  TftpUnreachable: 86,
   TftpServer: 140,
   ConfigLoaded: 141,
   ConfigCallManager: 142,
@@ -142,7 +144,7 @@ const cm = (i: number) => `CM${(i & 0xff) + 1}`;
 /** enum RegFail (why a CallManager was left). */
 export const REG_FAILURES: Mirror = {
   Refused: [1, "refused"], Timeout: [2, "connect timeout"], Reset: [3, "reset"], Closed: [4, "closed by the CallManager"], Rejected: [5, "rejected"],
-  NoAnswer: [6, "no answer to StationRegister"], KeepaliveLost: [7, "keepalive acks missing"], Malformed: [8, "malformed SCCP"], NoConnection: [9, "no TCP connection free"],
+  NoAnswer: [6, "no answer to StationRegister"], KeepaliveLost: [7, "keepalive acks missing"], Malformed: [8, "malformed SCCP"], NoConnection: [9, "no TCP connection free"], Unreachable: [10, "unreachable (ICMP)"],
 };
 
 export const EVENT_SPECS: readonly EventSpec[] = [
@@ -167,6 +169,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.DhcpGiveUp, name: "DhcpGiveUp", stage: "dhcp", detail: (a) => `no answer in ${valueOf(DHCP_STATES, a) ?? a}, back to init` },
   { code: Ev.DhcpLease, name: "DhcpLease", stage: "dhcp", detail: (a, b) => `T1 ${a >>> 0}s T2 ${b >>> 0}s` },
   { code: Ev.DhcpDomain, name: "DhcpDomain", stage: "dhcp", detail: (a, b, text) => text(a, b) },
+  { code: Ev.DhcpOptionMalformed, name: "DhcpOptionMalformed", stage: "dhcp", detail: (a, b) => `option ${a} malformed: ${b} byte${b === 1 ? "" : "s"}, refused` },
   { code: Ev.ArpProbe, name: "ArpProbe", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
   { code: Ev.ArpAnnounce, name: "ArpAnnounce", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
   { code: Ev.ArpConflict, name: "ArpConflict", stage: "dhcp", detail: (a, b) => `${ip(a)} used by ..:${((b >>> 0) & 0xffffff).toString(16).padStart(6, "0")}` },
@@ -195,6 +198,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.TftpError, name: "Error", stage: "tftp", detail: (a, b) => `ERROR ${a} from ${ip(b)}` },
   { code: Ev.TftpAbort, name: "Abort", stage: "tftp", detail: (a, b) => `sent ERROR ${a} (${a === 3 ? "too large for its destination" : "options not acceptable"}) after ${b >>> 0} bytes` },
   { code: Ev.TftpTimeout, name: "Timeout", stage: "tftp", detail: (a, b) => `no answer from ${ip(a)} (${b >>> 0} bytes received)` },
+  { code: Ev.TftpUnreachable, name: "Unreachable", stage: "tftp", detail: (a, b) => `ICMP ${b === 3 ? "port" : "host"} unreachable from ${ip(a)}: the transfer ends` },
   { code: Ev.DnsQuery, name: "DnsQuery", stage: "tftp", detail: (a, b) => `A query to ${ip(a)} #${b}` },
   { code: Ev.DnsAnswer, name: "DnsAnswer", stage: "tftp", detail: (a, b) => `${ip(a)} (ttl ${b >>> 0}s)` },
   { code: Ev.DnsNotFound, name: "DnsNotFound", stage: "tftp", detail: (a, b) => `${a === 3 ? "NXDOMAIN" : "no A record"} from ${ip(b)}` },

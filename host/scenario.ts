@@ -161,7 +161,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
   const latencyUs = int(sw.latency_us, "switch.latency_us", 0, 10_000_000);
 
   const dhcp = obj(s.dhcp, "dhcp");
-  known(dhcp, "dhcp", ["option150", "option66", "lease_s", "silent"]);
+  known(dhcp, "dhcp", ["option150", "option150_text", "option66", "lease_s", "silent"]);
   const option66 = dhcp.option66 === null ? null : hostName(dhcp.option66, "dhcp.option66");
   const silent = bool(dhcp.silent, "dhcp.silent");
   const tftp = obj(s.tftp, "tftp");
@@ -215,6 +215,8 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
       },
       dhcp: {
         ...(dhcp.option150 !== undefined ? { tftpServers: ipList(dhcp.option150, "dhcp.option150") } : {}),
+        // Option 150 declared as text on the server (isc-dhcp-server's `code 150 = text`): the string's bytes.
+        ...(dhcp.option150_text !== undefined ? { tftpServersText: str(dhcp.option150_text, "dhcp.option150_text") } : {}),
         ...(dhcp.option66 !== undefined ? { tftpServerName: option66 ?? undefined } : {}),
         ...(dhcp.lease_s !== undefined ? { leaseTimeS: int(dhcp.lease_s, "dhcp.lease_s", 60, 0xffffffff) } : {}),
         ...(silent === true ? { silent: true } : {}),

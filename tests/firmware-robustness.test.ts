@@ -12,7 +12,8 @@ import { buildNetwork, bootPhone } from "../host/sim/network.js";
 import { ARP_REPLY, ARP_REQUEST, encodeArp } from "../host/wire/arp.js";
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpOpt, DhcpType, optBytes } from "../host/wire/dhcp.js";
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, encodeEthernet } from "../host/wire/ethernet.js";
-import { IPPROTO_UDP } from "../host/wire/ipv4.js";
+import { encodeIpv4, IPPROTO_UDP } from "../host/wire/ipv4.js";
+import { icmpUnreachable, UNREACH_PORT } from "../host/wire/icmp.js";
 import { broadcastMac, parseIp, parseMac } from "../host/wire/address.js";
 import { encodeUdp } from "../host/wire/udp.js";
 import { internetChecksum } from "../host/wire/checksum.js";
@@ -207,6 +208,20 @@ test("an echo request with IP options or Don't Fragment is answered", () => {
   }
 });
 
+/** ICMP port unreachable quoting a datagram from the phone's port 50000, which nothing has bound. */
+function unreachableForNothing(): Uint8Array {
+  const quoted = encodeIpv4({ src: PHONE.ip, dst: PEER.ip, protocol: IPPROTO_UDP, payload: encodeUdpHeader(50000, 69) });
+  return ipv4Frame(PEER, PHONE, IPPROTO_ICMP, icmpUnreachable(UNREACH_PORT, quoted));
+}
+
+function encodeUdpHeader(src: number, dst: number): Uint8Array {
+  const u = new Uint8Array(8);
+  new DataView(u.buffer).setUint16(0, src);
+  new DataView(u.buffer).setUint16(2, dst);
+  new DataView(u.buffer).setUint16(4, 8);
+  return u;
+}
+
 test("ICMP and UDP with a bad checksum, other ICMP types, other UDP ports", () => {
   const bp = bootBoundPhone();
   const udpBytes = range(OFFER_MSG.length + 8).filter((b) => b !== 4 && b !== 5); // not the length field
@@ -221,9 +236,12 @@ test("ICMP and UDP with a bad checksum, other ICMP types, other UDP ports", () =
     }))),
     ...udpFlips.map((frame, i): Case => ({ name: `UDP flip ${i}`, frame, want: "drop_udp_checksum" })),
     { name: "UDP without checksum", frame: noChecksum, want: "drop_dhcp_not_for_us" },
-    ...[[0, 0], [3, 3], [5, 1], [11, 0], [13, 0], [17, 0], [8, 1]].map(([type, code]): Case => ({
+    ...[[0, 0], [5, 1], [11, 0], [13, 0], [17, 0], [8, 1]].map(([type, code]): Case => ({
       name: `ICMP type ${type} code ${code}`, frame: icmpOf(type, code), want: "drop_icmp_type",
     })),
+    // Destination unreachable: 8 bytes cannot quote a datagram; a whole quote of no exchange under way is ignored.
+    { name: "ICMP port unreachable quoting 8 bytes", frame: icmpOf(3, 3), want: "drop_icmp_malformed" },
+    { name: "ICMP port unreachable for no exchange", frame: unreachableForNothing(), want: "drop_icmp_error" },
     ...[0, 67, 69, 2000, 5060, 65535].map((port): Case => ({ name: `UDP port ${port}`, frame: udpFrame(PEER, PHONE, port, OFFER_MSG), want: "drop_udp_port" })),
     { name: "another client's DISCOVER", frame: otherClientDiscover(), want: "drop_udp_port" },
   ]);

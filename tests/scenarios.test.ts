@@ -66,6 +66,16 @@ scenario("option66-only", (r, status) => {
   assert.ok(r.timeline.some((e) => e.event === "dns answer" && e.detail.startsWith("192.0.2.10")));
 });
 
+scenario("option150-text", (r, status) => {
+  // 10 ASCII bytes are not addresses: refused and named; option 66 (resolved by DNS) at once, not after timeouts.
+  assert.equal(status, 0);
+  const malformed = r.timeline.find((e) => e.event === "option malformed");
+  assert.equal(malformed?.detail, "option 150 malformed: 10 bytes, refused");
+  assert.ok(!r.timeline.some((e) => e.event === "tftp"), "no option 150 server");
+  assert.deepEqual(r.timeline.filter((e) => e.event === "server").map((e) => e.detail), ["192.0.2.10 (option 66)"]);
+  assert.ok(!r.timeline.some((e) => e.event === "timeout"));
+});
+
 scenario("no-tftp-option", (r, status) => {
   assert.equal(status, 14);
   assert.equal(r.failure?.stage, "tftp");

@@ -4,7 +4,7 @@ import { dhcp } from "./records";
 import {
   DhcpState, dhcpState, dhcpStart, dhcpPoll, dnsCount, tftpCount, tftpNameLen, domainLen, leaseIp,
 } from "../client/dhcp";
-import { MsgType } from "../wire/dhcp";
+import { dhcpAddrOptionOk, MsgType, Opt } from "../wire/dhcp";
 import { acdPoll } from "../net/acd";
 import { myIp, rxBuf, setMac, txBuf } from "../net/netif";
 import { onFrame } from "../net/stack";
@@ -105,6 +105,37 @@ describe("DHCP message", () => {
     expect(dhcp.parse(m, 240 + opts.length)).toBe(0);
     expect(dhcp.tftpCount).toBe(4);
     expect(get32(dhcp.tftpPtr + 12)).toBe(0x0a000004);
+  });
+
+  it("measures each address option whole (RFC 3396 pieces together) for the client's shape check", () => {
+    const m = scratch;
+    memory.fill(m, 0, 300);
+    store<u8>(m, 2);
+    store<u8>(m + 1, 1);
+    store<u8>(m + 2, 6);
+    store<u32>(m + 236, bswap<u32>(0x63825363));
+    // 150 as isc-dhcp-server sends it declared as text: "192.0.2.1" (9 bytes); a 3-byte mask;
+    // the router list in pieces of 3 and 5 bytes (8 in all: two routers); no DNS option.
+    const opts: u8[] = [53, 1, 5, 150, 9, 49, 57, 50, 46, 48, 46, 50, 46, 49, 1, 3, 255, 255, 255,
+      3, 3, 192, 0, 2, 3, 5, 1, 192, 0, 2, 254, 255];
+    for (let i = 0; i < opts.length; i++) store<u8>(m + 240 + <usize>i, opts[i]);
+    expect(dhcp.parse(m, 240 + opts.length)).toBe(0);
+    expect(dhcp.tftpLen).toBe(9);
+    expect(dhcpAddrOptionOk(Opt.TftpServers, dhcp.tftpLen)).toBe(false);
+    expect(dhcp.maskLen).toBe(3);
+    expect(dhcpAddrOptionOk(Opt.SubnetMask, dhcp.maskLen)).toBe(false);
+    expect(dhcp.routerLen).toBe(8);
+    expect(dhcp.router).toBe(0xc0000201); // 192.0.2.1, across the two pieces
+    expect(dhcpAddrOptionOk(Opt.Router, dhcp.routerLen)).toBe(true);
+    expect(dhcp.dnsLen).toBe(-1);
+  });
+
+  it("an address option's shape: the mask one address, the lists one or more", () => {
+    expect(dhcpAddrOptionOk(Opt.SubnetMask, 4)).toBe(true);
+    expect(dhcpAddrOptionOk(Opt.SubnetMask, 8)).toBe(false);
+    expect(dhcpAddrOptionOk(Opt.TftpServers, 0)).toBe(false);
+    expect(dhcpAddrOptionOk(Opt.TftpServers, 12)).toBe(true);
+    expect(dhcpAddrOptionOk(Opt.Dns, 10)).toBe(false);
   });
 
   it("follows option overload into the file field", () => {

@@ -3,11 +3,11 @@
 // checked by ARP probes (RFC 5227) before use and declined on a conflict.
 import { event, random } from "../hal";
 import { get32 } from "../lib/bytes";
-import { Ctr, drop } from "../counters";
+import { Ctr, count, drop } from "../counters";
 import { Ev } from "../events";
 import { IP_BROADCAST, prefixLen } from "../wire/ipv4";
 import {
-  DHCP_CLIENT_PORT, DHCP_MAX_DNS, DHCP_MAX_MESSAGE, DHCP_MAX_TFTP, DHCP_SERVER_PORT, DHCP_TEXT_MAX, DhcpRepr, MsgType,
+  DHCP_CLIENT_PORT, DHCP_MAX_DNS, DHCP_MAX_MESSAGE, DHCP_MAX_TFTP, DHCP_SERVER_PORT, DHCP_TEXT_MAX, dhcpAddrOptionOk, DhcpRepr, MsgType, Opt,
 } from "../wire/dhcp";
 import { configure, hostName, hostNameLen, myIp, myMac, unconfigure } from "../net/netif";
 import { arpFlush } from "../net/arp";
@@ -267,16 +267,26 @@ function onAck(now: i64): bool {
 
 /** Copies the parameters of the ACK in `dhcp`. */
 function takeLease(): void {
-  leaseMask = dhcpIn.mask != 0 ? dhcpIn.mask : classfulMask(dhcpIn.yiaddr);
-  leaseRouter = dhcpIn.router;
+  const maskOk = shapeOk(Opt.SubnetMask, dhcpIn.maskLen);
+  leaseMask = maskOk && dhcpIn.mask != 0 ? dhcpIn.mask : classfulMask(dhcpIn.yiaddr);
+  leaseRouter = shapeOk(Opt.Router, dhcpIn.routerLen) ? dhcpIn.router : 0;
   leaseSecs = dhcpIn.lease;
   // T1 and T2 default to 50 % and 87.5 % of the lease (RFC 2131 4.4.5).
   t1Secs = dhcpIn.t1 != 0 ? dhcpIn.t1 : leaseSecs >> 1;
   t2Secs = dhcpIn.t2 != 0 ? dhcpIn.t2 : leaseSecs - (leaseSecs >> 3);
-  dnsCount = copyAddrs(dnsServers, dhcpIn.dnsPtr, dhcpIn.dnsCount, DHCP_MAX_DNS);
-  tftpCount = copyAddrs(tftpServers, dhcpIn.tftpPtr, dhcpIn.tftpCount, DHCP_MAX_TFTP);
+  // A list of the wrong length is not addresses (option 150 declared as text, say): none, then.
+  dnsCount = shapeOk(Opt.Dns, dhcpIn.dnsLen) ? copyAddrs(dnsServers, dhcpIn.dnsPtr, dhcpIn.dnsCount, DHCP_MAX_DNS) : 0;
+  tftpCount = shapeOk(Opt.TftpServers, dhcpIn.tftpLen) ? copyAddrs(tftpServers, dhcpIn.tftpPtr, dhcpIn.tftpCount, DHCP_MAX_TFTP) : 0;
   tftpNameLen = copyText(tftpName, dhcpIn.tftpNamePtr, dhcpIn.tftpNameLen);
   domainLen = copyText(domain, dhcpIn.domainPtr, dhcpIn.domainLen);
+}
+
+/** True when the address option `code` of `len` bytes is absent (-1) or well formed; else it is refused, counted and named. */
+function shapeOk(code: u32, len: i32): bool {
+  if (len < 0 || dhcpAddrOptionOk(code, len)) return true;
+  count(Ctr.DhcpOptionMalformed);
+  event(Ev.DhcpOptionMalformed, <i32>code, len);
+  return false;
 }
 
 function copyAddrs(dst: usize, src: usize, n: i32, max: i32): i32 {

@@ -16,7 +16,7 @@ import {
   DEFAULT_BLKSIZE, MIN_BLKSIZE, MSG_FULL, MSG_FULL_LEN, MSG_OPT, MSG_OPT_LEN, MSG_TID, MSG_TID_LEN, REQ_BLKSIZE, REQ_TIMEOUT,
   REQ_WINDOW, TFTP_NAME_MAX, TFTP_PORT, TftpErr, TftpOp, TftpOpt, TftpRepr,
 } from "../wire/tftp";
-import { HopWait, udpBind, udpSend, udpSlot, udpTxPayload } from "../net/stack";
+import { HopWait, udpBind, udpOnError, udpSend, udpSlot, udpTxPayload } from "../net/stack";
 
 const tftpIn = changetype<TftpRepr>(memory.data(offsetof<TftpRepr>()));
 const tftpOut = changetype<TftpRepr>(memory.data(offsetof<TftpRepr>()));
@@ -39,6 +39,8 @@ export const enum TftpStatus {
   Timeout = 7,
   /** tftpStart was given a name longer than TFTP_NAME_MAX, or empty. */
   BadName = 8,
+  /** ICMP said the server's host or port is unreachable (tftpErrorCode: the ICMP code). */
+  Unreachable = 9,
 }
 
 /** Where received data goes: `len` bytes at `p` belong at `offset` of the file. false = cannot store: abort. */
@@ -470,5 +472,20 @@ function reAck(now: i64): void {
   sendAck(lastAcked, now);
 }
 
+/**
+ * ICMP destination unreachable for a datagram we sent to the server's port
+ * (69 for the RRQ, its TID after): the transfer ends now, no more waiting.
+ */
+function tftpUnreachable(dst: u32, dstPort: u32, code: u32, now: i64): bool {
+  if (phase != Phase.Request && phase != Phase.Transfer) return false;
+  if (dst != server || dstPort != (serverPort != 0 ? serverPort : TFTP_PORT)) return false;
+  event(Ev.TftpUnreachable, <i32>server, <i32>code);
+  finish(TftpStatus.Unreachable, code);
+  return true;
+}
+
 /** Takes a slot in the UDP port table (each transfer binds its own port); once, at start. */
-export function tftpInit(): void { slot = udpSlot(tftpRx); }
+export function tftpInit(): void {
+  slot = udpSlot(tftpRx);
+  udpOnError(slot, tftpUnreachable);
+}

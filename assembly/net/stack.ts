@@ -2,7 +2,9 @@
 // IPv4/UDP send path with next-hop and ARP resolution. Every received frame
 // ends as Accepted or one Drop* counter. What is above the stack registers
 // here at start: a handler for link-local frames (CDP, LLDP), one for TCP,
-// and one per bound UDP port.
+// and one per bound UDP port; and for ICMP errors (RFC 1122 4.1.3.3), one
+// for TCP and one per UDP slot, each asked whether the quoted datagram
+// belongs to the exchange it is running.
 import { MAC_BROADCAST } from "../lib/bytes";
 import { Ctr, count, drop } from "../counters";
 import { ETH_HEADER, EtherType, ethDst, ethSrc, ethType } from "../wire/ethernet";
@@ -10,7 +12,7 @@ import { VLAN_TAG, VlanRepr } from "../wire/vlan";
 import { CDP_MULTICAST } from "../wire/cdp";
 import { ETHERTYPE_LLDP, LLDP_MULTICAST } from "../wire/lldp";
 import { IP_BROADCAST, IPV4_HEADER, IpProto, Ipv4Repr } from "../wire/ipv4";
-import { ICMP_HEADER, IcmpRepr, IcmpType } from "../wire/icmp";
+import { ICMP_HEADER, IcmpQuote, IcmpRepr, IcmpType, IcmpUnreach } from "../wire/icmp";
 import { UDP_HEADER, UdpRepr } from "../wire/udp";
 import { arpLookup, arpParse, arpRequest, arpRx } from "./arp";
 import { acdRx } from "./acd";
@@ -23,6 +25,7 @@ const icmpIn = changetype<IcmpRepr>(memory.data(offsetof<IcmpRepr>()));
 const icmpOut = changetype<IcmpRepr>(memory.data(offsetof<IcmpRepr>()));
 const udpIn = changetype<UdpRepr>(memory.data(offsetof<UdpRepr>()));
 const udpOut = changetype<UdpRepr>(memory.data(offsetof<UdpRepr>()));
+const quoteIn = changetype<IcmpQuote>(memory.data(offsetof<IcmpQuote>()));
 
 // ---- registration -------------------------------------------------------------
 
@@ -33,13 +36,23 @@ export type LinkLocalHandler = (kind: LinkLocal, p: usize, len: i32, now: i64) =
 export type IpHandler = (p: usize, len: i32, src: u32, dst: u32, now: i64) => bool;
 /** A UDP payload of `len` bytes at `p`, from srcIp:srcPort, to a bound port. */
 export type UdpHandler = (p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64) => bool;
+/**
+ * ICMP destination unreachable (`code`: IcmpUnreach) for a datagram sent from
+ * a port of the slot to dst:dstPort. True when it ends the client's exchange
+ * with exactly that peer; false when it is not about that exchange.
+ */
+export type UdpErrorHandler = (dst: u32, dstPort: u32, code: u32, now: i64) => bool;
+/** The same for a TCP segment sent from srcPort to dst:dstPort with sequence number `seq`. */
+export type TcpErrorHandler = (dst: u32, dstPort: u32, srcPort: u32, seq: u32, code: u32, now: i64) => bool;
 
 // Handlers as function pointers, 0 while none is registered.
 let linkLocalHandler: usize = 0;
 let tcpHandler: usize = 0;
+let tcpErrorHandler: usize = 0;
 
 export function stackOnLinkLocal(h: LinkLocalHandler): void { linkLocalHandler = changetype<usize>(h); }
 export function stackOnTcp(h: IpHandler): void { tcpHandler = changetype<usize>(h); }
+export function stackOnTcpError(h: TcpErrorHandler): void { tcpErrorHandler = changetype<usize>(h); }
 
 function linkLocalRx(kind: LinkLocal, p: usize, len: i32, now: i64): bool {
   if (linkLocalHandler == 0) return drop(Ctr.DropEthType);
@@ -50,13 +63,17 @@ function linkLocalRx(kind: LinkLocal, p: usize, len: i32, now: i64): bool {
 const UDP_SLOTS = 4;
 const udpPorts = memory.data(UDP_SLOTS * 4);
 const udpHandlers = memory.data(UDP_SLOTS * sizeof<usize>());
+const udpErrorHandlers = memory.data(UDP_SLOTS * sizeof<usize>()); // 0: the slot's client takes no ICMP errors
 let udpSlotsUsed = 0;
 
 /** Forgets every registration (for tests: the firmware registers once, at start). */
 export function stackReset(): void {
-  linkLocalHandler = tcpHandler = 0;
+  linkLocalHandler = tcpHandler = tcpErrorHandler = 0;
   udpSlotsUsed = 0;
   memory.fill(udpPorts, 0, UDP_SLOTS * 4);
+  memory.fill(udpErrorHandlers, 0, UDP_SLOTS * sizeof<usize>());
+  icmpSpanStart = i64.MIN_VALUE >> 1;
+  icmpInSpan = 0;
 }
 
 /** Reserves a slot for `h` (at start); returns it for udpBind, or -1 when the table is full. */
@@ -65,6 +82,11 @@ export function udpSlot(h: UdpHandler): i32 {
   const s = udpSlotsUsed++;
   store<usize>(udpHandlers + (<usize>s * sizeof<usize>()), changetype<usize>(h));
   return s;
+}
+
+/** ICMP errors about datagrams sent from the port of `slot` go to `h` (at start). */
+export function udpOnError(slot: i32, h: UdpErrorHandler): void {
+  store<usize>(udpErrorHandlers + (<usize>slot * sizeof<usize>()), changetype<usize>(h));
 }
 
 /** Datagrams to `port` go to the handler of `slot` from now on (0: none). */
@@ -141,7 +163,7 @@ function ipRx(p: usize, len: i32, now: i64): bool {
   if (proto != IpProto.Icmp) return drop(Ctr.DropIpProtocol);
   // No echo replies to broadcasts (RFC 1122 3.2.2.6 allows silence; no smurf amplifier).
   if (myIp == 0 || broadcast) return drop(Ctr.DropIpNotForUs);
-  return icmpRx(l4, l4len, src);
+  return icmpRx(l4, l4len, src, now);
 }
 
 function udpRx(p: usize, len: i32, src: u32, dst: u32, now: i64): bool {
@@ -154,10 +176,11 @@ function udpRx(p: usize, len: i32, src: u32, dst: u32, now: i64): bool {
   return h(p + UDP_HEADER, u.payloadLen, src, u.srcPort, now);
 }
 
-function icmpRx(p: usize, len: i32, src: u32): bool {
+function icmpRx(p: usize, len: i32, src: u32, now: i64): bool {
   const req = icmpIn;
   const err = req.parse(p, len);
   if (err != 0) return drop(err);
+  if (req.type == IcmpType.Unreachable) return icmpErrorRx(p + ICMP_HEADER, req.payloadLen, req.code, now);
   if (req.type != IcmpType.EchoRequest || req.code != 0) return drop(Ctr.DropIcmpType);
   const out = txL3() + IPV4_HEADER;
   if (<i32>(out - txBuf) + len > TX_CAPACITY) return drop(Ctr.DropIcmpMalformed);
@@ -173,6 +196,52 @@ function icmpRx(p: usize, len: i32, src: u32): bool {
   // Answer the way the request came: the sender's MAC needs no ARP look-up.
   txFrame(ethSrc(rxBuf), EtherType.Ipv4, IPV4_HEADER + len);
   return true;
+}
+
+// ---- ICMP errors ----------------------------------------------------------------
+
+/** ICMP errors acted on: at most this many in each span, so a flood cannot keep cutting exchanges. */
+const ICMP_ERROR_BURST = 8;
+const ICMP_ERROR_SPAN: i64 = 1000;
+let icmpSpanStart: i64 = i64.MIN_VALUE >> 1;
+let icmpInSpan = 0;
+
+/**
+ * Destination unreachable (host or port): handed to the client whose
+ * exchange the quoted datagram belongs to. Anything else, or a quote that
+ * matches no live exchange (a forgery, a late one), is ignored.
+ */
+function icmpErrorRx(p: usize, len: i32, code: u32, now: i64): bool {
+  if (code != IcmpUnreach.Host && code != IcmpUnreach.Port) return drop(Ctr.DropIcmpError);
+  const q = quoteIn;
+  const err = q.parse(p, len);
+  if (err != 0) return drop(err);
+  if (q.src != myIp || !icmpErrorAllowed(now) || !quotedExchange(code, now)) return drop(Ctr.DropIcmpError);
+  count(Ctr.IcmpErrors);
+  return true;
+}
+
+function icmpErrorAllowed(now: i64): bool {
+  if (now - icmpSpanStart >= ICMP_ERROR_SPAN) {
+    icmpSpanStart = now;
+    icmpInSpan = 0;
+  }
+  return ++icmpInSpan <= ICMP_ERROR_BURST;
+}
+
+/** Asks the quoted datagram's sender (the UDP slot bound to its source port, or TCP) to take the error. */
+function quotedExchange(code: u32, now: i64): bool {
+  const q = quoteIn;
+  if (q.proto == IpProto.Udp) {
+    const s = q.srcPort != 0 ? udpHandlerFor(q.srcPort) : -1;
+    if (s < 0) return false;
+    const h = load<usize>(udpErrorHandlers + (<usize>s * sizeof<usize>()));
+    return h != 0 && changetype<UdpErrorHandler>(h)(q.dst, q.dstPort, code, now);
+  }
+  if (q.proto == IpProto.Tcp && tcpErrorHandler != 0) {
+    return changetype<TcpErrorHandler>(tcpErrorHandler)(q.dst, q.dstPort, q.srcPort, q.seq, code, now);
+  }
+  return false;
 }
 
 let ipIdent: u32 = 0;

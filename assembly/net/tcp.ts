@@ -12,7 +12,7 @@ import { Rto } from "../lib/rto";
 import { IpProto } from "../wire/ipv4";
 import { inWindow, seqGe, seqGt, seqLe, seqLt, TCP_HEADER, TcpFlag, TcpRepr } from "../wire/tcp";
 import { myIp } from "./netif";
-import { HopWait, ipOutput, ipTxPayload, stackOnTcp } from "./stack";
+import { HopWait, ipOutput, ipTxPayload, stackOnTcp, stackOnTcpError } from "./stack";
 
 const tcpIn = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
 const tcpOut = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
@@ -21,7 +21,7 @@ const tcpOut = changetype<TcpRepr>(memory.data(offsetof<TcpRepr>()));
 
 export const enum TcpState { Closed, SynSent, Established, FinWait1, FinWait2, Closing, TimeWait, CloseWait, LastAck }
 /** How a connection ended (None while it runs). */
-export const enum TcpOutcome { None, Refused, Reset, Timeout, Closed }
+export const enum TcpOutcome { None, Refused, Reset, Timeout, Closed, Unreachable }
 
 export const TCP_CONNECTIONS = 2;
 export const TCP_SND_BUF = 1024;
@@ -606,4 +606,22 @@ function challenge(h: i32, now: i64): void {
 }
 
 /** Takes the stack's TCP segments; once, at start. */
-export function tcpInit(): void { stackOnTcp(tcpRx); }
+/**
+ * ICMP destination unreachable quoting a segment of ours: it ends a connect
+ * under way (as Linux does in SYN-SENT), if the quote is a segment we sent
+ * and that is not yet acknowledged. Established connections treat it as a
+ * soft error (RFC 1122 4.2.3.9) and go on.
+ */
+function tcpUnreachable(dst: u32, dstPort: u32, srcPort: u32, seq: u32, code: u32, now: i64): bool {
+  const h = lookup(dst, dstPort, srcPort);
+  if (h < 0) return false;
+  const t = tcb(h);
+  if (t.state != TcpState.SynSent || !inWindow(seq, t.sndUna, t.sndMax - t.sndUna)) return false;
+  finish(t, TcpOutcome.Unreachable);
+  return true;
+}
+
+export function tcpInit(): void {
+  stackOnTcp(tcpRx);
+  stackOnTcpError(tcpUnreachable);
+}

@@ -27,7 +27,7 @@ export const SCCP_PORT: u32 = 2000;
 export const enum RegState { Off, Connecting, Registering, Registered, AllDown }
 /** Why a CallManager was left (event RegFailed, b). */
 export const enum RegFail {
-  Refused = 1, Timeout = 2, Reset = 3, Closed = 4, Rejected = 5, NoAnswer = 6, KeepaliveLost = 7, Malformed = 8, NoConnection = 9,
+  Refused = 1, Timeout = 2, Reset = 3, Closed = 4, Rejected = 5, NoAnswer = 6, KeepaliveLost = 7, Malformed = 8, NoConnection = 9, Unreachable = 10,
 }
 
 /** StationRegister sent, no RegisterAck or RegisterReject yet: the next one. */
@@ -205,7 +205,8 @@ function service(l: Link, now: i64): void {
       if (l == main) registerState = RegState.Registering;
     } else if (st == TcpState.Closed) {
       const o = tcpOutcome(l.h);
-      fail(l, o == TcpOutcome.Refused ? RegFail.Refused : o == TcpOutcome.Timeout ? RegFail.Timeout : RegFail.Reset, now);
+      fail(l, o == TcpOutcome.Refused ? RegFail.Refused : o == TcpOutcome.Timeout ? RegFail.Timeout :
+        o == TcpOutcome.Unreachable ? RegFail.Unreachable : RegFail.Reset, now);
     }
     return;
   }

@@ -42,7 +42,20 @@ const PARAM_LIST_LEN = 6;
 const RX_DNS = memory.data(DHCP_MAX_DNS * 4);
 const RX_TFTP = memory.data(DHCP_MAX_TFTP * 4);
 const RX_TFTP_NAME = memory.data(DHCP_TEXT_MAX);
+const RX_ROUTER = memory.data(4);
 const RX_DOMAIN = memory.data(DHCP_TEXT_MAX);
+
+/** An option's length so far (-1: absent) with a piece of `n` more bytes. */
+@inline function more(have: i32, n: i32): i32 { return max(have, 0) + n; }
+
+/**
+ * Whether an address option of `len` bytes has its RFC 2132 shape: the
+ * mask exactly one address, the lists (router, DNS, TFTP servers) one or more.
+ */
+export function dhcpAddrOptionOk(code: u32, len: i32): bool {
+  if (code == Opt.SubnetMask) return len == 4;
+  return len >= 4 && (len & 3) == 0;
+}
 
 /** Appends the `n` bytes at `v` to the `have` bytes at `dst`, up to `cap`; returns the new length. */
 function gather(dst: usize, cap: i32, have: i32, v: usize, n: i32): i32 {
@@ -85,6 +98,11 @@ function gather(dst: usize, cap: i32, have: i32, v: usize, n: i32): i32 {
   dnsPtr: usize;
   dnsBytes: i32;
   tftpBytes: i32;
+  /** Each address option's whole length (its RFC 3396 pieces together), -1 when absent: checked against its shape by the client. */
+  maskLen: i32;
+  routerLen: i32;
+  dnsLen: i32;
+  tftpLen: i32;
   /** emit(): add options 12 (this host name), 55, 60 and 57 (DISCOVER and REQUEST). */
   full: bool;
   hostNamePtr: usize;
@@ -106,6 +124,7 @@ function gather(dst: usize, cap: i32, have: i32, v: usize, n: i32): i32 {
     this.serverId = this.requestedIp = this.maxSize = this.mask = this.router = 0;
     this.lease = this.t1 = this.t2 = 0;
     this.dnsCount = this.tftpCount = this.tftpNameLen = this.domainLen = this.dnsBytes = this.tftpBytes = 0;
+    this.maskLen = this.routerLen = this.dnsLen = this.tftpLen = -1;
     this.dnsPtr = RX_DNS;
     this.tftpPtr = RX_TFTP;
     this.tftpNamePtr = RX_TFTP_NAME;
@@ -144,8 +163,15 @@ function gather(dst: usize, cap: i32, have: i32, v: usize, n: i32): i32 {
       case Opt.MsgType: if (n == 1) this.msgType = get8(v); break;
       case Opt.ServerId: this.serverId = a; break;
       case Opt.RequestedIp: this.requestedIp = a; break;
-      case Opt.SubnetMask: this.mask = a; break;
-      case Opt.Router: this.router = a; break;
+      case Opt.SubnetMask: this.mask = a; this.maskLen = more(this.maskLen, n); break;
+      case Opt.Router: {
+        // The first router of the list, whichever pieces carry its four bytes.
+        const had = max(this.routerLen, 0);
+        gather(RX_ROUTER, 4, min(had, 4), v, n);
+        this.routerLen = had + n;
+        if (this.routerLen >= 4) this.router = get32(RX_ROUTER);
+        break;
+      }
       case Opt.LeaseTime: this.lease = a; break;
       case Opt.T1: this.t1 = a; break;
       case Opt.T2: this.t2 = a; break;
@@ -153,10 +179,12 @@ function gather(dst: usize, cap: i32, have: i32, v: usize, n: i32): i32 {
       case Opt.Dns:
         this.dnsBytes = gather(RX_DNS, DHCP_MAX_DNS * 4, this.dnsBytes, v, n);
         this.dnsCount = this.dnsBytes >> 2;
+        this.dnsLen = more(this.dnsLen, n);
         break;
       case Opt.TftpServers:
         this.tftpBytes = gather(RX_TFTP, DHCP_MAX_TFTP * 4, this.tftpBytes, v, n);
         this.tftpCount = this.tftpBytes >> 2;
+        this.tftpLen = more(this.tftpLen, n);
         break;
       case Opt.TftpServerName: this.tftpNameLen = gather(RX_TFTP_NAME, DHCP_TEXT_MAX, this.tftpNameLen, v, n); break;
       case Opt.DomainName: this.domainLen = gather(RX_DOMAIN, DHCP_TEXT_MAX, this.domainLen, v, n); break;

@@ -30,9 +30,10 @@ export const BOOT_USAGE = `  boot    boot one phone and print its timeline
             --vni N         VXLAN network id (default 42)
             --port P        UDP port, the interface's dstport (default 4789)
             --local ADDR    address to bind (default any)
-            --timeout S     give up after S seconds (default 120)
+            --timeout S     give up waiting for --until after S seconds (default 120)
             --until G       what counts as success: bound, or registered (default)
-            --stay S        keep the phone running S seconds after reaching it (default 0)`;
+            --stay S        keep the phone running S seconds after reaching it, however
+                            long the wait took (default 0)`;
 
 export const BOOT_HELP = `usage: ipphone boot [--mac M] [--seed N] [--scenario FILE] [--image FILE] [--key FILE] [--pcap FILE] [--json] [--verbose]
        ipphone boot --link vxlan --remote ADDR [--vni N] [--port P] [--local ADDR] [--timeout S]
@@ -105,7 +106,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   const stayS = parseIntArg("--stay", values.stay, 0, 86400, 0);
   const until = values.until ?? "registered";
   if (until !== "bound" && until !== "registered") throw new UsageError(`--until must be 'bound' or 'registered', got '${until}'`);
-  return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutS, stayS, until, setup, verbose });
+  return bootVxlan({ seed, mac, json, pcap: values.pcap, print, vxlan, timeoutMs: timeoutS * 1000, stayMs: stayS * 1000, until, setup, verbose });
 }
 
 // ---- the user's own firmware (--image, --key) and its log lines (--verbose)
@@ -183,29 +184,70 @@ export function failureOf(report: PhoneReport): Failure {
   return { stage: report.stage, reason: report.causes[report.stage] ?? lastEvent, last_event: lastEvent, lcd: report.lcd };
 }
 
-interface VxlanBoot {
+export interface VxlanBoot {
   seed: number;
   mac: string;
   json: boolean;
   pcap: string | undefined;
   print?: (e: TimelineEntry) => void;
   vxlan: { remote: string; vni: number; port: number; local?: string };
-  timeoutS: number;
-  stayS: number;
+  /** --timeout: the longest wait for --until. */
+  timeoutMs: number;
+  /** --stay: how long the phone runs on once --until is reached. */
+  stayMs: number;
   until: "bound" | "registered";
   setup: PhoneSetup;
   verbose: boolean;
 }
 
-async function bootVxlan(o: VxlanBoot): Promise<number> {
+/** What the real-network boot needs of its link (a VxlanLink; tests give another). */
+export interface RealLink {
+  open(nic: Nic): Promise<void>;
+  send(frame: Uint8Array): void;
+  close(): void;
+  readonly framesIn: number;
+  readonly framesOut: number;
+}
+
+/**
+ * The two spans of a real-network boot: the wait for the goal, bounded by
+ * `timeoutMs`, then, once the goal is reached, `stayMs` of its own (the
+ * timeout no longer runs). `done` says how the wait ended.
+ */
+export class GoalWait {
+  readonly done: Promise<"reached" | "timeout">;
+  private end: (how: "reached" | "timeout") => void = () => {};
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private reachedAt = false;
+  private ended = false;
+
+  constructor(timeoutMs: number, private readonly stayMs: number) {
+    this.done = new Promise((resolve) => (this.end = (how) => {
+      this.ended = true;
+      resolve(how);
+    }));
+    this.timer = setTimeout(() => this.end("timeout"), timeoutMs);
+  }
+
+  get isReached(): boolean {
+    return this.reachedAt;
+  }
+
+  /** The goal is reached: the timeout stops, the stay begins (not after the timeout ended the wait). */
+  reached(): void {
+    if (this.reachedAt || this.ended) return;
+    this.reachedAt = true;
+    clearTimeout(this.timer);
+    setTimeout(() => this.end("reached"), this.stayMs);
+  }
+}
+
+export async function bootVxlan(o: VxlanBoot, link: RealLink = new VxlanLink(o.vxlan)): Promise<number> {
   const clock = new RealTimeClock();
-  const link = new VxlanLink(o.vxlan);
   const pcap = o.pcap !== undefined ? new PcapWriter() : null;
   let boundAtMs: number | null = null;
   let registeredAtMs: number | null = null;
-  let reached = false;
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (done = resolve));
+  let wait: GoalWait | null = null;
   const phone = new Phone(clock, {
     mac: o.mac,
     seed: o.seed,
@@ -215,10 +257,7 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
       o.print?.(e);
       if (boundAtMs === null && phone.isBound) boundAtMs = e.t_ms;
       if (registeredAtMs === null && phone.isRegistered) registeredAtMs = e.t_ms;
-      if (!reached && (o.until === "bound" ? phone.isBound : phone.isRegistered)) {
-        reached = true;
-        setTimeout(done, o.stayS * 1000);
-      }
+      if (o.until === "bound" ? phone.isBound : phone.isRegistered) wait?.reached();
     },
   });
   const nic: Nic = {
@@ -234,10 +273,9 @@ async function bootVxlan(o: VxlanBoot): Promise<number> {
     },
   });
   await link.open(nic);
-  const timeout = setTimeout(done, o.timeoutS * 1000);
+  wait = new GoalWait(o.timeoutMs, o.stayMs);
   phone.powerOn();
-  await finished;
-  clearTimeout(timeout);
+  await wait.done;
   link.close();
   const phoneReport = phone.report();
   phone.powerOff();

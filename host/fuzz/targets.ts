@@ -27,7 +27,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: "vlan", export: "fuzz_vlan", what: "802.1Q tag (from the TPID)", maxResult: ctr, dictionary: [bytes(0x81, 0x00), bytes(0x00, 0x6e)] },
   { name: "arp", export: "fuzz_arp", what: "ARP for Ethernet/IPv4", maxResult: ctr, dictionary: [bytes(0, 1, 8, 0, 6, 4)] },
   { name: "ipv4", export: "fuzz_ipv4", what: "IPv4 header (byte 0 bit 0: fix the checksum)", maxResult: ctr, dictionary: [bytes(0x45), bytes(0x40, 0x00), bytes(0x20, 0x00)] },
-  { name: "icmp", export: "fuzz_icmp", what: "ICMP message (byte 0 bit 0: fix the checksum)", maxResult: ctr, dictionary: [bytes(8, 0), bytes(0, 0)] },
+  { name: "icmp", export: "fuzz_icmp", what: "ICMP message, and the datagram an unreachable quotes (byte 0 bit 0: fix the checksum)", maxResult: ctr, dictionary: [bytes(8, 0), bytes(0, 0), bytes(3, 3), bytes(3, 1), bytes(0x45), bytes(17), bytes(6)] },
   { name: "udp", export: "fuzz_udp", what: "UDP datagram (byte 0: fix, bytes 1-8: source and destination address)", maxResult: ctr },
   { name: "tcp", export: "fuzz_tcp", what: "TCP segment with options (byte 0: fix, bytes 1-8: addresses)", maxResult: ctr, dictionary: [bytes(2, 4, 5, 0xb4), bytes(1), bytes(0), bytes(0x50), bytes(0xf0)] },
   { name: "cdp", export: "fuzz_cdp", what: "CDP frame: 802.3, LLC/SNAP, TLVs (byte 0 bit 0: fix the checksum)", maxResult: ctr,

@@ -35,6 +35,12 @@ export interface DhcpScopeConfig {
   tftpServerName?: string;
   /** Option 150 (Cisco): TFTP server addresses. */
   tftpServers?: Ip[];
+  /**
+   * Option 150 as text instead (wins over tftpServers): the string's ASCII
+   * bytes, as isc-dhcp-server sends the option when it is declared `text`.
+   * A misconfiguration the phone must refuse.
+   */
+  tftpServersText?: string;
   /** How long an OFFER reserves its address (default 60 s). */
   offerHoldS?: number;
   /** How long a declined address is kept out of the pool (default 600 s). */
@@ -306,7 +312,8 @@ export class DhcpScope {
       case DhcpOpt.DNS_SERVERS: return nonEmpty(c.dnsServers) ? optIpList(code, c.dnsServers.map((d) => configIp('dns', d))) : null;
       case DhcpOpt.DOMAIN_NAME: return c.domainName === undefined ? null : optString(code, c.domainName);
       case DhcpOpt.TFTP_SERVER_NAME: return c.tftpServerName === undefined ? null : optString(code, c.tftpServerName);
-      case DhcpOpt.TFTP_SERVERS: return nonEmpty(c.tftpServers) ? optIpList(code, c.tftpServers.map((t) => configIp('tftp', t))) : null;
+      case DhcpOpt.TFTP_SERVERS: if (c.tftpServersText !== undefined) return optString(code, c.tftpServersText);
+        return nonEmpty(c.tftpServers) ? optIpList(code, c.tftpServers.map((t) => configIp('tftp', t))) : null;
       default: return null;
     }
   }

@@ -5,12 +5,14 @@
 //
 // It takes untagged frames to its MAC or to broadcast, and IPv4 to its
 // address or to the limited broadcast. A "silent" host is gone: nothing in,
-// nothing out, not even ARP.
+// nothing out, not even ARP. A datagram to a UDP port nobody listens on is
+// answered with ICMP port unreachable, rate-limited, as Linux does.
 
 import { broadcastMac, ipOf, ipToString, isBroadcastMac, macEquals, macOf, type Ip, type Mac } from '../wire/address.js';
 import { ARP_REQUEST, arpReply, arpRequest, decodeArp, encodeArp } from '../wire/arp.js';
 import { decodeEthernet, encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, type EthernetFrame } from '../wire/ethernet.js';
-import { decodeIpv4, encodeIpv4, IPPROTO_UDP, IPV4_BROADCAST, isUnfragmented, type Ipv4Packet } from '../wire/ipv4.js';
+import { icmpUnreachable, UNREACH_PORT } from '../wire/icmp.js';
+import { decodeIpv4, encodeIpv4, IPPROTO_ICMP, IPPROTO_UDP, IPV4_BROADCAST, isUnfragmented, type Ipv4Packet } from '../wire/ipv4.js';
 import { buildUdpFrame, decodeUdp } from '../wire/udp.js';
 import { ArpTable } from './arp-table.js';
 import type { Nic, Side, Wire, WirePort } from './wire.js';
@@ -30,7 +32,13 @@ export interface IpHostStats {
   arpRequests: number;
   /** Frames delivered to no one: tagged, not for us, malformed, bad checksum, no listener. */
   ignored: number;
+  /** ICMP port unreachable sent for datagrams to a port with no listener. */
+  portUnreachables: number;
 }
+
+/** Linux's ICMP rate limit per peer (net.ipv4.icmp_ratelimit, 1 s, and its burst of 6). */
+const ICMP_INTERVAL_US = 1_000_000;
+const ICMP_BURST = 6;
 
 /** A datagram as a UDP listener gets it. */
 export interface UdpIn {
@@ -59,12 +67,15 @@ export class IpHost implements Nic {
   /** Changeable: a host may take another address. */
   ip: number;
   silent = false;
-  readonly stats: IpHostStats = { framesIn: 0, framesOut: 0, silenced: 0, arpReplies: 0, arpRequests: 0, ignored: 0 };
+  readonly stats: IpHostStats = { framesIn: 0, framesOut: 0, silenced: 0, arpReplies: 0, arpRequests: 0, ignored: 0, portUnreachables: 0 };
   private port: WirePort | null = null;
   private readonly udp = new Map<number, UdpListener>();
   private readonly protocols = new Map<number, IpListener>();
   private readonly neighbours = new ArpTable<Uint8Array>();
   private ipId = 0;
+  /** The ICMP rate limiter's tokens (in µs of credit) and when they were last topped up. */
+  private icmpCreditUs = ICMP_BURST * ICMP_INTERVAL_US;
+  private icmpCreditAt = 0;
 
   constructor(private readonly clock: Clock, mac: Mac | string, ip: Ip) {
     this.mac = macOf(mac);
@@ -106,7 +117,7 @@ export class IpHost implements Nic {
     if (ip.dst !== this.ip && ip.dst !== IPV4_BROADCAST) return false;
     // No routing table: a peer is reached where its packets come from (the router, for another subnet's).
     if (ip.dst === this.ip && ip.src !== 0) this.flush(this.neighbours.learn(ip.src, eth.src), eth.src);
-    if (ip.protocol === IPPROTO_UDP) return this.onUdp(ip, eth);
+    if (ip.protocol === IPPROTO_UDP) return this.onUdp(ip, eth, eth.payload);
     const listener = this.protocols.get(ip.protocol);
     if (listener === undefined || ip.dst !== this.ip) return false;
     listener(ip);
@@ -125,14 +136,35 @@ export class IpHost implements Nic {
     return true;
   }
 
-  private onUdp(ip: Ipv4Packet, eth: EthernetFrame): boolean {
+  private onUdp(ip: Ipv4Packet, eth: EthernetFrame, packet: Uint8Array): boolean {
     const udp = decodeUdp(ip.payload, ip.src, ip.dst);
     if (udp === null || udp.checksumOk === false) return false;
     const listener = this.udp.get(udp.dstPort);
-    if (listener === undefined) return false;
+    if (listener === undefined) {
+      // RFC 1122 3.2.2.1 and 4.1.3.1: port unreachable, never for a broadcast.
+      if (ip.dst === this.ip && ip.src !== 0) this.portUnreachable(ip.src, packet.subarray(0, ip.headerLength + ip.payload.length));
+      return false;
+    }
     listener({
       srcMac: eth.src.slice(), srcIp: ip.src, dstIp: ip.dst, srcPort: udp.srcPort, dstPort: udp.dstPort, payload: udp.payload,
     });
+    return true;
+  }
+
+  /** ICMP port unreachable to `dst` about `datagram` (the IPv4 packet it sent), within the rate limit. */
+  portUnreachable(dst: number, datagram: Uint8Array): void {
+    if (!this.icmpAllowed()) return;
+    this.stats.portUnreachables++;
+    this.sendIp(dst, IPPROTO_ICMP, icmpUnreachable(UNREACH_PORT, datagram));
+  }
+
+  /** A token bucket like Linux's: a burst of ICMP_BURST, then one per ICMP_INTERVAL_US. */
+  private icmpAllowed(): boolean {
+    const now = this.clock.now;
+    this.icmpCreditUs = Math.min(ICMP_BURST * ICMP_INTERVAL_US, this.icmpCreditUs + (now - this.icmpCreditAt));
+    this.icmpCreditAt = now;
+    if (this.icmpCreditUs < ICMP_INTERVAL_US) return false;
+    this.icmpCreditUs -= ICMP_INTERVAL_US;
     return true;
   }
 

@@ -10,7 +10,7 @@
 // and "silent" (the host is gone: no frame in or out, not even ARP).
 
 import { ipOf, ipToString, type Mac } from '../wire/address.js';
-import { IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
+import { encodeIpv4, IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
 import { decodeTcp, encodeTcp, TcpFlag, type TcpFields, type TcpSegment } from '../wire/tcp.js';
 import { IpHost } from './ip-host.js';
 import { Random } from './random.js';
@@ -50,7 +50,7 @@ export interface TcpHostConfig {
   timeWaitMs?: number;
 }
 
-export type TcpHostMode = 'up' | 'refuse' | 'silent';
+export type TcpHostMode = 'up' | 'refuse' | 'reject' | 'silent';
 
 export interface TcpHostStats {
   /** These four are the IP host's. */
@@ -432,7 +432,7 @@ export class TcpHost implements Nic {
   get mac(): Mac { return this.net.mac; }
   get ip(): number { return this.net.ip; }
 
-  /** "up"; "refuse": RST to every SYN; "silent": nothing in, nothing out. */
+  /** "up"; "refuse": RST to every SYN; "reject": a firewall answers ICMP port unreachable instead (iptables REJECT); "silent": nothing in, nothing out. */
   get mode(): TcpHostMode { return this.state; }
   set mode(m: TcpHostMode) {
     this.state = m;
@@ -489,6 +489,7 @@ export class TcpHost implements Nic {
       nc.sendSyn();
       return;
     }
+    if (this.mode === 'reject') return this.net.portUnreachable(ip.src, encodeIpv4(ip));
     if ((s.flags & TcpFlag.RST) === 0) this.resetFor(ip.src, s);
   }
 

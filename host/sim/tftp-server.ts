@@ -43,6 +43,8 @@ export interface TftpServerConfig {
   /** Time to answer a request (opening the file), µs. */
   answerDelayUs?: number;
   silent?: boolean;
+  /** The daemon is not running but its host is up: port 69 is closed and the host answers with ICMP port unreachable. */
+  stopped?: boolean;
 }
 
 export interface TftpServerStats {
@@ -139,7 +141,7 @@ export class TftpServer extends HostedServer {
 
   constructor(private readonly scheduler: Scheduler, config: TftpServerConfig) {
     super(scheduler, config.mac, config.ip, config.silent);
-    this.host.bindUdp(TFTP_PORT, (d) => this.onRequestDatagram(d));
+    if (!config.stopped) this.start();
     const files = config.files ?? {};
     for (const [name, data] of files instanceof Map ? files : Object.entries(files)) this.files.set(name.replace(/^\/+/, ''), data);
     this.root = config.root ?? null;
@@ -155,6 +157,16 @@ export class TftpServer extends HostedServer {
 
   get stats(): TftpServerStats {
     return { ...this.counts, ...this.linkCounts(this.counts.ignored) };
+  }
+
+  /** The daemon starts listening on port 69. */
+  start(): void {
+    this.host.bindUdp(TFTP_PORT, (d) => this.onRequestDatagram(d));
+  }
+
+  /** The daemon stops: port 69 closes (transfers under way go on until they end). */
+  stop(): void {
+    this.host.unbindUdp(TFTP_PORT);
   }
 
   /** Adds or replaces a served file. */

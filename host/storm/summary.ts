@@ -262,13 +262,14 @@ function findBottleneck(run: StormRun, t: PhoneTable, lost: TimeLost, serverWait
   const ranked = keys.slice().sort((a, b) => charged[b] - charged[a]);
   const fmt = (k: ServerName | "uplink") => `${k === "uplink" ? "uplink loss" : k} ${charged[k].toFixed(1)}`;
   const list = `phone-seconds waited: ${ranked.map(fmt).join(", ")}`;
-  const lostStory = lost.failed_attempts_phone_s.map((x, k) => (x > 0 ? `${cms[k].name} ${x.toFixed(1)} (${STATE_WORDS[states[k]]})` : null)).filter((x) => x !== null);
-  if (lost.all_down_backoff_phone_s > 0) lostStory.push(`back-off after all failed ${lost.all_down_backoff_phone_s.toFixed(1)}`);
-  const failover = lostStory.length ? `; of which lost on CallManagers that failed the phones, before failing over: ${lostStory.join(", ")}` : "";
+  // Refused connects cost next to nothing: only the CallManagers that cost a tenth of a phone-second are listed.
+  const lostStory = lost.failed_attempts_phone_s.map((x, k) => (x >= 0.05 ? `${cms[k].name} ${x.toFixed(1)}` : null)).filter((x) => x !== null);
+  if (lost.all_down_backoff_phone_s >= 0.05) lostStory.push(`back-off after all failed ${lost.all_down_backoff_phone_s.toFixed(1)}`);
+  const failover = lostStory.length ? `; lost on CallManagers that failed the phones, before failing over: ${lostStory.join(", ")}` : "";
   const stories = cms.map((c, k) => cmStory(c, states[k], failures[k])).join("; ");
   const powered = t.col(M.powered).reduce((a, x) => a + (Number.isNaN(x) ? 0 : 1), 0);
   if (powered > 0 && cms.every((c) => c.registrations === 0)) {
-    return { server: "callmanager", name: "no CallManager answered", reason: `${stories}; ${failedTotal.toFixed(1)} phone-seconds lost trying them${failover}` };
+    return { server: "callmanager", name: "no CallManager answered", reason: `${stories}; ${failedTotal.toFixed(1)} phone-seconds lost trying them (${lostStory.join(", ")})` };
   }
   const top = ranked[0];
   const meanMs = (charged[top] * 1000) / Math.max(1, top === "dhcp" || top === "tftp" ? serverWait[top].count : powered);

@@ -26,45 +26,45 @@ export interface Scenario {
   phoneSetup: PhoneSetup;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 const got = (v: unknown) => `, got ${JSON.stringify(v) ?? String(v)}`;
 
-function obj(v: unknown, where: string): Json {
+export function obj(v: unknown, where: string): Json {
   if (v === undefined) return {};
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ScenarioError(`${where} must be an object${got(v)}`);
   return v as Json;
 }
 
-function known(o: Json, where: string, keys: string[]): void {
+export function known(o: Json, where: string, keys: string[]): void {
   for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ScenarioError(`${where ? `${where}: ` : ""}unknown field "${k}" (known: ${keys.join(", ")})`);
 }
 
-function num(v: unknown, where: string, min: number, max: number): number | undefined {
+export function num(v: unknown, where: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) throw new ScenarioError(`${where} must be a number ${min}..${max}${got(v)}`);
   return v;
 }
 
-function int(v: unknown, where: string, min: number, max: number): number | undefined {
+export function int(v: unknown, where: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new ScenarioError(`${where} must be an integer ${min}..${max}${got(v)}`);
   return v;
 }
 
-function str(v: unknown, where: string): string | undefined {
+export function str(v: unknown, where: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "string") throw new ScenarioError(`${where} must be a string${got(v)}`);
   return v;
 }
 
-function bool(v: unknown, where: string): boolean | undefined {
+export function bool(v: unknown, where: string): boolean | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "boolean") throw new ScenarioError(`${where} must be true or false${got(v)}`);
   return v;
 }
 
-function oneOf<T extends string>(v: unknown, where: string, values: readonly T[]): T | undefined {
+export function oneOf<T extends string>(v: unknown, where: string, values: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if (!values.includes(v as T)) throw new ScenarioError(`${where} must be one of ${values.map((x) => `"${x}"`).join(", ")}${got(v)}`);
   return v as T;

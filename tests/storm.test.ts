@@ -147,7 +147,7 @@ test("ipphone storm: a summary on the terminal, --json and --report, exit 0 when
     assert.equal(a.stdout, b.stdout, "--json holds no wall-clock figure: the same for any thread count");
     assert.equal((JSON.parse(a.stdout) as StormSummary).registered, 60);
     const scenario = join(dir, "s.json");
-    writeFileSync(scenario, JSON.stringify({ phones: 60, switches: 1, poe: { budgetW: 70 } }));
+    writeFileSync(scenario, JSON.stringify({ phones: 60, switches: 1, poe: { budget_w: 70 } }));
     const dark = ipphone("storm", "--scenario", scenario);
     assert.equal(dark.status, 0, "the phones that got power registered");
     assert.match(dark.stdout, /powered 11, registered 11, dark 49/, "7 W each, then 6.3 W after CDP: 11 phones fit 70 W");
@@ -155,10 +155,10 @@ test("ipphone storm: a summary on the terminal, --json and --report, exit 0 when
     assert.equal(ipphone("storm", "--phones", "10", "--loss", "2").status, 2);
     assert.equal(ipphone("storm", "--phones", "10", "--scenario", join(dir, "missing.json")).status, 2);
     const noImage = join(dir, "no-image.json");
-    writeFileSync(noImage, JSON.stringify({ phones: 10, load: "P00309-01", loadWasm: join(dir, "missing.wasm") }));
+    writeFileSync(noImage, JSON.stringify({ phones: 10, load: "P00309-01", load_wasm: join(dir, "missing.wasm") }));
     const refused = ipphone("storm", "--scenario", noImage);
     assert.equal(refused.status, 2, "a scenario naming an image that is not there is a usage error, before any phone boots");
-    assert.match(refused.stderr, /loadWasm .*missing\.wasm does not exist/);
+    assert.match(refused.stderr, /load_wasm .*missing\.wasm does not exist/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

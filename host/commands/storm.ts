@@ -1,10 +1,13 @@
 // `ipphone storm`: a building of phones after a power cut, in virtual time:
 // how long until every phone is registered, and which server held them up.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { makePlan, MAX_PHONES, PlanError, type Scenario } from "../storm/plan.js";
+import { loadStormScenario } from "../storm/scenario.js";
+import { ScenarioError } from "../scenario.js";
+import { phoneCsv, switchCsv, switchCsvPath } from "../storm/csv.js";
 import { runStorm } from "../storm/engine.js";
 import { formatSummary, summarize } from "../storm/summary.js";
 import { renderReport } from "../storm/report.js";
@@ -16,18 +19,21 @@ export const STORM_USAGE = `  storm   boot a building of phones at once after a 
           --switches S    access switches, the phones spread over them (default: one per 48 phones)
           --seed N        seed of the whole building (default 1)
           --loss P        frame loss on each access switch's uplink, each way, 0..0.5 (default 0)
-          --scenario FILE JSON: PoE budget and port priorities, DHCP/TFTP/CallManager limits, a new load, the uplinks
+          --scenario FILE JSON: PoE budget and port priorities, DHCP/TFTP/CallManager limits and states, a new load,
+                          the uplinks (fields as in boot's scenarios: snake_case, checked before any phone boots)
           --workers N     threads to simulate with (default: 2 from 2000 phones on a machine with 2 cores or more,
                           else 1); any N gives the same result
           --json          print the summary as one JSON object (no wall-clock figures in it)
-          --report FILE   write an HTML report (charts and tables, one self-contained page)`;
+          --report FILE   write an HTML report (charts and tables, one self-contained page)
+          --csv FILE      write one CSV row per phone (switch, port, MAC, IP, CallManager, load, upgrade outcome,
+                          failure cause, ms per stage) to FILE, and one per access switch to FILE-switches.csv`;
 
-export const STORM_HELP = `usage: ipphone storm --phones N [--switches S] [--seed N] [--loss P] [--scenario FILE] [--workers N] [--json] [--report FILE.html]
+export const STORM_HELP = `usage: ipphone storm --phones N [--switches S] [--seed N] [--loss P] [--scenario FILE] [--workers N] [--json] [--report FILE.html] [--csv FILE.csv]
 
 ${STORM_USAGE}
 
 exit status: 0 when every phone that got power registered; 1 when some did not within the time limit;
-2 bad usage (checked before any phone boots, the report's directory included).`;
+2 bad usage (checked before any phone boots, the report's and the CSV files' directories included).`;
 
 const STORM_OPTIONS = {
   phones: { type: "string" },
@@ -38,6 +44,7 @@ const STORM_OPTIONS = {
   workers: { type: "string" },
   json: { type: "boolean", default: false },
   report: { type: "string" },
+  csv: { type: "string" },
 } as const;
 
 /** From this many phones a run needs V8 without trap-handler bounds checks (see needsOwnProcess). */
@@ -62,18 +69,11 @@ export function trapHandlerDisabled(): boolean {
 
 function loadScenario(path: string | undefined): Scenario | undefined {
   if (path === undefined) return undefined;
-  let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    return loadStormScenario(path);
   } catch (e) {
-    throw new UsageError(`--scenario: cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const s = JSON.parse(text) as unknown;
-    if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error("not a JSON object");
-    return s as Scenario;
-  } catch (e) {
-    throw new UsageError(`--scenario: ${path} is not a JSON object: ${(e as Error).message}`);
+    if (e instanceof ScenarioError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
@@ -96,6 +96,8 @@ function progressBar(p: Progress & { tUs: number; phones: number }): string {
 export async function stormCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, STORM_OPTIONS);
   checkOutputFile("--report", values.report);
+  checkOutputFile("--csv", values.csv);
+  if (values.csv !== undefined) checkOutputFile("--csv", switchCsvPath(values.csv));
   const scenario = loadScenario(values.scenario);
   let plan;
   try {
@@ -110,7 +112,6 @@ export async function stormCommand(args: string[]): Promise<number> {
     if (e instanceof PlanError) throw new UsageError(e.message.startsWith("phones must") && values.phones === undefined ? `--phones is required (or "phones" in the scenario)` : e.message);
     throw e;
   }
-  if (plan.upgrade?.wasm && !existsSync(plan.upgrade.wasm)) throw new UsageError(`--scenario: loadWasm ${plan.upgrade.wasm} does not exist`);
   const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1) : defaultWorkers(plan.phones);
 
   if (plan.phones > BIG_STORM && !trapHandlerDisabled() && process.env.IPPHONE_STORM_CHILD === undefined) {
@@ -129,10 +130,15 @@ export async function stormCommand(args: string[]): Promise<number> {
   if (tty) process.stderr.write("\r\x1b[K");
   const summary = summarize(run);
   if (values.report !== undefined) writeFileSync(values.report, renderReport(summary, run));
+  if (values.csv !== undefined) {
+    writeFileSync(values.csv, phoneCsv(run));
+    writeFileSync(switchCsvPath(values.csv), switchCsv(run));
+  }
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else {
     const lines = formatSummary(summary, { seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024, workers: run.workers });
     if (values.report !== undefined) lines.push(`  report written to ${values.report}`);
+    if (values.csv !== undefined) lines.push(`  CSV written to ${values.csv} (phones) and ${switchCsvPath(values.csv)} (switches)`);
     for (const l of lines) console.log(l);
   }
   return summary.time_to_all_registered_ms !== null ? 0 : 1;

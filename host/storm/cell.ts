@@ -14,6 +14,7 @@ import { PoeSwitch, catalystLogLine, type PoweredDevice } from "../poe.js";
 import { PoeFrontEnd } from "../firmware.js";
 import { Phone } from "../phone.js";
 import { Ev, STAGES, type StageName } from "../events.js";
+import type { UpgradeOutcome } from "../verdict.js";
 import { NATIVE_VLAN, VOICE_VLAN, phoneMac, phoneSeed, type CellPlan, type StormPlan } from "./plan.js";
 
 /** A frame crossing an uplink: it reaches the other end at `atUs`. */
@@ -43,11 +44,28 @@ export const M = {
   tftpBusy: 10,
   regSent: 11,
   tftpReq: 12,
+  /** Start of the attempt on the CallManager in C.cm (StationRegister's TCP connect on). */
+  cmSince: 13,
+  /** µs lost on attempts that failed, per CallManager (CM1..CM3), and in the back-off after all failed. */
+  cmLost: 14,
+  allDownLost: 17,
+  allDownSince: 18,
+  /** The last DHCP request sent and not answered yet, and the µs lost waiting for answers that never came. */
+  dhcpPending: 19,
+  dhcpLost: 20,
 } as const;
-export const MILESTONES = 13;
+export const MILESTONES = 21;
 /** Per-phone counts. */
-export const C = { discovers: 0, transfers: 1, failovers: 2, upgraded: 3, regFailures: 4, resets: 5 } as const;
-export const COUNTS = 6;
+export const C = {
+  discovers: 0, transfers: 1, failovers: 2, upgraded: 3, regFailures: 4, resets: 5,
+  /** The CallManager of the attempt under way (index + 1; 0: none). */
+  cm: 6,
+  /** DHCP requests that got no answer, and this phone's DHCP requests the uplink lost on the way up. */
+  dhcpUnanswered: 7, dhcpUplinkLost: 8,
+} as const;
+export const COUNTS = 9;
+/** Why a CallManager was left (REG_FAILURES codes 1..9), counted per CallManager. */
+export const REG_REASONS = 10;
 
 /** Where each stage's start goes (Ev.Stage names the stage by its index in STAGES). */
 const STAGE_COLUMN: Partial<Record<StageName, number>> = { boot: M.boot, vlan: M.vlan, dhcp: M.dhcp, tftp: M.tftp, register: M.register };
@@ -78,6 +96,21 @@ export interface CellResult {
   bytesDown: number;
   lostUp: number;
   flooded: number;
+  /** Per CallManager, the attempts that failed by reason code (index cm * REG_REASONS + reason). */
+  cmFailures: Uint32Array;
+  /** Per phone: what the phone says of itself at the end. */
+  phoneInfo: PhoneInfo[];
+}
+
+/** A phone at the end of the run, from its own report (host/verdict.ts). */
+export interface PhoneInfo {
+  ip: string | null;
+  callmanager: string | null;
+  load: string | null;
+  upgrade: UpgradeOutcome;
+  upgradeReason: string | null;
+  /** The stage it stopped in and the most specific cause seen there; null when registered (or dark). */
+  failure: { stage: StageName; reason: string } | null;
 }
 
 /**
@@ -116,6 +149,7 @@ export class Cell {
   private readonly denials = new Map<number, string[]>();
   private readonly deniedNow = new Set<number>();
   private readonly stats = { framesUp: 0, framesDown: 0, bytesUp: 0, bytesDown: 0, lostUp: 0 };
+  private readonly cmFailures = new Uint32Array(3 * REG_REASONS);
 
   /** `total`: the partition's progress, which its cells keep up to date (so progress costs nothing per window). */
   constructor(private readonly scheduler: Scheduler, storm: StormPlan, plan: CellPlan, private readonly outbox: UplinkMessage[], readonly total: CellProgress) {
@@ -127,7 +161,10 @@ export class Cell {
     this.lossRandom = new Random(phoneSeed(storm.seed ^ 0x5eed_0001, plan.index));
     this.milestones = new Float64Array(plan.phones * MILESTONES).fill(NaN);
     this.counts = new Uint16Array(plan.phones * COUNTS);
-    for (let i = 0; i < plan.phones; i++) this.milestones[i * MILESTONES + M.tftpBusy] = 0;
+    for (let i = 0; i < plan.phones; i++) {
+      const base = i * MILESTONES;
+      for (const col of [M.tftpBusy, M.cmLost, M.cmLost + 1, M.cmLost + 2, M.allDownLost, M.dhcpLost]) this.milestones[base + col] = 0;
+    }
 
     this.uplinkPort = plan.ports - 1;
     this.sw = new EthernetSwitch(scheduler, plan.ports);
@@ -152,7 +189,7 @@ export class Cell {
     const deviceId = `${plan.name}.voice.example`;
     for (let p = 0; p < plan.phones; p++) {
       const n = plan.firstPhone + p;
-      const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a) => this.onFirmwareEvent(p, code, a) });
+      const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b) });
       const wire = new Wire(scheduler);
       phone.connect(wire.attach(0, phone));
       this.sw.connect(p, wire, 1);
@@ -185,8 +222,15 @@ export class Cell {
     this.busyUntilUs = done;
     this.stats.framesUp++;
     this.stats.bytesUp += frame.length;
-    if (this.loss > 0 && this.lossRandom.next() < this.loss) { this.stats.lostUp++; return; }
+    if (this.loss > 0 && this.lossRandom.next() < this.loss) { this.lostUp(frame); return; }
     this.outbox.push({ cell: this.index, up: true, atUs: done + this.latencyUs, seq: this.seq++, frame });
+  }
+
+  /** A frame the uplink lost on its way up: a phone's DHCP request is counted against that phone. */
+  private lostUp(frame: Uint8Array): void {
+    this.stats.lostUp++;
+    const phone = dhcpClientOf(frame, 67) - this.plan.firstPhone;
+    if (phone >= 0 && phone < this.plan.phones) this.counts[phone * COUNTS + C.dhcpUplinkLost]++;
   }
 
   private onPower(port: number, on: boolean): void {
@@ -200,7 +244,7 @@ export class Cell {
   }
 
   /** Milestones and counts, by the firmware's event codes. */
-  private onFirmwareEvent(p: number, code: number, a: number): void {
+  private onFirmwareEvent(p: number, code: number, a: number, b: number): void {
     const t = this.scheduler.now;
     const m = this.milestones;
     const base = p * MILESTONES;
@@ -216,9 +260,17 @@ export class Cell {
       case Ev.DhcpDiscover:
         this.counts[c + C.discovers]++;
         if (Number.isNaN(m[base + M.dhcpFirst])) m[base + M.dhcpFirst] = t;
+        this.dhcpSent(base, c, t);
+        break;
+      case Ev.DhcpRequest:
+        this.dhcpSent(base, c, t);
+        break;
+      case Ev.DhcpOffer: case Ev.DhcpNak:
+        m[base + M.dhcpPending] = NaN;
         break;
       case Ev.DhcpAck:
         if (Number.isNaN(m[base + M.dhcpAck])) m[base + M.dhcpAck] = t;
+        m[base + M.dhcpPending] = NaN;
         break;
       case Ev.DhcpBound:
         if (Number.isNaN(m[base + M.bound])) { m[base + M.bound] = t; this.total.bound++; }
@@ -237,15 +289,80 @@ export class Cell {
         break;
       case Ev.RegRegistered:
         if (Number.isNaN(m[base + M.registered])) { m[base + M.registered] = t; this.total.registered++; }
+        this.counts[c + C.cm] = 0;
+        break;
+      case Ev.RegConnecting:
+        if (!Number.isNaN(m[base + M.registered])) break;
+        this.closeAttempt(base, c, t);
+        this.closeAllDown(base, t);
+        m[base + M.cmSince] = t;
+        this.counts[c + C.cm] = (b & 0xff) + 1;
+        break;
+      case Ev.RegAllDown:
+        if (Number.isNaN(m[base + M.allDownSince])) m[base + M.allDownSince] = t;
         break;
       case Ev.RegFailover: this.counts[c + C.failovers]++; break;
-      case Ev.RegFailed: this.counts[c + C.regFailures]++; break;
+      case Ev.RegFailed:
+        this.counts[c + C.regFailures]++;
+        if (a >= 0 && a < 3 && b > 0 && b < REG_REASONS) this.cmFailures[a * REG_REASONS + b]++;
+        this.closeAttempt(base, c, t);
+        break;
       case Ev.UpgradeReady: this.counts[c + C.upgraded]++; break;
       case Ev.RegReset: this.counts[c + C.resets]++; break;
     }
   }
 
+  /** A DHCP request goes out: one still unanswered is time lost (the phone's retransmission timer ran out). */
+  private dhcpSent(base: number, c: number, t: number): void {
+    const m = this.milestones;
+    if (!Number.isNaN(m[base + M.dhcpPending])) {
+      m[base + M.dhcpLost] += t - m[base + M.dhcpPending];
+      this.counts[c + C.dhcpUnanswered]++;
+    }
+    m[base + M.dhcpPending] = t;
+  }
+
+  /** The attempt on the current CallManager failed: its time is charged to that CallManager. */
+  private closeAttempt(base: number, c: number, t: number): void {
+    const cm = this.counts[c + C.cm] - 1;
+    if (cm < 0) return;
+    this.milestones[base + M.cmLost + cm] += t - this.milestones[base + M.cmSince];
+    this.counts[c + C.cm] = 0;
+  }
+
+  private closeAllDown(base: number, t: number): void {
+    const since = this.milestones[base + M.allDownSince];
+    if (Number.isNaN(since)) return;
+    this.milestones[base + M.allDownLost] += t - since;
+    this.milestones[base + M.allDownSince] = NaN;
+  }
+
+  /** What each phone says of itself at the end: address, CallManager, load, upgrade, failure. */
+  private phoneInfo(): PhoneInfo[] {
+    return this.phones.map((phone, p) => {
+      if (Number.isNaN(this.milestones[p * MILESTONES + M.powered])) {
+        return { ip: null, callmanager: null, load: null, upgrade: "none" as UpgradeOutcome, upgradeReason: null, failure: null };
+      }
+      const r = phone.report();
+      const stage = r.stage;
+      const failure = r.registered ? null : { stage, reason: r.causes[stage] ?? `did not get through stage ${stage}` };
+      return { ip: r.ip, callmanager: r.callmanager, load: r.firmware.load, upgrade: r.firmware.upgrade.outcome, upgradeReason: r.firmware.upgrade.reason, failure };
+    });
+  }
+
+  /** Attempts and back-offs still under way when the run ends count as lost up to now. */
+  private closeOpenAccounts(): void {
+    const t = this.scheduler.now;
+    for (let p = 0; p < this.plan.phones; p++) {
+      const base = p * MILESTONES;
+      if (!Number.isNaN(this.milestones[base + M.registered])) continue;
+      this.closeAttempt(base, p * COUNTS, t);
+      this.closeAllDown(base, t);
+    }
+  }
+
   result(): CellResult {
+    this.closeOpenAccounts();
     const dark: CellResult["dark"] = [];
     let granted = 0;
     for (let p = 0; p < this.plan.phones; p++) {
@@ -258,7 +375,24 @@ export class Cell {
       index: this.index, name: this.plan.name, firstPhone: this.plan.firstPhone, phones: this.plan.phones,
       milestones: this.milestones, counts: this.counts, dark,
       poe: { budgetW: this.poe.budgetMw / 1000, usedW: this.poe.usedMw / 1000, granted, denials },
-      ...this.stats, flooded: this.sw.stats.flooded,
+      ...this.stats, flooded: this.sw.stats.flooded, cmFailures: this.cmFailures, phoneInfo: this.phoneInfo(),
     };
   }
+}
+
+/**
+ * The storm phone (global index) whose DHCP message this tagged frame
+ * carries, or -1: UDP to `port` (67: a client's request, 68: an answer to
+ * it), the phone found by its MAC (phoneMac: 00:1b:54 and 0x100000 + index)
+ * in chaddr. Read only for the frames an uplink loses.
+ */
+export function dhcpClientOf(frame: Uint8Array, port: number): number {
+  const l3 = 18;
+  if (frame.length < l3 + 20 + 8 + 34 || frame[12] !== 0x81 || frame[13] !== 0x00 || frame[16] !== 0x08 || frame[17] !== 0x00) return -1;
+  const ihl = (frame[l3] & 0x0f) * 4;
+  const udp = l3 + ihl;
+  if (frame[l3 + 9] !== 17 || frame.length < udp + 8 + 34 || ((frame[udp + 2] << 8) | frame[udp + 3]) !== port) return -1;
+  const chaddr = udp + 8 + 28;
+  if (frame[chaddr] !== 0x00 || frame[chaddr + 1] !== 0x1b || frame[chaddr + 2] !== 0x54) return -1;
+  return ((frame[chaddr + 3] << 16) | (frame[chaddr + 4] << 8) | frame[chaddr + 5]) - 0x100000;
 }

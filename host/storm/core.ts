@@ -22,7 +22,7 @@ import type { DhcpServer, DhcpServerStats } from "../sim/dhcp-server.js";
 import { buildingDhcp } from "./dhcp.js";
 import { Router, type RouterStats } from "./router.js";
 import { SERVERS, TFTP_NAME, phoneMac, phoneSeed, type StormPlan } from "./plan.js";
-import type { UplinkMessage } from "./cell.js";
+import { dhcpClientOf, type UplinkMessage } from "./cell.js";
 
 export interface CallManagerResult {
   name: string;
@@ -59,6 +59,10 @@ export interface CoreResult {
   callManagers: CallManagerResult[];
   router: RouterStats;
   lostDown: number;
+  /** Frames lost on each access switch's uplink on the way down. */
+  lostDownByCell: number[];
+  /** DHCP answers the uplinks lost on the way down, by phone (global index): [phone, count] pairs in phone order. */
+  dhcpLostDown: Array<[number, number]>;
 }
 
 const SERVER_LAN = { router: 0, dhcp: 1, tftp: 2, dns: 3, callManagers: [4, 5, 6] } as const;
@@ -75,6 +79,8 @@ export class Core {
   private readonly seqs: Uint32Array;
   private readonly lossRandom: Random[];
   private lostDown = 0;
+  private readonly lostDownByCell: number[];
+  private readonly dhcpLostDown = new Map<number, number>();
   private readonly tftpStats = { peakConcurrent: 0, concurrentPerSecond: [] as number[], bytesPerSecondSeen: [] as number[] };
   private readonly cmStats: Array<{ peakQueue: number; perSecond: number[] }>;
 
@@ -83,6 +89,7 @@ export class Core {
     this.busyUntilUs = new Float64Array(cells);
     this.seqs = new Uint32Array(cells);
     this.lossRandom = plan.cells.map((c) => new Random(phoneSeed(plan.seed ^ 0x5eed_0002, c.index)));
+    this.lostDownByCell = plan.cells.map(() => 0);
     this.lan = new EthernetSwitch(scheduler, 8);
     const plug = (port: number, host: { plug(wire: Wire, side: 0 | 1): void }) => {
       const wire = new Wire(scheduler, { bitsPerSecond: GIGABIT });
@@ -101,7 +108,10 @@ export class Core {
     files.set("XMLDefault.cnf.xml", new TextEncoder().encode(cnfXml({ callManagers: cms, load: plan.load, xmlDefault: true })));
     if (plan.upgrade) {
       const wasm = new Uint8Array(readFileSync(plan.upgrade.wasm ?? PHONE_WASM));
-      files.set(`${plan.upgrade.load}.bin`, signImage(buildImage(wasm, { loadName: plan.upgrade.load, securityCounter: 1 }), devKey()));
+      const image = signImage(buildImage(wasm, { loadName: plan.upgrade.load, securityCounter: 1 }), devKey());
+      // A corrupt image (scenario load_corrupt): one bit flipped after signing, as boot's image.corrupt does.
+      if (plan.upgrade.corrupt) image[image.length >> 1] ^= 0x01;
+      files.set(`${plan.upgrade.load}.bin`, image);
     }
     this.tftp = new TftpServer(scheduler, {
       ...SERVERS.tftp, files, bytesPerSecond: plan.tftp.bytesPerSecond, maxWindowsize: plan.tftp.maxWindowsize,
@@ -148,8 +158,16 @@ export class Core {
     const start = Math.max(this.scheduler.now, this.busyUntilUs[cell]);
     const done = start + serialisationUs(frame.length, this.plan.uplink.bitsPerSecond);
     this.busyUntilUs[cell] = done;
-    if (this.plan.loss > 0 && this.lossRandom[cell].next() < this.plan.loss) { this.lostDown++; return; }
+    if (this.plan.loss > 0 && this.lossRandom[cell].next() < this.plan.loss) { this.lose(cell, frame); return; }
     this.outbox.push({ cell, up: false, atUs: done + this.plan.uplink.latencyUs, seq: this.seqs[cell]++, frame });
+  }
+
+  /** A frame the uplink lost on its way down: a DHCP answer is counted against the phone it was for. */
+  private lose(cell: number, frame: Uint8Array): void {
+    this.lostDown++;
+    this.lostDownByCell[cell]++;
+    const phone = dhcpClientOf(frame, 68);
+    if (phone >= 0) this.dhcpLostDown.set(phone, (this.dhcpLostDown.get(phone) ?? 0) + 1);
   }
 
   private onCmEvent(i: number, e: CmEvent): void {
@@ -187,6 +205,8 @@ export class Core {
       }),
       router: this.router.stats,
       lostDown: this.lostDown,
+      lostDownByCell: this.lostDownByCell,
+      dhcpLostDown: [...this.dhcpLostDown.entries()].sort((a, b) => a[0] - b[0]),
     };
   }
 }

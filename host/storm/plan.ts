@@ -73,6 +73,8 @@ export interface Scenario {
   load?: string;
   /** The WebAssembly that load's image holds (default build/phone.wasm). */
   loadWasm?: string;
+  /** The load's image is corrupt on the server (one bit flipped after signing): the bootloader refuses it. */
+  loadCorrupt?: boolean;
   uplink?: {
     /** One-way latency between an access switch and the servers, µs (default 500). Also the synchronisation window. */
     latencyUs?: number;
@@ -111,7 +113,7 @@ export interface StormPlan {
   tftp: { bytesPerSecond: number; maxWindowsize: number };
   callManagers: Array<{ registrationsPerSecond: number; burst?: number; keepAliveS: number; down?: "refuse" | "silent" }>;
   load: string;
-  upgrade: { load: string; wasm: string | null } | null;
+  upgrade: { load: string; wasm: string | null; corrupt: boolean } | null;
   uplink: { latencyUs: number; bitsPerSecond: number };
 }
 
@@ -242,7 +244,7 @@ export function makePlan(o: PlanOptions): StormPlan {
       down: c.down,
     })),
     load,
-    upgrade: load === DEFAULT_LOAD ? null : { load, wasm: sc.loadWasm ?? null },
+    upgrade: load === DEFAULT_LOAD ? null : { load, wasm: sc.loadWasm ?? null, corrupt: sc.loadCorrupt === true },
     uplink: {
       latencyUs: int("uplink.latencyUs", uplink.latencyUs ?? 500, 10, 1_000_000),
       bitsPerSecond: int("uplink.bitsPerSecond", uplink.bitsPerSecond ?? 1_000_000_000, 1_000_000, 1e11),

@@ -159,7 +159,7 @@ export function renderReport(summary: StormSummary, run: StormRun): string {
   const serverRows: Array<Array<string | number>> = [
     [`DHCP ${d.ip}`, `${d.answers_per_second_limit || "unlimited"} answers/s, backlog ${d.backlog}`, `${d.answers} answers (${d.offers} OFFER, ${d.acks} ACK, ${d.naks} NAK)`, `${d.dropped} dropped, peak backlog ${d.peak_backlog}, queue mean ${d.mean_queue_ms} ms, max ${d.max_queue_ms} ms, ${d.seconds_at_limit} s at the limit`],
     [`TFTP ${tf.ip}`, tf.bytes_per_second_limit ? `${(tf.bytes_per_second_limit * 8 / 1e6).toFixed(1)} Mbit/s shared` : "unlimited", `${tf.completed}/${tf.transfers} transfers, ${tf.bytes} bytes`, `peak ${tf.peak_concurrent} at once, ${tf.retransmitted_packets} packets again, ${tf.timeouts} timeouts`],
-    ...s.servers.callmanagers.map((c) => [`${c.name} ${c.ip}`, `${c.registrations_per_second_limit || "unlimited"} registrations/s`, `${c.registrations} registrations`, `${c.throttled} throttled, peak queue ${c.peak_queue}, ${c.rejects} rejected`]),
+    ...s.servers.callmanagers.map((c) => [`${c.name} ${c.ip}${c.state === "up" ? "" : ` (${c.state === "refuse" ? "down, refusing" : c.state === "silent" ? "down, silent" : c.state})`}`, `${c.registrations_per_second_limit || "unlimited"} registrations/s`, `${c.registrations} registrations`, `${c.throttled} throttled, peak queue ${c.peak_queue}, ${c.rejects} rejected`]),
   ];
   const r = s.refusals;
   const darkRows = s.dark_phones.slice(0, 500).map((p) => [p.switch, p.port, p.mac, p.priority, p.log.join(" | ") || "no power"]);
@@ -213,7 +213,10 @@ ${table(["what", "count"], [
     ["CallManagers: registrations throttled", r.callmanager_throttled], ["CallManagers: rejected", r.callmanager_rejects],
     ["phones: registration failures", r.registration_failures], ["phones: failovers to another CallManager", r.failovers],
     ["TFTP: transfers timed out", r.tftp_timeouts],
+    ["uplinks: frames lost up / down", `${s.uplinks.lost_up} / ${s.uplinks.lost_down}`], ["uplinks: DHCP messages lost (no server saw them)", s.uplinks.dhcp_lost],
   ])}
+${s.failure_causes.length ? `<h2>Not registered, by cause</h2>${table(["phones", "stage", "cause"], s.failure_causes.slice(0, 100).map((c) => [c.phones, c.stage, c.cause]))}` : ""}
+${s.upgrade ? `<h2>Upgrade to ${esc(s.upgrade.load)}</h2>${table(["outcome", "phones"], Object.entries(s.upgrade_outcomes).map(([o, n]) => [o, n ?? 0]))}${s.upgrade_reasons.length ? table(["outcome", "reason", "phones"], s.upgrade_reasons.map((u) => [u.outcome, u.reason, u.phones])) : ""}` : ""}
 ${darkRows.length ? `<h2>Dark phones (${s.dark_phones.length})</h2>${table(["switch", "port", "MAC", "priority", "switch log"], darkRows)}` : ""}
 <h2>Network</h2>
 <p>Servers on ${esc(s.network.servers)} (documentation range). Voice VLAN ${s.network.voice_vlan} on every phone port, announced by CDP;

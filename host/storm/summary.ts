@@ -3,8 +3,10 @@
 // one held the phones up, and which phones stayed dark. The summary is a
 // pure function of the run (virtual time only), so the same seed gives the
 // same JSON; wall-clock figures are printed beside it, never put in it.
-import { STAGES } from "../events.js";
-import { C, COUNTS, M, MILESTONES } from "./cell.js";
+import { REG_FAILURES, STAGES } from "../events.js";
+import { valueOf } from "../mirror.js";
+import type { UpgradeOutcome } from "../verdict.js";
+import { C, COUNTS, M, MILESTONES, REG_REASONS, type PhoneInfo } from "./cell.js";
 import type { StormRun } from "./engine.js";
 import { describeNet, phoneMac, SERVERS, VOICE_VLAN } from "./plan.js";
 
@@ -36,7 +38,14 @@ export interface StormSummary {
   stages_ms: Record<(typeof STAGES)[number], Percentiles>;
   /** What each phone waited on a server (ms): DHCP first DISCOVER -> ACK, TFTP transfers, CallManager StationRegister -> registered. */
   server_wait_ms: Record<ServerName, Percentiles & { total_phone_s: number }>;
-  bottleneck: { server: ServerName | null; name: string | null; reason: string };
+  bottleneck: { server: ServerName | "uplink" | null; name: string | null; reason: string };
+  /** Phone-seconds each cause cost the building (what the bottleneck is chosen from): see timeLost(). */
+  time_lost: TimeLost;
+  /** Powered phones by what became of the upgrade (host/verdict.ts's outcomes), and by outcome and reason. */
+  upgrade_outcomes: Partial<Record<UpgradeOutcome, number>>;
+  upgrade_reasons: Array<{ outcome: UpgradeOutcome; reason: string; phones: number }>;
+  /** Phones that did not register (dark ones included): the stage they stopped in and its most specific cause, counted. */
+  failure_causes: Array<{ stage: string; cause: string; phones: number }>;
   servers: {
     dhcp: {
       ip: string; answers_per_second_limit: number; backlog: number; requests: number; answers: number; offers: number; acks: number;
@@ -48,7 +57,15 @@ export interface StormSummary {
       ip: string; bytes_per_second_limit: number; transfers: number; completed: number; bytes: number; peak_concurrent: number;
       retransmitted_packets: number; timeouts: number; not_found: number;
     };
-    callmanagers: Array<{ name: string; ip: string; registrations_per_second_limit: number; registrations: number; throttled: number; peak_queue: number; rejects: number; connections: number }>;
+    callmanagers: Array<{
+      name: string; ip: string; registrations_per_second_limit: number; registrations: number; throttled: number; peak_queue: number; rejects: number; connections: number;
+      /** "up", or down as the scenario made it: "silent" (the host answers nothing) or "refuse" (connections refused); "not answering" when up yet no phone got through. */
+      state: CmState;
+      /** Attempts of phones that failed on it, by the firmware's reason. */
+      failed_attempts: Record<string, number>;
+      /** Phone-seconds spent on attempts that failed on it before failing over. */
+      lost_phone_s: number;
+    }>;
     router: { routed: number; dhcp_relayed_up: number; dhcp_relayed_down: number; arp_requests: number; dropped: Record<string, number> };
   };
   refusals: {
@@ -66,11 +83,33 @@ export interface StormSummary {
   upgrade: { load: string; upgraded: number } | null;
   poe: { budget_w_per_switch: number[]; granted: number };
   network: { servers: string; voice_vlan: number; voice_subnets: string; uplink_latency_us: number; uplink_bits_per_second: number };
-  uplinks: { frames_up: number; frames_down: number; bytes_up: number; bytes_down: number; lost_up: number; lost_down: number };
+  uplinks: {
+    frames_up: number; frames_down: number; bytes_up: number; bytes_down: number; lost_up: number; lost_down: number;
+    /** The phones' DHCP messages the uplinks lost (requests up, answers down): losses no server saw. */
+    dhcp_lost: number;
+  };
   simulation: { windows: number; window_us: number; events: number; uplink_messages: number; end_ms: number };
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
+/** µs summed over phones -> phone-seconds, to the ms. */
+const phoneS = (us: number) => Math.round(us / 1000) / 1000;
+
+export type CmState = "up" | "silent" | "refuse" | "not answering";
+
+export interface TimeLost {
+  /** DHCP: first DISCOVER to ACK, less what the uplinks' losses cost (the server's queue, drops and slowness). */
+  dhcp_phone_s: number;
+  /** DHCP retries after the uplinks lost a phone's request or its answer. */
+  uplink_loss_phone_s: number;
+  tftp_phone_s: number;
+  /** StationRegister to registered on the CallManager that took the phone. */
+  callmanager_phone_s: number;
+  /** Attempts that failed, per CallManager (CM1 first), before the phone failed over. */
+  failed_attempts_phone_s: number[];
+  /** Back-off after every CallManager failed, before the next round. */
+  all_down_backoff_phone_s: number;
+}
 
 /** Nearest-rank percentiles of µs values, in ms. */
 export function percentiles(valuesUs: number[]): Percentiles {
@@ -88,14 +127,24 @@ export interface PhoneTable {
   n: number;
   col(m: number): Float64Array;
   count(c: number): Uint16Array;
+  info: PhoneInfo[];
+  /** DHCP messages of each phone lost on the uplinks, either way. */
+  dhcpUplinkLost: Uint16Array;
 }
 
 export function phoneTable(run: StormRun): PhoneTable {
   const n = run.plan.phones;
   const cols = new Map<number, Float64Array>();
   const cnts = new Map<number, Uint16Array>();
+  const info: PhoneInfo[] = [];
+  for (const c of run.cells) info.push(...c.phoneInfo);
+  const dhcpUplinkLost = new Uint16Array(n);
+  for (const c of run.cells) for (let i = 0; i < c.phones; i++) dhcpUplinkLost[c.firstPhone + i] = c.counts[i * COUNTS + C.dhcpUplinkLost];
+  for (const [phone, k] of run.core.dhcpLostDown) dhcpUplinkLost[phone] += k;
   return {
     n,
+    info,
+    dhcpUplinkLost,
     col(m) {
       let a = cols.get(m);
       if (!a) {
@@ -149,6 +198,157 @@ export function serverWaits(t: PhoneTable): Record<ServerName, number[]> {
 /** A server is the bottleneck when phones waited on it at least this long on average (and longer than on any other). */
 export const BOTTLENECK_MIN_MEAN_MS = 500;
 
+/**
+ * Where the phones' time went, in phone-seconds. DHCP retries are split
+ * between the uplinks and the server: a phone's unanswered requests are
+ * first explained by its DHCP messages the uplinks lost (each loss leaves
+ * one request unanswered), the rest by the server (queue, drops). Time on a
+ * CallManager that failed the phone is charged to that CallManager.
+ */
+export function timeLost(run: StormRun, t: PhoneTable, serverWait: StormSummary["server_wait_ms"]): TimeLost {
+  const dhcpLost = t.col(M.dhcpLost), unanswered = t.count(C.dhcpUnanswered);
+  let uplinkUs = 0;
+  for (let i = 0; i < t.n; i++) {
+    const n = unanswered[i];
+    if (n > 0 && t.dhcpUplinkLost[i] > 0) uplinkUs += (dhcpLost[i] * Math.min(n, t.dhcpUplinkLost[i])) / n;
+  }
+  const failed = run.plan.callManagers.map((_, k) => t.col(M.cmLost + k).reduce((a, b) => a + b, 0));
+  const uplink = phoneS(uplinkUs);
+  return {
+    dhcp_phone_s: Math.max(0, Math.round((serverWait.dhcp.total_phone_s - uplink) * 1000) / 1000),
+    uplink_loss_phone_s: uplink,
+    tftp_phone_s: serverWait.tftp.total_phone_s,
+    callmanager_phone_s: serverWait.callmanager.total_phone_s,
+    failed_attempts_phone_s: failed.map(phoneS),
+    all_down_backoff_phone_s: phoneS(t.col(M.allDownLost).reduce((a, b) => a + b, 0)),
+  };
+}
+
+/** Per CallManager, the failed attempts by the firmware's reason ("connect timeout": 96). */
+function cmFailureCounts(run: StormRun): Array<Record<string, number>> {
+  return run.plan.callManagers.map((_, k) => {
+    const out: Record<string, number> = {};
+    for (let r = 1; r < REG_REASONS; r++) {
+      const n = run.cells.reduce((a, c) => a + c.cmFailures[k * REG_REASONS + r], 0);
+      if (n > 0) out[valueOf(REG_FAILURES, r) ?? `reason ${r}`] = n;
+    }
+    return out;
+  });
+}
+
+const STATE_WORDS: Record<CmState, string> = {
+  up: "up", silent: "down, silent (no answer at all)", refuse: "down, refusing connections", "not answering": "up, yet no phone got through",
+};
+
+/** "CM1 192.0.2.11 down (silent: no answer at all): 96 connect timeout". */
+function cmStory(c: { name: string; ip: string }, state: CmState, failures: Record<string, number>): string {
+  const f = Object.entries(failures).map(([why, n]) => `${n} ${why}`).join(", ");
+  return `${c.name} ${c.ip} ${STATE_WORDS[state]}${f ? `: ${f}` : ""}`;
+}
+
+/**
+ * The cause that cost the most phone-seconds: DHCP, TFTP, the CallManagers
+ * (the one that took the most, failed attempts and failover included) or the
+ * uplinks' losses. None when no cause cost 500 ms a phone on average; when
+ * no CallManager registered a phone, that is the answer whatever the rest.
+ */
+function findBottleneck(run: StormRun, t: PhoneTable, lost: TimeLost, serverWait: StormSummary["server_wait_ms"], states: CmState[], failures: Array<Record<string, number>>): StormSummary["bottleneck"] {
+  const cms = run.core.callManagers;
+  const failedTotal = lost.failed_attempts_phone_s.reduce((a, b) => a + b, 0) + lost.all_down_backoff_phone_s;
+  const charged: Record<ServerName | "uplink", number> = {
+    dhcp: lost.dhcp_phone_s, tftp: lost.tftp_phone_s, callmanager: lost.callmanager_phone_s + failedTotal, uplink: lost.uplink_loss_phone_s,
+  };
+  const keys = (["dhcp", "tftp", "callmanager", "uplink"] as const).filter((k) => k !== "uplink" || charged.uplink > 0);
+  const ranked = keys.slice().sort((a, b) => charged[b] - charged[a]);
+  const fmt = (k: ServerName | "uplink") => `${k === "uplink" ? "uplink loss" : k} ${charged[k].toFixed(1)}`;
+  const list = `phone-seconds waited: ${ranked.map(fmt).join(", ")}`;
+  // Refused connects cost next to nothing: only the CallManagers that cost a tenth of a phone-second are listed.
+  const lostStory = lost.failed_attempts_phone_s.map((x, k) => (x >= 0.05 ? `${cms[k].name} ${x.toFixed(1)}` : null)).filter((x) => x !== null);
+  if (lost.all_down_backoff_phone_s >= 0.05) lostStory.push(`back-off after all failed ${lost.all_down_backoff_phone_s.toFixed(1)}`);
+  const failover = lostStory.length ? `; lost on CallManagers that failed the phones, before failing over: ${lostStory.join(", ")}` : "";
+  const stories = cms.map((c, k) => cmStory(c, states[k], failures[k])).join("; ");
+  const powered = t.col(M.powered).reduce((a, x) => a + (Number.isNaN(x) ? 0 : 1), 0);
+  if (powered > 0 && cms.every((c) => c.registrations === 0)) {
+    return { server: "callmanager", name: "no CallManager answered", reason: `${stories}; ${failedTotal.toFixed(1)} phone-seconds lost trying them (${lostStory.join(", ")})` };
+  }
+  const top = ranked[0];
+  const meanMs = (charged[top] * 1000) / Math.max(1, top === "dhcp" || top === "tftp" ? serverWait[top].count : powered);
+  if (meanMs < BOTTLENECK_MIN_MEAN_MS) {
+    return { server: null, name: null, reason: `no server kept phones waiting ${BOTTLENECK_MIN_MEAN_MS} ms on average (${list}${failover}): the phones' own timers set the pace` };
+  }
+  const name = bottleneckName(top, run, t, lost, states);
+  const what = top === "uplink" ? "the phones lost most time to DHCP messages the uplinks lost (not to any server)" : `phones waited longest on ${name}`;
+  return { server: top, name, reason: `${what}: ${(meanMs / 1000).toFixed(3)} s on average; ${list}${failover}` };
+}
+
+/** The CallManager charged most: its registrations' waits plus the attempts that failed on it. */
+function bottleneckName(top: ServerName | "uplink", run: StormRun, t: PhoneTable, lost: TimeLost, states: CmState[]): string {
+  if (top === "dhcp") return `DHCP ${SERVERS.dhcp.ip}`;
+  if (top === "tftp") return `TFTP ${SERVERS.tftp.ip}`;
+  if (top === "uplink") return "uplink loss";
+  const cms = run.core.callManagers;
+  const sent = t.col(M.regSent), reg = t.col(M.registered);
+  const charged = lost.failed_attempts_phone_s.map((x) => x * 1e6);
+  for (let i = 0; i < t.n; i++) {
+    const k = Number(t.info[i].callmanager?.slice(2)) - 1;
+    if (k >= 0 && Number.isFinite(reg[i] - sent[i])) charged[k] += reg[i] - sent[i];
+  }
+  // Ties (and a building where nothing failed) go to the most throttled, as before.
+  let worst = 0;
+  for (let k = 1; k < cms.length; k++) {
+    if (charged[k] > charged[worst] || (charged[k] === charged[worst] && cms[k].throttled > cms[worst].throttled)) worst = k;
+  }
+  const state = states[worst] === "up" ? "" : `, ${STATE_WORDS[states[worst]]}`;
+  return `CallManager ${cms[worst].name} ${cms[worst].ip}${state}`;
+}
+
+const OUTCOME_WORDS: Record<UpgradeOutcome, string> = {
+  none: "need none", upgraded: "upgraded and confirmed", trial: "on trial", downloading: "still downloading",
+  download_failed: "download failed", refused: "refused by the bootloader", reverted: "reverted", skipped: "not tried (refused before)",
+};
+
+const OUTCOMES: UpgradeOutcome[] = ["none", "upgraded", "trial", "downloading", "download_failed", "refused", "reverted", "skipped"];
+
+function upgradeOutcomes(info: PhoneInfo[]): Partial<Record<UpgradeOutcome, number>> {
+  const n = new Map<UpgradeOutcome, number>();
+  for (const p of info) if (p.load !== null || p.failure !== null) n.set(p.upgrade, (n.get(p.upgrade) ?? 0) + 1);
+  return Object.fromEntries(OUTCOMES.filter((o) => n.has(o)).map((o) => [o, n.get(o)!]));
+}
+
+function upgradeReasons(info: PhoneInfo[]): StormSummary["upgrade_reasons"] {
+  const n = new Map<string, { outcome: UpgradeOutcome; reason: string; phones: number }>();
+  for (const p of info) {
+    if (p.upgradeReason === null) continue;
+    const key = `${p.upgrade}\n${p.upgradeReason}`;
+    const e = n.get(key) ?? { outcome: p.upgrade, reason: p.upgradeReason, phones: 0 };
+    e.phones++;
+    n.set(key, e);
+  }
+  return [...n.values()].sort((a, b) => b.phones - a.phones || (a.outcome + a.reason < b.outcome + b.reason ? -1 : 1));
+}
+
+/** A cause with what differs from phone to phone (its own address, counts of tries) taken out, so that alike causes count together. */
+export function causeKind(reason: string): string {
+  return reason
+    .replace(/\b10\.\d+\.\d+\.\d+\b/g, "its address")
+    .replace(/\.\.:[0-9a-f]{6}\b/g, "..:MAC")
+    .replace(/\b\d+ (DISCOVERs?|queries)\b/g, "N $1")
+    .replace(/\(\d+ bytes received\)/g, "(N bytes received)");
+}
+
+function failureCauses(run: StormRun, info: PhoneInfo[]): StormSummary["failure_causes"] {
+  const n = new Map<string, { stage: string; cause: string; phones: number }>();
+  const add = (stage: string, cause: string) => {
+    const key = `${stage}\n${cause}`;
+    const e = n.get(key) ?? { stage, cause, phones: 0 };
+    e.phones++;
+    n.set(key, e);
+  };
+  for (const p of info) if (p.failure) add(p.failure.stage, causeKind(p.failure.reason));
+  for (const c of run.cells) for (const d of c.dark) add("power", d.log.length ? "inline power denied: insufficient power" : "no power");
+  return [...n.values()].sort((a, b) => b.phones - a.phones || (a.stage + a.cause < b.stage + b.cause ? -1 : 1));
+}
+
 export function summarize(run: StormRun): StormSummary {
   const { plan, core } = run;
   const t = phoneTable(run);
@@ -167,22 +367,10 @@ export function summarize(run: StormRun): StormSummary {
     serverWait[k] = { ...percentiles(waits[k]), total_phone_s: Math.round(total / 1000) / 1000 };
   }
   const cms = core.callManagers;
-  const names: Record<ServerName, string> = {
-    dhcp: `DHCP ${SERVERS.dhcp.ip}`,
-    tftp: `TFTP ${SERVERS.tftp.ip}`,
-    callmanager: (() => {
-      const worst = cms.reduce((a, b) => (b.throttled > a.throttled ? b : a), cms[0]);
-      return `CallManager ${worst.name} ${worst.ip}`;
-    })(),
-  };
-  const ranked = (Object.keys(serverWait) as ServerName[]).sort((a, b) => serverWait[b].total_phone_s - serverWait[a].total_phone_s);
-  const top = ranked[0];
-  const topMean = serverWait[top].mean ?? 0;
-  const fmt = (k: ServerName) => `${k} ${serverWait[k].total_phone_s.toFixed(1)}`;
-  const bottleneck: StormSummary["bottleneck"] = topMean >= BOTTLENECK_MIN_MEAN_MS
-    ? { server: top, name: names[top], reason: `phones waited longest on ${names[top]}: ${(topMean / 1000).toFixed(3)} s on average; phone-seconds waited: ${ranked.map(fmt).join(", ")}` }
-    : { server: null, name: null, reason: `no server kept phones waiting ${BOTTLENECK_MIN_MEAN_MS} ms on average (phone-seconds waited: ${ranked.map(fmt).join(", ")}): the phones' own timers set the pace` };
-
+  const lost = timeLost(run, t, serverWait);
+  const cmFailures = cmFailureCounts(run);
+  const states = cms.map((c, i): CmState => plan.callManagers[i].down ?? (c.registrations === 0 && Object.keys(cmFailures[i]).length > 0 ? "not answering" : "up"));
+  const bottleneck = findBottleneck(run, t, lost, serverWait, states, cmFailures);
   const d = core.dhcp;
   const failovers = t.count(C.failovers).reduce((a, b) => a + b, 0);
   const regFailures = t.count(C.regFailures).reduce((a, b) => a + b, 0);
@@ -211,6 +399,10 @@ export function summarize(run: StormRun): StormSummary {
     stages_ms: Object.fromEntries(STAGES.map((s) => [s, percentiles(durations[s])])) as StormSummary["stages_ms"],
     server_wait_ms: serverWait,
     bottleneck,
+    time_lost: lost,
+    upgrade_outcomes: upgradeOutcomes(t.info),
+    upgrade_reasons: upgradeReasons(t.info),
+    failure_causes: failureCauses(run, t.info),
     servers: {
       dhcp: {
         ip: SERVERS.dhcp.ip, answers_per_second_limit: d.answersPerSecondLimit, backlog: d.backlog, requests: d.served + d.dropped,
@@ -223,9 +415,10 @@ export function summarize(run: StormRun): StormSummary {
         bytes: core.tftp.bytesSent, peak_concurrent: core.tftp.peakConcurrent, retransmitted_packets: core.tftp.retransmitted,
         timeouts: core.tftp.timeouts, not_found: core.tftp.notFound,
       },
-      callmanagers: cms.map((c) => ({
+      callmanagers: cms.map((c, i) => ({
         name: c.name, ip: c.ip, registrations_per_second_limit: c.registrationsPerSecond, registrations: c.registrations,
         throttled: c.throttled, peak_queue: c.peakQueue, rejects: c.rejects, connections: c.connections,
+        state: states[i], failed_attempts: cmFailures[i], lost_phone_s: lost.failed_attempts_phone_s[i],
       })),
       router: {
         routed: core.router.routed, dhcp_relayed_up: core.router.relayedUp, dhcp_relayed_down: core.router.relayedDown,
@@ -256,6 +449,7 @@ export function summarize(run: StormRun): StormSummary {
     uplinks: {
       frames_up: sum((c) => c.framesUp), frames_down: sum((c) => c.framesDown), bytes_up: sum((c) => c.bytesUp),
       bytes_down: sum((c) => c.bytesDown), lost_up: sum((c) => c.lostUp), lost_down: core.lostDown,
+      dhcp_lost: t.dhcpUplinkLost.reduce((a, b) => a + b, 0),
     },
     simulation: { windows: run.windows, window_us: plan.uplink.latencyUs, events: run.events, uplink_messages: run.messages, end_ms: ms(run.endUs) },
   };
@@ -285,13 +479,28 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
   const tf = s.servers.tftp;
   out.push(`  TFTP ${tf.ip}: ${tf.bytes_per_second_limit ? `${(tf.bytes_per_second_limit * 8 / 1e6).toFixed(1)} Mbit/s` : "unlimited"} shared: ${tf.completed}/${tf.transfers} transfers, ${tf.bytes} bytes, peak ${tf.peak_concurrent} at once, ${tf.retransmitted_packets} packets again, ${tf.timeouts} timeouts`);
   for (const c of s.servers.callmanagers) {
-    out.push(`  ${c.name} ${c.ip}: ${c.registrations_per_second_limit || "unlimited"} registrations/s: ${c.registrations} registrations, ${c.throttled} throttled, peak queue ${c.peak_queue}, ${c.rejects} rejected`);
+    const failed = Object.entries(c.failed_attempts).map(([why, n]) => `${n} ${why}`).join(", ");
+    const down = c.state === "up" ? "" : ` ${STATE_WORDS[c.state].toUpperCase()}:`;
+    out.push(`  ${c.name} ${c.ip}:${down} ${c.registrations_per_second_limit || "unlimited"} registrations/s: ${c.registrations} registrations, ${c.throttled} throttled, peak queue ${c.peak_queue}, ${c.rejects} rejected${failed ? `; attempts failed: ${failed}, ${c.lost_phone_s.toFixed(1)} phone-s lost on it` : ""}`);
+  }
+  const u = s.uplinks;
+  if (u.lost_up + u.lost_down > 0) {
+    out.push(`  uplink loss: ${u.lost_up} frames lost up, ${u.lost_down} down (${u.dhcp_lost} of them DHCP, which no server saw): ${s.time_lost.uplink_loss_phone_s.toFixed(1)} phone-s of DHCP retries`);
   }
   out.push("");
   out.push(`  bottleneck: ${s.bottleneck.name ?? "none"}: ${s.bottleneck.reason}`);
   const r = s.refusals;
   out.push(`  refusals: PoE ${r.poe_denied_ports} ports dark, DHCP ${r.dhcp_dropped} dropped and ${r.dhcp_naks} NAK, CallManagers ${r.callmanager_throttled} throttled and ${r.callmanager_rejects} rejected, ${r.registration_failures} registration failures, ${r.failovers} failovers, TFTP ${r.tftp_timeouts} timeouts`);
-  if (s.upgrade) out.push(`  upgrade to ${s.upgrade.load}: ${s.upgrade.upgraded} phones`);
+  if (s.upgrade) {
+    const o = Object.entries(s.upgrade_outcomes).map(([k, n]) => `${n} ${OUTCOME_WORDS[k as UpgradeOutcome]}`).join(", ");
+    out.push(`  upgrade to ${s.upgrade.load}: ${o || "no phone read its configuration"}`);
+    for (const r of s.upgrade_reasons.slice(0, 5)) out.push(`    ${r.phones} ${OUTCOME_WORDS[r.outcome]}: ${r.reason}`);
+  }
+  if (s.failure_causes.length > 0) {
+    out.push(`  not registered (${s.failure_causes.reduce((n, c) => n + c.phones, 0)}), by cause:`);
+    for (const c of s.failure_causes.slice(0, 10)) out.push(`    ${String(c.phones).padStart(6)}  ${c.stage}: ${c.cause}`);
+    if (s.failure_causes.length > 10) out.push(`    ... and ${s.failure_causes.length - 10} more causes (--json lists them all)`);
+  }
   if (s.dark_phones.length > 0) {
     out.push(`  dark phones (${s.dark_phones.length}):`);
     for (const p of s.dark_phones.slice(0, 20)) out.push(`    ${p.switch} ${p.port} ${p.mac} priority ${p.priority}: ${p.log[0] ?? "no power"}`);

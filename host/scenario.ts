@@ -260,15 +260,18 @@ function setupField<T>(where: string, read: () => T): T {
   }
 }
 
-export function loadScenario(path: string): Scenario {
-  let text: string;
+/** A scenario file's text; a file that cannot be read is a ScenarioError saying why. */
+export function readScenarioText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new ScenarioError(`cannot read scenario ${path}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message}`);
   }
-  return parseScenario(text, path, dirname(path));
+}
+
+export function loadScenario(path: string): Scenario {
+  return parseScenario(readScenarioText(path), path, dirname(path));
 }
 
 /** Outages that hold from the start. */

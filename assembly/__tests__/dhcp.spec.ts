@@ -40,6 +40,17 @@ function reply(hex: string, type: i32): i32 {
   return n;
 }
 
+/** A BOOTREPLY's fixed part (Ethernet, 6-byte addresses) and the magic cookie in scratch, zeros elsewhere. */
+function bootReplyHeader(): usize {
+  const m = scratch;
+  memory.fill(m, 0, 300);
+  store<u8>(m, 2);
+  store<u8>(m + 1, 1);
+  store<u8>(m + 2, 6);
+  store<u32>(m + 236, bswap<u32>(0x63825363));
+  return m;
+}
+
 function runUntil(from: i64, to: i64): void {
   for (let t = from; t <= to; t += 100) {
     acdPoll(t);
@@ -72,12 +83,7 @@ describe("DHCP message", () => {
   });
 
   it("concatenates an option given more than once (RFC 3396), also across the overloaded file field", () => {
-    const m = scratch;
-    memory.fill(m, 0, 300);
-    store<u8>(m, 2); // BOOTREPLY
-    store<u8>(m + 1, 1);
-    store<u8>(m + 2, 6);
-    store<u32>(m + 236, bswap<u32>(0x63825363));
+    const m = bootReplyHeader();
     // options: 53 ACK, 52 overload=file, 150 (one address and half of the next), 66 "tftp.", end
     const opts: u8[] = [53, 1, 5, 52, 1, 1, 150, 6, 192, 0, 2, 10, 198, 51, 66, 5, 116, 102, 116, 112, 46, 255];
     for (let i = 0; i < opts.length; i++) store<u8>(m + 240 + <usize>i, opts[i]);
@@ -94,12 +100,7 @@ describe("DHCP message", () => {
   });
 
   it("keeps at most four TFTP servers however many pieces name more", () => {
-    const m = scratch;
-    memory.fill(m, 0, 300);
-    store<u8>(m, 2);
-    store<u8>(m + 1, 1);
-    store<u8>(m + 2, 6);
-    store<u32>(m + 236, bswap<u32>(0x63825363));
+    const m = bootReplyHeader();
     const opts: u8[] = [53, 1, 5, 150, 12, 10, 0, 0, 1, 10, 0, 0, 2, 10, 0, 0, 3, 150, 8, 10, 0, 0, 4, 10, 0, 0, 5, 255];
     for (let i = 0; i < opts.length; i++) store<u8>(m + 240 + <usize>i, opts[i]);
     expect(dhcp.parse(m, 240 + opts.length)).toBe(0);
@@ -108,12 +109,7 @@ describe("DHCP message", () => {
   });
 
   it("measures each address option whole (RFC 3396 pieces together) for the client's shape check", () => {
-    const m = scratch;
-    memory.fill(m, 0, 300);
-    store<u8>(m, 2);
-    store<u8>(m + 1, 1);
-    store<u8>(m + 2, 6);
-    store<u32>(m + 236, bswap<u32>(0x63825363));
+    const m = bootReplyHeader();
     // 150 as isc-dhcp-server sends it declared as text: "192.0.2.1" (9 bytes); a 3-byte mask;
     // the router list in pieces of 3 and 5 bytes (8 in all: two routers); no DNS option.
     const opts: u8[] = [53, 1, 5, 150, 9, 49, 57, 50, 46, 48, 46, 50, 46, 49, 1, 3, 255, 255, 255,

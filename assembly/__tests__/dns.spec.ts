@@ -9,6 +9,7 @@ import { arpFlush } from "../net/arp";
 import { get16, get32, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
 import { resetFirmware } from "./reset";
+import { learnArp } from "./arp-reply";
 
 // ---- fixtures ----------------------------------------------------------------
 // Queries made by scapy 2.5.0: bytes(DNS(id=0x1234, rd=1, qd=DNSQR(qname=NAME, qtype="A"))).hex(),
@@ -39,22 +40,12 @@ const pkt = memory.data(1024);
 const name = memory.data(300);
 const qname = memory.data(300);
 
-function learn(ip: u32, mac: u64, now: i64): void {
-  putMac(rxBuf, PHONE_MAC);
-  putMac(rxBuf + 6, mac);
-  put16(rxBuf + 12, 0x0806);
-  const a = rxBuf + 14;
-  put16(a, 1); put16(a + 2, 0x0800); store<u8>(a + 4, 6); store<u8>(a + 5, 4); put16(a + 6, 2);
-  putMac(a + 8, mac); put32(a + 14, ip); putMac(a + 18, PHONE_MAC); put32(a + 24, PHONE_IP);
-  onFrame(42, now);
-}
-
 function setup(now: i64): void {
   setMac(PHONE_MAC);
   configure(PHONE_IP, 0xffffff00, 0);
   arpFlush();
-  learn(DNS1, 0x02005e000201, now);
-  learn(DNS2, 0x02005e000202, now);
+  learnArp(DNS1, 0x02005e000201, now);
+  learnArp(DNS2, 0x02005e000202, now);
   put32(servers, DNS1);
   put32(servers + 4, DNS2);
 }

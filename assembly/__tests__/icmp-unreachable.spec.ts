@@ -11,6 +11,7 @@ import { arpFlush } from "../net/arp";
 import { checksum, get16, get32, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
 import { resetFirmware } from "./reset";
+import { learnArp } from "./arp-reply";
 
 const PHONE_MAC: u64 = 0x001b54c2a710;
 const PHONE_IP: u32 = 0xc0000232; // 192.0.2.50
@@ -25,22 +26,12 @@ const QUOTE = ICMP + 8; // the quoted IPv4 header
 const QUOTE_LEN = 28; // its 20 bytes and the first 8 of UDP or TCP
 const pkt = memory.data(600);
 
-function learn(ip: u32, mac: u64, now: i64): void {
-  putMac(rxBuf, PHONE_MAC);
-  putMac(rxBuf + 6, mac);
-  put16(rxBuf + 12, 0x0806);
-  const a = rxBuf + 14;
-  put16(a, 1); put16(a + 2, 0x0800); store<u8>(a + 4, 6); store<u8>(a + 5, 4); put16(a + 6, 2);
-  putMac(a + 8, mac); put32(a + 14, ip); putMac(a + 18, PHONE_MAC); put32(a + 24, PHONE_IP);
-  onFrame(42, now);
-}
-
 function setup(now: i64): void {
   setMac(PHONE_MAC);
   configure(PHONE_IP, 0xffffff00, 0);
   arpFlush();
-  learn(SERVER, SERVER_MAC, now);
-  learn(CM, CM_MAC, now);
+  learnArp(SERVER, SERVER_MAC, now);
+  learnArp(CM, CM_MAC, now);
 }
 
 /** ICMP destination unreachable `code` from `src`, quoting the frame the phone sent last; returns its length. */

@@ -11,6 +11,7 @@ import { arpFlush } from "../net/arp";
 import { get16, get32, put16, put32, putMac } from "../lib/bytes";
 import { Ctr, counterValue } from "../counters";
 import { resetFirmware } from "./reset";
+import { learnArp } from "./arp-reply";
 
 // ---- fixtures ----------------------------------------------------------------
 // UDP payloads of real servers, printed (as hex) by a Python socket client in a
@@ -94,23 +95,12 @@ function resetSink(): void {
   tftpSetSink(checkingSink);
 }
 
-/** Teaches the phone's ARP cache `mac` for `ip` with an ARP reply. */
-function learn(ip: u32, mac: u64, now: i64): void {
-  putMac(rxBuf, PHONE_MAC);
-  putMac(rxBuf + 6, mac);
-  put16(rxBuf + 12, 0x0806);
-  const a = rxBuf + 14;
-  put16(a, 1); put16(a + 2, 0x0800); store<u8>(a + 4, 6); store<u8>(a + 5, 4); put16(a + 6, 2);
-  putMac(a + 8, mac); put32(a + 14, ip); putMac(a + 18, PHONE_MAC); put32(a + 24, PHONE_IP);
-  onFrame(42, now);
-}
-
 function setup(now: i64): void {
   setMac(PHONE_MAC);
   configure(PHONE_IP, 0xffffff00, 0);
   arpFlush();
-  learn(SERVER, SERVER_MAC, now);
-  learn(STRANGER, STRANGER_MAC, now);
+  learnArp(SERVER, SERVER_MAC, now);
+  learnArp(STRANGER, STRANGER_MAC, now);
   resetSink();
 }
 

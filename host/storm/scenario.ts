@@ -4,9 +4,9 @@
 // then turned into the plan's Scenario. Unknown fields and wrong types are
 // errors naming the field; the old camelCase spellings are refused with the
 // new one in the message. README "A building after a power cut" documents it.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { bool, int, known, num, obj, oneOf, ScenarioError, str, type Json } from "../scenario.js";
+import { bool, int, known, num, obj, oneOf, readScenarioText, ScenarioError, str, type Json } from "../scenario.js";
 import type { PoePriority } from "../poe.js";
 import type { Scenario } from "./plan.js";
 
@@ -135,12 +135,5 @@ export function parseStormScenario(text: string, name: string, baseDir = "."): S
 }
 
 export function loadStormScenario(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new ScenarioError(`cannot read scenario ${path}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message}`);
-  }
-  return parseStormScenario(text, path, dirname(path));
+  return parseStormScenario(readScenarioText(path), path, dirname(path));
 }

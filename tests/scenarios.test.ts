@@ -136,6 +136,14 @@ scenario("lossy-link", (r, status) => {
   assert.equal(c.frames_in, c.accepted + Object.values(c.dropped).reduce((a, b) => a + b, 0));
 });
 
+scenario("routed-plan", (r, status) => {
+  // The plan's addresses through the command's JSON (tests/scenario-plan.test.ts checks the router itself).
+  assert.equal(status, 0);
+  const j = r as unknown as { ip: string; router: string; dns: string[]; tftp_servers: string[] };
+  assert.deepEqual([j.ip, j.router, j.dns, j.tftp_servers], ["203.0.113.100", "203.0.113.1", ["198.51.100.53"], ["198.51.100.69"]]);
+  assert.ok(r.timeline.some((e) => e.event === "registered") && r.timeline.some((e) => e.detail.startsWith("CM1 198.51.100.21:2000")));
+});
+
 test("every file in scenarios/ has a test here", () => {
   const files = readdirSync(`${ROOT}scenarios`).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
   assert.deepEqual(files, [...ran].sort());

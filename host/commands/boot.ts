@@ -1,7 +1,7 @@
 // `ipphone boot`: one phone, on the built-in simulated network (virtual
 // time) or on a real network through VXLAN (real time).
 import { writeFileSync } from "node:fs";
-import { buildNetwork, bootPhone, defaultConfig, DEFAULT_PHONE_MAC, PORTS, sepFileName } from "../sim/network.js";
+import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC, PORTS } from "../sim/network.js";
 import { applyOutages, loadScenario, type Scenario } from "../scenario.js";
 import type { StageName } from "../events.js";
 import { timelinePrinter, type TimelineEntry } from "../events.js";
@@ -134,9 +134,9 @@ function phoneFlash(mac: string, setup: PhoneSetup) {
 }
 
 /** With the user's image, the built-in configuration names its load, so that booting it is no upgrade. */
-function configForImage(mac: string, setup: PhoneSetup, files: Record<string, Uint8Array> | undefined) {
+function configForImage(setup: PhoneSetup, files: Record<string, Uint8Array> | undefined) {
   if (files !== undefined || setup.image === undefined) return {};
-  return { tftpFiles: { [sepFileName(mac)]: defaultConfig(loadOf(setup.image)) } };
+  return { configLoad: loadOf(setup.image) };
 }
 
 interface OwnFirmware {
@@ -146,7 +146,7 @@ interface OwnFirmware {
 
 function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print: ((e: TimelineEntry) => void) | undefined, scenario: Scenario | null, own: OwnFirmware): number {
   const phone = { ...(print ? { onEvent: print } : {}), ...phoneFlash(mac, own.setup), firmwareLogs: own.verbose };
-  const net = buildNetwork({ ...scenario?.network, ...configForImage(mac, own.setup, scenario?.network.tftpFiles), seed, mac, pcap: pcap !== undefined, phone });
+  const net = buildNetwork({ ...scenario?.network, ...configForImage(own.setup, scenario?.network.tftpFiles), seed, mac, pcap: pcap !== undefined, phone });
   if (scenario) applyOutages(net, scenario);
   const result = bootPhone(net, scenario?.limitMs);
   if (pcap !== undefined && net.pcap) writeFileSync(pcap, net.pcap.toBuffer());

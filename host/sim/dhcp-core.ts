@@ -22,6 +22,8 @@ export interface DhcpScopeConfig {
   subnetMask: Ip;
   /** Option 54, and the address the scope's subnet is reckoned from: the server's own, or (behind a relay with RFC 5107's server-id-override) the subnet's gateway. */
   serverId?: Ip;
+  /** An address of the scope's subnet, when serverId is not one (a relayed subnet whose server keeps its own identifier). */
+  subnet?: Ip;
   router?: Ip;
   dnsServers?: Ip[];
   domainName?: string;
@@ -173,6 +175,8 @@ function clientIdOf(m: DecodedDhcp): string {
 /** A subnet's pool and lease table. */
 export class DhcpScope {
   readonly serverId: number;
+  /** The address the scope's subnet is reckoned from. */
+  readonly anchor: number;
   readonly poolStart: number;
   readonly poolEnd: number;
   readonly subnetMask: number;
@@ -190,6 +194,7 @@ export class DhcpScope {
 
   constructor(private readonly config: DhcpScopeConfig, serverIp: number) {
     this.serverId = config.serverId === undefined ? serverIp : configIp('serverId', config.serverId);
+    this.anchor = config.subnet === undefined ? this.serverId : configIp('subnet', config.subnet);
     this.poolStart = configIp('poolStart', config.poolStart);
     this.poolEnd = configIp('poolEnd', config.poolEnd);
     this.subnetMask = configIp('subnetMask', config.subnetMask);
@@ -202,7 +207,7 @@ export class DhcpScope {
   }
 
   onSubnet(ip: number): boolean {
-    return ((ip ^ this.serverId) & this.subnetMask) === 0;
+    return ((ip ^ this.anchor) & this.subnetMask) === 0;
   }
 
   /** Snapshot of the lease table, ordered by address. */
@@ -307,7 +312,7 @@ export class DhcpScope {
     const c = this.config;
     switch (code) {
       case DhcpOpt.SUBNET_MASK: return optU32(code, this.subnetMask);
-      case DhcpOpt.BROADCAST_ADDRESS: return optU32(code, (this.serverId | ~this.subnetMask) >>> 0);
+      case DhcpOpt.BROADCAST_ADDRESS: return optU32(code, (this.anchor | ~this.subnetMask) >>> 0);
       case DhcpOpt.ROUTER: return c.router === undefined ? null : optIpList(code, [configIp('router', c.router)]);
       case DhcpOpt.DNS_SERVERS: return nonEmpty(c.dnsServers) ? optIpList(code, c.dnsServers.map((d) => configIp('dns', d))) : null;
       case DhcpOpt.DOMAIN_NAME: return c.domainName === undefined ? null : optString(code, c.domainName);
@@ -372,7 +377,7 @@ export class DhcpCore {
     for (const s of this.scopes) {
       let nets = this.bySubnet.get(s.subnetMask);
       if (nets === undefined) this.bySubnet.set(s.subnetMask, (nets = new Map()));
-      nets.set((s.serverId & s.subnetMask) >>> 0, s);
+      nets.set((s.anchor & s.subnetMask) >>> 0, s);
     }
     this.local = this.scopeOn(config.ip);
     this.nakAll = config.nakAll ?? false;

@@ -193,7 +193,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.TftpPlain, name: "Plain", stage: "tftp", detail: (a, b) => `${ip(a)} ${b ? "refused the options (ERROR 8)" : "ignored the options"}: RFC 1350 lockstep, 512-byte blocks` },
   { code: Ev.TftpRetransmit, name: "Retransmit", stage: "tftp", detail: (a, b) => `${a === -1 ? "RRQ" : `ACK ${a >>> 0}`} again (timeout ${b})` },
   { code: Ev.TftpStranger, name: "Stranger", stage: "tftp", detail: (a, b) => `packet from ${ip(a)}:${b} answered with ERROR 5 (unknown transfer ID); transfer goes on` },
-  { code: Ev.TftpDone, name: "Done", stage: "tftp", detail: (a, b) => `${a >>> 0} bytes in ${(b / 1000).toFixed(3)}s` },
+  { code: Ev.TftpDone, name: "Done", stage: "tftp", detail: (a, b) => `${a >>> 0} bytes in ${b === 0 ? "<1ms" : `${(b / 1000).toFixed(3)}s`}` },
   { code: Ev.TftpNotFound, name: "NotFound", stage: "tftp", detail: (a) => `ERROR 1 from ${ip(a)}` },
   { code: Ev.TftpError, name: "Error", stage: "tftp", detail: (a, b) => `ERROR ${a} from ${ip(b)}` },
   { code: Ev.TftpAbort, name: "Abort", stage: "tftp", detail: (a, b) => `sent ERROR ${a} (${a === 3 ? "too large for its destination" : "options not acceptable"}) after ${b >>> 0} bytes` },
@@ -258,11 +258,16 @@ export function timelinePrinter(write: (line: string) => void): (e: TimelineEntr
       return;
     }
     const line = formatEntry(e);
-    write(lcd ? `${line.padEnd(78)} | ${lcd}` : line);
+    write(lcd ? `${line.padEnd(81)} | ${lcd}` : line);
   };
 }
 
+/** A time in ms as seconds to the µs ("6.869123s"): round trips on a campus LAN take a fraction of a millisecond. */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(6)}s`;
+}
+
 export function formatEntry(e: TimelineEntry): string {
-  const t = `t=${(e.t_ms / 1000).toFixed(3)}s`;
-  return `${t.padEnd(11)} ${e.stage.padEnd(8)} ${e.event}${e.detail ? "  " + e.detail : ""}`;
+  const t = `t=${formatSeconds(e.t_ms)}`;
+  return `${t.padEnd(14)} ${e.stage.padEnd(8)} ${e.event}${e.detail ? "  " + e.detail : ""}`;
 }

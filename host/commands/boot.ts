@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC, PORTS } from "../sim/network.js";
 import { applyOutages, loadScenario, type Scenario } from "../scenario.js";
 import type { StageName } from "../events.js";
-import { timelinePrinter, type TimelineEntry } from "../events.js";
+import { formatSeconds, timelinePrinter, type TimelineEntry } from "../events.js";
 import { Phone, type PhoneReport } from "../phone.js";
 import { PcapWriter } from "../sim/pcap.js";
 import { VxlanLink } from "../links/vxlan.js";
@@ -298,7 +298,7 @@ function tftpSummary(r: PhoneReport): string {
 type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null; failure?: Failure | null; [more: string]: unknown };
 
 /**
- * "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long the phone spent in
+ * "power 0.590000s, boot 0.000000s, vlan 0.000412s, ...": how long the phone spent in
  * each stage up to `endMs`, summed over every start of the firmware (after an
  * upgrade's reset the second DHCP counts as dhcp, not as the tftp stage it
  * interrupted). A stage begins at its "start" entry; events a stage's
@@ -319,7 +319,7 @@ export function stageBreakdown(timeline: TimelineEntry[], endMs: number): string
     }
   }
   close(endMs);
-  return [...spent].map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(3)}s`).join(", ");
+  return [...spent].map(([stage, ms]) => `${stage} ${formatSeconds(ms)}`).join(", ");
 }
 
 function finish(report: BootReport, json: boolean, pcap: string | undefined, clock = "virtual time"): void {
@@ -331,7 +331,7 @@ function finish(report: BootReport, json: boolean, pcap: string | undefined, clo
   const vlan = report.vlan === null ? "untagged" : `voice VLAN ${report.vlan} (${report.vlan_source})`;
   if (report.registered && report.registered_at_ms !== null) {
     const t = report.registered_at_ms;
-    console.log(`phone ${report.mac} registered with ${report.callmanager} in ${(t / 1000).toFixed(3)}s of ${clock}: ${stageBreakdown(report.timeline, t)}`);
+    console.log(`phone ${report.mac} registered with ${report.callmanager} in ${formatSeconds(t)} of ${clock}: ${stageBreakdown(report.timeline, t)}`);
   } else if (report.failure === null && report.bound) {
     console.log(`phone ${report.mac} bound (--until bound), not registered`);
   } else {

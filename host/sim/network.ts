@@ -6,7 +6,7 @@
 // otherwise: with the servers on a subnet of their own, a router on a stick
 // (host/sim/router.ts) joins the two VLANs and relays DHCP.
 import { Scheduler } from "./scheduler.js";
-import { Wire, type Side } from "./wire.js";
+import { ACCESS_LINK_LATENCY_US, Wire, type Side } from "./wire.js";
 import { EthernetSwitch } from "./switch.js";
 import { DhcpServer, type DhcpServerConfig } from "./dhcp-server.js";
 import { TftpServer, type TftpServerConfig } from "./tftp-server.js";
@@ -131,7 +131,7 @@ export interface NetworkOptions {
   makePhone?: (clock: Scheduler, options: PhoneOptions) => Phone;
   /** Seeded link faults (host/sim/faults.ts), by link: phone, dhcp, tftp, dns, cm1-3. */
   faults?: FaultSpec;
-  /** One-way latency of every link to the switch, in µs (default: the Wire's 1 µs); phone to server crosses two. */
+  /** One-way latency of every link to the switch, in µs (default ACCESS_LINK_LATENCY_US, 50); phone to server crosses two. */
   latencyUs?: number;
 }
 
@@ -170,15 +170,16 @@ export function buildNetwork(opts: NetworkOptions): Network {
   const routed = isRouted(plan);
   if (routed && serverVlan === (voiceVlan ?? NATIVE_VLAN)) throw new RangeError(`buildNetwork: servers on ${plan.serverSubnet} behind a router need a VLAN other than the phone's (${serverVlan})`);
   const faults = opts.faults ? new NetworkFaults(scheduler, opts.faults, opts.seed) : null;
+  const latencyUs = opts.latencyUs ?? ACCESS_LINK_LATENCY_US;
   const plug = (port: number, host: { plug(wire: Wire, side: Side): void }, vlan = serverVlan) => {
-    const wire = new Wire(scheduler, { latencyUs: opts.latencyUs });
+    const wire = new Wire(scheduler, { latencyUs });
     faults?.attach(wire, FAULT_LINKS[port] ?? `port${port}`);
     host.plug(wire, 0);
     sw.connect(port, wire, 1);
     sw.configurePort(port, { accessVlan: vlan });
   };
 
-  const phoneWire = new Wire(scheduler, { latencyUs: opts.latencyUs });
+  const phoneWire = new Wire(scheduler, { latencyUs });
   const phoneOptions: PhoneOptions = { mac, seed: opts.seed, ...opts.phone };
   const phone = opts.makePhone ? opts.makePhone(scheduler, phoneOptions) : new Phone(scheduler, phoneOptions);
   phone.connect(phoneWire.attach(0, phone));
@@ -210,7 +211,7 @@ export function buildNetwork(opts: NetworkOptions): Network {
   plug(PORTS.dns, dns);
   const router = routed ? routerFor(scheduler, plan, voiceVlan ?? NATIVE_VLAN) : null;
   if (router) {
-    const wire = new Wire(scheduler, { latencyUs: opts.latencyUs });
+    const wire = new Wire(scheduler, { latencyUs });
     router.plugOnAStick(wire, 0);
     sw.connect(PORTS.router, wire, 1);
     sw.configurePort(PORTS.router, { accessVlan: serverVlan, voiceVlan: voiceVlan ?? NATIVE_VLAN });
@@ -250,7 +251,7 @@ function routerFor(scheduler: Scheduler, plan: AddressPlan, vlan: number): Route
 
 export interface BootResult {
   registered: boolean;
-  /** Virtual time when the phone was first registered (ms), or null. */
+  /** Virtual time when the phone was first registered (ms, to the µs), or null. */
   registeredAtMs: number | null;
   bound: boolean;
   /** Virtual time when the phone was first bound (ms), or null. */
@@ -271,11 +272,11 @@ export function bootPhone(net: Network, limitMs = 300_000): BootResult {
   scheduler.run({
     untilUs: limitUs,
     until: () => {
-      if (boundAtMs === null && phone.isBound) boundAtMs = phone.nowMs;
+      if (boundAtMs === null && phone.isBound) boundAtMs = phone.tMs;
       return phone.isRegistered;
     },
   });
-  const registeredAtMs = phone.isRegistered ? phone.nowMs : null;
+  const registeredAtMs = phone.isRegistered ? phone.tMs : null;
   scheduler.run({ untilUs: Math.min(limitUs, scheduler.now + SETTLE_US) });
   return { registered: phone.isRegistered, registeredAtMs, bound: phone.isBound, boundAtMs };
 }

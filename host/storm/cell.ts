@@ -6,7 +6,7 @@
 // never calls into the core directly, which is what lets a worker thread
 // own it.
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire, serialisationUs, type Link, type Nic } from "../sim/wire.js";
+import { ACCESS_LINK_LATENCY_US, Wire, serialisationUs, type Link, type Nic } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { PortDiscovery } from "../sim/discovery.js";
 import { Random } from "../sim/random.js";
@@ -190,7 +190,7 @@ export class Cell {
     for (let p = 0; p < plan.phones; p++) {
       const n = plan.firstPhone + p;
       const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b) });
-      const wire = new Wire(scheduler);
+      const wire = new Wire(scheduler, { latencyUs: ACCESS_LINK_LATENCY_US });
       phone.connect(wire.attach(0, phone));
       this.sw.connect(p, wire, 1);
       this.sw.configurePort(p, { accessVlan: NATIVE_VLAN, voiceVlan: VOICE_VLAN });

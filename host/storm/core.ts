@@ -7,7 +7,7 @@
 // (registrations per second: over the rate they wait their turn).
 import { readFileSync } from "node:fs";
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire, serialisationUs } from "../sim/wire.js";
+import { ACCESS_LINK_LATENCY_US, Wire, serialisationUs } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { TftpServer } from "../sim/tftp-server.js";
 import { DnsServer } from "../sim/dns-server.js";
@@ -108,7 +108,7 @@ export class Core {
     this.lostDownByCell = plan.cells.map(() => 0);
     this.lan = new EthernetSwitch(scheduler, 8);
     const plug = (port: number, host: { plug(wire: Wire, side: 0 | 1): void }) => {
-      const wire = new Wire(scheduler, { bitsPerSecond: GIGABIT });
+      const wire = new Wire(scheduler, { bitsPerSecond: GIGABIT, latencyUs: ACCESS_LINK_LATENCY_US });
       host.plug(wire, 0);
       this.lan.connect(port, wire, 1);
     };

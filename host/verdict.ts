@@ -21,6 +21,9 @@ import { ipToString } from "./wire/address.js";
  */
 export type UpgradeOutcome = "none" | "upgraded" | "trial" | "downloading" | "download_failed" | "refused" | "reverted" | "skipped";
 
+/** Exit status of boot and storm when a phone registered, but not on the load its configuration names (the upgrade failed, was refused or reverted). */
+export const EXIT_LOAD_NOT_REACHED = 16;
+
 export interface FirmwareVerdict {
   /** The load running now (null when no image runs). */
   load: string | null;

@@ -11,7 +11,7 @@ import { VxlanLink } from "../links/vxlan.js";
 import { RealTimeClock } from "../links/realtime.js";
 import type { Nic } from "../sim/wire.js";
 import { checkMac, checkOutputFile, parseCommandArgs, parseIntArg, parseIpv4Arg, parseSeed, UsageError } from "./args.js";
-import { formatVerdict } from "../verdict.js";
+import { EXIT_LOAD_NOT_REACHED, formatVerdict } from "../verdict.js";
 import { loadOf, readImageFile, readKeyHash, setupFlash, SetupError, type PhoneSetup } from "../phone-setup.js";
 
 export const BOOT_USAGE = `  boot    boot one phone and print its timeline
@@ -160,8 +160,6 @@ function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | 
 
 /** The exit status of `ipphone boot`: 0 registered, else the stage that failed (README). */
 export const EXIT_CODES: Record<StageName, number> = { power: 10, boot: 11, vlan: 12, dhcp: 13, tftp: 14, register: 15 };
-/** Registered, but not on the load the configuration names: the upgrade failed or was refused. */
-export const EXIT_LOAD_NOT_REACHED = 16;
 
 /** A failed stage's code; else 16 when the configuration's load does not run; else 0. */
 export function exitCodeOf(report: PhoneReport, failure: Failure | null): number {

@@ -107,6 +107,8 @@ export interface PhoneInfo {
   ip: string | null;
   callmanager: string | null;
   load: string | null;
+  /** True when the running load is the one its configuration names; null when no configuration named one (or dark). */
+  loadReached: boolean | null;
   upgrade: UpgradeOutcome;
   upgradeReason: string | null;
   /** The stage it stopped in and the most specific cause seen there; null when registered (or dark). */
@@ -341,12 +343,12 @@ export class Cell {
   private phoneInfo(): PhoneInfo[] {
     return this.phones.map((phone, p) => {
       if (Number.isNaN(this.milestones[p * MILESTONES + M.powered])) {
-        return { ip: null, callmanager: null, load: null, upgrade: "none" as UpgradeOutcome, upgradeReason: null, failure: null };
+        return { ip: null, callmanager: null, load: null, loadReached: null, upgrade: "none" as UpgradeOutcome, upgradeReason: null, failure: null };
       }
       const r = phone.report();
       const stage = r.stage;
       const failure = r.registered ? null : { stage, reason: r.causes[stage] ?? `did not get through stage ${stage}` };
-      return { ip: r.ip, callmanager: r.callmanager, load: r.firmware.load, upgrade: r.firmware.upgrade.outcome, upgradeReason: r.firmware.upgrade.reason, failure };
+      return { ip: r.ip, callmanager: r.callmanager, load: r.firmware.load, loadReached: r.firmware.load_reached, upgrade: r.firmware.upgrade.outcome, upgradeReason: r.firmware.upgrade.reason, failure };
     });
   }
 

@@ -32,6 +32,9 @@ export interface StormSummary {
   dark: number;
   /** Virtual ms from the power coming back until the last phone that has power registered; null if some never did. */
   time_to_all_registered_ms: number | null;
+  /** The load the configuration names, and the registered phones that do not run it (their upgrade failed, was refused or reverted). */
+  config_load: string;
+  load_not_reached: number;
   /** Power back -> registered, per phone (ms). */
   time_to_registered_ms: Percentiles;
   /** Time spent in each stage (ms): power (PoE detection to power), boot, vlan, dhcp, tftp (with any upgrade), register. */
@@ -395,6 +398,8 @@ export function summarize(run: StormRun): StormSummary {
     registered: nRegistered,
     dark: t.n - nPowered,
     time_to_all_registered_ms: nRegistered === nPowered && nPowered > 0 ? ms(last) : null,
+    config_load: plan.load,
+    load_not_reached: t.info.filter((p) => p.failure === null && p.loadReached === false).length,
     time_to_registered_ms: percentiles(Array.from(reg)),
     stages_ms: Object.fromEntries(STAGES.map((s) => [s, percentiles(durations[s])])) as StormSummary["stages_ms"],
     server_wait_ms: serverWait,
@@ -464,6 +469,7 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
   out.push(`  powered ${s.powered}, registered ${s.registered}, dark ${s.dark}`);
   if (s.time_to_all_registered_ms !== null) out.push(`  every powered phone registered ${(s.time_to_all_registered_ms / 1000).toFixed(3)} s after the power came back (virtual time)`);
   else out.push(`  not every powered phone registered: stopped by ${s.stopped_by} at ${(s.simulation.end_ms / 1000).toFixed(3)} s of virtual time`);
+  if (s.load_not_reached > 0) out.push(`  ${s.load_not_reached} registered phone${s.load_not_reached === 1 ? "" : "s"} NOT on the configuration's load ${s.config_load} (the upgrade failed, was refused or reverted)`);
   if (wall) {
     out.push(`  wall time ${wall.seconds.toFixed(1)} s (${Math.round(s.phones / wall.seconds)} phones/s, ${wall.workers} thread${wall.workers === 1 ? "" : "s"}), peak RSS ${(wall.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   }

@@ -30,33 +30,6 @@ export const NATIVE_VLAN = 1;
 export const DEFAULT_LOAD = "P0030801SR01";
 export const CALLMANAGERS = ["192.0.2.11", "192.0.2.12", "192.0.2.13"];
 
-export const DEFAULT_DHCP: DhcpServerConfig = {
-  mac: "02:00:5e:00:02:01",
-  ip: "192.0.2.1",
-  poolStart: "192.0.2.50",
-  poolEnd: "192.0.2.199",
-  subnetMask: "255.255.255.0",
-  router: "192.0.2.1",
-  dnsServers: ["192.0.2.53"],
-  domainName: "voice.example",
-  leaseTimeS: 3600,
-  tftpServers: ["192.0.2.10"],
-  tftpServerName: "tftp.voice.example",
-};
-
-export const DEFAULT_TFTP = { mac: "02:00:5e:00:02:0a", ip: "192.0.2.10" };
-export const DEFAULT_DNS = { mac: "02:00:5e:00:02:35", ip: "192.0.2.53" };
-
-/** The phone's configuration file name: SEP and the MAC in upper-case hex. */
-export function sepFileName(mac: string): string {
-  return `SEP${Array.from(parseMac(mac), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase()}.cnf.xml`;
-}
-
-/** The SEP file the built-in TFTP server holds: the CallManagers in priority order, the running load. */
-export function defaultConfig(load = DEFAULT_LOAD, callManagers: readonly string[] = CALLMANAGERS): Uint8Array {
-  return new TextEncoder().encode(cnfXml({ callManagers: callManagers.map((host, i) => ({ host, priority: i, name: `CM_${i + 1}` })), load }));
-}
-
 /** Where everything is: subnets in CIDR notation, addresses dotted. */
 export interface AddressPlan {
   /** The phone's subnet: the DHCP scope's. */
@@ -79,6 +52,33 @@ export const DEFAULT_PLAN: AddressPlan = {
   router: "192.0.2.1", dhcp: "192.0.2.1", tftp: "192.0.2.10", dns: "192.0.2.53", callManagers: CALLMANAGERS,
 };
 
+export const DEFAULT_DHCP: DhcpServerConfig = {
+  mac: "02:00:5e:00:02:01",
+  ip: DEFAULT_PLAN.dhcp,
+  poolStart: DEFAULT_PLAN.poolStart,
+  poolEnd: DEFAULT_PLAN.poolEnd,
+  subnetMask: "255.255.255.0",
+  router: DEFAULT_PLAN.router,
+  dnsServers: [DEFAULT_PLAN.dns],
+  domainName: "voice.example",
+  leaseTimeS: 3600,
+  tftpServers: [DEFAULT_PLAN.tftp],
+  tftpServerName: "tftp.voice.example",
+};
+
+export const DEFAULT_TFTP = { mac: "02:00:5e:00:02:0a", ip: DEFAULT_PLAN.tftp };
+export const DEFAULT_DNS = { mac: "02:00:5e:00:02:35", ip: DEFAULT_PLAN.dns };
+
+/** The phone's configuration file name: SEP and the MAC in upper-case hex. */
+export function sepFileName(mac: string): string {
+  return `SEP${Array.from(parseMac(mac), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase()}.cnf.xml`;
+}
+
+/** The SEP file the built-in TFTP server holds: the CallManagers in priority order, the running load. */
+export function defaultConfig(load = DEFAULT_LOAD, callManagers: readonly string[] = CALLMANAGERS): Uint8Array {
+  return new TextEncoder().encode(cnfXml({ callManagers: callManagers.map((host, i) => ({ host, priority: i, name: `CM_${i + 1}` })), load }));
+}
+
 /** "198.51.100.0/24" -> its network address and mask. */
 export function parseCidr(cidr: string): { net: number; mask: number; prefix: number } {
   const [ip, len] = cidr.split("/");
@@ -90,7 +90,8 @@ export function parseCidr(cidr: string): { net: number; mask: number; prefix: nu
 
 /** The two subnets differ: the servers sit behind a router. */
 export function isRouted(plan: AddressPlan): boolean {
-  return parseCidr(plan.voiceSubnet).net !== parseCidr(plan.serverSubnet).net || parseCidr(plan.voiceSubnet).prefix !== parseCidr(plan.serverSubnet).prefix;
+  const [voice, servers] = [parseCidr(plan.voiceSubnet), parseCidr(plan.serverSubnet)];
+  return voice.net !== servers.net || voice.prefix !== servers.prefix;
 }
 
 /** The router's address on the server subnet: its last usable one. */

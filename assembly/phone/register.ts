@@ -372,8 +372,6 @@ function request(l: Link, now: i64): void {
       case Step.Forward: return ask(l, SccpMsg.ForwardStatReq, SccpMsg.ForwardStat, 1, now);
       case Step.Time: return ask(l, SccpMsg.TimeDateReq, SccpMsg.DefineTimeDate, 0, now);
       default: {
-        send(l, SccpMsg.RegisterAvailableLines, now, <u32>lineCount);
-        send(l, SccpMsg.HeadsetStatus, now, HEADSET_OFF);
         registered(l, now);
         return;
       }
@@ -401,7 +399,7 @@ function answered(l: Link, now: i64): bool {
   if (step == Step.Lines || step == Step.SpeedDials) item++;
   else step++;
   request(l, now);
-  return l.phase == Phase.Registered;
+  return step == Step.Done;
 }
 
 function countButtons(): void {
@@ -498,6 +496,9 @@ function registered(l: Link, now: i64): void {
   misses = 0;
   probeAt = main.cm > 0 ? now + PRIMARY_RETRY : NEVER;
   probeNext = 0;
+  // After a fallback these go on the new main connection, after the old one's Unregister.
+  send(main, SccpMsg.RegisterAvailableLines, now, <u32>lineCount);
+  send(main, SccpMsg.HeadsetStatus, now, HEADSET_OFF);
   event(Ev.RegRegistered, main.cm, k);
   registerScreen(now);
 }

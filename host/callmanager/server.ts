@@ -282,12 +282,10 @@ export class CallManagerLogic {
       s.wantClose(true);
       return;
     }
-    // The same device on another connection: that registration is stale.
-    const old = this.registered.get(reg.deviceName);
-    if (old !== undefined && old.session !== s.id) {
-      const stale = [...this.sessions].find((x) => x.id === old.session);
-      this.forget(stale ?? null, reg.deviceName);
-      stale?.wantClose(false);
+    // The same device on another connection (registered, or still setting up): that one is stale.
+    for (const stale of [...this.sessions].filter((x) => x !== s && x.deviceName === reg.deviceName)) {
+      this.forget(stale, reg.deviceName);
+      stale.wantClose(false);
     }
     this.forget(s);
     s.deviceName = reg.deviceName;

@@ -112,6 +112,11 @@ test("after RegisterAck the phone does the station set-up, and tshark dissects t
   const sent = msgs.slice(ack).filter((m) => m.startsWith(">")).map((m) => Number(m.slice(1)));
   for (const id of [0x10, 0x0e, 0x28, 0x25, 0x0c, 0x0b, 0x0a, 0x09, 0x0d, 0x2d, 0x2b]) assert.ok(sent.includes(id), `no message ${id} after RegisterAck: ${msgs.join(" ")}`);
   assert.ok(sent.indexOf(0x0d) < sent.indexOf(0x2d), "RegisterAvailableLines after TimeDateReq");
+  // Signalling marked as Cisco phones mark it: DSCP CS3 (24) and CoS 3 on every SCCP segment from the phone, SYN included.
+  const marks = run("tshark", ["-r", file, "-Y", "ip.src == 192.0.2.50 && tcp.dstport == 2000", "-T", "fields", "-e", "ip.dsfield.dscp", "-e", "vlan.priority"]);
+  const rows = marks.stdout.trim().split("\n");
+  assert.ok(rows.length >= 12, marks.stdout);
+  assert.deepEqual([...new Set(rows)], ["24\t3"]);
   const bad = run("tshark", ["-r", file, "-d", "tcp.port==2000,skinny", "-Y", "_ws.malformed || _ws.expert.severity >= 6291456"]);
   assert.equal(bad.status, 0, bad.stderr);
   assert.equal(bad.stdout.trim(), "");

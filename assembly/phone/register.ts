@@ -26,6 +26,7 @@ import {
 import {
   DEVICE_TYPE_7960, HEADSET_OFF, SCCP_CODECS, SCCP_PROTOCOL_VERSION, SccpButton, SccpMsg, SccpRepr, sccpDeclaredLength, sccpFrameLength,
 } from "../wire/sccp";
+import { Dscp } from "../wire/ipv4";
 
 const sccpIn = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
 const sccpOut = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
@@ -195,7 +196,7 @@ function connect(l: Link, i: i32, now: i64): void {
   l.phase = Phase.Connecting;
   if (l == main) registerState = RegState.Connecting;
   event(l == main ? Ev.RegConnecting : Ev.RegProbe, <i32>cmIp(i), i | <i32>(cmPort(i) << 8));
-  l.h = tcpConnect(cmIp(i), cmPort(i), now);
+  l.h = tcpConnect(cmIp(i), cmPort(i), now, Dscp.Cs3);
   if (l.h < 0) fail(l, RegFail.NoConnection, now);
 }
 

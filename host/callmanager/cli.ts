@@ -55,7 +55,8 @@ export function formatCmEvent(e: CmEvent): string {
   let what = "";
   switch (e.type) {
     case "connect": what = `from ${e.remote}`; break;
-    case "register": what = `${ipToString(e.stationIp ?? 0)} from ${e.remote} (device type ${e.deviceType}, protocol ${e.protocolVersion ?? "?"}): RegisterAck, keepalive ${e.keepAliveS}s`; break;
+    case "ack": what = `${ipToString(e.stationIp ?? 0)} from ${e.remote} (device type ${e.deviceType}, protocol ${e.protocolVersion ?? "?"}): RegisterAck, keepalive ${e.keepAliveS}s`; break;
+    case "register": what = `registered (${e.remote}): ${e.detail}`; break;
     case "reject": what = `${ipToString(e.stationIp ?? 0)} from ${e.remote}: RegisterReject "${e.detail}"`; break;
     default: what = `${e.detail ?? ""}${e.detail ? " " : ""}(${e.remote})`;
   }

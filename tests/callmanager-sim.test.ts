@@ -121,6 +121,7 @@ test("registers a station once its set-up completed: RegisterAck, CapabilitiesRe
   assert.deepEqual(r.lines, [{ dirNumber: "1001", displayName: "Alice" }]);
   assert.equal(cm.logic.stats.acks, 1);
   assert.equal(cm.logic.stats.registrations, 1);
+  assert.deepEqual(cm.logic.devices().map((d) => [d.deviceName, d.state, d.lines.length, d.codecs.length]), [["SEP001B54C2A710", "registered", 1, 4]]);
   c.conn.send(encodeKeepAlive());
   runMs(n, 10);
   assert.equal(c.got.at(-1)?.id, SccpMsg.KeepAliveAck);
@@ -302,6 +303,7 @@ test("a phone that stops after RegisterAck is not registered: after the set-up t
   runMs(n, 4_000);
   const cm = n.cms[0];
   assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), false);
+  assert.deepEqual(cm.logic.devices().map((d) => [d.state, d.missing]), [["setting up", ["never answered CapabilitiesReq", "never sent TimeDateReq"]]]);
   assert.equal(c.peerClosed, false);
   runMs(n, 1_100);
   assert.equal(c.peerClosed, true);
@@ -336,6 +338,28 @@ test("a phone that skips CapabilitiesRes gets every answer, DefineTimeDate too, 
   d.conn.send(encodeCapabilitiesRes(PHONE_CAPABILITIES));
   runMs(m, 10);
   assert.equal(m.cms[0].logic.isRegistered("SEP001B54C2A710"), true);
+});
+
+test("a registered phone whose keepalives stop is unregistered after two intervals and 5 s, and its connection closed", () => {
+  const n = net([{ keepAliveS: 10 }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  c.setUp();
+  runMs(n, 10);
+  const cm = n.cms[0].logic;
+  assert.equal(cm.isRegistered("SEP001B54C2A710"), true);
+  runMs(n, 9_000);
+  c.conn.send(encodeKeepAlive()); // one keepalive: the clock starts again
+  runMs(n, 24_900);
+  assert.equal(cm.isRegistered("SEP001B54C2A710"), true);
+  runMs(n, 200);
+  assert.equal(cm.isRegistered("SEP001B54C2A710"), false);
+  assert.equal(cm.stats.expired, 1);
+  assert.equal(n.cms[0].events.find((e) => e.type === "expired")?.detail, "no keepalive for 25s: unregistered");
+  runMs(n, 100);
+  assert.equal(c.peerClosed, true);
 });
 
 test("withholdSetup: RegisterAck and nothing after it, not even to the set-up's requests", () => {

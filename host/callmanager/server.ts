@@ -67,7 +67,7 @@ export function defaultLines(deviceName: string): DeviceLine[] {
 }
 
 export type CmEventType =
-  | "connect" | "ack" | "setup" | "register" | "incomplete" | "reject" | "throttle" | "keepalive" | "unregister" | "ipport" | "reset" | "disconnect" | "malformed" | "unknown";
+  | "connect" | "ack" | "setup" | "register" | "incomplete" | "expired" | "reject" | "throttle" | "keepalive" | "unregister" | "ipport" | "reset" | "disconnect" | "malformed" | "unknown";
 
 export interface CmEvent {
   type: CmEventType;
@@ -92,6 +92,8 @@ export interface CmStats {
   registrations: number;
   /** Set-ups that never completed (the connection was closed). */
   incomplete: number;
+  /** Registrations dropped after keepalives stopped. */
+  expired: number;
   rejects: number;
   throttled: number;
   keepalives: number;
@@ -130,7 +132,7 @@ export class CallManagerLogic {
   maxProtocolVersion: number;
   readonly reject = new Map<string, string>();
   onEvent: ((e: CmEvent) => void) | null = null;
-  readonly stats: CmStats = { connections: 0, acks: 0, registrations: 0, incomplete: 0, rejects: 0, throttled: 0, keepalives: 0, unregisters: 0, malformed: 0, unknown: 0 };
+  readonly stats: CmStats = { connections: 0, acks: 0, registrations: 0, incomplete: 0, expired: 0, rejects: 0, throttled: 0, keepalives: 0, unregisters: 0, malformed: 0, unknown: 0 };
   withholdSetup: boolean;
   readonly setupTimeoutS: number;
   readonly lines: (deviceName: string) => DeviceLine[];
@@ -177,6 +179,18 @@ export class CallManagerLogic {
     return [...this.registered.values()].map((r) => ({ ...r }));
   }
 
+  /** Every device on an open connection: registered, or still in its station set-up (with what it lacks). */
+  devices(): Array<{ deviceName: string; state: "registered" | "setting up"; remote: string; lines: DeviceLine[]; codecs: string[]; missing: string[] }> {
+    return [...this.sessions].filter((s) => s.deviceName !== null && s.setup !== null).map((s) => {
+      const r = this.registered.get(s.deviceName!);
+      const mine = r !== undefined && r.session === s.id;
+      return {
+        deviceName: s.deviceName!, state: mine ? "registered" : "setting up", remote: s.remote,
+        lines: mine ? r.lines : [], codecs: mine ? r.codecs : [], missing: mine ? [] : missing(s.setup!),
+      };
+    });
+  }
+
   isRegistered(deviceName: string): boolean {
     return this.registered.has(deviceName.toUpperCase());
   }
@@ -214,7 +228,10 @@ export class CallManagerLogic {
       case SccpMsg.KeepAlive: {
         this.stats.keepalives++;
         const r = s.deviceName === null ? undefined : this.registered.get(s.deviceName);
-        if (r !== undefined && r.session === s.id) r.lastKeepAliveMs = this.clock.nowMs();
+        if (r !== undefined && r.session === s.id) {
+          r.lastKeepAliveMs = this.clock.nowMs();
+          this.armExpiry(s);
+        }
         this.emit("keepalive", s, { deviceName: s.deviceName ?? undefined });
         s.send(encodeKeepAliveAck());
         return;
@@ -249,6 +266,7 @@ export class CallManagerLogic {
     const i = this.queue.findIndex((q) => q.session === s);
     if (i >= 0) this.queue.splice(i, 1);
     s.setup?.timer?.cancel();
+    s.expiry?.cancel();
     const was = this.forget(s);
     this.emit("disconnect", s, { deviceName: was ?? undefined, detail: how });
   }
@@ -366,9 +384,29 @@ export class CallManagerLogic {
     const lines = this.lines(reg.deviceName);
     this.registered.set(reg.deviceName, { deviceName: reg.deviceName, stationIp: reg.stationIp, session: s.id, remote: s.remote, sinceMs: now, lastKeepAliveMs: now, lines, codecs });
     this.stats.registrations++;
+    this.armExpiry(s);
     this.emit("register", s, {
       deviceName: reg.deviceName, stationIp: reg.stationIp, deviceType: reg.deviceType, protocolVersion: reg.protocolVersion, keepAliveS: this.keepAliveS,
       detail: `set-up complete in ${Math.round(now - setup.ackMs)} ms: ${lines.map((l) => l.dirNumber).join(", ")}; ${codecs.join(", ")}`,
+    });
+  }
+
+  /**
+   * A registered device that stops sending keepalives is dropped after two
+   * intervals and a grace of 5 s (the phone itself gives up after two
+   * missing acks), and its connection closed.
+   */
+  private armExpiry(s: CmSession): void {
+    s.expiry?.cancel();
+    const limitS = 2 * this.keepAliveS + 5;
+    s.expiry = this.clock.after(limitS * 1000, () => {
+      s.expiry = null;
+      const r = s.deviceName === null ? undefined : this.registered.get(s.deviceName);
+      if (r === undefined || r.session !== s.id) return;
+      this.forget(s);
+      this.stats.expired++;
+      this.emit("expired", s, { deviceName: r.deviceName, detail: `no keepalive for ${limitS}s: unregistered` });
+      s.wantClose(true);
     });
   }
 
@@ -422,6 +460,8 @@ export class CmSession {
   register: StationRegister | null = null;
   /** Its station set-up, after RegisterAck. */
   setup: SetupState | null = null;
+  /** When its registration lapses without keepalives. */
+  expiry: { cancel(): void } | null = null;
   /** Bytes to send to the peer. */
   output: (bytes: Uint8Array) => void = () => {};
   /** The server is done with the connection: graceful (FIN after what was sent) or not (RST). */

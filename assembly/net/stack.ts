@@ -247,7 +247,7 @@ function quotedExchange(code: u32, now: i64): bool {
 let ipIdent: u32 = 0;
 
 /** Writes the IPv4 header in front of the `len`-byte payload at ipTxPayload(). */
-function ipHeader(dst: u32, proto: u32, len: i32, dscp: u32): void {
+function ipHeader(dst: u32, proto: u32, len: i32, dscp: u32 = 0): void {
   const ip = ipOut;
   ip.set(myIp, dst, proto, len);
   ip.tos = dscp << 2;

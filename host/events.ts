@@ -126,6 +126,11 @@ export const Ev = {
   RegFallback: 109,
   RegReset: 110,
   RegUnregistered: 111,
+  RegAck: 112,
+  RegCapabilities: 113,
+  RegLine: 114,
+  RegTime: 115,
+  RegDisplay: 116,
   Abort: 0x7fff,
 } as const;
 
@@ -145,6 +150,7 @@ const cm = (i: number) => `CM${(i & 0xff) + 1}`;
 export const REG_FAILURES: Mirror = {
   Refused: [1, "refused"], Timeout: [2, "connect timeout"], Reset: [3, "reset"], Closed: [4, "closed by the CallManager"], Rejected: [5, "rejected"],
   NoAnswer: [6, "no answer to StationRegister"], KeepaliveLost: [7, "keepalive acks missing"], Malformed: [8, "malformed SCCP"], NoConnection: [9, "no TCP connection free"], Unreachable: [10, "unreachable (ICMP)"],
+  SetupUnanswered: [11, "station set-up not answered"],
 };
 
 export const EVENT_SPECS: readonly EventSpec[] = [
@@ -216,15 +222,20 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegNoCallManager, name: "NoCallManager", stage: "register", detail: () => "the configuration lists no CallManager" },
   { code: Ev.RegConnecting, name: "Connecting", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}` },
   { code: Ev.RegConnected, name: "Connected", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: StationRegister sent` },
-  { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s` },
+  { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s: station set-up complete` },
   { code: Ev.RegRejected, name: "Rejected", stage: "register", detail: (a, b, text) => `RegisterReject "${text(a, b)}"` },
   { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}` },
   { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}` },
   { code: Ev.RegAllDown, name: "AllDown", stage: "register", detail: (a, b) => `no CallManager answered (round ${b}): retry in ${(a / 1000).toFixed(1)}s` },
   { code: Ev.RegProbe, name: "Probe", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8} (on a backup)` },
   { code: Ev.RegFallback, name: "Fallback", stage: "register", detail: (a, b) => `to ${cm(a)} from ${cm(b)}` },
-  { code: Ev.RegReset, name: "Reset", stage: "register", detail: (a, b) => `${a === 2 ? "restart" : "reset"} requested by ${cm(b)}` },
+  { code: Ev.RegReset, name: "Reset", stage: "register", detail: (a, b) => `${a === 2 ? "restart" : a === 3 ? "apply config" : "reset"} requested by ${cm(b)}` },
   { code: Ev.RegUnregistered, name: "Unregistered", stage: "register", detail: (a) => `from ${cm(a)}` },
+  { code: Ev.RegAck, name: "RegisterAck", stage: "register", detail: (a, b) => `from ${cm(a)}, keepalive ${b}s: station set-up` },
+  { code: Ev.RegCapabilities, name: "Capabilities", stage: "register", detail: (a, b) => `CapabilitiesRes to ${cm(a)}: ${b} codecs (G.711 mu-law, A-law, G.729, G.722)` },
+  { code: Ev.RegLine, name: "Line", stage: "register", detail: (a, b, text) => `line ${b >>> 16}: ${text(a, b & 0xffff)}` },
+  { code: Ev.RegTime, name: "Time", stage: "register", detail: (a, b) => `${String(a).replace(/^(\d{4})(\d\d)(\d\d)$/, "$1-$2-$3")} ${[b / 3600, (b / 60) % 60, b % 60].map((x) => String(Math.floor(x)).padStart(2, "0")).join(":")}` },
+  { code: Ev.RegDisplay, name: "Display", stage: "register", detail: (a, b, text) => `"${text(a, b)}"` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 

@@ -29,7 +29,8 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
   const j = JSON.parse(r.stdout);
   assert.equal(j.registered, true);
   assert.equal(j.callmanager, "CM1");
-  assert.equal(j.lcd, "Registered");
+  // The status line, the line key from LineStat, the date and time from DefineTimeDate.
+  assert.match(j.lcd, /^Registered \| \d{4} Phone \d{4} \| 2026-12-02 09:00$/);
   assert.equal(j.bound, true);
   assert.equal(j.stage, "register");
   assert.equal(j.mac, "00:1b:54:c2:a7:10");
@@ -42,7 +43,8 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
   assert.equal(j.vlan, 110);
   assert.equal(j.vlan_source, "cdp");
   const steps = j.timeline.map((e: { stage: string; event: string }) => `${e.stage} ${e.event}`);
-  for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound", "vlan vlan learned", "tftp done", "tftp config", "register registered"]) {
+  for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound", "vlan vlan learned", "tftp done", "tftp config", "register register ack",
+    "register capabilities", "register line", "register time", "register registered"]) {
     assert.ok(steps.includes(s), `timeline lacks "${s}": ${steps.join(", ")}`);
   }
   for (const e of j.timeline) assert.deepEqual(Object.keys(e), ["t_ms", "stage", "event", "detail"]);
@@ -56,7 +58,8 @@ test("the timeline prints one line per event in virtual time", () => {
   // Each line: time, stage, event, detail, and what the display shows beside it.
   assert.match(r.stdout, /^t=\d+\.\d{6}s +dhcp +DISCOVER +xid=0x[0-9a-f]{8} attempt 1 +\| Configuring IP$/m);
   assert.match(r.stdout, /^t=\d+\.\d{6}s +dhcp +bound +192\.0\.2\.50\/24 +\| Configuring IP$/m);
-  assert.match(r.stdout, /^t=\d+\.\d{6}s +register +registered +with CM1, keepalive 30s +\| Registering$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{6}s +register +register ack +from CM1, keepalive 30s: station set-up +\| Registering$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{6}s +register +registered +with CM1, keepalive 30s: station set-up complete +\| Registering$/m);
   assert.match(r.stdout, /^phone 00:1b:54:00:00:01 registered with CM1 in \d+\.\d{6}s of virtual time: power [\d.]+s, boot [\d.]+s, vlan [\d.]+s, dhcp [\d.]+s, tftp [\d.]+s, register [\d.]+s$/m);
   assert.match(r.stdout, /^address 192\.0\.2\.50\/255\.255\.255\.0 on voice VLAN 110 \(cdp\)/m);
 });
@@ -93,6 +96,28 @@ test("tshark reads the capture with no malformed packets and no checksum errors"
   assert.ok(all.stdout.trim().split("\n").length >= 9, all.stdout);
   assert.doesNotMatch(all.stdout, /malformed|Bad checksum|incorrect/i, all.stdout);
   const bad = run("tshark", ["-r", file, ...TSHARK, "-Y", "_ws.malformed || ip.checksum.status == 0 || udp.checksum.status == 0"]);
+  assert.equal(bad.status, 0, bad.stderr);
+  assert.equal(bad.stdout.trim(), "");
+});
+
+test("after RegisterAck the phone does the station set-up, and tshark dissects the whole SCCP exchange cleanly", { skip: needs("tshark") }, () => {
+  const file = join(tmp, "skinny.pcap");
+  assert.equal(ipphone("boot", "--pcap", file).status, 0);
+  const r = run("tshark", ["-r", file, "-d", "tcp.port==2000,skinny", "-Y", "skinny", "-T", "fields", "-e", "ip.src", "-e", "skinny.messageId"]);
+  assert.equal(r.status, 0, r.stderr);
+  const msgs = r.stdout.trim().split("\n").map((l) => l.split("\t")).flatMap(([src, ids]) => ids.split(",").map((id) => `${src === "192.0.2.50" ? ">" : "<"}${Number(id)}`));
+  const ack = msgs.indexOf("<129");
+  assert.ok(ack > 0 && msgs[ack - 1] === ">1", msgs.join(" "));
+  // CapabilitiesRes, ButtonTemplateReq, SoftKeyTemplateReq, SoftKeySetReq, ConfigStatReq, LineStatReq, SpeedDialStatReq, ForwardStatReq, TimeDateReq, RegisterAvailableLines, HeadsetStatus.
+  const sent = msgs.slice(ack).filter((m) => m.startsWith(">")).map((m) => Number(m.slice(1)));
+  for (const id of [0x10, 0x0e, 0x28, 0x25, 0x0c, 0x0b, 0x0a, 0x09, 0x0d, 0x2d, 0x2b]) assert.ok(sent.includes(id), `no message ${id} after RegisterAck: ${msgs.join(" ")}`);
+  assert.ok(sent.indexOf(0x0d) < sent.indexOf(0x2d), "RegisterAvailableLines after TimeDateReq");
+  // Signalling marked as Cisco phones mark it: DSCP CS3 (24) and CoS 3 on every SCCP segment from the phone, SYN included.
+  const marks = run("tshark", ["-r", file, "-Y", "ip.src == 192.0.2.50 && tcp.dstport == 2000", "-T", "fields", "-e", "ip.dsfield.dscp", "-e", "vlan.priority"]);
+  const rows = marks.stdout.trim().split("\n");
+  assert.ok(rows.length >= 12, marks.stdout);
+  assert.deepEqual([...new Set(rows)], ["24\t3"]);
+  const bad = run("tshark", ["-r", file, "-d", "tcp.port==2000,skinny", "-Y", "_ws.malformed || _ws.expert.severity >= 6291456"]);
   assert.equal(bad.status, 0, bad.stderr);
   assert.equal(bad.stdout.trim(), "");
 });

@@ -60,7 +60,7 @@ export function netifReset(): void {
 @inline export function txL3(): usize { return txBuf + <usize>l2Len; }
 
 /** Sends the frame whose network-layer part of `l3Len` bytes is already at txL3(), tagged on the voice VLAN. */
-export function txFrame(dst: u64, etherType: u32, l3Len: i32): void {
+export function txFrame(dst: u64, etherType: u32, l3Len: i32, pcp: u32 = VOICE_PCP): void {
   const e = ethOut;
   e.dst = dst;
   e.src = myMac;
@@ -68,7 +68,7 @@ export function txFrame(dst: u64, etherType: u32, l3Len: i32): void {
   e.emit(txBuf);
   if (voiceVlan != 0) {
     const v = vlanOut;
-    v.pcp = VOICE_PCP;
+    v.pcp = pcp;
     v.dei = false;
     v.vid = voiceVlan;
     v.innerType = etherType;

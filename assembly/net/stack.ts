@@ -8,7 +8,7 @@
 import { MAC_BROADCAST } from "../lib/bytes";
 import { Ctr, count, drop } from "../counters";
 import { ETH_HEADER, EtherType, ethDst, ethSrc, ethType } from "../wire/ethernet";
-import { VLAN_TAG, VlanRepr } from "../wire/vlan";
+import { VLAN_TAG, VOICE_PCP, VlanRepr } from "../wire/vlan";
 import { CDP_MULTICAST } from "../wire/cdp";
 import { ETHERTYPE_LLDP, LLDP_MULTICAST } from "../wire/lldp";
 import { IP_BROADCAST, IPV4_HEADER, IpProto, Ipv4Repr } from "../wire/ipv4";
@@ -247,9 +247,10 @@ function quotedExchange(code: u32, now: i64): bool {
 let ipIdent: u32 = 0;
 
 /** Writes the IPv4 header in front of the `len`-byte payload at ipTxPayload(). */
-function ipHeader(dst: u32, proto: u32, len: i32): void {
+function ipHeader(dst: u32, proto: u32, len: i32, dscp: u32 = 0): void {
   const ip = ipOut;
   ip.set(myIp, dst, proto, len);
+  ip.tos = dscp << 2;
   ipIdent = (ipIdent + 1) & 0xffff;
   ip.ident = ipIdent;
   ip.emit(txL3());
@@ -292,14 +293,15 @@ export function canSend(dst: u32, now: i64): bool {
  * `proto`. A packet whose next hop is not yet in the ARP cache is dropped
  * after asking for it: the protocols above retransmit (as smoltcp does).
  */
-export function ipOutput(dst: u32, proto: u32, len: i32, now: i64): bool {
+export function ipOutput(dst: u32, proto: u32, len: i32, now: i64, dscp: u32 = 0): bool {
   const mac = resolve(dst, now);
   if (mac == 0) {
     count(Ctr.TxArpPending);
     return false;
   }
-  ipHeader(dst, proto, len);
-  txFrame(mac, EtherType.Ipv4, IPV4_HEADER + len);
+  ipHeader(dst, proto, len, dscp);
+  // A marked packet's CoS is its class selector (CS3 -> 3, EF -> 5); unmarked ones keep the voice VLAN's.
+  txFrame(mac, EtherType.Ipv4, IPV4_HEADER + len, dscp != 0 ? dscp >> 3 : VOICE_PCP);
   return true;
 }
 

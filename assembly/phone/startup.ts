@@ -77,7 +77,8 @@ function showRegistration(): void {
   const state = registerState;
   if (state == shownReg) return;
   shownReg = state;
-  lcdShow(state == RegState.Registered ? Lcd.Registered : state == RegState.AllDown ? Lcd.CallManagerDown : Lcd.Registering);
+  // Registered: register.ts shows the status line, line keys and time itself.
+  if (state != RegState.Registered) lcdShow(state == RegState.AllDown ? Lcd.CallManagerDown : Lcd.Registering);
 }
 
 function startRegistration(now: i64): void {

@@ -53,8 +53,10 @@ export const M = {
   /** The last DHCP request sent and not answered yet, and the µs lost waiting for answers that never came. */
   dhcpPending: 19,
   dhcpLost: 20,
+  /** The first RegisterAck: the CallManager's answer to StationRegister (the station set-up follows). */
+  regAcked: 21,
 } as const;
-export const MILESTONES = 21;
+export const MILESTONES = 22;
 /** Per-phone counts. */
 export const C = {
   discovers: 0, transfers: 1, failovers: 2, upgraded: 3, regFailures: 4, resets: 5,
@@ -64,8 +66,8 @@ export const C = {
   dhcpUnanswered: 7, dhcpUplinkLost: 8,
 } as const;
 export const COUNTS = 9;
-/** Why a CallManager was left (REG_FAILURES codes 1..9), counted per CallManager. */
-export const REG_REASONS = 10;
+/** Why a CallManager was left (REG_FAILURES codes 1..11), counted per CallManager. */
+export const REG_REASONS = 12;
 
 /** Where each stage's start goes (Ev.Stage names the stage by its index in STAGES). */
 const STAGE_COLUMN: Partial<Record<StageName, number>> = { boot: M.boot, vlan: M.vlan, dhcp: M.dhcp, tftp: M.tftp, register: M.register };
@@ -288,6 +290,9 @@ export class Cell {
         break;
       case Ev.RegConnected:
         if (Number.isNaN(m[base + M.regSent])) m[base + M.regSent] = t;
+        break;
+      case Ev.RegAck:
+        if (Number.isNaN(m[base + M.regAcked])) m[base + M.regAcked] = t;
         break;
       case Ev.RegRegistered:
         if (Number.isNaN(m[base + M.registered])) { m[base + M.registered] = t; this.total.registered++; }

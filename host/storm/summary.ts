@@ -188,7 +188,8 @@ export function stageDurations(t: PhoneTable): Record<(typeof STAGES)[number], n
 /** Per phone, the µs waited on each server. */
 export function serverWaits(t: PhoneTable): Record<ServerName, number[]> {
   const dhcpFirst = t.col(M.dhcpFirst), dhcpAck = t.col(M.dhcpAck), tftp = t.col(M.tftpBusy), transfers = t.count(C.transfers);
-  const sent = t.col(M.regSent), reg = t.col(M.registered);
+  // A CallManager's wait ends with its RegisterAck: the set-up's round trips after it are the network's.
+  const sent = t.col(M.regSent), reg = t.col(M.regAcked);
   const dhcp: number[] = [], tf: number[] = [], cm: number[] = [];
   for (let i = 0; i < t.n; i++) {
     dhcp.push(dhcpAck[i] - dhcpFirst[i]);
@@ -290,7 +291,7 @@ function bottleneckName(top: ServerName | "uplink", run: StormRun, t: PhoneTable
   if (top === "tftp") return `TFTP ${SERVERS.tftp.ip}`;
   if (top === "uplink") return "uplink loss";
   const cms = run.core.callManagers;
-  const sent = t.col(M.regSent), reg = t.col(M.registered);
+  const sent = t.col(M.regSent), reg = t.col(M.regAcked);
   const charged = lost.failed_attempts_phone_s.map((x) => x * 1e6);
   for (let i = 0; i < t.n; i++) {
     const k = Number(t.info[i].callmanager?.slice(2)) - 1;

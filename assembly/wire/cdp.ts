@@ -114,6 +114,8 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
   powerRequestMw: u32;
   /** Power Available (0x1a): the first level, mW; 0 when absent. */
   powerAvailableMw: u32;
+  /** A Power Available TLV was present (received only). */
+  powerAvailable: bool;
   /** Request and management IDs of Power Requested or Power Available, whichever came last. */
   powerRequestId: u32;
   powerManagementId: u32;
@@ -136,7 +138,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
     this.deviceIdPtr = this.portIdPtr = this.softwarePtr = this.platformPtr = 0;
     this.capabilities = this.address = 0;
     this.nativeVlan = this.voiceVlan = this.duplex = this.trustBitmap = this.untrustedCos = -1;
-    this.vlanQuery = false;
+    this.vlanQuery = this.powerAvailable = false;
     this.powerConsumptionMw = this.powerRequestMw = this.powerAvailableMw = 0;
     this.powerRequestId = this.powerManagementId = 0;
     // Every TLV advances by at least 4 bytes, so the walk ends.
@@ -188,6 +190,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
           this.powerRequestId = get16(v);
           this.powerManagementId = get16(v + 2);
           this.powerAvailableMw = get32(v + 4);
+          this.powerAvailable = true;
         }
         break;
       }
@@ -237,6 +240,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
     this.trustBitmap = this.untrustedCos = -1;
     this.powerConsumptionMw = this.powerAvailableMw = 0;
     this.powerRequestMw = 0;
+    this.powerAvailable = false;
     this.powerRequestId = this.powerManagementId = 0;
   }
 

@@ -8,6 +8,16 @@ export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as c
 export type StageName = (typeof STAGES)[number];
 
 export const VLAN_SOURCES = ["", "cdp", "lldp"];
+/** The firmware's voice VLAN for `switchport voice vlan dot1p` (announced as VID 0; assembly/net/netif.ts VOICE_DOT1P). */
+export const VOICE_DOT1P = 0x1_0000;
+/** The VID a switch announced, from the firmware's voice VLAN value. */
+export const announcedVid = (v: number): number => (v === VOICE_DOT1P ? 0 : v);
+/** A voice VLAN as a network engineer reads it: 0 and 4095 are not VLANs of their own. */
+export function voiceVlanText(v: number): string {
+  if (v === VOICE_DOT1P) return "0 (802.1p priority tags on the native VLAN)";
+  if (v === 4095) return "4095 (untagged on the native VLAN)";
+  return String(v || "none");
+}
 /** enum CnfProto (the protocol a configuration names). */
 export const PROTOCOLS: Mirror = { None: [0, "none"], Sccp: [1, "SCCP"], Sip: [2, "SIP"], Other: [3, "other"] };
 /** enum CnfErr (why a configuration file was rejected). */
@@ -174,9 +184,9 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ArpAnnounce, name: "ArpAnnounce", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
   { code: Ev.ArpConflict, name: "ArpConflict", stage: "dhcp", detail: (a, b) => `${ip(a)} used by ..:${((b >>> 0) & 0xffffff).toString(16).padStart(6, "0")}` },
   { code: Ev.ArpDefend, name: "ArpDefend", stage: "dhcp", detail: (a) => ip(a) },
-  { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${a} from ${VLAN_SOURCES[b] ?? b}` },
+  { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${voiceVlanText(a)} from ${VLAN_SOURCES[b] ?? b}` },
   { code: Ev.VlanNone, name: "VlanNone", stage: "vlan", detail: (a) => `no voice VLAN announced in ${a / 1000}s: untagged on the native VLAN` },
-  { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${b || "none"} -> ${a || "none"}: DHCP again` },
+  { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${voiceVlanText(b)} -> ${voiceVlanText(a)}: DHCP again` },
   { code: Ev.BootSlot, name: "Slot", stage: "boot", detail: (a, b) => `${slotName(a)} ${SLOT_STATES[b] ?? `state ${b}`}` },
   { code: Ev.BootReject, name: "Rejected", stage: "boot", detail: (a, b) => `slot ${slotName(a)}: ${imageErrorText(b)}` },
   { code: Ev.BootRevert, name: "Revert", stage: "boot", detail: (a) => `slot ${slotName(a)}: its trial ended unconfirmed; rejected, back to the other slot` },

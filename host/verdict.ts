@@ -4,7 +4,7 @@
 // between them, and for each stage the most specific cause of trouble it
 // saw (a RegisterReject and its reason rather than "no CallManager
 // answered", NXDOMAIN rather than "no TFTP server answered").
-import { CNF_ERRORS, Ev, REG_FAILURES, TFTP_STATUS, UPGRADE_FAILURES, type StageName } from "./events.js";
+import { announcedVid, CNF_ERRORS, Ev, REG_FAILURES, TFTP_STATUS, UPGRADE_FAILURES, type StageName } from "./events.js";
 import { valueOf } from "./mirror.js";
 import { imageErrorText, slotName } from "./image.js";
 import { ipToString } from "./wire/address.js";
@@ -180,7 +180,7 @@ export class VerdictTracker {
         break;
 
       // ---- VLAN and DHCP
-      case Ev.VlanLearned: this.vlan = a; break;
+      case Ev.VlanLearned: this.vlan = announcedVid(a); break;
       case Ev.VlanNone: this.vlan = null; break;
       case Ev.DhcpDiscover:
         this.discovers++;

@@ -171,3 +171,28 @@ test("the simulated Catalyst: request id 0 is no request; the legacy Power TLV s
   assert.equal(net.poe.status(0).allocatedMw, 5500, "a real request wins over 0x10");
   assert.equal(net.poe.cdpPowerAvailable(0)?.requestId, 7, "answered by its id");
 });
+
+for (const announce of ["cdp", "lldp"] as const) {
+  test(`voice VLAN 0 from ${announce} (switchport voice vlan dot1p): priority tags, VID 0 and priority 5, on the native VLAN`, { skip: needs("tshark") }, () => {
+    const { net, bound } = boot({ voiceVlan: 0, announce, serverVlan: 1 });
+    assert.equal(bound, true);
+    assert.equal(net.phone.report().vlan, 0);
+    assert.equal(net.phone.timeline.find((e) => e.event === "vlan learned")?.detail, `voice VLAN 0 (802.1p priority tags on the native VLAN) from ${announce}`);
+    assert.equal(net.phone.timeline.some((e) => e.event === "vlan none"), false, "announced: no 10 s wait");
+    const file = capture(net, `dot1p-${announce}.pcap`);
+    const tagged = tshark(file, `eth.src == ${PHONE_MAC} && (dhcp || arp)`, "vlan.id", "vlan.priority");
+    assert.ok(tagged.length >= 7);
+    for (const l of tagged) assert.equal(l, "0|5");
+  });
+
+  test(`voice VLAN 4095 from ${announce} (switchport voice vlan untagged): untagged on the native VLAN`, { skip: needs("tshark") }, () => {
+    const { net, bound } = boot({ voiceVlan: 4095, announce, serverVlan: 1 });
+    assert.equal(bound, true);
+    assert.equal(net.phone.report().vlan, 4095);
+    assert.equal(net.phone.timeline.find((e) => e.event === "vlan learned")?.detail, `voice VLAN 4095 (untagged on the native VLAN) from ${announce}`);
+    assert.equal(net.phone.timeline.some((e) => e.event === "vlan none"), false);
+    const file = capture(net, `untagged-${announce}.pcap`);
+    assert.ok(tshark(file, `eth.src == ${PHONE_MAC} && dhcp`).length >= 2);
+    assert.deepEqual(tshark(file, `eth.src == ${PHONE_MAC} && vlan`), []);
+  });
+}

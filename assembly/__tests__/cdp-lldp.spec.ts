@@ -144,6 +144,7 @@ describe("CDP parse", () => {
     expect(cdp.powerAvailableMw).toBe(15400);
     expect(cdp.powerRequestId).toBe(1);
     expect(cdp.powerManagementId).toBe(1);
+    expect(cdp.powerAvailable).toBe(true);
   });
 
   it("ignores Ethernet padding after the 802.3 length", () => {
@@ -239,6 +240,20 @@ describe("CDP parse", () => {
     expect(cdp.address).toBe(0);
     expect(cdp.voiceVlan).toBe(-1);
     expect(cdp.powerAvailableMw).toBe(0);
+    expect(cdp.powerAvailable).toBe(false);
+    // 4095 is `switchport voice vlan untagged`, 0 `dot1p`: both are answers.
+    put16(p + 23, 4095);
+    fixChecksum(out);
+    expect(cdp.parse(out, CDP_PDU + 30)).toBe(0);
+    expect(cdp.voiceVlan).toBe(4095);
+    put16(p + 23, 0);
+    fixChecksum(out);
+    expect(cdp.parse(out, CDP_PDU + 30)).toBe(0);
+    expect(cdp.voiceVlan).toBe(0);
+    put16(p + 23, 4096);
+    fixChecksum(out);
+    expect(cdp.parse(out, CDP_PDU + 30)).toBe(0);
+    expect(cdp.voiceVlan).toBe(-1);
   });
 });
 

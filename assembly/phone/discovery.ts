@@ -8,7 +8,7 @@ import { putMac, put16 } from "../lib/bytes";
 import { CdpRepr } from "../wire/cdp";
 import { ETHERTYPE_LLDP, LLDP_MULTICAST, LldpRepr } from "../wire/lldp";
 import { ETH_HEADER } from "../wire/ethernet";
-import { hostName, hostNameLen, myIp, myMac, txBuf, txRaw, voiceVlan } from "../net/netif";
+import { hostName, hostNameLen, myIp, myMac, txBuf, txRaw, VOICE_DOT1P, VOICE_UNTAGGED, voiceVlan } from "../net/netif";
 import { LinkLocal, stackOnLinkLocal } from "../net/stack";
 import { loadName, loadNameLength } from "./identity";
 
@@ -91,7 +91,9 @@ function sendCdp(): void {
 function sendLldp(): void {
   const l = lldpOut;
   l.setPhone(myMac, hostName, hostNameLen, loadName, loadNameLength);
-  l.setVoiceVlan(voiceVlan != 0 ? <i32>voiceVlan : -1);
+  const v = voiceVlan;
+  l.setVoiceVlan(v == 0 ? -1 : v == VOICE_DOT1P || v == VOICE_UNTAGGED ? 0 : <i32>v);
+  if (v == VOICE_UNTAGGED) l.voiceTagged = false;
   l.powerValue = POWER_MW / 100;
   putMac(txBuf, LLDP_MULTICAST);
   putMac(txBuf + 6, myMac);
@@ -118,10 +120,11 @@ function cdpRx(p: usize, len: i32, now: i64): bool {
     powerRequestId = powerRequestId == 0xffff ? 1 : powerRequestId + 1;
     cdpDue = now;
   }
+  // VID 0 is `switchport voice vlan dot1p`, 4095 `switchport voice vlan untagged`.
   const vid = cdpIn.voiceVlan;
-  if (vid >= 1 && vid <= 4094) {
+  if (vid >= 0) {
     cdpGaveVlan = true;
-    learned(<u32>vid, VlanSource.Cdp);
+    learned(vid == 0 ? VOICE_DOT1P : <u32>vid, VlanSource.Cdp);
   }
   return true;
 }
@@ -132,8 +135,9 @@ function lldpRx(p: usize, len: i32): bool {
   const err = l.parse(p, len);
   if (err != 0) return drop(err);
   const vid = l.voiceVlan;
-  if (!cdpGaveVlan && l.voicePolicy && !l.voiceUnknown && l.voiceTagged && vid >= 1 && vid <= 4094) {
-    learned(vid, VlanSource.Lldp);
+  // A tagged policy with VID 0 is priority tagging; an untagged one, the native VLAN (ANSI/TIA-1057 10.2.3.3).
+  if (!cdpGaveVlan && l.voicePolicy && !l.voiceUnknown && vid <= 4094) {
+    learned(!l.voiceTagged ? VOICE_UNTAGGED : vid == 0 ? VOICE_DOT1P : vid, VlanSource.Lldp);
   }
   return true;
 }

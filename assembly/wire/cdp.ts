@@ -99,7 +99,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
   address: u32;
   /** Native VLAN, -1 when absent (emit: not sent). */
   nativeVlan: i32;
-  /** VoIP VLAN Reply: the voice VLAN (0 = 802.1p priority tagging), -1 when absent or out of range. */
+  /** VoIP VLAN Reply: the voice VLAN (0 = 802.1p priority tagging, 4095 = untagged), -1 when absent or out of range. */
   voiceVlan: i32;
   /** VoIP VLAN Query present (emit: send one). */
   vlanQuery: bool;
@@ -168,7 +168,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
         // One byte of data (1 on Cisco switches), then the VLAN.
         if (n >= 3) {
           const vlan = <i32>get16(v + 1);
-          if (vlan <= 4094) this.voiceVlan = vlan;
+          if (vlan <= 4095) this.voiceVlan = vlan;
         }
         break;
       }

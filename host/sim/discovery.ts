@@ -136,7 +136,7 @@ export class PortDiscovery {
       { type: CdpTlv.NativeVlan, value: u16(accessVlan) },
       { type: CdpTlv.Duplex, value: Uint8Array.of(1) },
     ];
-    if (voiceVlan) tlvs.push(voipVlanReply(voiceVlan));
+    if (voiceVlan !== null && voiceVlan !== undefined) tlvs.push(voipVlanReply(voiceVlan));
     const power = this.opts.poe?.cdpPowerAvailable(this.port);
     if (power) tlvs.push(powerAvailableTlv(power));
     this.cdpSent++;
@@ -152,7 +152,10 @@ export class PortDiscovery {
       tlv(LldpTlv.SystemName, text(this.opts.deviceId ?? "access-sw1.voice.example")),
       medTlv(MedSubtype.Capabilities, [0x00, 0x0f, 4]), // network connectivity device
     ];
-    if (voiceVlan) tlvs.push(voicePolicy({ vid: voiceVlan, tagged: true, priority: 5, dscp: 46 }));
+    // 4095 (untagged): an untagged policy; 0 (dot1p): tagged with VID 0.
+    if (voiceVlan !== null && voiceVlan !== undefined) {
+      tlvs.push(voicePolicy({ vid: voiceVlan === 4095 ? 0 : voiceVlan, tagged: voiceVlan !== 4095, priority: 5, dscp: 46 }));
+    }
     this.lldpSent++;
     this.sw.sendFrom(this.port, encodeLldp(this.mac, tlvs));
   }

@@ -37,7 +37,10 @@ export const PROVISION_FAILURES: Mirror<(b: number) => string> = {
   NotFound: [3, () => "neither SEP<MAC>.cnf.xml nor XMLDefault.cnf.xml on the server"],
   ConfigBad: [4, (b) => `configuration file rejected: ${valueOf(CNF_ERRORS, b) ?? b}`],
   NoCallManager: [5, () => "the configuration names no CallManager"],
+  SecurityUnsupported: [6, (b) => `deviceSecurityMode ${b} (${b === 2 ? "authenticated" : "encrypted"}) needs a CTL and TLS, which this phone lacks: it does not register in clear`],
 };
+/** deviceSecurityMode as CUCM writes it in SEP<MAC>.cnf.xml. */
+const SECURITY_MODES: Record<number, string> = { 0: "absent: non-secure", 1: "non-secure", 2: "authenticated", 3: "encrypted" };
 /** enum UpgradeFail (Ev.UpgradeFailed's a). */
 export const UPGRADE_FAILURES: Mirror = {
   Download: [1, "download failed"], Flash: [2, "flash write failed"], BadHeader: [3, "not an image"], WrongLoad: [4, "the image holds another load"],
@@ -124,6 +127,7 @@ export const Ev = {
   UpgradeFailed: 147,
   UpgradeSkipped: 148,
   UpgradeRetry: 149,
+  ConfigSecurity: 150,
   RegNoCallManager: 100,
   RegConnecting: 101,
   RegConnected: 102,
@@ -217,6 +221,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ConfigLoaded, name: "Config", stage: "tftp", detail: (a, b) => `${a} CallManager${a === 1 ? "" : "s"}, protocol ${valueOf(PROTOCOLS, b) ?? b}` },
   { code: Ev.ConfigCallManager, name: "CallManager", stage: "tftp", detail: (a, b) => `priority ${b >>> 16}: ${a ? ip(a) : "(host name)"} port ${b & 0xffff}` },
   { code: Ev.ConfigLoad, name: "Load", stage: "tftp", detail: (a, b, text) => text(a, b) },
+  { code: Ev.ConfigSecurity, name: "Security", stage: "tftp", detail: (a) => `deviceSecurityMode ${a} (${SECURITY_MODES[a] ?? "unknown"})` },
   { code: Ev.ConfigFailed, name: "ConfigFailed", stage: "tftp", detail: (a, b) => valueOf(PROVISION_FAILURES, a)?.(b) ?? `reason ${a}` },
   { code: Ev.UpgradeStart, name: "Upgrade", stage: "tftp", detail: (a, b) => `into slot ${slotName(a)}, ${b >>> 0} bytes announced` },
   { code: Ev.UpgradeReady, name: "UpgradeReady", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} holds ${b >>> 0} bytes, marked for trial: reset` },

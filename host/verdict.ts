@@ -198,7 +198,8 @@ export class VerdictTracker {
 
       // ---- TFTP, DNS, configuration
       case Ev.TftpFile: this.tftpFile = read(a, b); break;
-      case Ev.TftpNotFound: this.cause("tftp", 2, `${this.tftpFile}: TFTP ERROR 1 (file not found) from ${ip(a)}`); break;
+      // A missing CTL or ITL file is a non-secure cluster: normal, not trouble.
+      case Ev.TftpNotFound: if (this.tftpFile.endsWith(".tlv")) break; this.cause("tftp", 2, `${this.tftpFile}: TFTP ERROR 1 (file not found) from ${ip(a)}`); break;
       case Ev.TftpError: this.cause("tftp", 4, `${this.tftpFile}: TFTP ERROR ${a} (${TFTP_ERRORS[a] ?? "unknown code"}) from ${ip(b)}`); break;
       case Ev.TftpTimeout: this.cause("tftp", 3, `${this.tftpFile}: no answer from TFTP server ${ip(a)} (${b >>> 0} bytes received)`); break;
       case Ev.TftpAbort: this.cause("tftp", 3, `${this.tftpFile}: the phone aborted the transfer with ERROR ${a} after ${b >>> 0} bytes`); break;

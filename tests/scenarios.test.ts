@@ -15,6 +15,7 @@ interface Report {
   failure: { stage: string; reason: string; last_event: string; lcd: string } | null;
   firmware: { load: string | null; slot: string | null; image: string | null; config_load: string | null; load_reached: boolean | null; upgrade: { outcome: string; load: string | null; reason: string | null } };
   exit_code: number;
+  causes?: Record<string, string>;
   switch_log: string[];
   timeline: { stage: string; event: string; detail: string }[];
 }
@@ -85,7 +86,9 @@ scenario("no-tftp-option", (r, status) => {
 
 scenario("sep-file-missing", (r, status) => {
   assert.equal(status, 0);
-  assert.deepEqual(r.timeline.filter((e) => e.event === "file").map((e) => e.detail), ["SEP001B54C2A710.cnf.xml", "XMLDefault.cnf.xml"]);
+  assert.deepEqual(r.timeline.filter((e) => e.event === "file").map((e) => e.detail),
+    ["CTLSEP001B54C2A710.tlv", "ITLSEP001B54C2A710.tlv", "SEP001B54C2A710.cnf.xml", "XMLDefault.cnf.xml"]);
+  assert.match(r.causes?.tftp ?? "", /^SEP001B54C2A710\.cnf\.xml: TFTP ERROR 1/, "the missing SEP file is the cause; the missing CTL and ITL are not");
 });
 
 scenario("cm1-down", (r, status) => {

@@ -12,7 +12,8 @@
 //   - the round trips that cannot be avoided, each priced by the wire model
 //     (2 store-and-forward hops each way, every hop latency + serialisation
 //     of the frame the pcap shows): DHCP DISCOVER/OFFER and REQUEST/ACK, ARP
-//     for the TFTP server, TFTP RRQ/OACK and ACK 0/DATA (the window's data
+//     for the TFTP server, TFTP RRQ/ERROR 1 for the CTL and ITL files (a
+//     non-secure cluster has neither), RRQ/OACK and ACK 0/DATA (the window's data
 //     frames pipelined), ARP for the CallManager, the TCP handshake, and SCCP
 //     StationRegister/RegisterAck.
 // Target: measured within 5 % of the floor. The last line says where the
@@ -113,8 +114,15 @@ export function bootTimeBench(): string[] {
   const [offer] = find("DHCP OFFER", iDiscover, (f) => !f.fromPhone && f.dhcp === DhcpType.OFFER);
   const [request, iRequest] = find("DHCP REQUEST", iDiscover, (f) => f.fromPhone && f.dhcp === DhcpType.REQUEST);
   const [ack] = find("DHCP ACK", iRequest, (f) => !f.fromPhone && f.dhcp === DhcpType.ACK);
-  const [rrq, iRrq] = find("TFTP RRQ", iRequest, (f) => f.fromPhone && f.udp?.dstPort === 69 && f.udp.opcode === 1);
-  const tftpIp = rrq.udp!.dst;
+  // CTLSEP<MAC>.tlv and ITLSEP<MAC>.tlv first: one RRQ and ERROR 1 each on a non-secure cluster.
+  const isRrq = (f: Seen) => f.fromPhone && f.udp?.dstPort === 69 && f.udp.opcode === 1;
+  const [ctlRrq, iCtlRrq] = find("TFTP RRQ for the CTL file", iRequest, isRrq);
+  const tftpIp = ctlRrq.udp!.dst;
+  const isError = (f: Seen) => !f.fromPhone && f.udp?.src === tftpIp && f.udp.opcode === 5;
+  const [ctlErr, iCtlErr] = find("TFTP ERROR for the CTL file", iCtlRrq, isError);
+  const [itlRrq, iItlRrq] = find("TFTP RRQ for the ITL file", iCtlErr, isRrq);
+  const [itlErr, iItlErr] = find("TFTP ERROR for the ITL file", iItlRrq, isError);
+  const [rrq, iRrq] = find("TFTP RRQ for the SEP file", iItlErr, isRrq);
   const [arpTftp, iArpTftp] = find("ARP for the TFTP server", iRequest, (f) => f.fromPhone && f.arp?.op === ARP_REQUEST && f.arp.targetIp === tftpIp);
   const [arpTftpReply] = find("ARP reply of the TFTP server", iArpTftp, (f) => !f.fromPhone && f.arp?.op === ARP_REPLY && f.arp.senderIp === tftpIp);
   const [oack, iOack] = find("TFTP OACK", iRrq, (f) => !f.fromPhone && f.udp?.src === tftpIp && f.udp.opcode === 6);
@@ -144,6 +152,7 @@ export function bootTimeBench(): string[] {
   const trips = {
     dhcp: rttUs(discover, offer) + rttUs(request, ack),
     arpTftp: rttUs(arpTftp, arpTftpReply),
+    trustLists: rttUs(ctlRrq, ctlErr) + rttUs(itlRrq, itlErr),
     tftp: rttUs(rrq, oack) + windowUs,
     arpCm: rttUs(arpCm, arpCmReply),
     tcp: rttUs(syn, synAck),
@@ -187,7 +196,8 @@ export function bootTimeBench(): string[] {
     ["power to DHCP ACK beyond the initial wait", ms(ack.tUs) - at("power", "granted") - initialMs - ms(trips.dhcp)],
     ["RFC 5227 beyond the drawn waits", boundMs - ackMs - rfc5227Ms],
     [`ARP for ${ipToString(tftpIp)} before the first RRQ (answered in ${ms(arpTftpReply.tUs - sentUs(arpTftp)).toFixed(3)} ms)`,
-      ms(sentUs(rrq)) - boundMs - ms(trips.arpTftp)],
+      ms(sentUs(ctlRrq)) - boundMs - ms(trips.arpTftp)],
+    ["CTL and ITL beyond their round trips", ms(sentUs(rrq) - sentUs(ctlRrq) - trips.trustLists)],
     ["the config transfer", ms(data[data.length - 1].tUs - sentUs(rrq) - trips.tftp)],
     [`ARP for ${ipToString(cmIp)} before the first SYN (answered in ${ms(arpCmReply.tUs - sentUs(arpCm)).toFixed(3)} ms)`,
       ms(sentUs(syn) - data[data.length - 1].tUs) - ms(trips.arpCm)],
@@ -204,7 +214,7 @@ export function bootTimeBench(): string[] {
     `boot floor = PoE ${poeMs} ms (${poeParts}, plug-in to power granted; IEEE 802.3 Table 33-11: T_det <= 500, T_pdc 10-75, T_pon <= 400)` +
       ` + RFC 2131 initial wait ${initialMs} ms as drawn (${RFC2131_INITIAL_MIN_MS}-${RFC2131_INITIAL_MAX_MS})` +
       ` + RFC 5227 ${rfc5227Ms} ms as drawn (PROBE_WAIT ${probeWait} of 0-1000, probe spacing ${spacing.join(" + ")} of 1000-2000 each, ANNOUNCE_WAIT ${RFC5227.announceWaitMs})` +
-      ` + 8 round trips ${tripsMs.toFixed(3)} ms (DHCP 2, ARP 1, TFTP 2: RRQ/OACK and ACK 0/${data.length} DATA, ARP 1, TCP 1, SCCP 1;` +
+      ` + 10 round trips ${tripsMs.toFixed(3)} ms (DHCP 2, ARP 1, TFTP 4: CTL and ITL RRQ/ERROR 1, RRQ/OACK and ACK 0/${data.length} DATA, ARP 1, TCP 1, SCCP 1;` +
       ` ${HOPS} hops each way of ${wire.latencyUs} us + serialisation at ${wire.bitsPerSecond / 1e6} Mbit/s)`,
     `boot overhead ${fmt(overheadMs)} ms: ${breakdown || "none"}`,
   ];

@@ -198,3 +198,19 @@ for (const announce of ["cdp", "lldp"] as const) {
     assert.deepEqual(tshark(file, `eth.src == ${PHONE_MAC} && vlan`), []);
   });
 }
+
+test("tshark: LLDP-MED as Cisco phones send it: chassis ID the voice address once bound, port ID the MAC, Port 1, Bridge and Telephone, MAC/PHY", { skip: needs("tshark") }, () => {
+  const { net, bound } = boot({ announce: "lldp" });
+  assert.equal(bound, true);
+  const file = capture(net, "lldp-cisco.pcap");
+  const rows = tshark(file, `eth.src == ${PHONE_MAC} && lldp`, "frame.time_epoch", "lldp.chassis.subtype", "lldp.chassis.id.ip4", "lldp.port.subtype",
+    "lldp.port.id.mac", "lldp.port.desc", "lldp.tlv.system_cap", "lldp.ieee.802_3.pmd_mau_type", "lldp.time_to_live").map((l) => l.split("|"));
+  assert.ok(rows.length >= 3);
+  const boundAt = (net.phone.timeline.find((e) => e.event === "bound")?.t_ms ?? 0) / 1000;
+  for (const [t, chassis, ip, port, mac, desc, caps, mau, ttl] of rows) {
+    assert.deepEqual([chassis, port, mac, desc, caps, mau, ttl], ["5", "3", PHONE_MAC, "Port 1", "0x0024", "0x0010", "180"]);
+    assert.equal(ip, Number(t) < boundAt - 1e-6 ? "0.0.0.0" : "192.0.2.50", `at ${t}s`);
+  }
+  assert.ok(rows.some(([t]) => Math.abs(Number(t) - boundAt) < 0.01), "an LLDPDU at the lease");
+  assert.deepEqual(tshark(file, NOT_CLEAN), []);
+});

@@ -61,8 +61,8 @@ export function discoveryAnnounce(now: i64): void {
 
 export function discoveryPoll(now: i64): i64 {
   const fast = fastLeft > 1;
-  // The Addresses TLV follows the lease: the switch's neighbour table shows the phone's IP.
-  if (myIp != cdpAddress) cdpDue = now;
+  // CDP's Addresses TLV and LLDP's chassis ID follow the lease: the switch's neighbour table shows the phone's IP.
+  if (myIp != cdpAddress) cdpDue = lldpDue = now;
   if (now >= cdpDue) {
     sendCdp();
     cdpDue = now + (fast ? FAST_INTERVAL : CDP_INTERVAL);
@@ -91,6 +91,7 @@ function sendCdp(): void {
 function sendLldp(): void {
   const l = lldpOut;
   l.setPhone(myMac, hostName, hostNameLen, loadName, loadNameLength);
+  l.address = myIp;
   const v = voiceVlan;
   l.setVoiceVlan(v == 0 ? -1 : v == VOICE_DOT1P || v == VOICE_UNTAGGED ? 0 : <i32>v);
   if (v == VOICE_UNTAGGED) l.voiceTagged = false;

@@ -68,6 +68,7 @@ export const enum Ev {
   UpgradeFailed = 147, // a = UpgradeFail, b = detail
   UpgradeSkipped = 148, // a = slot that already holds the load, b = its SlotState: it was refused before
   UpgradeRetry = 149, // a = seconds until the failed download is tried again
+  ConfigSecurity = 150, // a = deviceSecurityMode (1 non-secure, 2 authenticated, 3 encrypted; 0 absent)
   RegNoCallManager = 100, // the configuration lists no CallManager
   RegConnecting = 101, // a = CallManager address, b = index (0 = primary) | port << 8
   RegConnected = 102, // a = address, b = index | port << 8: TCP is up, StationRegister sent
@@ -89,7 +90,7 @@ export const enum Ev {
 }
 
 /** Why stage 5 (the configuration) failed (Ev.ConfigFailed's a). */
-export const enum ProvisionFail { NoServer = 1, ServersFailed = 2, NotFound = 3, ConfigBad = 4, NoCallManager = 5 }
+export const enum ProvisionFail { NoServer = 1, ServersFailed = 2, NotFound = 3, ConfigBad = 4, NoCallManager = 5, SecurityUnsupported = 6 }
 
 /** Why an image download failed (Ev.UpgradeFailed's a). */
 export const enum UpgradeFail { Download = 1, Flash = 2, BadHeader = 3, WrongLoad = 4 }

@@ -8,6 +8,16 @@ export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as c
 export type StageName = (typeof STAGES)[number];
 
 export const VLAN_SOURCES = ["", "cdp", "lldp"];
+/** The firmware's voice VLAN for `switchport voice vlan dot1p` (announced as VID 0; assembly/net/netif.ts VOICE_DOT1P). */
+export const VOICE_DOT1P = 0x1_0000;
+/** The VID a switch announced, from the firmware's voice VLAN value. */
+export const announcedVid = (v: number): number => (v === VOICE_DOT1P ? 0 : v);
+/** A voice VLAN as a network engineer reads it: 0 and 4095 are not VLANs of their own. */
+export function voiceVlanText(v: number): string {
+  if (v === VOICE_DOT1P) return "0 (802.1p priority tags on the native VLAN)";
+  if (v === 4095) return "4095 (untagged on the native VLAN)";
+  return String(v || "none");
+}
 /** enum CnfProto (the protocol a configuration names). */
 export const PROTOCOLS: Mirror = { None: [0, "none"], Sccp: [1, "SCCP"], Sip: [2, "SIP"], Other: [3, "other"] };
 /** enum CnfErr (why a configuration file was rejected). */
@@ -27,7 +37,10 @@ export const PROVISION_FAILURES: Mirror<(b: number) => string> = {
   NotFound: [3, () => "neither SEP<MAC>.cnf.xml nor XMLDefault.cnf.xml on the server"],
   ConfigBad: [4, (b) => `configuration file rejected: ${valueOf(CNF_ERRORS, b) ?? b}`],
   NoCallManager: [5, () => "the configuration names no CallManager"],
+  SecurityUnsupported: [6, (b) => `deviceSecurityMode ${b} (${b === 2 ? "authenticated" : "encrypted"}) needs a CTL and TLS, which this phone lacks: it does not register in clear`],
 };
+/** deviceSecurityMode as CUCM writes it in SEP<MAC>.cnf.xml. */
+const SECURITY_MODES: Record<number, string> = { 0: "absent: non-secure", 1: "non-secure", 2: "authenticated", 3: "encrypted" };
 /** enum UpgradeFail (Ev.UpgradeFailed's a). */
 export const UPGRADE_FAILURES: Mirror = {
   Download: [1, "download failed"], Flash: [2, "flash write failed"], BadHeader: [3, "not an image"], WrongLoad: [4, "the image holds another load"],
@@ -114,6 +127,7 @@ export const Ev = {
   UpgradeFailed: 147,
   UpgradeSkipped: 148,
   UpgradeRetry: 149,
+  ConfigSecurity: 150,
   RegNoCallManager: 100,
   RegConnecting: 101,
   RegConnected: 102,
@@ -180,9 +194,9 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ArpAnnounce, name: "ArpAnnounce", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
   { code: Ev.ArpConflict, name: "ArpConflict", stage: "dhcp", detail: (a, b) => `${ip(a)} used by ..:${((b >>> 0) & 0xffffff).toString(16).padStart(6, "0")}` },
   { code: Ev.ArpDefend, name: "ArpDefend", stage: "dhcp", detail: (a) => ip(a) },
-  { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${a} from ${VLAN_SOURCES[b] ?? b}` },
+  { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${voiceVlanText(a)} from ${VLAN_SOURCES[b] ?? b}` },
   { code: Ev.VlanNone, name: "VlanNone", stage: "vlan", detail: (a) => `no voice VLAN announced in ${a / 1000}s: untagged on the native VLAN` },
-  { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${b || "none"} -> ${a || "none"}: DHCP again` },
+  { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${voiceVlanText(b)} -> ${voiceVlanText(a)}: DHCP again` },
   { code: Ev.BootSlot, name: "Slot", stage: "boot", detail: (a, b) => `${slotName(a)} ${SLOT_STATES[b] ?? `state ${b}`}` },
   { code: Ev.BootReject, name: "Rejected", stage: "boot", detail: (a, b) => `slot ${slotName(a)}: ${imageErrorText(b)}` },
   { code: Ev.BootRevert, name: "Revert", stage: "boot", detail: (a) => `slot ${slotName(a)}: its trial ended unconfirmed; rejected, back to the other slot` },
@@ -213,6 +227,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ConfigLoaded, name: "Config", stage: "tftp", detail: (a, b) => `${a} CallManager${a === 1 ? "" : "s"}, protocol ${valueOf(PROTOCOLS, b) ?? b}` },
   { code: Ev.ConfigCallManager, name: "CallManager", stage: "tftp", detail: (a, b) => `priority ${b >>> 16}: ${a ? ip(a) : "(host name)"} port ${b & 0xffff}` },
   { code: Ev.ConfigLoad, name: "Load", stage: "tftp", detail: (a, b, text) => text(a, b) },
+  { code: Ev.ConfigSecurity, name: "Security", stage: "tftp", detail: (a) => `deviceSecurityMode ${a} (${SECURITY_MODES[a] ?? "unknown"})` },
   { code: Ev.ConfigFailed, name: "ConfigFailed", stage: "tftp", detail: (a, b) => valueOf(PROVISION_FAILURES, a)?.(b) ?? `reason ${a}` },
   { code: Ev.UpgradeStart, name: "Upgrade", stage: "tftp", detail: (a, b) => `into slot ${slotName(a)}, ${b >>> 0} bytes announced` },
   { code: Ev.UpgradeReady, name: "UpgradeReady", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} holds ${b >>> 0} bytes, marked for trial: reset` },

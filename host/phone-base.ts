@@ -5,7 +5,7 @@
 // NativePhone (host/device/native-phone.ts) in a wasm2c process; both must
 // behave identically, so what they share lives only here.
 import { bootErrorText, slotName } from "./image.js";
-import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
+import { announcedVid, describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
 import { summarizeCounters, type Counters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
 import type { Timer } from "./sim/scheduler.js";
@@ -276,7 +276,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       case Ev.RegRegistered: this.registered = { cm: a }; break;
       case Ev.RegFallback: this.registered = { cm: a }; break;
       case Ev.RegConnecting: case Ev.RegAllDown: case Ev.RegReset: case Ev.RegUnregistered: this.registered = null; break;
-      case Ev.VlanLearned: this.vlan = { id: a, source: VLAN_SOURCES[b] ?? String(b) }; break;
+      case Ev.VlanLearned: this.vlan = { id: announcedVid(a), source: VLAN_SOURCES[b] ?? String(b) }; break;
       case Ev.VlanChanged: this.bound = false; if (a === 0) this.vlan = null; break;
     }
   }

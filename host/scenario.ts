@@ -160,12 +160,13 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
   const poe = obj(sw.poe, "switch.poe");
   known(poe, "switch.poe", ["budget_w", "mode", "priority"]);
   const budgetW = num(poe.budget_w, "switch.poe.budget_w", 0, 10_000);
-  const voiceVlan = sw.voice_vlan === null ? null : int(sw.voice_vlan, "switch.voice_vlan", 1, 4094);
+  const voiceVlan = sw.voice_vlan === null ? null : int(sw.voice_vlan, "switch.voice_vlan", 0, 4095);
   const latencyUs = int(sw.latency_us, "switch.latency_us", 0, 10_000_000);
   const serverVlan = int(sw.server_vlan, "switch.server_vlan", 1, 4094);
   const plan = addressPlan(s.network);
   if (isRouted(plan)) {
-    const phoneVlan = voiceVlan === null ? NATIVE_VLAN : voiceVlan ?? DEFAULT_VOICE_VLAN;
+    const voice = voiceVlan === undefined ? DEFAULT_VOICE_VLAN : voiceVlan;
+    const phoneVlan = voice === null || voice === 0 || voice === 4095 ? NATIVE_VLAN : voice;
     if (serverVlan === undefined || serverVlan === phoneVlan) {
       throw new ScenarioError(`network.server_subnet ${plan.serverSubnet} is not the voice subnet: the servers sit behind a router and need a VLAN of their own in switch.server_vlan (not the phone's VLAN ${phoneVlan})`);
     }

@@ -137,7 +137,8 @@ test("tshark sees the phone's DHCP fields: message type, client MAC, options 55,
   for (const row of rows) {
     // chaddr, then option 61's MAC (hardware type 1)
     assert.equal(row[1], "00:1b:54:c2:a7:10,00:1b:54:c2:a7:10");
-    assert.equal(row[2], "1,3,6,15,66,150");
+    // The Cisco 79xx fingerprint (FingerBank [os 300] "Cisco IP Phone")
+    assert.equal(row[2], "1,66,6,3,15,150,35");
     assert.equal(row[3], "Cisco Systems, Inc. IP Phone CP-7960");
     for (const option of ["53", "55", "57", "60", "61", "12"]) assert.ok(row[4].split(",").includes(option), `option ${option} in ${row[4]}`);
     assert.equal(row[5], "SEP001B54C2A710");

@@ -15,6 +15,7 @@ interface Report {
   failure: { stage: string; reason: string; last_event: string; lcd: string } | null;
   firmware: { load: string | null; slot: string | null; image: string | null; config_load: string | null; load_reached: boolean | null; upgrade: { outcome: string; load: string | null; reason: string | null } };
   exit_code: number;
+  causes?: Record<string, string>;
   switch_log: string[];
   timeline: { stage: string; event: string; detail: string }[];
 }
@@ -85,7 +86,9 @@ scenario("no-tftp-option", (r, status) => {
 
 scenario("sep-file-missing", (r, status) => {
   assert.equal(status, 0);
-  assert.deepEqual(r.timeline.filter((e) => e.event === "file").map((e) => e.detail), ["SEP001B54C2A710.cnf.xml", "XMLDefault.cnf.xml"]);
+  assert.deepEqual(r.timeline.filter((e) => e.event === "file").map((e) => e.detail),
+    ["CTLSEP001B54C2A710.tlv", "ITLSEP001B54C2A710.tlv", "SEP001B54C2A710.cnf.xml", "XMLDefault.cnf.xml"]);
+  assert.match(r.causes?.tftp ?? "", /^SEP001B54C2A710\.cnf\.xml: TFTP ERROR 1/, "the missing SEP file is the cause; the missing CTL and ITL are not");
 });
 
 scenario("cm1-down", (r, status) => {
@@ -152,7 +155,7 @@ test("every file in scenarios/ has a test here", () => {
 test("scenario files are checked field by field", () => {
   assert.throws(() => parseScenario("{"), ScenarioError);
   assert.throws(() => parseScenario('{"swtich": {}}'), /unknown field "swtich"/);
-  assert.throws(() => parseScenario('{"switch": {"voice_vlan": 5000}}'), /switch\.voice_vlan must be an integer 1\.\.4094, got 5000/);
+  assert.throws(() => parseScenario('{"switch": {"voice_vlan": 5000}}'), /switch\.voice_vlan must be an integer 0\.\.4095, got 5000/);
   assert.throws(() => parseScenario('{"dhcp": {"option150": ["x"]}}'), /dhcp\.option150 must be a list of IPv4 addresses/);
   assert.throws(() => parseScenario('{"callmanagers": [{"state": "asleep"}]}'), /callmanagers\[0\]\.state must be one of/);
   assert.throws(() => parseScenario('{"faults": {"phone": {"loss": 2}}}'), /faults\.phone\.loss/);

@@ -16,7 +16,7 @@ import { ICMP_HEADER, IcmpQuote, IcmpRepr, IcmpType, IcmpUnreach } from "../wire
 import { UDP_HEADER, UdpRepr } from "../wire/udp";
 import { arpLookup, arpParse, arpRequest, arpRx } from "./arp";
 import { acdRx } from "./acd";
-import { myIp, myMac, netmask, router, rxBuf, RX_CAPACITY, txBuf, txFrame, txL3, TX_CAPACITY, voiceVlan } from "./netif";
+import { myIp, myMac, netmask, onVoiceVlan, router, rxBuf, RX_CAPACITY, tagVid, txBuf, txFrame, txL3, TX_CAPACITY } from "./netif";
 
 const vlanIn = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));
 const ipIn = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));
@@ -118,14 +118,14 @@ function ethRx(len: i32, now: i64): bool {
   if (type == EtherType.Vlan) {
     if (vlanIn.parse(rxBuf + 12, len - 12) != 0) return drop(Ctr.DropEthTruncated);
     // Only the voice VLAN (or priority tags while untagged) reaches the phone.
-    if (vlanIn.vid != voiceVlan) return drop(Ctr.DropVlanOther);
+    if (vlanIn.vid != tagVid) return drop(Ctr.DropVlanOther);
     type = vlanIn.innerType;
     off += VLAN_TAG;
   } else if (type <= MAX_8023_LENGTH) {
     return linkLocalRx(LinkLocal.Cdp, rxBuf, len, now);
   } else if (type == ETHERTYPE_LLDP) {
     return linkLocalRx(LinkLocal.Lldp, rxBuf + ETH_HEADER, len - ETH_HEADER, now);
-  } else if (voiceVlan != 0 && (type == EtherType.Arp || type == EtherType.Ipv4)) {
+  } else if (onVoiceVlan() && (type == EtherType.Arp || type == EtherType.Ipv4)) {
     // On the voice VLAN, untagged IP belongs to the data VLAN behind the phone.
     return drop(Ctr.DropVlanOther);
   }

@@ -8,7 +8,7 @@ import { myIp, setMac, setVoiceVlan, voiceVlan } from "../net/netif";
 import { arpFlush } from "../net/arp";
 import { acdDeadline, acdPoll } from "../net/acd";
 import { tcpInit, tcpPoll } from "../net/tcp";
-import { dhcpInit, dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../client/dhcp";
+import { dhcpBoot, dhcpInit, dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../client/dhcp";
 import { tftpInit, tftpPoll } from "../client/tftp";
 import { dnsInit, dnsPoll } from "../client/dns";
 import { discoveryAnnounce, discoveryInit, discoveryPoll, discoveryStart, discoveryVlan, discoveryVlanSource } from "./discovery";
@@ -68,7 +68,7 @@ function startDhcp(now: i64): void {
   vlanDeadline = NEVER;
   enter(Stage.Dhcp);
   lcdShow(Lcd.ConfiguringIp);
-  dhcpStart(now);
+  dhcpBoot(now);
 }
 
 let shownReg = RegState.Off;

@@ -357,6 +357,8 @@ export class DhcpCore {
   nakAll: boolean;
   maxAnswersPerSecond: number;
   onEvent: ((e: DhcpServerEvent) => void) | null = null;
+  /** The DHCP fingerprint (option 55, in order) each client sent last, by client id. */
+  readonly fingerprints = new Map<string, string>();
   readonly stats: DhcpCoreStats = {
     discovers: 0, requests: 0, declines: 0, releases: 0, informs: 0, answers: 0, offers: 0, acks: 0, naks: 0, ignored: 0,
     rateLimited: 0, poolExhausted: 0, dropped: 0, peakBacklog: 0, waitUs: 0, maxWaitUs: 0, served: 0,
@@ -439,6 +441,7 @@ export class DhcpCore {
 
   private dispatch(m: DecodedDhcp, srcMac: Mac, scope: DhcpScope): DhcpAnswer | null {
     const type = dhcpMessageType(m);
+    if (type === DhcpType.DISCOVER || type === DhcpType.REQUEST) this.logFingerprint(m);
     const answers = type === DhcpType.DISCOVER || type === DhcpType.REQUEST || type === DhcpType.INFORM;
     if (answers && !this.takeAnswerSlot()) { this.stats.rateLimited++; return null; }
     switch (type) {
@@ -449,6 +452,12 @@ export class DhcpCore {
       case DhcpType.INFORM: this.stats.informs++; return this.onInform(m, srcMac, scope);
       default: this.stats.ignored++; return null;
     }
+  }
+
+  /** Option 55 in the client's order, as profiling systems log it ("1,66,6,3,15,150,35"), by client id. */
+  private logFingerprint(m: DecodedDhcp): void {
+    const prl = dhcpOption(m, DhcpOpt.PARAM_REQUEST_LIST);
+    if (prl) this.fingerprints.set(clientIdOf(m), Array.from(prl).join(","));
   }
 
   private takeAnswerSlot(): boolean {
@@ -477,6 +486,10 @@ export class DhcpCore {
     if (serverId !== null) return this.onSelecting(m, srcMac, scope, id, serverId, requested);
     const ip = m.ciaddr !== 0 ? m.ciaddr : requested; // RENEWING/REBINDING, else INIT-REBOOT
     if (ip === null) { this.stats.ignored++; return null; }
+    // INIT-REBOOT from a client the server has no record of: silence (RFC 2131 4.3.2), unless
+    // the address is surely wrong (another network, or another client's).
+    const unknown = m.ciaddr === 0 && scope.holder(id) === undefined && scope.onSubnet(ip) && scope.isFree(ip, id, this.nowUs);
+    if (unknown && !this.nakAll) { this.stats.ignored++; return null; }
     if (this.nakAll || !scope.canConfirm(id, ip, this.nowUs)) return this.nak(m, srcMac, scope, id);
     return this.ack(m, srcMac, scope, id, ip);
   }

@@ -9,6 +9,7 @@ import {
   type AddressPlan, type Network, type NetworkOptions,
 } from "./sim/network.js";
 import { cnfXml } from "./sim/cnf.js";
+import { voiceTrafficVlan } from "./sim/switch.js";
 import { devImage } from "./image.js";
 import { PHONE_WASM } from "./firmware.js";
 import { checkFaultSpec } from "./sim/faults.js";
@@ -165,8 +166,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
   const serverVlan = int(sw.server_vlan, "switch.server_vlan", 1, 4094);
   const plan = addressPlan(s.network);
   if (isRouted(plan)) {
-    const voice = voiceVlan === undefined ? DEFAULT_VOICE_VLAN : voiceVlan;
-    const phoneVlan = voice === null || voice === 0 || voice === 4095 ? NATIVE_VLAN : voice;
+    const phoneVlan = voiceTrafficVlan(voiceVlan === undefined ? DEFAULT_VOICE_VLAN : voiceVlan, NATIVE_VLAN);
     if (serverVlan === undefined || serverVlan === phoneVlan) {
       throw new ScenarioError(`network.server_subnet ${plan.serverSubnet} is not the voice subnet: the servers sit behind a router and need a VLAN of their own in switch.server_vlan (not the phone's VLAN ${phoneVlan})`);
     }

@@ -147,6 +147,14 @@ scenario("routed-plan", (r, status) => {
   assert.ok(r.timeline.some((e) => e.event === "registered") && r.timeline.some((e) => e.detail.startsWith("CM1 198.51.100.21:2000")));
 });
 
+scenario("voice-vlan-dot1p", (r, status) => {
+  // Voice VLAN 0: the phone tags with VID 0 (tests/vlan.test.ts reads the tags with tshark) and boots on the access VLAN.
+  assert.equal(status, 0);
+  assert.equal(r.vlan, 0);
+  assert.ok(r.registered);
+  assert.ok(r.timeline.some((e) => e.event === "vlan learned" && e.detail.startsWith("voice VLAN 0 (802.1p priority tags")));
+});
+
 test("every file in scenarios/ has a test here", () => {
   const files = readdirSync(`${ROOT}scenarios`).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
   assert.deepEqual(files, [...ran].sort());

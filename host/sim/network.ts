@@ -7,7 +7,7 @@
 // (host/sim/router.ts) joins the two VLANs and relays DHCP.
 import { Scheduler } from "./scheduler.js";
 import { ACCESS_LINK_LATENCY_US, Wire, type Side } from "./wire.js";
-import { EthernetSwitch } from "./switch.js";
+import { EthernetSwitch, voiceTrafficVlan } from "./switch.js";
 import { DhcpServer, type DhcpServerConfig } from "./dhcp-server.js";
 import { TftpServer, type TftpServerConfig } from "./tftp-server.js";
 import { DnsServer, type DnsServerConfig } from "./dns-server.js";
@@ -166,10 +166,11 @@ export function buildNetwork(opts: NetworkOptions): Network {
   const sw = new EthernetSwitch(scheduler, SWITCH_PORTS);
   const mac = opts.mac ?? DEFAULT_PHONE_MAC;
   const voiceVlan = opts.voiceVlan === undefined ? DEFAULT_VOICE_VLAN : opts.voiceVlan;
-  const serverVlan = opts.serverVlan ?? voiceVlan ?? NATIVE_VLAN;
+  const phoneVlan = voiceTrafficVlan(voiceVlan, NATIVE_VLAN);
+  const serverVlan = opts.serverVlan ?? phoneVlan;
   const plan = opts.plan ?? DEFAULT_PLAN;
   const routed = isRouted(plan);
-  if (routed && serverVlan === (voiceVlan ?? NATIVE_VLAN)) throw new RangeError(`buildNetwork: servers on ${plan.serverSubnet} behind a router need a VLAN other than the phone's (${serverVlan})`);
+  if (routed && serverVlan === phoneVlan) throw new RangeError(`buildNetwork: servers on ${plan.serverSubnet} behind a router need a VLAN other than the phone's (${serverVlan})`);
   const faults = opts.faults ? new NetworkFaults(scheduler, opts.faults, opts.seed) : null;
   const latencyUs = opts.latencyUs ?? ACCESS_LINK_LATENCY_US;
   const plug = (port: number, host: { plug(wire: Wire, side: Side): void }, vlan = serverVlan) => {
@@ -210,12 +211,12 @@ export function buildNetwork(opts: NetworkOptions): Network {
   plug(PORTS.tftp, tftp);
   const dns = new DnsServer(scheduler, { ...DEFAULT_DNS, ip: plan.dns, records: { "tftp.voice.example": plan.tftp }, ...opts.dns });
   plug(PORTS.dns, dns);
-  const router = routed ? routerFor(scheduler, plan, voiceVlan ?? NATIVE_VLAN) : null;
+  const router = routed ? routerFor(scheduler, plan, phoneVlan) : null;
   if (router) {
     const wire = new Wire(scheduler, { latencyUs });
     router.plugOnAStick(wire, 0);
     sw.connect(PORTS.router, wire, 1);
-    sw.configurePort(PORTS.router, { accessVlan: serverVlan, voiceVlan: voiceVlan ?? NATIVE_VLAN });
+    sw.configurePort(PORTS.router, { accessVlan: serverVlan, voiceVlan: phoneVlan });
   }
   const callManagers = plan.callManagers.map((ip, i) => {
     const cm = new SimCallManager(scheduler, { name: `CM${i + 1}`, mac: `02:00:5e:00:02:${(0x11 + i).toString(16)}`, ip, seed: opts.seed + i, ...opts.callManagers?.[i] });

@@ -40,6 +40,11 @@ export interface PortVlans {
   voiceVlan?: number | null;
 }
 
+/** The VLAN a phone's voice traffic lands in: its voice VLAN, or the access VLAN for none, 0 (dot1p) and 4095 (untagged). */
+export function voiceTrafficVlan(voiceVlan: number | null, accessVlan: number): number {
+  return voiceVlan === null || voiceVlan === 0 || voiceVlan === 4095 ? accessVlan : voiceVlan;
+}
+
 /** Receives CDP and LLDP frames arriving on a port (they are not forwarded). */
 export type LinkLocalHandler = (port: number, frame: Uint8Array) => void;
 

@@ -4,45 +4,24 @@
 // and confirms once registered with ipphone callmanager.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI } from "./helpers/tools.js";
 import { explain, labUnavailable, SERVER_IP, sleep, withLab } from "./peers/lab.js";
 import { cnfXml } from "../host/sim/cnf.js";
 import { buildImage, devKey, signImage } from "../host/image.js";
-import { PHONE_WASM } from "../host/firmware.js";
+import { paddedPhoneWasm } from "./helpers/padded-wasm.js";
 
 const MAC = "00:1b:54:c2:a7:51";
 const DEVICE = "SEP001B54C2A751";
 const NEW_LOAD = "P0030801SR02";
-
-/** The phone's WebAssembly with a custom section of `size` bytes: a multi-megabyte image engines still load. */
-function bigWasm(size: number): Uint8Array {
-  const wasm = readFileSync(PHONE_WASM);
-  const name = new TextEncoder().encode("padding");
-  const body = 1 + name.length + size;
-  const leb: number[] = [];
-  for (let v = body; ; v >>>= 7) {
-    leb.push((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
-    if (v < 0x80) break;
-  }
-  const out = new Uint8Array(wasm.length + 1 + leb.length + body);
-  out.set(wasm);
-  let o = wasm.length;
-  out[o++] = 0; // custom section
-  out.set(leb, o);
-  o += leb.length;
-  out[o++] = name.length;
-  out.set(name, o);
-  return out;
-}
 
 test("dnsmasq resolves option 66, tftpd-hpa serves the config and a 3 MiB image: upgraded, registered, confirmed", { skip: labUnavailable("dnsmasq", "in.tftpd"), timeout: 180_000 }, async () => {
   await withLab({}, async (lab) => {
     const root = lab.file("tftp");
     mkdirSync(root);
     writeFileSync(join(root, `${DEVICE}.cnf.xml`), cnfXml({ callManagers: [{ host: SERVER_IP, priority: 0 }], load: NEW_LOAD }));
-    const image = signImage(buildImage(bigWasm(3 << 20), { loadName: NEW_LOAD, securityCounter: 1 }), devKey());
+    const image = signImage(buildImage(paddedPhoneWasm(3 << 20), { loadName: NEW_LOAD, securityCounter: 1 }), devKey());
     writeFileSync(join(root, `${NEW_LOAD}.bin`), image);
     await lab.start("dnsmasq", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--user=root", "--no-resolv", "--no-hosts",
       `--interface=${lab.serverIf}`, "--bind-interfaces", "--dhcp-range=192.0.2.50,192.0.2.99,255.255.255.0,2m",

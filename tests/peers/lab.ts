@@ -13,6 +13,8 @@ import { CLI } from "../helpers/tools.js";
 export const UNDERLAY_HARNESS = "198.51.100.1";
 export const UNDERLAY_SWITCH = "198.51.100.2";
 export const SERVER_IP = "192.0.2.1";
+/** The reference client's address on the servers' LAN (LabOptions.client). */
+export const CLIENT_IP = "192.0.2.9";
 export const LAB_PREFIX = "ipplab";
 const VLAN_PORT = fileURLToPath(new URL("../../../tests/peers/vlan_port.py", import.meta.url));
 /** A phone that has no address after this long gives up (the test then fails, bounded). */
@@ -23,6 +25,8 @@ export interface LabOptions {
   voiceVlan?: number;
   /** VXLAN ends: one per phone that will run at the same time (VNI 42, 43, ... on ports 4789, 4790, ...). */
   phones?: number;
+  /** A third namespace with a plain host on br0 at CLIENT_IP, for reference clients (curl). */
+  client?: boolean;
 }
 
 export interface PhoneRun {
@@ -55,6 +59,7 @@ export class Lab {
   readonly id = `${LAB_PREFIX}${process.pid}x${serial++}`;
   readonly sw = `${this.id}-sw`;
   readonly harness = `${this.id}-h`;
+  readonly client = `${this.id}-c`;
   readonly dir = mkdtempSync(join(tmpdir(), "ipphone-lab-"));
   readonly serverIf: string;
   private readonly procs: ChildProcess[] = [];
@@ -63,6 +68,11 @@ export class Lab {
     this.serverIf = opts.voiceVlan ? `v${opts.voiceVlan}` : "br0";
     // Servers that drop privileges (lldpd's _lldpd user) must reach their sockets here.
     chmodSync(this.dir, 0o755);
+  }
+
+  /** Runs `args` inside the reference client's namespace (LabOptions.client). */
+  inClient(...args: string[]): string {
+    return sh(["ip", "netns", "exec", this.client, ...args], "client namespace");
   }
 
   /** Runs `args` inside the switch namespace. */
@@ -104,6 +114,18 @@ export class Lab {
     // The servers' UDP checksums would otherwise be left for a NIC to fill in ("offload"),
     // and reach the phone unfinished through the VXLAN tunnel.
     for (const dev of new Set(["br0", this.serverIf])) this.inSwitch("ethtool", "-K", dev, "tx", "off");
+    if (this.opts.client) this.addClient(`${veth}c`);
+  }
+
+  /** A host on br0 beside the VXLAN end: what a wired PC on the phone's LAN would see of the servers. */
+  private addClient(veth: string): void {
+    sh(["ip", "netns", "add", this.client], "namespace");
+    sh(["ip", "link", "add", `${veth}x`, "netns", this.client, "type", "veth", "peer", "name", `${veth}b`, "netns", this.sw], "veth");
+    this.inSwitch("ip", "link", "set", `${veth}b`, "master", "br0");
+    this.inSwitch("ip", "link", "set", `${veth}b`, "up");
+    this.inClient("ip", "link", "set", "lo", "up");
+    this.inClient("ip", "addr", "add", `${CLIENT_IP}/24`, "dev", `${veth}x`);
+    this.inClient("ip", "link", "set", `${veth}x`, "up");
   }
 
   /** Starts a server in the switch namespace; resolves when `ready(its output so far)` holds (bounded). */
@@ -160,7 +182,7 @@ export class Lab {
     const deadline = Date.now() + 3000;
     while (this.procs.some((p) => p.exitCode === null && p.signalCode === null) && Date.now() < deadline) await sleep(50);
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
-    for (const ns of [this.sw, this.harness]) spawnSync("ip", ["netns", "del", ns]);
+    for (const ns of [this.sw, this.harness, this.client]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
     rmSync(this.dir, { recursive: true, force: true });
   }
 

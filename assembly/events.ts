@@ -68,10 +68,11 @@ export const enum Ev {
   UpgradeFailed = 147, // a = UpgradeFail, b = detail
   UpgradeSkipped = 148, // a = slot that already holds the load, b = its SlotState: it was refused before
   UpgradeRetry = 149, // a = seconds until the failed download is tried again
+  ConfigSecurity = 150, // a = deviceSecurityMode (1 non-secure, 2 authenticated, 3 encrypted; 0 absent)
   RegNoCallManager = 100, // the configuration lists no CallManager
   RegConnecting = 101, // a = CallManager address, b = index (0 = primary) | port << 8
   RegConnected = 102, // a = address, b = index | port << 8: TCP is up, StationRegister sent
-  RegRegistered = 103, // a = index, b = keepalive interval (s)
+  RegRegistered = 103, // a = index, b = keepalive interval (s): the station set-up completed
   RegRejected = 104,  // a = ptr, b = len: RegisterReject's text
   RegFailed = 105,    // a = index, b = RegFail: why the phone leaves that CallManager
   RegFailover = 106,  // a = index left, b = index tried next
@@ -80,11 +81,16 @@ export const enum Ev {
   RegFallback = 109,  // a = index now registered with, b = the backup left
   RegReset = 110,     // a = SCCP resetType (1 reset, 2 restart), b = index: the CallManager resets the phone
   RegUnregistered = 111, // a = index
+  RegAck = 112,       // a = index, b = keepalive interval (s): RegisterAck, the station set-up begins
+  RegCapabilities = 113, // a = index, b = codecs offered: CapabilitiesReq answered with CapabilitiesRes
+  RegLine = 114,      // a = ptr, b = len | line << 16: LineStat's directory number (and display name)
+  RegTime = 115,      // a = yyyymmdd, b = seconds into the day: DefineTimeDate
+  RegDisplay = 116,   // a = ptr, b = len: a text the CallManager displays (DisplayText, DisplayNotify, DisplayPromptStatus)
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }
 
 /** Why stage 5 (the configuration) failed (Ev.ConfigFailed's a). */
-export const enum ProvisionFail { NoServer = 1, ServersFailed = 2, NotFound = 3, ConfigBad = 4, NoCallManager = 5 }
+export const enum ProvisionFail { NoServer = 1, ServersFailed = 2, NotFound = 3, ConfigBad = 4, NoCallManager = 5, SecurityUnsupported = 6 }
 
 /** Why an image download failed (Ev.UpgradeFailed's a). */
 export const enum UpgradeFail { Download = 1, Flash = 2, BadHeader = 3, WrongLoad = 4 }

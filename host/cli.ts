@@ -25,7 +25,7 @@ commands:
 
 exit status: 0 when the command did what it was asked (boot: the phone registered on the load its
 configuration names), 2 on bad usage (one line on stderr, nothing run), 1 for any other failure;
-boot has more (ipphone boot --help).`;
+boot and storm have more (ipphone boot --help, ipphone storm --help).`;
 
 const CALLMANAGER_HELP = `usage: ipphone callmanager [--listen ADDR:PORT] [--keepalive S] [--reject NAME[=WHY]] [--rate N] [--name NAME] [--json]
 

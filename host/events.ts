@@ -8,6 +8,16 @@ export const STAGES = ["power", "boot", "vlan", "dhcp", "tftp", "register"] as c
 export type StageName = (typeof STAGES)[number];
 
 export const VLAN_SOURCES = ["", "cdp", "lldp"];
+/** The firmware's voice VLAN for `switchport voice vlan dot1p` (announced as VID 0; assembly/net/netif.ts VOICE_DOT1P). */
+export const VOICE_DOT1P = 0x1_0000;
+/** The VID a switch announced, from the firmware's voice VLAN value. */
+export const announcedVid = (v: number): number => (v === VOICE_DOT1P ? 0 : v);
+/** A voice VLAN as a network engineer reads it: 0 and 4095 are not VLANs of their own. */
+export function voiceVlanText(v: number): string {
+  if (v === VOICE_DOT1P) return "0 (802.1p priority tags on the native VLAN)";
+  if (v === 4095) return "4095 (untagged on the native VLAN)";
+  return String(v || "none");
+}
 /** enum CnfProto (the protocol a configuration names). */
 export const PROTOCOLS: Mirror = { None: [0, "none"], Sccp: [1, "SCCP"], Sip: [2, "SIP"], Other: [3, "other"] };
 /** enum CnfErr (why a configuration file was rejected). */
@@ -27,7 +37,10 @@ export const PROVISION_FAILURES: Mirror<(b: number) => string> = {
   NotFound: [3, () => "neither SEP<MAC>.cnf.xml nor XMLDefault.cnf.xml on the server"],
   ConfigBad: [4, (b) => `configuration file rejected: ${valueOf(CNF_ERRORS, b) ?? b}`],
   NoCallManager: [5, () => "the configuration names no CallManager"],
+  SecurityUnsupported: [6, (b) => `deviceSecurityMode ${b} (${b === 2 ? "authenticated" : "encrypted"}) needs a CTL and TLS, which this phone lacks: it does not register in clear`],
 };
+/** deviceSecurityMode as CUCM writes it in SEP<MAC>.cnf.xml. */
+const SECURITY_MODES: Record<number, string> = { 0: "absent: non-secure", 1: "non-secure", 2: "authenticated", 3: "encrypted" };
 /** enum UpgradeFail (Ev.UpgradeFailed's a). */
 export const UPGRADE_FAILURES: Mirror = {
   Download: [1, "download failed"], Flash: [2, "flash write failed"], BadHeader: [3, "not an image"], WrongLoad: [4, "the image holds another load"],
@@ -114,6 +127,7 @@ export const Ev = {
   UpgradeFailed: 147,
   UpgradeSkipped: 148,
   UpgradeRetry: 149,
+  ConfigSecurity: 150,
   RegNoCallManager: 100,
   RegConnecting: 101,
   RegConnected: 102,
@@ -126,6 +140,11 @@ export const Ev = {
   RegFallback: 109,
   RegReset: 110,
   RegUnregistered: 111,
+  RegAck: 112,
+  RegCapabilities: 113,
+  RegLine: 114,
+  RegTime: 115,
+  RegDisplay: 116,
   Abort: 0x7fff,
 } as const;
 
@@ -145,6 +164,7 @@ const cm = (i: number) => `CM${(i & 0xff) + 1}`;
 export const REG_FAILURES: Mirror = {
   Refused: [1, "refused"], Timeout: [2, "connect timeout"], Reset: [3, "reset"], Closed: [4, "closed by the CallManager"], Rejected: [5, "rejected"],
   NoAnswer: [6, "no answer to StationRegister"], KeepaliveLost: [7, "keepalive acks missing"], Malformed: [8, "malformed SCCP"], NoConnection: [9, "no TCP connection free"], Unreachable: [10, "unreachable (ICMP)"],
+  SetupUnanswered: [11, "station set-up not answered"],
 };
 
 export const EVENT_SPECS: readonly EventSpec[] = [
@@ -174,9 +194,9 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ArpAnnounce, name: "ArpAnnounce", stage: "dhcp", detail: (a, b) => `${ip(a)} #${b}` },
   { code: Ev.ArpConflict, name: "ArpConflict", stage: "dhcp", detail: (a, b) => `${ip(a)} used by ..:${((b >>> 0) & 0xffffff).toString(16).padStart(6, "0")}` },
   { code: Ev.ArpDefend, name: "ArpDefend", stage: "dhcp", detail: (a) => ip(a) },
-  { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${a} from ${VLAN_SOURCES[b] ?? b}` },
+  { code: Ev.VlanLearned, name: "VlanLearned", stage: "vlan", detail: (a, b) => `voice VLAN ${voiceVlanText(a)} from ${VLAN_SOURCES[b] ?? b}` },
   { code: Ev.VlanNone, name: "VlanNone", stage: "vlan", detail: (a) => `no voice VLAN announced in ${a / 1000}s: untagged on the native VLAN` },
-  { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${b || "none"} -> ${a || "none"}: DHCP again` },
+  { code: Ev.VlanChanged, name: "VlanChanged", stage: "vlan", detail: (a, b) => `voice VLAN ${voiceVlanText(b)} -> ${voiceVlanText(a)}: DHCP again` },
   { code: Ev.BootSlot, name: "Slot", stage: "boot", detail: (a, b) => `${slotName(a)} ${SLOT_STATES[b] ?? `state ${b}`}` },
   { code: Ev.BootReject, name: "Rejected", stage: "boot", detail: (a, b) => `slot ${slotName(a)}: ${imageErrorText(b)}` },
   { code: Ev.BootRevert, name: "Revert", stage: "boot", detail: (a) => `slot ${slotName(a)}: its trial ended unconfirmed; rejected, back to the other slot` },
@@ -193,7 +213,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.TftpPlain, name: "Plain", stage: "tftp", detail: (a, b) => `${ip(a)} ${b ? "refused the options (ERROR 8)" : "ignored the options"}: RFC 1350 lockstep, 512-byte blocks` },
   { code: Ev.TftpRetransmit, name: "Retransmit", stage: "tftp", detail: (a, b) => `${a === -1 ? "RRQ" : `ACK ${a >>> 0}`} again (timeout ${b})` },
   { code: Ev.TftpStranger, name: "Stranger", stage: "tftp", detail: (a, b) => `packet from ${ip(a)}:${b} answered with ERROR 5 (unknown transfer ID); transfer goes on` },
-  { code: Ev.TftpDone, name: "Done", stage: "tftp", detail: (a, b) => `${a >>> 0} bytes in ${(b / 1000).toFixed(3)}s` },
+  { code: Ev.TftpDone, name: "Done", stage: "tftp", detail: (a, b) => `${a >>> 0} bytes in ${b === 0 ? "<1ms" : `${(b / 1000).toFixed(3)}s`}` },
   { code: Ev.TftpNotFound, name: "NotFound", stage: "tftp", detail: (a) => `ERROR 1 from ${ip(a)}` },
   { code: Ev.TftpError, name: "Error", stage: "tftp", detail: (a, b) => `ERROR ${a} from ${ip(b)}` },
   { code: Ev.TftpAbort, name: "Abort", stage: "tftp", detail: (a, b) => `sent ERROR ${a} (${a === 3 ? "too large for its destination" : "options not acceptable"}) after ${b >>> 0} bytes` },
@@ -207,6 +227,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ConfigLoaded, name: "Config", stage: "tftp", detail: (a, b) => `${a} CallManager${a === 1 ? "" : "s"}, protocol ${valueOf(PROTOCOLS, b) ?? b}` },
   { code: Ev.ConfigCallManager, name: "CallManager", stage: "tftp", detail: (a, b) => `priority ${b >>> 16}: ${a ? ip(a) : "(host name)"} port ${b & 0xffff}` },
   { code: Ev.ConfigLoad, name: "Load", stage: "tftp", detail: (a, b, text) => text(a, b) },
+  { code: Ev.ConfigSecurity, name: "Security", stage: "tftp", detail: (a) => `deviceSecurityMode ${a} (${SECURITY_MODES[a] ?? "unknown"})` },
   { code: Ev.ConfigFailed, name: "ConfigFailed", stage: "tftp", detail: (a, b) => valueOf(PROVISION_FAILURES, a)?.(b) ?? `reason ${a}` },
   { code: Ev.UpgradeStart, name: "Upgrade", stage: "tftp", detail: (a, b) => `into slot ${slotName(a)}, ${b >>> 0} bytes announced` },
   { code: Ev.UpgradeReady, name: "UpgradeReady", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} holds ${b >>> 0} bytes, marked for trial: reset` },
@@ -216,15 +237,20 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegNoCallManager, name: "NoCallManager", stage: "register", detail: () => "the configuration lists no CallManager" },
   { code: Ev.RegConnecting, name: "Connecting", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}` },
   { code: Ev.RegConnected, name: "Connected", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: StationRegister sent` },
-  { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s` },
+  { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s: station set-up complete` },
   { code: Ev.RegRejected, name: "Rejected", stage: "register", detail: (a, b, text) => `RegisterReject "${text(a, b)}"` },
   { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}` },
   { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}` },
   { code: Ev.RegAllDown, name: "AllDown", stage: "register", detail: (a, b) => `no CallManager answered (round ${b}): retry in ${(a / 1000).toFixed(1)}s` },
   { code: Ev.RegProbe, name: "Probe", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8} (on a backup)` },
   { code: Ev.RegFallback, name: "Fallback", stage: "register", detail: (a, b) => `to ${cm(a)} from ${cm(b)}` },
-  { code: Ev.RegReset, name: "Reset", stage: "register", detail: (a, b) => `${a === 2 ? "restart" : "reset"} requested by ${cm(b)}` },
+  { code: Ev.RegReset, name: "Reset", stage: "register", detail: (a, b) => `${a === 2 ? "restart" : a === 3 ? "apply config" : "reset"} requested by ${cm(b)}` },
   { code: Ev.RegUnregistered, name: "Unregistered", stage: "register", detail: (a) => `from ${cm(a)}` },
+  { code: Ev.RegAck, name: "RegisterAck", stage: "register", detail: (a, b) => `from ${cm(a)}, keepalive ${b}s: station set-up` },
+  { code: Ev.RegCapabilities, name: "Capabilities", stage: "register", detail: (a, b) => `CapabilitiesRes to ${cm(a)}: ${b} codecs (G.711 mu-law, A-law, G.729, G.722)` },
+  { code: Ev.RegLine, name: "Line", stage: "register", detail: (a, b, text) => `line ${b >>> 16}: ${text(a, b & 0xffff)}` },
+  { code: Ev.RegTime, name: "Time", stage: "register", detail: (a, b) => `${String(a).replace(/^(\d{4})(\d\d)(\d\d)$/, "$1-$2-$3")} ${[b / 3600, (b / 60) % 60, b % 60].map((x) => String(Math.floor(x)).padStart(2, "0")).join(":")}` },
+  { code: Ev.RegDisplay, name: "Display", stage: "register", detail: (a, b, text) => `"${text(a, b)}"` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 
@@ -258,11 +284,16 @@ export function timelinePrinter(write: (line: string) => void): (e: TimelineEntr
       return;
     }
     const line = formatEntry(e);
-    write(lcd ? `${line.padEnd(78)} | ${lcd}` : line);
+    write(lcd ? `${line.padEnd(81)} | ${lcd}` : line);
   };
 }
 
+/** A time in ms as seconds to the µs ("6.869123s"): round trips on a campus LAN take a fraction of a millisecond. */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(6)}s`;
+}
+
 export function formatEntry(e: TimelineEntry): string {
-  const t = `t=${(e.t_ms / 1000).toFixed(3)}s`;
-  return `${t.padEnd(11)} ${e.stage.padEnd(8)} ${e.event}${e.detail ? "  " + e.detail : ""}`;
+  const t = `t=${formatSeconds(e.t_ms)}`;
+  return `${t.padEnd(14)} ${e.stage.padEnd(8)} ${e.event}${e.detail ? "  " + e.detail : ""}`;
 }

@@ -5,7 +5,7 @@
 // NativePhone (host/device/native-phone.ts) in a wasm2c process; both must
 // behave identically, so what they share lives only here.
 import { bootErrorText, slotName } from "./image.js";
-import { describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
+import { announcedVid, describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
 import { summarizeCounters, type Counters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
 import type { Timer } from "./sim/scheduler.js";
@@ -73,8 +73,14 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.port = port;
   }
 
+  /** The firmware's clock: whole milliseconds. */
   get nowMs(): number {
     return Math.floor(this.clock.now / 1000);
+  }
+
+  /** When things happen, for the timeline: ms to the µs (the host's clock, finer than the firmware's). */
+  get tMs(): number {
+    return this.clock.now / 1000;
   }
 
   /** The last stage this boot of the firmware reached. */
@@ -92,7 +98,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   /** Power comes on: run the bootloader, then start the firmware it chose. */
   powerOn(): boolean {
-    this.record({ t_ms: this.nowMs, stage: "power", event: "on", detail: "" });
+    this.record({ t_ms: this.tMs, stage: "power", event: "on", detail: "" });
     return this.boot(true);
   }
 
@@ -126,7 +132,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       this.registered = null;
       this.vlan = null;
       this.stageReached = STAGES.indexOf("boot");
-      this.record({ t_ms: this.nowMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
+      this.record({ t_ms: this.tMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
       this.boot(true);
     });
   }
@@ -134,7 +140,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   /** A timeline entry from outside the firmware (the switch's PoE, the host). */
   note(stage: StageName, event: string, detail: string): void {
     this.verdict.note(stage, event, detail);
-    this.record({ t_ms: this.nowMs, stage, event, detail });
+    this.record({ t_ms: this.tMs, stage, event, detail });
   }
 
   /** The most specific cause of trouble the phone saw in `stage` since the firmware last started, or null. */
@@ -179,7 +185,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   protected firmwareEvent(code: number, a: number, b: number, text: TextReader): void {
     this.options.onFirmwareEvent?.(code, a, b);
     const read = (p: number, n: number): string | null => (this.firmware ? text(p, n) : null);
-    const entry = describeEvent(this.nowMs, code, a, b, (p, n) => read(p, n) ?? "");
+    const entry = describeEvent(this.tMs, code, a, b, (p, n) => read(p, n) ?? "");
     this.noteLease(code, a, b, read);
     this.verdict.event(code, a, b, (p, n) => read(p, n) ?? "");
     this.record(entry);
@@ -187,12 +193,12 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   protected firmwareLog(level: number, text: string): void {
     if (this.options.firmwareLogs === false) return;
-    this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` });
+    this.record({ t_ms: this.tMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` });
   }
 
   protected showLcd(text: string): void {
     this.lcd = text;
-    this.record({ t_ms: this.nowMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
+    this.record({ t_ms: this.tMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
   }
 
   // ---- boot path (issue 6): the bootloader picks a slot, its image runs.
@@ -209,18 +215,18 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       else if (code === Ev.BootImage) chosen.trial = b !== 0;
       else {
         this.verdict.event(code, a, b, text);
-        this.record(describeEvent(this.nowMs, code, a, b, text));
+        this.record(describeEvent(this.tMs, code, a, b, text));
       }
     });
     if (slot < 0) {
       this.verdict.bootFailed(`bootloader error ${slot}: ${bootErrorText(slot)}`);
-      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
+      this.record({ t_ms: this.tMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
       return false;
     }
     const started = this.startImage(addr, size);
     if (typeof started === "string") {
       this.verdict.notStarted(slot, started);
-      this.record({ t_ms: this.nowMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${started})` });
+      this.record({ t_ms: this.tMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${started})` });
       // A trial that cannot start is over: booting again reverts it.
       return chosen.trial && retry ? this.boot(false) : false;
     }
@@ -228,7 +234,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.image = { slot, load: chosen.load, trial: chosen.trial };
     this.verdict.booted(slot, chosen.load, chosen.trial);
     this.boots++;
-    this.record({ t_ms: this.nowMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
+    this.record({ t_ms: this.tMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
     this.wake();
     return true;
   }
@@ -270,7 +276,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       case Ev.RegRegistered: this.registered = { cm: a }; break;
       case Ev.RegFallback: this.registered = { cm: a }; break;
       case Ev.RegConnecting: case Ev.RegAllDown: case Ev.RegReset: case Ev.RegUnregistered: this.registered = null; break;
-      case Ev.VlanLearned: this.vlan = { id: a, source: VLAN_SOURCES[b] ?? String(b) }; break;
+      case Ev.VlanLearned: this.vlan = { id: announcedVid(a), source: VLAN_SOURCES[b] ?? String(b) }; break;
       case Ev.VlanChanged: this.bound = false; if (a === 0) this.vlan = null; break;
     }
   }

@@ -3,9 +3,13 @@
 // into the options of host/sim/network.ts. README "Scenarios" documents it.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseMac } from "./wire/address.js";
-import { CALLMANAGERS, DEFAULT_LOAD, DEFAULT_PHONE_MAC, sepFileName, type Network, type NetworkOptions } from "./sim/network.js";
+import { ipToString, parseIp, parseMac } from "./wire/address.js";
+import {
+  DEFAULT_LOAD, DEFAULT_PHONE_MAC, DEFAULT_PLAN, DEFAULT_VOICE_VLAN, NATIVE_VLAN, isRouted, parseCidr, routerServerSide, sepFileName,
+  type AddressPlan, type Network, type NetworkOptions,
+} from "./sim/network.js";
 import { cnfXml } from "./sim/cnf.js";
+import { voiceTrafficVlan } from "./sim/switch.js";
 import { devImage } from "./image.js";
 import { PHONE_WASM } from "./firmware.js";
 import { checkFaultSpec } from "./sim/faults.js";
@@ -93,7 +97,7 @@ function hostName(v: unknown, where: string): string | undefined {
 }
 
 /** A TFTP file: inline text, a generated configuration, or an image of build/phone.wasm. */
-function tftpFile(v: unknown, where: string): Uint8Array {
+function tftpFile(v: unknown, where: string, plan: AddressPlan): Uint8Array {
   const f = obj(v, where);
   known(f, where, ["text", "config", "image"]);
   const kinds = ["text", "config", "image"].filter((k) => f[k] !== undefined);
@@ -102,7 +106,7 @@ function tftpFile(v: unknown, where: string): Uint8Array {
   if (f.config !== undefined) {
     const c = obj(f.config, `${where}.config`);
     known(c, `${where}.config`, ["callmanagers", "load"]);
-    const cms = ipList(c.callmanagers, `${where}.config.callmanagers`) ?? CALLMANAGERS;
+    const cms = ipList(c.callmanagers, `${where}.config.callmanagers`) ?? plan.callManagers;
     if (cms.length > 3) throw new ScenarioError(`${where}.config.callmanagers lists at most 3${got(c.callmanagers)}`);
     return new TextEncoder().encode(cnfXml({ callManagers: cms.map((host, i) => ({ host, priority: i })), load: loadName(c.load, `${where}.config.load`) ?? DEFAULT_LOAD }));
   }
@@ -136,7 +140,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ScenarioError(`must be a JSON object${got(raw)}`);
   const s = raw as Json;
-  known(s, "", ["description", "seed", "limit_s", "phone", "switch", "dhcp", "tftp", "callmanagers", "faults"]);
+  known(s, "", ["description", "seed", "limit_s", "phone", "switch", "network", "dhcp", "tftp", "callmanagers", "faults"]);
   let faults;
   try {
     faults = s.faults === undefined ? undefined : checkFaultSpec(s.faults);
@@ -157,8 +161,16 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
   const poe = obj(sw.poe, "switch.poe");
   known(poe, "switch.poe", ["budget_w", "mode", "priority"]);
   const budgetW = num(poe.budget_w, "switch.poe.budget_w", 0, 10_000);
-  const voiceVlan = sw.voice_vlan === null ? null : int(sw.voice_vlan, "switch.voice_vlan", 1, 4094);
+  const voiceVlan = sw.voice_vlan === null ? null : int(sw.voice_vlan, "switch.voice_vlan", 0, 4095);
   const latencyUs = int(sw.latency_us, "switch.latency_us", 0, 10_000_000);
+  const serverVlan = int(sw.server_vlan, "switch.server_vlan", 1, 4094);
+  const plan = addressPlan(s.network);
+  if (isRouted(plan)) {
+    const phoneVlan = voiceTrafficVlan(voiceVlan === undefined ? DEFAULT_VOICE_VLAN : voiceVlan, NATIVE_VLAN);
+    if (serverVlan === undefined || serverVlan === phoneVlan) {
+      throw new ScenarioError(`network.server_subnet ${plan.serverSubnet} is not the voice subnet: the servers sit behind a router and need a VLAN of their own in switch.server_vlan (not the phone's VLAN ${phoneVlan})`);
+    }
+  }
 
   const dhcp = obj(s.dhcp, "dhcp");
   known(dhcp, "dhcp", ["option150", "option150_text", "option66", "lease_s", "silent"]);
@@ -180,11 +192,12 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
     if (file.length === 0 || file.length > 255) throw new ScenarioError(`${where}: a file name must have 1 to 255 characters`);
     // tftp.dir is served first: a name in both would be two answers to one request.
     if (dir !== undefined && existsSync(join(dir, file))) throw new ScenarioError(`${where} is also in tftp.dir (${join(dir, file)}): give it in one place`);
-    return [file, tftpFile(f, where)];
+    return [file, tftpFile(f, where, plan)];
   }));
 
   const cmsJson = s.callmanagers === undefined ? [] : s.callmanagers;
   if (!Array.isArray(cmsJson) || cmsJson.length > 3) throw new ScenarioError(`callmanagers must be a list of at most 3${got(cmsJson)}`);
+  if (cmsJson.length > plan.callManagers.length) throw new ScenarioError(`callmanagers describes ${cmsJson.length} CallManagers, network.servers.callmanagers places ${plan.callManagers.length}`);
   const cms = cmsJson.map((c, i) => {
     const o = obj(c, `callmanagers[${i}]`);
     known(o, `callmanagers[${i}]`, ["state", "reject", "registrations_per_s"]);
@@ -207,7 +220,8 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
       ...(latencyUs !== undefined ? { latencyUs } : {}),
       voiceVlan,
       announce: oneOf(sw.announce, "switch.announce", ["cdp", "lldp", "both", "none"] as const),
-      serverVlan: int(sw.server_vlan, "switch.server_vlan", 1, 4094),
+      serverVlan,
+      plan,
       poe: {
         budgetMw: budgetW === undefined ? undefined : budgetW * 1000,
         mode: oneOf(poe.mode, "switch.poe.mode", ["cisco", "ieee", "both"] as const),
@@ -233,6 +247,112 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
       })),
     },
   };
+}
+
+// ---- network: the addressing plan, on the documentation ranges only
+
+const DOC_NETS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+const DOC_RANGES = `the documentation ranges of RFC 5737 (${DOC_NETS.join(", ")})`;
+/** Host parts of the default server addresses, placed in whichever server subnet the plan names. */
+const HOST_PART = { dhcp: 1, tftp: 10, dns: 53, callManagers: [11, 12, 13] };
+
+const inDocRange = (ip: number) => DOC_NETS.some((n) => ((ip ^ parseCidr(n).net) & 0xffffff00) === 0);
+
+function subnet(v: unknown, where: string): string | undefined {
+  const s = str(v, where);
+  if (s === undefined) return undefined;
+  const m = /^([\d.]+)\/(\d{1,2})$/.exec(s);
+  if (m === null || !isIpv4(m[1]) || Number(m[2]) > 32) throw new ScenarioError(`${where} must be a subnet like 198.51.100.0/24${got(v)}`);
+  const { net, prefix } = parseCidr(s);
+  if (!inDocRange(net) || prefix < 24) throw new ScenarioError(`${where} ${s} is outside ${DOC_RANGES}: the simulation uses no other addresses`);
+  if (prefix > 29) throw new ScenarioError(`${where} ${s} is too small: at most /29`);
+  if (parseIp(m[1]) !== net) throw new ScenarioError(`${where} ${s} has host bits set: the subnet is ${ipToString(net)}/${prefix}`);
+  return s;
+}
+
+/** An address that must be a host of `cidr` (named `cidrName`). */
+function hostIn(v: unknown, where: string, cidr: string, cidrName: string): string | undefined {
+  const s = str(v, where);
+  if (s === undefined) return undefined;
+  if (!isIpv4(s)) throw new ScenarioError(`${where} must be an IPv4 address${got(v)}`);
+  const ip = parseIp(s);
+  if (!inDocRange(ip)) throw new ScenarioError(`${where} ${s} is outside ${DOC_RANGES}: the simulation uses no other addresses`);
+  const { net, mask } = parseCidr(cidr);
+  if (((ip ^ net) & mask) !== 0) throw new ScenarioError(`${where} ${s} is not in ${cidrName} ${cidr}`);
+  if (ip === net || ip === ((net | ~mask) >>> 0)) throw new ScenarioError(`${where} ${s} is the network or broadcast address of ${cidrName} ${cidr}`);
+  return s;
+}
+
+/** A default address: host part `n` of the subnet. */
+const hostOf = (cidr: string, n: number) => ipToString((parseCidr(cidr).net + n) >>> 0);
+
+/** network: subnets, pool, router and servers, each checked against the others. */
+function addressPlan(v: unknown): AddressPlan {
+  if (v === undefined) return DEFAULT_PLAN;
+  const n = obj(v, "network");
+  known(n, "network", ["voice_subnet", "server_subnet", "pool", "router", "servers"]);
+  const voice = subnet(n.voice_subnet, "network.voice_subnet") ?? DEFAULT_PLAN.voiceSubnet;
+  const server = subnet(n.server_subnet, "network.server_subnet") ?? voice;
+  const size = 2 ** (32 - parseCidr(voice).prefix);
+  const sv = obj(n.servers, "network.servers");
+  known(sv, "network.servers", ["dhcp", "tftp", "dns", "callmanagers"]);
+  const at = (field: string, dflt: number) => hostIn(sv[field], `network.servers.${field}`, server, "network.server_subnet") ?? hostOf(server, dflt);
+  const cmsJson = sv.callmanagers;
+  if (cmsJson !== undefined && (!Array.isArray(cmsJson) || cmsJson.length < 1 || cmsJson.length > 3)) throw new ScenarioError(`network.servers.callmanagers must be a list of 1 to 3 addresses${got(cmsJson)}`);
+  const plan: AddressPlan = {
+    voiceSubnet: voice,
+    serverSubnet: server,
+    ...poolOf(n.pool, voice, size),
+    router: hostIn(n.router, "network.router", voice, "network.voice_subnet") ?? hostOf(voice, 1),
+    dhcp: at("dhcp", HOST_PART.dhcp),
+    tftp: at("tftp", HOST_PART.tftp),
+    dns: at("dns", HOST_PART.dns),
+    callManagers: cmsJson === undefined
+      ? HOST_PART.callManagers.map((h) => hostOf(server, h))
+      : (cmsJson as unknown[]).map((c, i) => hostIn(c, `network.servers.callmanagers[${i}]`, server, "network.server_subnet")!),
+  };
+  checkPlan(plan);
+  return plan;
+}
+
+/** "first-last" in the voice subnet; default .50-.199 of a /24, the upper half of a smaller one. */
+function poolOf(v: unknown, voice: string, size: number): { poolStart: string; poolEnd: string } {
+  const s = str(v, "network.pool");
+  if (s === undefined) return size >= 256 ? { poolStart: hostOf(voice, 50), poolEnd: hostOf(voice, 199) } : { poolStart: hostOf(voice, size / 2), poolEnd: hostOf(voice, size - 2) };
+  const [first, last, ...rest] = s.split("-");
+  if (last === undefined || rest.length > 0) throw new ScenarioError(`network.pool must be a range like 198.51.100.50-198.51.100.199${got(v)}`);
+  const poolStart = hostIn(first, "network.pool's first address", voice, "network.voice_subnet")!;
+  const poolEnd = hostIn(last, "network.pool's last address", voice, "network.voice_subnet")!;
+  if (parseIp(poolStart) > parseIp(poolEnd)) throw new ScenarioError(`network.pool ${s} ends before it starts`);
+  return { poolStart, poolEnd };
+}
+
+/**
+ * Nothing is two things, and the pool lends no CallManager's address (the
+ * DHCP server itself keeps its own, the router's, the DNS and TFTP servers'
+ * out of the pool, as the default .53 inside .50-.199 shows).
+ */
+function checkPlan(p: AddressPlan): void {
+  const routed = isRouted(p);
+  const v = parseCidr(p.voiceSubnet);
+  const sv = parseCidr(p.serverSubnet);
+  if (routed && ((v.net ^ sv.net) & v.mask & sv.mask) === 0) throw new ScenarioError(`network.server_subnet ${p.serverSubnet} overlaps network.voice_subnet ${p.voiceSubnet}`);
+  const cms = p.callManagers.map((ip, i): [string, string] => [`network.servers.callmanagers[${i}]`, ip]);
+  const named: Array<[string, string]> = [
+    ["network.servers.dhcp", p.dhcp], ["network.servers.tftp", p.tftp], ["network.servers.dns", p.dns], ...cms,
+    // With one subnet the router is only option 3 (the DHCP server's address by default); with two it is a device of its own.
+    ...(routed ? [["network.router", p.router], ["the router's server-side address", routerServerSide(p)]] as Array<[string, string]> : []),
+  ];
+  const [lo, hi] = [parseIp(p.poolStart), parseIp(p.poolEnd)];
+  for (const [field, ip] of cms) {
+    if (parseIp(ip) >= lo && parseIp(ip) <= hi) throw new ScenarioError(`network.pool ${p.poolStart}-${p.poolEnd} holds ${field} ${ip}: the phone could be given it`);
+  }
+  const seen = new Map<string, string>();
+  for (const [field, ip] of named) {
+    const other = seen.get(ip);
+    if (other !== undefined) throw new ScenarioError(`${field} ${ip} is also ${other}`);
+    seen.set(ip, field);
+  }
 }
 
 // ---- phone.image, phone.factory_key, phone.security_counter: the phone's own firmware

@@ -4,7 +4,7 @@
 // between them, and for each stage the most specific cause of trouble it
 // saw (a RegisterReject and its reason rather than "no CallManager
 // answered", NXDOMAIN rather than "no TFTP server answered").
-import { CNF_ERRORS, Ev, REG_FAILURES, TFTP_STATUS, UPGRADE_FAILURES, type StageName } from "./events.js";
+import { announcedVid, CNF_ERRORS, Ev, REG_FAILURES, TFTP_STATUS, UPGRADE_FAILURES, type StageName } from "./events.js";
 import { valueOf } from "./mirror.js";
 import { imageErrorText, slotName } from "./image.js";
 import { ipToString } from "./wire/address.js";
@@ -20,6 +20,9 @@ import { ipToString } from "./wire/address.js";
  * skipped: the other slot already held that load, not started: refused before this run.
  */
 export type UpgradeOutcome = "none" | "upgraded" | "trial" | "downloading" | "download_failed" | "refused" | "reverted" | "skipped";
+
+/** Exit status of boot and storm when a phone registered, but not on the load its configuration names (the upgrade failed, was refused or reverted). */
+export const EXIT_LOAD_NOT_REACHED = 16;
 
 export interface FirmwareVerdict {
   /** The load running now (null when no image runs). */
@@ -180,7 +183,7 @@ export class VerdictTracker {
         break;
 
       // ---- VLAN and DHCP
-      case Ev.VlanLearned: this.vlan = a; break;
+      case Ev.VlanLearned: this.vlan = announcedVid(a); break;
       case Ev.VlanNone: this.vlan = null; break;
       case Ev.DhcpDiscover:
         this.discovers++;
@@ -198,7 +201,8 @@ export class VerdictTracker {
 
       // ---- TFTP, DNS, configuration
       case Ev.TftpFile: this.tftpFile = read(a, b); break;
-      case Ev.TftpNotFound: this.cause("tftp", 2, `${this.tftpFile}: TFTP ERROR 1 (file not found) from ${ip(a)}`); break;
+      // A missing CTL or ITL file is a non-secure cluster: normal, not trouble.
+      case Ev.TftpNotFound: if (this.tftpFile.endsWith(".tlv")) break; this.cause("tftp", 2, `${this.tftpFile}: TFTP ERROR 1 (file not found) from ${ip(a)}`); break;
       case Ev.TftpError: this.cause("tftp", 4, `${this.tftpFile}: TFTP ERROR ${a} (${TFTP_ERRORS[a] ?? "unknown code"}) from ${ip(b)}`); break;
       case Ev.TftpTimeout: this.cause("tftp", 3, `${this.tftpFile}: no answer from TFTP server ${ip(a)} (${b >>> 0} bytes received)`); break;
       case Ev.TftpAbort: this.cause("tftp", 3, `${this.tftpFile}: the phone aborted the transfer with ERROR ${a} after ${b >>> 0} bytes`); break;

@@ -171,7 +171,7 @@ test("--verbose shows the firmware's log lines in the timeline and the JSON; wit
   module.dispose();
   ok(["image", "build", "--wasm", at("logger.wasm"), "--load", "LOGGER01", "--counter", "1", "--key", at("me.pem"), "--out", at("logger.bin")]);
   const s = scenario("logger", { limit_s: 5, phone: { image: "logger.bin", factory_key: "me.pub.pem" } });
-  const line = /^t=0\.590s +boot +log {2}\[2\] hello from my firmware$/m;
+  const line = /^t=0\.590000s +boot +log {2}\[2\] hello from my firmware$/m;
   const verbose = ipphone("boot", "--scenario", s, "--verbose");
   assert.match(verbose.stdout, line);
   assert.match(verbose.stdout, /run {2}LOGGER01 from slot A/);

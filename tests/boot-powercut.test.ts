@@ -92,7 +92,10 @@ function scenario(name: string, setup: () => Flash): void {
         const b = readSlot(flash, 1).state;
         const settled = b === "pending" || b === "confirmed" ? "P0030801SR02" : "P0030801SR01";
         if (at < perStep[0]) assert.equal(b, "empty", `${where}: B not installed yet`);
-        if (at > perStep[0] && at < confirmOp) assert.notEqual(settled, "P0030801SR01", `${where}: B installed, then lost`);
+        // Until the trial boot marks B "trial" the upgrade stands; a cut after that (the trial
+        // writes the DHCP lease before it registers and confirms) leaves an unconfirmed trial: the
+        // boots below must revert it.
+        if (at > perStep[0] && at < confirmOp) assert.ok(b === "pending" || b === "trial", `${where}: B installed, then lost (${b})`);
         if (at === confirmOp) assert.equal(b, "trial", `${where}: a torn confirmation does not count`);
         for (let i = 0; i < 3; i++) boot(flash, starts); // the next boots after power returns
         const trialsOfB = starts.filter((s) => s.slot === 1 && s.trial).length;

@@ -29,7 +29,8 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
   const j = JSON.parse(r.stdout);
   assert.equal(j.registered, true);
   assert.equal(j.callmanager, "CM1");
-  assert.equal(j.lcd, "Registered");
+  // The status line, the line key from LineStat, the date and time from DefineTimeDate.
+  assert.match(j.lcd, /^Registered \| \d{4} Phone \d{4} \| 2026-12-02 09:00$/);
   assert.equal(j.bound, true);
   assert.equal(j.stage, "register");
   assert.equal(j.mac, "00:1b:54:c2:a7:10");
@@ -42,7 +43,8 @@ test("ipphone boot --json reports the lease, the timeline and the counters", () 
   assert.equal(j.vlan, 110);
   assert.equal(j.vlan_source, "cdp");
   const steps = j.timeline.map((e: { stage: string; event: string }) => `${e.stage} ${e.event}`);
-  for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound", "vlan vlan learned", "tftp done", "tftp config", "register registered"]) {
+  for (const s of ["power on", "boot run", "dhcp DISCOVER", "dhcp OFFER", "dhcp REQUEST", "dhcp ACK", "dhcp arp probe", "dhcp bound", "vlan vlan learned", "tftp done", "tftp config", "register register ack",
+    "register capabilities", "register line", "register time", "register registered"]) {
     assert.ok(steps.includes(s), `timeline lacks "${s}": ${steps.join(", ")}`);
   }
   for (const e of j.timeline) assert.deepEqual(Object.keys(e), ["t_ms", "stage", "event", "detail"]);
@@ -54,10 +56,11 @@ test("the timeline prints one line per event in virtual time", () => {
   const r = ipphone("boot", "--mac", "00:1b:54:00:00:01");
   assert.equal(r.status, 0, r.stderr);
   // Each line: time, stage, event, detail, and what the display shows beside it.
-  assert.match(r.stdout, /^t=\d+\.\d{3}s +dhcp +DISCOVER +xid=0x[0-9a-f]{8} attempt 1 +\| Configuring IP$/m);
-  assert.match(r.stdout, /^t=\d+\.\d{3}s +dhcp +bound +192\.0\.2\.50\/24 +\| Configuring IP$/m);
-  assert.match(r.stdout, /^t=\d+\.\d{3}s +register +registered +with CM1, keepalive 30s +\| Registering$/m);
-  assert.match(r.stdout, /^phone 00:1b:54:00:00:01 registered with CM1 in \d+\.\d{3}s of virtual time: power [\d.]+s, boot [\d.]+s, vlan [\d.]+s, dhcp [\d.]+s, tftp [\d.]+s, register [\d.]+s$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{6}s +dhcp +DISCOVER +xid=0x[0-9a-f]{8} attempt 1 +\| Configuring IP$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{6}s +dhcp +bound +192\.0\.2\.50\/24 +\| Configuring IP$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{6}s +register +register ack +from CM1, keepalive 30s: station set-up +\| Registering$/m);
+  assert.match(r.stdout, /^t=\d+\.\d{6}s +register +registered +with CM1, keepalive 30s: station set-up complete +\| Registering$/m);
+  assert.match(r.stdout, /^phone 00:1b:54:00:00:01 registered with CM1 in \d+\.\d{6}s of virtual time: power [\d.]+s, boot [\d.]+s, vlan [\d.]+s, dhcp [\d.]+s, tftp [\d.]+s, register [\d.]+s$/m);
   assert.match(r.stdout, /^address 192\.0\.2\.50\/255\.255\.255\.0 on voice VLAN 110 \(cdp\)/m);
 });
 
@@ -97,6 +100,29 @@ test("tshark reads the capture with no malformed packets and no checksum errors"
   assert.equal(bad.stdout.trim(), "");
 });
 
+test("after RegisterAck the phone does the station set-up, and tshark dissects the whole SCCP exchange cleanly", { skip: needs("tshark") }, () => {
+  const file = join(tmp, "skinny.pcap");
+  assert.equal(ipphone("boot", "--pcap", file).status, 0);
+  const r = run("tshark", ["-r", file, "-d", "tcp.port==2000,skinny", "-Y", "skinny", "-T", "fields", "-e", "ip.src", "-e", "skinny.messageId"]);
+  assert.equal(r.status, 0, r.stderr);
+  const msgs = r.stdout.trim().split("\n").map((l) => l.split("\t")).flatMap(([src, ids]) => ids.split(",").map((id) => `${src === "192.0.2.50" ? ">" : "<"}${Number(id)}`));
+  const ack = msgs.indexOf("<129");
+  assert.ok(ack > 0 && msgs[ack - 1] === ">1", msgs.join(" "));
+  // CapabilitiesRes, ButtonTemplateReq, SoftKeyTemplateReq, SoftKeySetReq, ConfigStatReq, LineStatReq, SpeedDialStatReq, ForwardStatReq, TimeDateReq, RegisterAvailableLines, HeadsetStatus.
+  const sent = msgs.slice(ack).filter((m) => m.startsWith(">")).map((m) => Number(m.slice(1)));
+  for (const id of [0x10, 0x0e, 0x28, 0x25, 0x0c, 0x0b, 0x0a, 0x09, 0x0d, 0x2d, 0x2b]) assert.ok(sent.includes(id), `no message ${id} after RegisterAck: ${msgs.join(" ")}`);
+  assert.ok(sent.indexOf(0x0d) < sent.indexOf(0x2d), "RegisterAvailableLines after TimeDateReq");
+  // Signalling marked as Cisco phones mark it: DSCP CS3 (24) and CoS 3 on every SCCP segment from the phone, SYN included.
+  const marks = run("tshark", ["-r", file, "-Y", "ip.src == 192.0.2.50 && tcp.dstport == 2000", "-T", "fields", "-e", "ip.dsfield.dscp", "-e", "vlan.priority"]);
+  const rows = marks.stdout.trim().split("\n");
+  assert.ok(rows.length >= 12, marks.stdout);
+  assert.deepEqual([...new Set(rows)], ["24\t3"]);
+  // TFTP error 1 is the CTL/ITL files a non-secure cluster lacks.
+  const bad = run("tshark", ["-r", file, "-d", "tcp.port==2000,skinny", "-Y", "(_ws.malformed || _ws.expert.severity >= 6291456) && !(tftp.error.code == 1)"]);
+  assert.equal(bad.status, 0, bad.stderr);
+  assert.equal(bad.stdout.trim(), "");
+});
+
 test("tshark sees the phone's DHCP fields: message type, client MAC, options 55, 60, 61", { skip: needs("tshark") }, () => {
   const file = join(tmp, "fields.pcap");
   assert.equal(ipphone("boot", "--pcap", file).status, 0);
@@ -112,7 +138,8 @@ test("tshark sees the phone's DHCP fields: message type, client MAC, options 55,
   for (const row of rows) {
     // chaddr, then option 61's MAC (hardware type 1)
     assert.equal(row[1], "00:1b:54:c2:a7:10,00:1b:54:c2:a7:10");
-    assert.equal(row[2], "1,3,6,15,66,150");
+    // The Cisco 79xx fingerprint (FingerBank [os 300] "Cisco IP Phone")
+    assert.equal(row[2], "1,66,6,3,15,150,35");
     assert.equal(row[3], "Cisco Systems, Inc. IP Phone CP-7960");
     for (const option of ["53", "55", "57", "60", "61", "12"]) assert.ok(row[4].split(",").includes(option), `option ${option} in ${row[4]}`);
     assert.equal(row[5], "SEP001B54C2A710");
@@ -133,8 +160,8 @@ test("an address already in use is caught by the ARP probe, declined, and anothe
   assert.equal(events(net, "arp conflict").length, 1);
   assert.equal(net.phone.report().ip, "192.0.2.51");
   assert.equal(net.dhcp.isDeclined("192.0.2.50"), true);
-  // RFC 2131 3.1.5: at least 10 s between the DECLINE and the next DISCOVER.
-  const t = (name: string, nth = 0) => net.phone.timeline.filter((e) => e.event === name)[nth].t_ms;
+  // RFC 2131 3.1.5: at least 10 s between the DECLINE and the next DISCOVER, by the phone's clock (whole ms).
+  const t = (name: string, nth = 0) => Math.floor(net.phone.timeline.filter((e) => e.event === name)[nth].t_ms);
   assert.ok(t("DISCOVER", 1) - t("DECLINE") >= 10_000);
   assert.ok(squatter.arpReplies >= 1);
 });

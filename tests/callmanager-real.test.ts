@@ -13,7 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, needs, run } from "./helpers/tools.js";
-import { SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeKeepAlive, encodeStationRegister, encodeUnregister, type SccpMessage } from "../host/wire/sccp.js";
+import {
+  PHONE_CAPABILITIES, SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeCapabilitiesRes, encodeEmpty, encodeKeepAlive, encodeStationRegister,
+  encodeUnregister, type SccpMessage,
+} from "../host/wire/sccp.js";
 import { encodeTcp, TcpFlag } from "../host/wire/tcp.js";
 import { encodeEthernet, ETHERTYPE_IPV4 } from "../host/wire/ethernet.js";
 import { encodeIpv4 } from "../host/wire/ipv4.js";
@@ -102,20 +105,29 @@ after(async () => {
 
 let conversation: Array<{ fromPhone: boolean; bytes: Uint8Array }> = [];
 
-test("StationRegister gets RegisterAck with the keepalive asked for; KeepAlive gets KeepAliveAck; Unregister gets UnregisterAck", async () => {
+test("StationRegister gets RegisterAck and CapabilitiesReq; registered once the set-up is done; KeepAliveAck; UnregisterAck", async () => {
   const s = new Station(server.port);
   await s.connected();
   s.register();
   const ack = await s.reply(1);
   assert.equal(ack.id, SccpMsg.RegisterAck);
   assert.equal(decodeRegisterAck(ack.data)?.keepAliveS, 20);
+  assert.equal((await s.reply(2)).id, SccpMsg.CapabilitiesReq);
+  s.send(encodeCapabilitiesRes(PHONE_CAPABILITIES));
+  s.send(encodeEmpty(SccpMsg.ButtonTemplateReq));
+  assert.equal((await s.reply(3)).id, SccpMsg.ButtonTemplate);
+  assert.doesNotMatch(server.out, /register   /, "not registered before the set-up completed");
+  s.send(encodeEmpty(SccpMsg.TimeDateReq));
+  assert.equal((await s.reply(4)).id, SccpMsg.DefineTimeDate);
+  assert.equal((await s.reply(5)).id, SccpMsg.ClearPromptStatus);
   s.send(encodeKeepAlive());
-  assert.equal((await s.reply(2)).id, SccpMsg.KeepAliveAck);
+  assert.equal((await s.reply(6)).id, SccpMsg.KeepAliveAck);
   s.send(encodeUnregister());
-  assert.equal((await s.reply(3)).id, SccpMsg.UnregisterAck);
+  assert.equal((await s.reply(7)).id, SccpMsg.UnregisterAck);
   s.socket.end();
   await until(() => /disconnect/.test(server.out), () => server.out);
-  assert.match(server.out, new RegExp(`CM1  register   ${PHONE}  127\\.0\\.0\\.1 from 127\\.0\\.0\\.1:\\d+ \\(device type 7, protocol 11\\): RegisterAck, keepalive 20s`));
+  assert.match(server.out, new RegExp(`CM1  ack        ${PHONE}  127\\.0\\.0\\.1 from 127\\.0\\.0\\.1:\\d+ \\(device type 7, protocol 11\\): RegisterAck, keepalive 20s`));
+  assert.match(server.out, new RegExp(`CM1  register   ${PHONE}  registered \\(127\\.0\\.0\\.1:\\d+\\): set-up complete in \\d+ ms: \\d{4}; G\\.711 mu-law, G\\.711 A-law, G\\.729, G\\.722`));
   assert.match(server.out, new RegExp(`keepalive  ${PHONE}`));
   assert.match(server.out, new RegExp(`unregister ${PHONE}`));
   conversation = s.wire;
@@ -152,10 +164,10 @@ test("the conversation dissects as skinny, without malformed packets", { skip: n
     const r = run("tshark", ["-r", file, "-Y", "skinny", "-T", "fields", "-e", "skinny.messageId", "-e", "skinny.DeviceName", "-e", "skinny.text"]);
     assert.equal(r.status, 0, r.stderr);
     const rows = r.stdout.trim().split("\n").map((l) => l.split("\t"));
-    assert.deepEqual(rows.map((c) => Number(c[0])), [0x01, 0x81, 0x00, 0x100, 0x27, 0x118, 0x01, 0x9d]);
+    assert.deepEqual(rows.flatMap((c) => c[0].split(",").map(Number)), [0x01, 0x81, 0x9b, 0x10, 0x0e, 0x97, 0x0d, 0x94, 0x113, 0x00, 0x100, 0x27, 0x118, 0x01, 0x9d]);
     assert.equal(rows[0][1], PHONE);
-    assert.equal(rows[6][1], REJECTED);
-    assert.equal(rows[7][2], "Not allowed here");
+    assert.equal(rows.at(-2)![1], REJECTED);
+    assert.equal(rows.at(-1)![2], "Not allowed here");
     const bad = run("tshark", ["-r", file, "-Y", "_ws.malformed || _ws.expert.severity >= 6291456 || tcp.analysis.flags"]);
     assert.equal(bad.stdout.trim(), "", bad.stdout);
   } finally {

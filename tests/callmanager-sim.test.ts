@@ -12,7 +12,11 @@ import { EthernetSwitch } from "../host/sim/switch.js";
 import { SimCallManager, type SimCallManagerConfig } from "../host/sim/callmanager.js";
 import { TcpHost, type TcpConnection, type TcpEnd } from "../host/sim/tcp.js";
 import { TcpFlag, decodeTcp } from "../host/wire/tcp.js";
-import { SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeKeepAlive, encodeMessage, encodeStationRegister, encodeUnregister, type SccpMessage } from "../host/wire/sccp.js";
+import {
+  PHONE_CAPABILITIES, SccpFramer, SccpMsg, decodeButtonTemplate, decodeDefineTimeDate, decodeLineStat, decodeRegisterAck, decodeRegisterReject, encodeCapabilitiesRes,
+  encodeEmpty, encodeKeepAlive, encodeMessage, encodeStationRegister, encodeU32Message, encodeUnregister, type SccpMessage,
+} from "../host/wire/sccp.js";
+import { SIM_EPOCH_MS } from "../host/sim/callmanager.js";
 import { decodeEthernet } from "../host/wire/ethernet.js";
 import { decodeIpv4 } from "../host/wire/ipv4.js";
 import { parseIp } from "../host/wire/address.js";
@@ -70,6 +74,16 @@ class Client {
     this.conn.send(encodeStationRegister({ deviceName: this.name, userId: 0, instance: 1, stationIp: ip, deviceType: 7, maxStreams: 5, protocolVersion: 11 }));
   }
 
+  /** The station set-up as a phone does it (all requests at once); without CapabilitiesRes, or stopping before TimeDateReq, when asked. */
+  setUp(o: { capabilities?: boolean; timeDate?: boolean } = {}): void {
+    if (o.capabilities !== false) this.conn.send(encodeCapabilitiesRes(PHONE_CAPABILITIES));
+    for (const id of [SccpMsg.ButtonTemplateReq, SccpMsg.SoftKeyTemplateReq, SccpMsg.SoftKeySetReq, SccpMsg.ConfigStatReq]) this.conn.send(encodeEmpty(id));
+    this.conn.send(encodeU32Message(SccpMsg.LineStatReq, 1));
+    this.conn.send(encodeU32Message(SccpMsg.ForwardStatReq, 1));
+    if (o.timeDate !== false) this.conn.send(encodeEmpty(SccpMsg.TimeDateReq));
+    this.conn.send(encodeU32Message(SccpMsg.RegisterAvailableLines, 1));
+  }
+
   ids(): number[] {
     return this.got.map((m) => m.id);
   }
@@ -79,20 +93,35 @@ function runMs(n: Net, ms: number): void {
   n.s.runUntil(n.s.now + ms * 1000);
 }
 
-test("registers a station: RegisterAck with the keepalive configured, KeepAliveAck, UnregisterAck", () => {
-  const n = net([{ keepAliveS: 15 }]);
+test("registers a station once its set-up completed: RegisterAck, CapabilitiesReq, the answers; KeepAliveAck, UnregisterAck", () => {
+  const n = net([{ keepAliveS: 15, lines: () => [{ dirNumber: "1001", displayName: "Alice" }] }]);
   const c = new Client(n.phones[0], CM1.ip);
   runMs(n, 10);
   assert.equal(c.established, true);
   c.register();
   runMs(n, 10);
-  assert.deepEqual(c.ids(), [SccpMsg.RegisterAck]);
+  assert.deepEqual(c.ids(), [SccpMsg.RegisterAck, SccpMsg.CapabilitiesReq]);
   const ack = decodeRegisterAck(c.got[0].data);
   assert.equal(ack?.keepAliveS, 15);
   assert.equal(ack?.maxProtocolVersion, 11);
   const cm = n.cms[0];
+  assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), false, "RegisterAck alone is not a registration");
+  c.setUp();
+  runMs(n, 10);
+  assert.deepEqual(c.ids().slice(2), [SccpMsg.ButtonTemplate, SccpMsg.SoftKeyTemplateRes, SccpMsg.SoftKeySetRes, SccpMsg.ConfigStat, SccpMsg.LineStat,
+    SccpMsg.ForwardStat, SccpMsg.DefineTimeDate, SccpMsg.ClearPromptStatus]);
+  assert.deepEqual(decodeButtonTemplate(c.got[2].data), [{ instance: 1, type: 9 }, { instance: 1, type: 2 }]);
+  assert.deepEqual(decodeLineStat(c.got[6].data), { line: 1, dirNumber: "1001", displayName: "Alice", label: "1001" });
+  const sent = decodeDefineTimeDate(c.got[8].data)!.getTime() - SIM_EPOCH_MS; // the simulated wall clock: epoch + virtual time
+  assert.ok(sent > 0 && sent <= n.s.now / 1000, String(sent));
   assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), true);
-  assert.equal(cm.logic.registrations()[0].stationIp, parseIp(PHONE_IP));
+  const r = cm.logic.registrations()[0];
+  assert.equal(r.stationIp, parseIp(PHONE_IP));
+  assert.deepEqual(r.codecs, ["G.711 mu-law", "G.711 A-law", "G.729", "G.722"]);
+  assert.deepEqual(r.lines, [{ dirNumber: "1001", displayName: "Alice" }]);
+  assert.equal(cm.logic.stats.acks, 1);
+  assert.equal(cm.logic.stats.registrations, 1);
+  assert.deepEqual(cm.logic.devices().map((d) => [d.deviceName, d.state, d.lines.length, d.codecs.length]), [["SEP001B54C2A710", "registered", 1, 4]]);
   c.conn.send(encodeKeepAlive());
   runMs(n, 10);
   assert.equal(c.got.at(-1)?.id, SccpMsg.KeepAliveAck);
@@ -103,7 +132,7 @@ test("registers a station: RegisterAck with the keepalive configured, KeepAliveA
   c.conn.close();
   runMs(n, 100);
   assert.equal(cm.logic.openSessions, 0);
-  assert.deepEqual(cm.events.map((e) => e.type), ["connect", "register", "keepalive", "unregister", "disconnect"]);
+  assert.deepEqual(cm.events.map((e) => e.type).filter((t) => t !== "setup"), ["connect", "ack", "register", "keepalive", "unregister", "disconnect"]);
   assert.equal(n.phones[0].stats.retransmits + cm.tcp.stats.retransmits, 0);
 });
 
@@ -124,7 +153,7 @@ test("a device on the reject list gets RegisterReject with the reason, then the 
   runMs(n, 10);
   d.register();
   runMs(n, 10);
-  assert.deepEqual(d.ids(), [SccpMsg.RegisterAck]);
+  assert.deepEqual(d.ids(), [SccpMsg.RegisterAck, SccpMsg.CapabilitiesReq]);
 });
 
 test("outage 'refuse': SYNs get a RST, registered phones are reset; back after start()", () => {
@@ -145,7 +174,7 @@ test("outage 'refuse': SYNs get a RST, registered phones are reset; back after s
   runMs(n, 10);
   e.register();
   runMs(n, 10);
-  assert.deepEqual(e.ids(), [SccpMsg.RegisterAck]);
+  assert.deepEqual(e.ids(), [SccpMsg.RegisterAck, SccpMsg.CapabilitiesReq]);
 });
 
 test("outage 'fin': the CallManager closes each connection cleanly, then refuses", () => {
@@ -176,7 +205,7 @@ test("outage 'silent': no answer at all, not even ARP; after start() a new conne
   runMs(n, 10);
   d.register();
   runMs(n, 10);
-  assert.deepEqual(d.ids(), [SccpMsg.RegisterAck]);
+  assert.deepEqual(d.ids(), [SccpMsg.RegisterAck, SccpMsg.CapabilitiesReq]);
 });
 
 test("a silent CallManager that comes back has forgotten its connections: the old one is reset", () => {
@@ -201,7 +230,7 @@ test("registrations per second: a burst of 10 is answered at the configured rate
   const t0 = n.s.now;
   for (const [i, c] of clients.entries()) c.register(parseIp(PHONE_IP) + i);
   const acked: number[] = [];
-  n.cms[0].onEvent = (e) => { if (e.type === "register") acked.push((e.tMs * 1000 - t0) / 1000); };
+  n.cms[0].onEvent = (e) => { if (e.type === "ack") acked.push((e.tMs * 1000 - t0) / 1000); };
   runMs(n, 10_000);
   assert.equal(acked.length, 10);
   assert.ok(clients.every((c) => c.ids()[0] === SccpMsg.RegisterAck));
@@ -243,8 +272,10 @@ test("the same device registering on a new connection replaces the old one, whic
   runMs(n, 10);
   b.register();
   runMs(n, 10);
+  b.setUp();
+  runMs(n, 10);
   assert.equal(a.ended, "reset");
-  assert.deepEqual(b.ids(), [SccpMsg.RegisterAck]);
+  assert.deepEqual(b.ids().slice(0, 2), [SccpMsg.RegisterAck, SccpMsg.CapabilitiesReq]);
   assert.equal(n.cms[0].logic.registrations().length, 1);
   assert.equal(n.cms[0].logic.registrations()[0].session, 2);
 });
@@ -255,10 +286,92 @@ test("resetDevice sends Reset to a registered phone", () => {
   runMs(n, 10);
   c.register();
   runMs(n, 10);
+  assert.equal(n.cms[0].logic.resetDevice("SEP001B54C2A710", 2), false, "not registered before its set-up");
+  c.setUp();
+  runMs(n, 10);
   assert.equal(n.cms[0].logic.resetDevice("SEP001B54C2A710", 2), true);
   runMs(n, 10);
   assert.equal(c.got.at(-1)?.id, SccpMsg.Reset);
   assert.equal(n.cms[0].logic.resetDevice("SEP000000000000"), false);
+});
+
+test("a phone that stops after RegisterAck is not registered: after the set-up timeout the CallManager says why and closes", () => {
+  const n = net([{ setupTimeoutS: 5 }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 4_000);
+  const cm = n.cms[0];
+  assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), false);
+  assert.deepEqual(cm.logic.devices().map((d) => [d.state, d.missing]), [["setting up", ["never answered CapabilitiesReq", "never sent TimeDateReq"]]]);
+  assert.equal(c.peerClosed, false);
+  runMs(n, 1_100);
+  assert.equal(c.peerClosed, true);
+  const e = cm.events.find((x) => x.type === "incomplete");
+  assert.equal(e?.detail, "never answered CapabilitiesReq, never sent TimeDateReq");
+  assert.equal(cm.logic.stats.incomplete, 1);
+  assert.equal(cm.logic.stats.registrations, 0);
+  assert.equal(cm.events.some((x) => x.type === "register"), false);
+});
+
+test("a phone that skips CapabilitiesRes gets every answer, DefineTimeDate too, and is still not registered", () => {
+  const n = net([{ setupTimeoutS: 5 }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  c.setUp({ capabilities: false });
+  runMs(n, 10);
+  assert.ok(c.ids().includes(SccpMsg.DefineTimeDate));
+  assert.equal(n.cms[0].logic.isRegistered("SEP001B54C2A710"), false);
+  runMs(n, 5_100);
+  assert.equal(c.peerClosed, true);
+  assert.equal(n.cms[0].events.find((x) => x.type === "incomplete")?.detail, "never answered CapabilitiesReq");
+  // Answered late (before the timeout), the same set-up registers.
+  const m = net([{ setupTimeoutS: 5 }]);
+  const d = new Client(m.phones[0], CM1.ip);
+  runMs(m, 10);
+  d.register();
+  runMs(m, 10);
+  d.setUp({ capabilities: false });
+  runMs(m, 1_000);
+  d.conn.send(encodeCapabilitiesRes(PHONE_CAPABILITIES));
+  runMs(m, 10);
+  assert.equal(m.cms[0].logic.isRegistered("SEP001B54C2A710"), true);
+});
+
+test("a registered phone whose keepalives stop is unregistered after two intervals and 5 s, and its connection closed", () => {
+  const n = net([{ keepAliveS: 10 }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  c.setUp();
+  runMs(n, 10);
+  const cm = n.cms[0].logic;
+  assert.equal(cm.isRegistered("SEP001B54C2A710"), true);
+  runMs(n, 9_000);
+  c.conn.send(encodeKeepAlive()); // one keepalive: the clock starts again
+  runMs(n, 24_900);
+  assert.equal(cm.isRegistered("SEP001B54C2A710"), true);
+  runMs(n, 200);
+  assert.equal(cm.isRegistered("SEP001B54C2A710"), false);
+  assert.equal(cm.stats.expired, 1);
+  assert.equal(n.cms[0].events.find((e) => e.type === "expired")?.detail, "no keepalive for 25s: unregistered");
+  runMs(n, 100);
+  assert.equal(c.peerClosed, true);
+});
+
+test("withholdSetup: RegisterAck and nothing after it, not even to the set-up's requests", () => {
+  const n = net([{ withholdSetup: true }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.register();
+  runMs(n, 10);
+  c.setUp();
+  runMs(n, 10);
+  assert.deepEqual(c.ids(), [SccpMsg.RegisterAck]);
+  assert.equal(n.cms[0].logic.isRegistered("SEP001B54C2A710"), false);
 });
 
 // ---- the host TCP on its own -----------------------------------------------------------------

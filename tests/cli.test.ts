@@ -161,7 +161,7 @@ test("a boot scenario with a bad value, an unknown key or a wrong type is one li
   const cases: [unknown, RegExp][] = [
     [{ phone: { mac: "bad" } }, /phone\.mac must look like 00:1b:54:c2:a7:10, got "bad"$/],
     [{ phone: { mac: 7 } }, /phone\.mac must be a string, got 7$/],
-    [{ switch: { voice_vlan: "110" } }, /switch\.voice_vlan must be an integer 1\.\.4094, got "110"$/],
+    [{ switch: { voice_vlan: "110" } }, /switch\.voice_vlan must be an integer 0\.\.4095, got "110"$/],
     [{ switch: { voice_vlan: 110.5 } }, /switch\.voice_vlan must be an integer/],
     [{ switch: { latency_us: -1 } }, /switch\.latency_us must be an integer 0\.\.\d+, got -1$/],
     [{ switch: { poe: { budget_W: 10 } } }, /switch\.poe: unknown field "budget_W"/],

@@ -11,6 +11,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  PHONE_CAPABILITIES, decodeButtonTemplate, decodeCapabilitiesRes, decodeDefineTimeDate, decodeLineStat, encodeButtonTemplate, encodeCapabilitiesRes,
+  encodeClearPromptStatus, encodeConfigStat, encodeDefineTimeDate, encodeDisplayNotify, encodeEmpty, encodeForwardStat, encodeLineStat, encodeSetLamp, encodeSetRinger,
+  encodeSoftKeySetRes, encodeSoftKeyTemplateRes, encodeSpeedDialStat, encodeU32Message,
+} from "../host/wire/sccp.js";
 import { SccpFramer, SccpMsg, decodeMessage, decodeRegisterAck, decodeRegisterReject, decodeStationRegister, decodeU32, encodeIpPort, encodeKeepAlive, encodeKeepAliveAck, encodeMessage, encodeRegisterAck, encodeRegisterReject, encodeReset, encodeStationRegister, encodeUnregister, encodeUnregisterAck } from "../host/wire/sccp.js";
 import { encodeTcp, TcpFlag } from "../host/wire/tcp.js";
 import { encodeEthernet, ETHERTYPE_IPV4 } from "../host/wire/ethernet.js";
@@ -44,6 +49,43 @@ test("the host encodes each message byte for byte as the firmware does", () => {
   assert.equal(hex(encodeKeepAliveAck()), firmwareFixture("KEEPALIVE_ACK"));
   assert.equal(hex(encodeIpPort(16384)), firmwareFixture("IP_PORT"));
   assert.equal(hex(encodeUnregister()), firmwareFixture("UNREGISTER"));
+});
+
+/** The station set-up's messages, as the firmware's fixtures hold them. */
+const SETUP: Array<[string, Uint8Array]> = [
+  ["CAPABILITIES_REQ", encodeEmpty(SccpMsg.CapabilitiesReq)],
+  ["CAPABILITIES_RES", encodeCapabilitiesRes(PHONE_CAPABILITIES)],
+  ["BUTTON_TEMPLATE_REQ", encodeEmpty(SccpMsg.ButtonTemplateReq)],
+  ["LINE_STAT_REQ_1", encodeU32Message(SccpMsg.LineStatReq, 1)],
+  ["BUTTON_TEMPLATE", encodeButtonTemplate([{ instance: 1, type: 9 }, { instance: 2, type: 9 }, { instance: 1, type: 2 }])],
+  ["SOFTKEY_TEMPLATE", encodeSoftKeyTemplateRes([{ label: "Redial", event: 1 }])],
+  ["SOFTKEY_SETS", encodeSoftKeySetRes([[1]])],
+  ["CONFIG_STAT", encodeConfigStat({ deviceName: "SEP001B54C2A710", instance: 1, userName: "", serverName: "CM1", lines: 2, speedDials: 1 })],
+  ["LINE_STAT_1", encodeLineStat({ line: 1, dirNumber: "1001", displayName: "Alice", label: "1001" })],
+  ["LINE_STAT_2", encodeLineStat({ line: 2, dirNumber: "1002", displayName: "Alice 2", label: "1002" })],
+  ["SPEED_DIAL_STAT", encodeSpeedDialStat(1, "911", "Emergency")],
+  ["FORWARD_STAT", encodeForwardStat(1)],
+  ["DEFINE_TIME_DATE", encodeDefineTimeDate(Date.UTC(2026, 11, 2, 9, 30, 15, 250))],
+  ["DISPLAY_NOTIFY", encodeDisplayNotify(10, "Your current options")],
+  ["CLEAR_PROMPT", encodeClearPromptStatus()],
+  ["SET_LAMP", encodeSetLamp(9, 1, 2)],
+  ["SET_RINGER", encodeSetRinger(1)],
+  ["RESET_APPLY", encodeReset(3)],
+];
+
+test("the station set-up: the host encodes each message byte for byte as the firmware's fixtures", () => {
+  for (const [name, bytes] of SETUP) assert.equal(hex(bytes), firmwareFixture(name), name);
+  const data = (b: Uint8Array) => decodeMessage(b)!.data;
+  assert.deepEqual(decodeCapabilitiesRes(data(SETUP[1][1])), PHONE_CAPABILITIES);
+  assert.deepEqual(decodeButtonTemplate(data(SETUP[4][1]))?.map((b) => b.type), [9, 9, 2]);
+  assert.deepEqual(decodeLineStat(data(SETUP[9][1])), { line: 2, dirNumber: "1002", displayName: "Alice 2", label: "1002" });
+  assert.equal(decodeDefineTimeDate(data(SETUP[12][1]))?.toISOString(), "2026-12-02T09:30:15.250Z");
+  // A count past the data is refused.
+  const caps = data(SETUP[1][1]).slice();
+  caps[0] = 5;
+  assert.equal(decodeCapabilitiesRes(caps), null);
+  assert.equal(decodeButtonTemplate(new Uint8Array(11)), null);
+  assert.equal(decodeLineStat(new Uint8Array(67)), null);
 });
 
 test("decoders read back what the encoders wrote, and refuse short data", () => {
@@ -116,6 +158,37 @@ function sccpPcap(messages: Array<{ fromPhone: boolean; bytes: Uint8Array }>): U
   }
   return pcap.toBuffer();
 }
+
+test("Wireshark's skinny dissector reads the station set-up: every field as intended, nothing malformed", { skip: needs("tshark") }, () => {
+  const work = mkdtempSync(join(tmpdir(), "sccp-setup-pcap-"));
+  try {
+    const file = join(work, "setup.pcap");
+    const fromPhone = new Set(["CAPABILITIES_RES", "BUTTON_TEMPLATE_REQ", "LINE_STAT_REQ_1"]);
+    writeFileSync(file, sccpPcap(SETUP.map(([name, bytes]) => ({ fromPhone: fromPhone.has(name), bytes }))));
+    const fields = ["skinny.messageId", "skinny.capCount", "skinny.payloadCapability", "skinny.maxFramesPerPacket", "skinny.lineNumber", "skinny.buttonDefinition",
+      "skinny.lineDirNumber", "skinny.lineFullyQualifiedDisplayName", "skinny.wYear", "skinny.wHour", "skinny.wMinute", "skinny.numberOfLines", "skinny.timeOutValue", "skinny.lampMode", "skinny.resetType"];
+    const r = run("tshark", ["-r", file, "-Y", "skinny", "-T", "fields", "-E", "separator=|", "-E", "aggregator=,", ...fields.flatMap((f) => ["-e", f])]);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trim().split("\n").map((l) => l.split("|"));
+    assert.deepEqual(rows.map((c) => Number(c[0])), SETUP.map(([, b]) => decodeMessage(b)!.id));
+    const row = (name: string) => rows[SETUP.findIndex(([n]) => n === name)];
+    const numbers = (cell: string) => cell.split(",").map(Number); // tshark prints some of these in hex
+    assert.deepEqual(row("CAPABILITIES_RES").slice(1, 4).map(numbers), [[4], [4, 2, 11, 6], [40, 40, 60, 40]]);
+    assert.equal(row("LINE_STAT_REQ_1")[4], "1");
+    assert.deepEqual(numbers(row("BUTTON_TEMPLATE")[5]), [9, 9, 2]);
+    assert.deepEqual(row("LINE_STAT_2").slice(6, 8), ["1002", "Alice 2"]);
+    assert.deepEqual(row("DEFINE_TIME_DATE").slice(8, 11), ["2026", "9", "30"]);
+    assert.equal(row("CONFIG_STAT")[11], "2");
+    assert.equal(row("DISPLAY_NOTIFY")[12], "10");
+    assert.equal(Number(row("SET_LAMP")[13]), 2);
+    assert.equal(Number(row("RESET_APPLY")[14]), 3);
+    const bad = run("tshark", ["-r", file, "-Y", "_ws.malformed || _ws.expert.severity >= 6291456 || tcp.analysis.flags"]);
+    assert.equal(bad.status, 0, bad.stderr);
+    assert.equal(bad.stdout.trim(), "", `malformed packets or warnings:\n${bad.stdout}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
 
 test("Wireshark's skinny dissector reads every message as intended", { skip: needs("tshark") }, () => {
   const work = mkdtempSync(join(tmpdir(), "sccp-pcap-"));

@@ -66,8 +66,34 @@ test("upgrade outcomes are counted: a new load upgrades every phone, a corrupt i
   assert.equal(bad.upgrade_reasons[0].phones, 24);
   assert.match(bad.upgrade_reasons[0].reason, /^slot B: /);
   assert.match(formatSummary(bad).join("\n"), /upgrade to P0030801SR02: 24 refused by the bootloader\n {4}24 refused by the bootloader: slot B: /);
+  assert.equal(bad.config_load, "P0030801SR02");
+  assert.equal(bad.load_not_reached, 24);
   const plain = summarize(await run(24, {}, { switches: 1 }));
   assert.deepEqual(plain.upgrade_outcomes, { none: 24 });
+  assert.equal(good.load_not_reached + plain.load_not_reached, 0);
+});
+
+test("ipphone storm exits 16 when every phone registered but not on the configuration's load, as boot does; 0 once it is reached", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ipphone-storm-load-"));
+  try {
+    const scenario = (name: string, body: object) => {
+      writeFileSync(join(dir, name), JSON.stringify({ phones: 12, switches: 1, load: "P0030801SR02", ...body }));
+      return join(dir, name);
+    };
+    const bad = ipphone("storm", "--scenario", scenario("bad.json", { load_corrupt: true }));
+    assert.equal(bad.status, 16, bad.stderr);
+    assert.match(bad.stdout, /^ {2}powered 12, registered 12, dark 0$/m);
+    assert.match(bad.stdout, /^ {2}12 registered phones NOT on the configuration's load P0030801SR02 \(the upgrade failed, was refused or reverted\)$/m);
+    const json = ipphone("storm", "--scenario", scenario("bad.json", { load_corrupt: true }), "--json");
+    assert.equal(json.status, 16);
+    assert.equal((JSON.parse(json.stdout) as StormSummary).load_not_reached, 12);
+    const good = ipphone("storm", "--scenario", scenario("good.json", {}));
+    assert.equal(good.status, 0, good.stderr);
+    assert.doesNotMatch(good.stdout, /NOT on the configuration's load/);
+    assert.match(ipphone("storm", "--help").stdout, /16 when all registered, but some not on that load/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("CSV: a row per phone that matches the phone, dark ones included, and a row per switch", async () => {
@@ -114,7 +140,7 @@ test("ipphone storm with no CallManager alive: 'no CallManager answered', the ca
     assert.equal(s.registered, 0);
     assert.equal(s.bottleneck.server, "callmanager");
     assert.equal(s.bottleneck.name, "no CallManager answered");
-    assert.match(s.bottleneck.reason, /^CM1 192\.0\.2\.11 down, silent \(no answer at all\): \d+ connect timeout; CM2 192\.0\.2\.12 down, refusing connections: \d+ refused; .* phone-seconds lost trying them \(CM1 \d+\.\d, back-off after all failed \d+\.\d\)$/);
+    assert.match(s.bottleneck.reason, /^CM1 192\.0\.2\.11 down, silent \(no answer at all\): \d+ connect timeout; CM2 192\.0\.2\.12 down, refusing connections: \d+ refused; .* phone-seconds lost trying them \(CM1 \d+\.\d(, CM[23] \d+\.\d)*, back-off after all failed \d+\.\d\)$/);
     assert.deepEqual(s.servers.callmanagers.map((c) => c.state), ["silent", "refuse", "refuse"]);
     assert.equal(s.failure_causes.length, 1);
     assert.equal(s.failure_causes[0].phones, 24);

@@ -144,6 +144,7 @@ describe("CDP parse", () => {
     expect(cdp.powerAvailableMw).toBe(15400);
     expect(cdp.powerRequestId).toBe(1);
     expect(cdp.powerManagementId).toBe(1);
+    expect(cdp.powerAvailable).toBe(true);
   });
 
   it("ignores Ethernet padding after the 802.3 length", () => {
@@ -239,6 +240,20 @@ describe("CDP parse", () => {
     expect(cdp.address).toBe(0);
     expect(cdp.voiceVlan).toBe(-1);
     expect(cdp.powerAvailableMw).toBe(0);
+    expect(cdp.powerAvailable).toBe(false);
+    // 4095 is `switchport voice vlan untagged`, 0 `dot1p`: both are answers.
+    put16(p + 23, 4095);
+    fixChecksum(out);
+    expect(cdp.parse(out, CDP_PDU + 30)).toBe(0);
+    expect(cdp.voiceVlan).toBe(4095);
+    put16(p + 23, 0);
+    fixChecksum(out);
+    expect(cdp.parse(out, CDP_PDU + 30)).toBe(0);
+    expect(cdp.voiceVlan).toBe(0);
+    put16(p + 23, 4096);
+    fixChecksum(out);
+    expect(cdp.parse(out, CDP_PDU + 30)).toBe(0);
+    expect(cdp.voiceVlan).toBe(-1);
   });
 });
 
@@ -459,12 +474,17 @@ describe("LLDP emit", () => {
     const n = lldp.emit(out);
     expect(lldp.parse(out, n)).toBe(0);
     expect(lldp.mac).toBe(MAC);
-    expect(lldp.chassisSubtype).toBe(ChassisSubtype.MacAddress);
+    // As Cisco phones send it: chassis ID the voice address (0.0.0.0 before DHCP), port ID the MAC,
+    // port description "Port 1", Bridge (the PC port) and Telephone, 802.3 MAC/PHY status.
+    expect(lldp.chassisSubtype).toBe(ChassisSubtype.NetworkAddress);
+    expect(lldp.address).toBe(0);
     expect(lldp.portSubtype).toBe(PortSubtype.MacAddress);
     expect(lldp.ttl).toBe(180);
+    expect(str(lldp.portDescPtr, lldp.portDescLen)).toBe("Port 1");
+    expect(lldp.macPhy).toBe(true);
     expect(str(lldp.systemNamePtr, lldp.systemNameLen)).toBe("SEP001B54C2A710");
-    expect(lldp.capabilities).toBe(LldpCap.Telephone);
-    expect(lldp.enabledCapabilities).toBe(LldpCap.Telephone);
+    expect(lldp.capabilities).toBe(LldpCap.Bridge | LldpCap.Telephone);
+    expect(lldp.enabledCapabilities).toBe(LldpCap.Bridge | LldpCap.Telephone);
     expect(lldp.medClass).toBe(MedClass.EndpointIII);
     expect(lldp.medCapabilities).toBe(0x33);
     expect(lldp.voicePolicy).toBe(true);
@@ -474,9 +494,13 @@ describe("LLDP emit", () => {
     expect(str(lldp.softwarePtr, lldp.softwareLen)).toBe("P00308010200");
     expect(str(lldp.modelPtr, lldp.modelLen)).toBe("CP-7960G");
     // Checked with tshark 4.0.17 (after a 14-byte Ethernet header): no malformed packet, no expert info.
-    expect(toHex(out, n)).toBe("020704001b54c2a710040703001b54c2a710060200b40a0f5345503030314235344332413731300e0400200020"
-      + "fe070012bb01003303fe080012bb0201800000fe070012bb0452003f"
-      + "fe100012bb07503030333038303130323030fe0c0012bb0a43502d37393630470000");
+    expect(toHex(out, n)).toBe("0206050100000000040703001b54c2a710060200b40806506f727420310a0f534550303031423534433241373130"
+      + "0e0400240024fe0900120f01036c000010fe070012bb01003303fe080012bb0201800000fe070012"
+      + "bb0452003ffe100012bb06503030333038303130323030fe100012bb07503030333038303130323030fe0c0012bb0a43502d37393630470000");
+    lldp.setPhone(MAC, deviceName, DEVICE_NAME_LEN, LOAD, 12);
+    lldp.address = 0xc0000232;
+    expect(lldp.parse(out, lldp.emit(out))).toBe(0);
+    expect(lldp.address).toBe(0xc0000232);
   });
 
   it("announces the voice VLAN once known, and round-trips", () => {

@@ -118,6 +118,24 @@ describe("cnf scanner on CallManager's files", () => {
     expect(cnf.protocol).toBe(CnfProto.None);
   });
 
+  it("reads deviceSecurityMode 1-3 under the root (0 when absent); another value is BadValue", () => {
+    const group = "<devicePool><callManagerGroup><members>" + member("0", "192.0.2.11") + "</members></callManagerGroup></devicePool>";
+    expect(parse("<device>" + group + "<deviceSecurityMode>3</deviceSecurityMode></device>")).toBe(CnfErr.Ok);
+    expect(cnf.security).toBe(3);
+    expect(parse("<device>" + group + "<deviceSecurityMode> 2 </deviceSecurityMode></device>")).toBe(CnfErr.Ok);
+    expect(cnf.security).toBe(2);
+    expect(parse(withMembers(member("0", "192.0.2.11")))).toBe(CnfErr.Ok);
+    expect(cnf.security).toBe(0);
+    expect(parse("<device>" + group + "<deviceSecurityMode>4</deviceSecurityMode></device>")).toBe(CnfErr.BadValue);
+    expect(parse("<device>" + group + "<deviceSecurityMode></deviceSecurityMode></device>")).toBe(CnfErr.BadValue);
+    expect(cnf.security).toBe(0);
+    // Deeper in the tree it is another element's business.
+    expect(parse("<device><x><deviceSecurityMode>9</deviceSecurityMode></x>" + group + "</device>")).toBe(CnfErr.Ok);
+    expect(cnf.security).toBe(0);
+    expect(cnfParse(buf, ascii(CNF_SIM))).toBe(CnfErr.Ok);
+    expect(cnf.security).toBe(1);
+  });
+
   it("accepts a host name of exactly 64 characters and an empty loadInformation", () => {
     const name = "a".repeat(60) + ".com";
     expect(parse(withMembers(member("0", name)).replace("</device>", "<loadInformation/></device>"))).toBe(CnfErr.Ok);

@@ -2,7 +2,7 @@ import { fromHex, scratch, toHex } from "./hex";
 import { DHCP_ACK_OVERLOAD, DHCP_OFFER, ETH, IP, UDP } from "./fixtures";
 import { dhcp } from "./records";
 import {
-  DhcpState, dhcpState, dhcpStart, dhcpPoll, dnsCount, tftpCount, tftpNameLen, domainLen, leaseIp,
+  DhcpState, dhcpState, dhcpBoot, dhcpStart, dhcpPoll, DHCP_INITIAL_DELAY_MAX, DHCP_INITIAL_DELAY_MIN, dnsCount, tftpCount, tftpNameLen, domainLen, leaseIp,
 } from "../client/dhcp";
 import { dhcpAddrOptionOk, MsgType, Opt } from "../wire/dhcp";
 import { acdPoll } from "../net/acd";
@@ -177,7 +177,7 @@ describe("DHCP message", () => {
     dhcp.hostNamePtr = deviceName;
     dhcp.hostNameLen = DEVICE_NAME_LEN;
     const len = dhcp.emit(out);
-    expect(len).toBe(332);
+    expect(len).toBe(333);
     store<u8>(out, 2); // parse() reads replies; the fields are the same
     expect(dhcp.parse(out, len)).toBe(0);
     expect(dhcp.xid).toBe(0xcafe0001);
@@ -189,7 +189,8 @@ describe("DHCP message", () => {
     expect(dhcp.chaddr).toBe(MAC);
     expect(option(out, len, 61)).toBe("01001b54c2a710");
     expect(option(out, len, 12)).toBe("534550303031423534433241373130"); // "SEP001B54C2A710"
-    expect(option(out, len, 55)).toBe("0103060f4296");
+    // Cisco 79xx order: 1, 66, 6, 3, 15, 150, 35 (FingerBank [os 300])
+    expect(option(out, len, 55)).toBe("014206030f9623");
     // "Cisco Systems, Inc. IP Phone CP-7960"
     expect(option(out, len, 60)).toBe("436973636f2053797374656d732c20496e632e2049502050686f6e652043502d37393630");
   });
@@ -213,11 +214,25 @@ describe("DHCP client", () => {
     expect(dhcpState).toBe(DhcpState.Selecting);
     const p = txBuf + BOOTP;
     expect(option(p, 400, 53)).toBe("01");
-    expect(option(p, 400, 55)).toBe("0103060f4296");
+    expect(option(p, 400, 55)).toBe("014206030f9623");
     expect(option(p, 400, 57)).toBe("05dc");
     expect(option(p, 400, 61)).toBe("01001b54c2a710");
     expect(option(p, 400, 50)).toBe("");
     expect(toHex(txBuf, 6)).toBe("ffffffffffff");
+  });
+
+  it("waits 1 to 10 s before the first DISCOVER after start-up (RFC 2131 4.4.1), no lease kept", () => {
+    for (let i = 0; i < 8; i++) {
+      dhcpBoot(100_000);
+      const first = dhcpPoll(100_000);
+      expect(dhcpState).toBe(DhcpState.Init);
+      expect(first).toBeGreaterThanOrEqual(100_000 + DHCP_INITIAL_DELAY_MIN);
+      expect(first).toBeLessThanOrEqual(100_000 + DHCP_INITIAL_DELAY_MAX);
+      dhcpPoll(first);
+      expect(dhcpState).toBe(DhcpState.Selecting);
+    }
+    dhcpStart(0);
+    dhcpPoll(0);
   });
 
   it("retransmits DISCOVER with a growing, randomised timeout", () => {

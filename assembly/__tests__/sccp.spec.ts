@@ -14,7 +14,7 @@ import { SCCP_HEADER, SccpMsg, sccpFrameLength } from "../wire/sccp";
 import { SccpRepr } from "../wire/sccp";
 import { sccp } from "./records";
 import {
-  ALL_DOWN_FIRST, PRIMARY_RETRY, REGISTER_TIMEOUT, RegState, registerClear, registerPoll, registerSetCallManager, registerStart, registerState, registerStop, registeredCm,
+  ALL_DOWN_FIRST, PRIMARY_RETRY, REGISTER_TIMEOUT, SETUP_TIMEOUT, RegState, lampMode, ringMode, registerClear, registerPoll, registerSetCallManager, registerStart, registerState, registerStop, registeredCm,
 } from "../phone/register";
 import { TcpState, tcpPoll } from "../net/tcp";
 import { tcpRx } from "../net/tcp";
@@ -34,6 +34,30 @@ export const KEEPALIVE = "040000000000000000000000";
 export const KEEPALIVE_ACK = "040000000000000000010000";
 export const IP_PORT = "08000000000000000200000000400000";
 export const UNREGISTER = "040000000000000027000000";
+// The station set-up (built by host/wire/sccp.ts's encoders to the layouts of
+// Wireshark's SkinnyProtocolOptimized.xml; tshark 4.0.17 dissects each with
+// no malformed field: tests/sccp.test.ts).
+export const CAPABILITIES_REQ = "04000000000000009b000000";
+export const CAPABILITIES_RES = "4800000000000000100000000400000004000000280000000000000000000000020000002800000000000000000000000b0000003c000000000000000000000006000000280000000000000000000000";
+export const BUTTON_TEMPLATE_REQ = "04000000000000000e000000";
+export const LINE_STAT_REQ_1 = "08000000000000000b00000001000000";
+export const BUTTON_TEMPLATE = "160000000000000097000000000000000300000003000000010902090102";
+export const SOFTKEY_TEMPLATE = "24000000000000000801000000000000010000000100000052656469616c0000000000000000000001000000";
+export const SOFTKEY_SETS = "400000000000000009010000000000000100000001000000010000000000000000000000000000002d01000000000000000000000000000000000000000000000000000000000000";
+export const CONFIG_STAT = "74000000000000009300000053455030303142353443324137313000000000000100000000000000000000000000000000000000000000000000000000000000000000000000000000000000434d31000000000000000000000000000000000000000000000000000000000000000000000000000200000001000000";
+export const LINE_STAT_1 = "74000000000000009200000001000000313030310000000000000000000000000000000000000000416c6963650000000000000000000000000000000000000000000000000000000000000000000000313030310000000000000000000000000000000000000000000000000000000000000000000000000f000000";
+export const LINE_STAT_2 = "74000000000000009200000002000000313030320000000000000000000000000000000000000000416c6963652032000000000000000000000000000000000000000000000000000000000000000000313030320000000000000000000000000000000000000000000000000000000000000000000000000f000000";
+export const SPEED_DIAL_STAT = "48000000000000009100000001000000393131000000000000000000000000000000000000000000456d657267656e637900000000000000000000000000000000000000000000000000000000000000";
+export const FORWARD_STAT = "640000000000000090000000000000000100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+export const DEFINE_TIME_DATE = "280000000000000094000000ea0700000c0000000300000002000000090000001e0000000f000000fa00000027e50f6b";
+export const DISPLAY_NOTIFY = "2800000000000000140100000a000000596f75722063757272656e74206f7074696f6e73000000000000000000000000";
+export const CLEAR_PROMPT = "0c00000000000000130100000000000000000000";
+export const SET_LAMP = "100000000000000086000000090000000100000002000000";
+export const SET_RINGER = "14000000000000008500000001000000010000000000000000000000";
+export const RESET_APPLY = "08000000000000009f00000003000000";
+/** A CallManager's answers to the whole set-up of a phone with two lines and a speed dial, in one segment. */
+export const SETUP_ANSWERS = CAPABILITIES_REQ + BUTTON_TEMPLATE + SOFTKEY_TEMPLATE + SOFTKEY_SETS + CONFIG_STAT + LINE_STAT_1 + LINE_STAT_2 +
+  SPEED_DIAL_STAT + FORWARD_STAT + DEFINE_TIME_DATE + CLEAR_PROMPT;
 
 const PHONE_MAC: u64 = 0x001b54c2a710;
 const PHONE_IP: u32 = 0xc6336432; // 198.51.100.50
@@ -138,6 +162,25 @@ class Cm {
     return r;
   }
 
+  /** RegisterAck, then the answers to the whole station set-up; everything the phone sent is taken in. */
+  register(): void {
+    this.say(REGISTER_ACK);
+    this.heard(SccpMsg.ButtonTemplateReq);
+    this.say(SETUP_ANSWERS);
+    this.takeAll();
+  }
+
+  /** Takes in (and acknowledges) the phone's data up to its last frame to us. */
+  takeAll(): void {
+    for (let k = 0; k < 20; k++) {
+      if (!outIsTcp() || outDst() != this.ip || outLen() <= 0 || outSeq() + <u32>outLen() == this.rcv) break;
+      this.rcv = outSeq() + <u32>outLen();
+      this.segment(ACK);
+      tcpPoll(now);
+      registerPoll(now);
+    }
+  }
+
   /** The last frame is the phone's data to us: check its SCCP message id, take it in. */
   heard(id: u32): void {
     expect(outIsTcp()).toBe(true);
@@ -220,6 +263,69 @@ describe("SCCP messages", () => {
     expect(r.protocolVersion).toBe(11);
   });
 
+  it("writes the set-up's requests and CapabilitiesRes (G.711 mu-law and A-law, G.729, G.722) as Wireshark reads them", () => {
+    sccp.msgId = SccpMsg.CapabilitiesRes;
+    expect(toHex(scratch, sccp.emit(scratch))).toBe(CAPABILITIES_RES);
+    sccp.msgId = SccpMsg.LineStatReq;
+    sccp.arg = 1;
+    expect(toHex(scratch, sccp.emit(scratch))).toBe(LINE_STAT_REQ_1);
+    sccp.msgId = SccpMsg.ButtonTemplateReq;
+    expect(toHex(scratch, sccp.emit(scratch))).toBe(BUTTON_TEMPLATE_REQ);
+  });
+
+  it("reads the set-up's answers: ButtonTemplate, LineStat, DefineTimeDate, DisplayNotify, SetLamp, SetRinger, Reset types", () => {
+    const r = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
+    expect(r.parse(scratch, fromHex(BUTTON_TEMPLATE))).toBe(0);
+    expect(r.buttonCount).toBe(3);
+    expect(load<u8>(r.buttonsPtr + 1)).toBe(9);
+    expect(load<u8>(r.buttonsPtr + 5)).toBe(2);
+    expect(r.parse(scratch, fromHex(LINE_STAT_2))).toBe(0);
+    expect(r.arg).toBe(2);
+    expect(String.UTF8.decodeUnsafe(r.textPtr, r.textLen)).toBe("1002");
+    expect(String.UTF8.decodeUnsafe(r.namePtr2, r.nameLen2)).toBe("Alice 2");
+    expect(r.parse(scratch, fromHex(CONFIG_STAT))).toBe(0);
+    expect(r.numberLines).toBe(2);
+    expect(r.numberSpeedDials).toBe(1);
+    expect(r.parse(scratch, fromHex(DEFINE_TIME_DATE))).toBe(0);
+    expect(r.year).toBe(2026);
+    expect(r.month).toBe(12);
+    expect(r.day).toBe(2);
+    expect(r.hour).toBe(9);
+    expect(r.minute).toBe(30);
+    expect(r.second).toBe(15);
+    expect(r.parse(scratch, fromHex(DISPLAY_NOTIFY))).toBe(0);
+    expect(r.arg).toBe(10);
+    expect(String.UTF8.decodeUnsafe(r.textPtr, r.textLen)).toBe("Your current options");
+    expect(r.parse(scratch, fromHex(SET_LAMP))).toBe(0);
+    expect(r.arg3).toBe(2);
+    expect(r.parse(scratch, fromHex(SET_RINGER))).toBe(0);
+    expect(r.arg).toBe(1);
+    expect(r.parse(scratch, fromHex(CLEAR_PROMPT))).toBe(0);
+    expect(r.msgId).toBe(SccpMsg.ClearPromptStatus);
+    expect(r.parse(scratch, fromHex(RESET_APPLY))).toBe(0);
+    expect(r.resetType).toBe(3);
+  });
+
+  it("refuses set-up answers too short or out of range, without reading past them", () => {
+    const r = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
+    // A ButtonTemplate that claims 3 buttons but holds 2, and one that claims 43.
+    let n = fromHex("140000000000000097000000000000000300000003000000010902090000");
+    expect(r.parse(scratch, n - 2)).toBe(Ctr.SccpMalformed);
+    n = fromHex("16000000000000009700000000000000" + "2b000000" + "2b000000" + "010902090102");
+    expect(r.parse(scratch, n)).toBe(Ctr.SccpMalformed);
+    // A LineStat cut inside its display name; a DefineTimeDate with month 13.
+    n = fromHex(LINE_STAT_1);
+    store<u32>(scratch, 4 + 60);
+    expect(r.parse(scratch, 12 + 60)).toBe(Ctr.SccpMalformed);
+    n = fromHex(DEFINE_TIME_DATE);
+    store<u32>(scratch + 16, 13);
+    expect(r.parse(scratch, n)).toBe(Ctr.SccpMalformed);
+    // A DisplayText with no NUL: its text stops at the data's end.
+    n = fromHex("08000000000000009900000041424344");
+    expect(r.parse(scratch, n)).toBe(0);
+    expect(r.textLen).toBe(4);
+  });
+
   it("frames a stream: whole, partial, and impossible lengths", () => {
     const n = fromHex(KEEPALIVE_ACK + REGISTER_ACK);
     expect(sccpFrameLength(scratch, n)).toBe(12);
@@ -299,14 +405,19 @@ describe("Registration and failover", () => {
     cm2.segment(FIN | ACK);
   });
 
-  it("registers with CM3 on RegisterAck, sends IpPort, and keeps alive at the interval given", () => {
+  it("registers with CM3 once the station set-up after RegisterAck completed, and keeps alive at the interval given", () => {
     cm3.accept();
     cm3.heard(SccpMsg.Register);
     cm3.say(REGISTER_ACK);
+    // IpPort, then the set-up's first request: not registered yet.
+    cm3.heard(SccpMsg.ButtonTemplateReq);
+    expect(registerState).toBe(RegState.Registering);
+    expect(registeredCm).toBe(-1);
+    cm3.say(SETUP_ANSWERS);
     expect(registerState).toBe(RegState.Registered);
     expect(registeredCm).toBe(2);
-    cm3.heard(SccpMsg.IpPort);
-    cm3.segment(ACK);
+    expect(load<u32>(outPayload() + 8)).toBe(SccpMsg.HeadsetStatus);
+    cm3.takeAll();
     const t0 = now;
     runTo(t0 + 29_999);
     const before = tx();
@@ -332,11 +443,9 @@ describe("Registration and failover", () => {
     cm2.accept();
     cm2.heard(SccpMsg.Register);
     expect(registeredCm).toBe(2);
-    cm2.say(REGISTER_ACK);
+    cm2.register();
     expect(registeredCm).toBe(1);
-    cm2.heard(SccpMsg.IpPort);
-    cm2.segment(ACK);
-    // Before CM2's IpPort, CM3 got Unregister and a FIN; it closes too.
+    // Once CM2's set-up completed, CM3 got Unregister and a FIN; it closes too.
     cm3.rcv += KEEPALIVE_LEN + 1;
     cm3.segment(FIN | ACK);
     expect(registerState).toBe(RegState.Registered);
@@ -347,10 +456,8 @@ describe("Registration and failover", () => {
     cm2.say(KEEPALIVE_ACK);
     cm1.accept();
     cm1.heard(SccpMsg.Register);
-    cm1.say(REGISTER_ACK);
+    cm1.register();
     expect(registeredCm).toBe(0);
-    cm1.heard(SccpMsg.IpPort);
-    cm1.segment(ACK);
     cm2.rcv += KEEPALIVE_LEN + 1;
     cm2.segment(FIN | ACK);
     // On the primary: no more probes.
@@ -402,10 +509,8 @@ describe("Registration and failover", () => {
   it("counts a connection lost when keepalive acks stop, and goes on to CM3", () => {
     cm2.accept();
     cm2.heard(SccpMsg.Register);
-    cm2.say(REGISTER_ACK);
+    cm2.register();
     expect(registeredCm).toBe(1);
-    cm2.heard(SccpMsg.IpPort);
-    cm2.segment(ACK);
     const t0 = now;
     // CM2 acknowledges TCP segments but never answers a KeepAlive.
     for (let k = 1; k <= 2; k++) {
@@ -454,10 +559,59 @@ describe("Registration and failover", () => {
     cm1.sawSyn();
     cm1.accept();
     cm1.heard(SccpMsg.Register);
-    cm1.say(REGISTER_ACK);
+    cm1.register();
     expect(registerState).toBe(RegState.Registered);
     expect(registeredCm).toBe(0);
-    cm1.heard(SccpMsg.IpPort);
+  });
+
+  it("a CallManager that stops after RegisterAck: never registered, the next one after 10 s", () => {
+    registerStart(now);
+    cm1 = new Cm(0);
+    cm1.sawSyn();
+    cm1.accept();
+    cm1.heard(SccpMsg.Register);
+    cm1.say(REGISTER_ACK);
+    cm1.heard(SccpMsg.ButtonTemplateReq);
+    cm1.say(CAPABILITIES_REQ); // answered whenever it comes
+    cm1.heard(SccpMsg.CapabilitiesRes);
+    expect(toHex(outPayload(), 80)).toBe(CAPABILITIES_RES);
+    cm1.say(BUTTON_TEMPLATE);
+    cm1.heard(SccpMsg.SoftKeyTemplateReq);
+    runTo(now + SETUP_TIMEOUT - 1);
+    expect(registerState).toBe(RegState.Registering);
+    expect(registeredCm).toBe(-1);
+    runTo(now + 1);
+    cm2 = new Cm(1);
+    cm2.sawSyn();
+    expect(registerState).toBe(RegState.Connecting);
+  });
+
+  it("asks LineStat per line button, then the time; lamps, ringer, notify and a wrong answer do not trap", () => {
+    cm2.accept();
+    cm2.heard(SccpMsg.Register);
+    cm2.say(REGISTER_ACK);
+    cm2.say(LINE_STAT_1 + SET_LAMP + SET_RINGER + DISPLAY_NOTIFY); // out of turn: not an answer
+    expect(registerState).toBe(RegState.Registering);
+    expect(lampMode).toBe(2);
+    expect(ringMode).toBe(1);
+    cm2.say(BUTTON_TEMPLATE + SOFTKEY_TEMPLATE + SOFTKEY_SETS + CONFIG_STAT);
+    cm2.heard(SccpMsg.LineStatReq);
+    expect(toHex(outPayload(), 16)).toBe(LINE_STAT_REQ_1);
+    cm2.say(LINE_STAT_1);
+    cm2.heard(SccpMsg.LineStatReq);
+    expect(load<u32>(outPayload() + 12)).toBe(2);
+    cm2.say(LINE_STAT_2);
+    cm2.heard(SccpMsg.SpeedDialStatReq);
+    cm2.say(SPEED_DIAL_STAT);
+    cm2.heard(SccpMsg.ForwardStatReq);
+    cm2.say(FORWARD_STAT);
+    cm2.heard(SccpMsg.TimeDateReq);
+    expect(registerState).toBe(RegState.Registering);
+    cm2.say(DEFINE_TIME_DATE);
+    expect(registerState).toBe(RegState.Registered);
+    expect(registeredCm).toBe(1);
+    cm2.takeAll();
+    registerStop(now, false);
   });
 
   it("fails over when StationRegister gets no answer in 10 s", () => {
@@ -476,9 +630,8 @@ describe("Registration and failover", () => {
   it("stops on Reset from the CallManager", () => {
     cm2.accept();
     cm2.heard(SccpMsg.Register);
-    cm2.say(REGISTER_ACK);
+    cm2.register();
     expect(registeredCm).toBe(1);
-    cm2.heard(SccpMsg.IpPort);
     cm2.say(RESET_RESTART);
     expect(registerState).toBe(RegState.Off);
     expect(registeredCm).toBe(-1);
@@ -491,9 +644,7 @@ describe("Registration and failover", () => {
     cm1.sawSyn();
     cm1.accept();
     cm1.heard(SccpMsg.Register);
-    cm1.say(REGISTER_ACK);
-    cm1.heard(SccpMsg.IpPort);
-    cm1.segment(ACK);
+    cm1.register();
     const before = tx();
     const at = outSeq() + <u32>outLen();
     registerStop(now, true);

@@ -9,7 +9,8 @@ import { IP_BROADCAST, prefixLen } from "../wire/ipv4";
 import {
   DHCP_CLIENT_PORT, DHCP_MAX_DNS, DHCP_MAX_MESSAGE, DHCP_MAX_TFTP, DHCP_SERVER_PORT, DHCP_TEXT_MAX, dhcpAddrOptionOk, DhcpRepr, MsgType, Opt,
 } from "../wire/dhcp";
-import { configure, hostName, hostNameLen, myIp, myMac, unconfigure } from "../net/netif";
+import { configure, hostName, hostNameLen, myIp, myMac, unconfigure, voiceVlan } from "../net/netif";
+import { Pref, prefsGet, prefsSet } from "../flash/prefs";
 import { arpFlush } from "../net/arp";
 import { acdAnnounce, acdProbe, acdStop, acdTakeVerdict, AcdVerdict } from "../net/acd";
 import { HopWait, udpBind, udpSend, udpSlot, udpTxPayload } from "../net/stack";
@@ -20,7 +21,10 @@ const dhcpOut = changetype<DhcpRepr>(memory.data(offsetof<DhcpRepr>()));
 export const enum DhcpState { Off, Init, Selecting, Requesting, Checking, Bound, Renewing, Rebinding, Rebooting }
 
 const NEVER = i64.MAX_VALUE;
-const MAX_REQUESTS = 4; // REQUESTING / REBOOTING tries before starting over
+const MAX_REQUESTS = 4; // REQUESTING tries before starting over
+// INIT-REBOOT tries (about 12 s) before INIT: a server with no record of the
+// phone (another network, a non-authoritative server) stays silent (RFC 2131 4.3.2).
+const MAX_REBOOT_REQUESTS = 2;
 const DECLINE_WAIT: i64 = 10_000; // RFC 2131 3.1.5
 const RATE_LIMIT_WAIT: i64 = 60_000; // RFC 5227 after MAX_CONFLICTS
 const MAX_CONFLICTS = 10;
@@ -28,6 +32,16 @@ const MIN_RENEW_WAIT: i64 = 60_000; // RFC 2131 4.4.5
 /** A unicast renewal waiting for the server's MAC goes when ARP answers, else again this soon, this many times. */
 const ARP_RETRY: i64 = 1000;
 const MAX_ARP_WAITS = 10;
+/**
+ * RFC 2131 4.4.1: the client SHOULD wait a random 1 to 10 s before its first
+ * DISCOVER, so that a building powering up at once does not flood the
+ * server. The firmware's setting (ms); boot adds its wait to stage 4.
+ */
+export const DHCP_INITIAL_DELAY_MIN: i64 = 1000;
+export const DHCP_INITIAL_DELAY_MAX: i64 = 10_000;
+/** The lease kept in the preferences: address, voice VLAN (u32 each), expiry in poll() time (i64). */
+const SAVED_LEASE_LEN = 16;
+const saved = memory.data(SAVED_LEASE_LEN);
 
 export let dhcpState = DhcpState.Off;
 let deadline: i64 = NEVER;
@@ -59,6 +73,32 @@ export let tftpNameLen = 0;
 export const tftpName = memory.data(DHCP_TEXT_MAX);
 export let domainLen = 0;
 export const domain = memory.data(DHCP_TEXT_MAX);
+
+/**
+ * The first acquisition after start-up: INIT-REBOOT with the address kept in
+ * the preferences when its lease runs on (RFC 2131 3.2, 4.4.2), else INIT
+ * after the initial random delay.
+ */
+export function dhcpBoot(now: i64): void {
+  if (prefsGet(Pref.DhcpLease, saved, SAVED_LEASE_LEN) == SAVED_LEASE_LEN) {
+    const ip = load<u32>(saved);
+    if (ip != 0 && load<u32>(saved, 4) == voiceVlan && now < load<i64>(saved, 8)) {
+      dhcpStart(now);
+      reboot(ip, now);
+      return;
+    }
+  }
+  const span = DHCP_INITIAL_DELAY_MAX - DHCP_INITIAL_DELAY_MIN + 1;
+  dhcpStart(now, DHCP_INITIAL_DELAY_MIN + <i64>(random() % <u32>span));
+}
+
+/** Keeps the lease for the next start (or forgets it: `ip` 0). */
+function saveLease(ip: u32): void {
+  store<u32>(saved, ip);
+  store<u32>(saved, voiceVlan, 4);
+  store<i64>(saved, expiresAt, 8);
+  prefsSet(Pref.DhcpLease, saved, ip != 0 ? SAVED_LEASE_LEN : 0);
+}
 
 /** Starts (or restarts) acquiring an address after `delay` ms. */
 export function dhcpStart(now: i64, delay: i64 = 0): void {
@@ -92,7 +132,7 @@ function onTimer(now: i64): void {
     case DhcpState.Selecting: { discover(now); break; }
     case DhcpState.Requesting:
     case DhcpState.Rebooting: {
-      if (tries >= MAX_REQUESTS) {
+      if (tries >= (dhcpState == DhcpState.Rebooting ? MAX_REBOOT_REQUESTS : MAX_REQUESTS)) {
         event(Ev.DhcpGiveUp, dhcpState, 0);
         dhcpStart(now);
       } else {
@@ -227,6 +267,7 @@ export function dhcpRx(p: usize, len: i32, srcIp: u32, srcPort: u32, now: i64): 
   if (type == MsgType.Ack) return onAck(now);
   if (type == MsgType.Nak) {
     event(Ev.DhcpNak, <i32>dhcpIn.serverId, 0);
+    saveLease(0);
     // Restart at once, but not in a tight loop with a server that NAKs everything.
     dhcpStart(now, ++naks > 2 ? DECLINE_WAIT : 0);
     return true;
@@ -317,6 +358,7 @@ function bind(now: i64): void {
   t2At = infinite ? NEVER : requestSent + <i64>t2Secs * 1000;
   expiresAt = infinite ? NEVER : requestSent + <i64>leaseSecs * 1000;
   deadline = t1At;
+  saveLease(leaseIp);
   if (!fresh) return;
   configure(leaseIp, leaseMask, leaseRouter);
   reportLease();
@@ -355,6 +397,7 @@ function addressLost(now: i64): void {
 
 function loseAddress(now: i64): void {
   arpFlush();
+  saveLease(0);
   // RFC 2131 3.1.5 waits 10 s after a decline; RFC 5227 rate-limits repeated conflicts.
   dhcpStart(now, ++conflicts >= MAX_CONFLICTS ? RATE_LIMIT_WAIT : DECLINE_WAIT);
 }
@@ -384,12 +427,18 @@ export function dhcpLinkUp(now: i64): void {
     dhcpStart(now);
     return;
   }
-  offered = leaseIp;
+  const ip = leaseIp;
   leaseIp = 0;
+  arpFlush();
+  reboot(ip, now);
+}
+
+/** INIT-REBOOT: REQUEST `ip` (option 50, no server id), broadcast. */
+function reboot(ip: u32, now: i64): void {
+  offered = ip;
   xid = random();
   started = now;
   tries = 0;
-  arpFlush();
   dhcpState = DhcpState.Rebooting;
   request(now);
 }

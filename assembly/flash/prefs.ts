@@ -7,6 +7,12 @@ import { PREFS_ADDR } from "./layout";
 /** Keys 0..254; the firmware assigns them. */
 export const PREFS_KEY_MAX = 254;
 
+/** The keys the firmware uses. */
+export const enum Pref {
+  /** The last DHCP lease (client/dhcp.ts): address, voice VLAN, expiry; for INIT-REBOOT after a restart. */
+  DhcpLease = 1,
+}
+
 /** Copies the value of `key` (at most `cap` bytes) to `dst`; returns its length, or -1 when unset. */
 export function prefsGet(key: i32, dst: usize, cap: i32): i32 { return logGet(PREFS_ADDR, key, dst, cap); }
 

@@ -25,13 +25,29 @@ export let netmask: u32 = 0;
 export let router: u32 = 0;
 /** Link-layer header length of outgoing frames (grows by 4 with an 802.1Q tag). */
 export let l2Len: i32 = ETH_HEADER;
-/** The voice VLAN the phone tags its IP traffic with; 0 = untagged on the native VLAN. */
+/**
+ * The voice VLAN as the switch announced it: 1-4094 tags IP traffic with it;
+ * VOICE_DOT1P (announced as VID 0, `switchport voice vlan dot1p`) tags it
+ * with VID 0 and priority 5 on the native VLAN (802.1p priority tagging);
+ * VOICE_UNTAGGED (4095, `switchport voice vlan untagged`) and 0 (none
+ * announced) send it untagged on the native VLAN.
+ */
 export let voiceVlan: u32 = 0;
+export const VOICE_UNTAGGED: u32 = 4095;
+export const VOICE_DOT1P: u32 = 0x1_0000;
+/** The VID outgoing frames carry when tagged, and the only one accepted in incoming tags. */
+export let tagVid: u32 = 0;
+let tagged = false;
 
 export function setVoiceVlan(vid: u32): void {
   voiceVlan = vid;
-  l2Len = vid != 0 ? ETH_HEADER + VLAN_TAG : ETH_HEADER;
+  tagged = vid == VOICE_DOT1P || (vid >= 1 && vid <= 4094);
+  tagVid = vid == VOICE_DOT1P ? 0 : vid & 0xfff;
+  l2Len = tagged ? ETH_HEADER + VLAN_TAG : ETH_HEADER;
 }
+
+/** True on a voice VLAN of its own (1-4094): untagged IP then belongs to the data VLAN. */
+@inline export function onVoiceVlan(): bool { return voiceVlan >= 1 && voiceVlan <= 4094; }
 
 export function setMac(mac: u64): void { myMac = mac; }
 
@@ -60,17 +76,17 @@ export function netifReset(): void {
 @inline export function txL3(): usize { return txBuf + <usize>l2Len; }
 
 /** Sends the frame whose network-layer part of `l3Len` bytes is already at txL3(), tagged on the voice VLAN. */
-export function txFrame(dst: u64, etherType: u32, l3Len: i32): void {
+export function txFrame(dst: u64, etherType: u32, l3Len: i32, pcp: u32 = VOICE_PCP): void {
   const e = ethOut;
   e.dst = dst;
   e.src = myMac;
-  e.etherType = voiceVlan != 0 ? EtherType.Vlan : etherType;
+  e.etherType = tagged ? EtherType.Vlan : etherType;
   e.emit(txBuf);
-  if (voiceVlan != 0) {
+  if (tagged) {
     const v = vlanOut;
-    v.pcp = VOICE_PCP;
+    v.pcp = pcp;
     v.dei = false;
-    v.vid = voiceVlan;
+    v.vid = tagVid;
     v.innerType = etherType;
     v.emit(txBuf + 12);
   }

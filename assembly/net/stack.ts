@@ -8,7 +8,7 @@
 import { MAC_BROADCAST } from "../lib/bytes";
 import { Ctr, count, drop } from "../counters";
 import { ETH_HEADER, EtherType, ethDst, ethSrc, ethType } from "../wire/ethernet";
-import { VLAN_TAG, VlanRepr } from "../wire/vlan";
+import { VLAN_TAG, VOICE_PCP, VlanRepr } from "../wire/vlan";
 import { CDP_MULTICAST } from "../wire/cdp";
 import { ETHERTYPE_LLDP, LLDP_MULTICAST } from "../wire/lldp";
 import { IP_BROADCAST, IPV4_HEADER, IpProto, Ipv4Repr } from "../wire/ipv4";
@@ -16,7 +16,7 @@ import { ICMP_HEADER, IcmpQuote, IcmpRepr, IcmpType, IcmpUnreach } from "../wire
 import { UDP_HEADER, UdpRepr } from "../wire/udp";
 import { arpLookup, arpParse, arpRequest, arpRx } from "./arp";
 import { acdRx } from "./acd";
-import { myIp, myMac, netmask, router, rxBuf, RX_CAPACITY, txBuf, txFrame, txL3, TX_CAPACITY, voiceVlan } from "./netif";
+import { myIp, myMac, netmask, onVoiceVlan, router, rxBuf, RX_CAPACITY, tagVid, txBuf, txFrame, txL3, TX_CAPACITY } from "./netif";
 
 const vlanIn = changetype<VlanRepr>(memory.data(offsetof<VlanRepr>()));
 const ipIn = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));
@@ -118,14 +118,14 @@ function ethRx(len: i32, now: i64): bool {
   if (type == EtherType.Vlan) {
     if (vlanIn.parse(rxBuf + 12, len - 12) != 0) return drop(Ctr.DropEthTruncated);
     // Only the voice VLAN (or priority tags while untagged) reaches the phone.
-    if (vlanIn.vid != voiceVlan) return drop(Ctr.DropVlanOther);
+    if (vlanIn.vid != tagVid) return drop(Ctr.DropVlanOther);
     type = vlanIn.innerType;
     off += VLAN_TAG;
   } else if (type <= MAX_8023_LENGTH) {
     return linkLocalRx(LinkLocal.Cdp, rxBuf, len, now);
   } else if (type == ETHERTYPE_LLDP) {
     return linkLocalRx(LinkLocal.Lldp, rxBuf + ETH_HEADER, len - ETH_HEADER, now);
-  } else if (voiceVlan != 0 && (type == EtherType.Arp || type == EtherType.Ipv4)) {
+  } else if (onVoiceVlan() && (type == EtherType.Arp || type == EtherType.Ipv4)) {
     // On the voice VLAN, untagged IP belongs to the data VLAN behind the phone.
     return drop(Ctr.DropVlanOther);
   }
@@ -247,9 +247,10 @@ function quotedExchange(code: u32, now: i64): bool {
 let ipIdent: u32 = 0;
 
 /** Writes the IPv4 header in front of the `len`-byte payload at ipTxPayload(). */
-function ipHeader(dst: u32, proto: u32, len: i32): void {
+function ipHeader(dst: u32, proto: u32, len: i32, dscp: u32 = 0): void {
   const ip = ipOut;
   ip.set(myIp, dst, proto, len);
+  ip.tos = dscp << 2;
   ipIdent = (ipIdent + 1) & 0xffff;
   ip.ident = ipIdent;
   ip.emit(txL3());
@@ -292,14 +293,15 @@ export function canSend(dst: u32, now: i64): bool {
  * `proto`. A packet whose next hop is not yet in the ARP cache is dropped
  * after asking for it: the protocols above retransmit (as smoltcp does).
  */
-export function ipOutput(dst: u32, proto: u32, len: i32, now: i64): bool {
+export function ipOutput(dst: u32, proto: u32, len: i32, now: i64, dscp: u32 = 0): bool {
   const mac = resolve(dst, now);
   if (mac == 0) {
     count(Ctr.TxArpPending);
     return false;
   }
-  ipHeader(dst, proto, len);
-  txFrame(mac, EtherType.Ipv4, IPV4_HEADER + len);
+  ipHeader(dst, proto, len, dscp);
+  // A marked packet's CoS is its class selector (CS3 -> 3, EF -> 5); unmarked ones keep the voice VLAN's.
+  txFrame(mac, EtherType.Ipv4, IPV4_HEADER + len, dscp != 0 ? dscp >> 3 : VOICE_PCP);
   return true;
 }
 

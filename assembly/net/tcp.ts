@@ -63,6 +63,8 @@ const EPHEMERAL_BASE: u32 = 49152;
   localPort: u32;
   remotePort: u32;
   remoteIp: u32;
+  /** DSCP of every segment of the connection. */
+  dscp: u32;
   iss: u32;
   sndUna: u32;
   sndNxt: u32;
@@ -107,7 +109,7 @@ const tcbs = memory.data(<i32>RECORD * TCP_CONNECTIONS);
  * (0 or 1), or -1 when both are in use. A connection in TIME-WAIT gives up
  * its slot (a new connection has a new port and a new ISN).
  */
-export function tcpConnect(ip: u32, port: u32, now: i64): i32 {
+export function tcpConnect(ip: u32, port: u32, now: i64, dscp: u32 = 0): i32 {
   if (ip == 0 || port == 0 || port > 0xffff) return -1;
   let h = -1;
   for (let i = 0; i < TCP_CONNECTIONS; i++) if (!tcb(i).inUse) { h = i; break; }
@@ -121,6 +123,7 @@ export function tcpConnect(ip: u32, port: u32, now: i64): i32 {
   t.state = TcpState.SynSent;
   t.remoteIp = ip;
   t.remotePort = port;
+  t.dscp = dscp;
   let lport: u32 = 0;
   do lport = EPHEMERAL_BASE + (random() & 0x3fff);
   while (lport == tcb(h ^ 1).localPort && tcb(h ^ 1).inUse);
@@ -296,7 +299,7 @@ function sendSegment(t: Tcb, seq: u32, flags: u32, n: i32, now: i64): bool {
   tcpOut.window = rcvWindow(t);
   tcpOut.mss = (flags & TcpFlag.Syn) != 0 ? TCP_MSS : 0;
   tcpOut.payloadLen = n;
-  return ipOutput(t.remoteIp, IpProto.Tcp, tcpOut.emit(ipTxPayload(), myIp, t.remoteIp), now);
+  return ipOutput(t.remoteIp, IpProto.Tcp, tcpOut.emit(ipTxPayload(), myIp, t.remoteIp), now, t.dscp);
 }
 
 /** A segment that takes sequence space could not leave (no MAC for the next hop yet): try again soon. */

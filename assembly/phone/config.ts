@@ -58,6 +58,8 @@ function slot(i: i32): CnfCallManager { return changetype<CnfCallManager>(slots 
   protocol: u32;
   /** Length of the load name at cnfLoad (0: none given). */
   loadLen: i32;
+  /** deviceSecurityMode: 1 non-secure, 2 authenticated, 3 encrypted; 0 when absent. */
+  security: u32;
   /** Offset where scanning stopped: the end, or the place of the error. */
   stop: i32;
   cm(i: i32): CnfCallManager { return slot(i); }
@@ -68,7 +70,7 @@ export const cnfLoad = memory.data(CNF_LOAD_MAX);
 // Element names and values the scanner knows, as (length, ASCII) entries;
 // an id is the 1-based position: callManagerGroup members member priority
 // callManager ports ethernetPhonePort processNodeName deviceProtocol
-// loadInformation loadInformation7 SCCP SIP amp lt gt quot apos.
+// loadInformation loadInformation7 deviceSecurityMode SCCP SIP amp lt gt quot apos.
 // loadInformation7 is XMLDefault's entry for device type 7, the CP-7960.
 const NAMES = memory.data<u8>([
   16, 99, 97, 108, 108, 77, 97, 110, 97, 103, 101, 114, 71, 114, 111, 117, 112,
@@ -82,6 +84,7 @@ const NAMES = memory.data<u8>([
   14, 100, 101, 118, 105, 99, 101, 80, 114, 111, 116, 111, 99, 111, 108,
   15, 108, 111, 97, 100, 73, 110, 102, 111, 114, 109, 97, 116, 105, 111, 110,
   16, 108, 111, 97, 100, 73, 110, 102, 111, 114, 109, 97, 116, 105, 111, 110, 55,
+  18, 100, 101, 118, 105, 99, 101, 83, 101, 99, 117, 114, 105, 116, 121, 77, 111, 100, 101,
   4, 83, 67, 67, 80,
   3, 83, 73, 80,
   3, 97, 109, 112, 2, 108, 116, 2, 103, 116, 4, 113, 117, 111, 116, 4, 97, 112, 111, 115,
@@ -89,7 +92,7 @@ const NAMES = memory.data<u8>([
 ]);
 const enum Id {
   None, Group, Members, Member, Priority, CallManager, Ports, Port, Host, Protocol,
-  Load, LoadModel, Sccp, Sip, Amp,
+  Load, LoadModel, Security, Sccp, Sip, Amp,
 }
 const ENTITY_CHARS = memory.data<u8>([38, 60, 62, 34, 39]); // & < > " '
 // "![CDATA[", "]]>", "-->", "?>"
@@ -124,6 +127,7 @@ let valLen = 0;
  */
 export function cnfParse(p: usize, len: i32): i32 {
   cnf.cmCount = cnf.loadLen = 0;
+  cnf.security = 0;
   cnf.protocol = CnfProto.None;
   at = p;
   end = p + <usize>max(len, 0);
@@ -132,6 +136,7 @@ export function cnfParse(p: usize, len: i32): i32 {
   if (e == 0 && cnf.cmCount == 0) e = CnfErr.NoCallManager;
   if (e != 0) {
     cnf.cmCount = cnf.loadLen = 0;
+    cnf.security = 0;
     cnf.protocol = CnfProto.None;
   }
   return e;
@@ -270,6 +275,11 @@ function take(): i32 {
       const v = valLen == 0 ? Id.None : lookup(val, valLen);
       cnf.protocol = valLen == 0 ? CnfProto.None : v == Id.Sccp ? CnfProto.Sccp : v == Id.Sip ? CnfProto.Sip : CnfProto.Other;
     } else if ((id == Id.Load || id == Id.LoadModel) && valLen > 0) return takeLoad();
+    else if (id == Id.Security) {
+      const v = number(val, valLen, 10);
+      if (v < 1 || v > 3) return CnfErr.BadValue;
+      cnf.security = v;
+    }
     return 0;
   }
   if (member == 0) return 0;

@@ -8,7 +8,7 @@ import { putMac, put16 } from "../lib/bytes";
 import { CdpRepr } from "../wire/cdp";
 import { ETHERTYPE_LLDP, LLDP_MULTICAST, LldpRepr } from "../wire/lldp";
 import { ETH_HEADER } from "../wire/ethernet";
-import { hostName, hostNameLen, myMac, txBuf, txRaw, voiceVlan } from "../net/netif";
+import { hostName, hostNameLen, myIp, myMac, txBuf, txRaw, VOICE_DOT1P, VOICE_UNTAGGED, voiceVlan } from "../net/netif";
 import { LinkLocal, stackOnLinkLocal } from "../net/stack";
 import { loadName, loadNameLength } from "./identity";
 
@@ -30,6 +30,14 @@ let cdpDue: i64 = NEVER;
 let lldpDue: i64 = NEVER;
 let fastLeft = 0;
 let cdpGaveVlan = false;
+// CDP power negotiation (Catalyst inline power): each Power Requested carries
+// a request id (never 0: a switch reads 0 as "no request") and echoes the
+// management id of the switch's last Power Available; a new management id
+// means the switch changed its allocation, so the phone asks again.
+let powerRequestId: u32 = 1;
+let powerManagementId: u32 = 0;
+/** The address the last CDP frame announced (0: none): a new one goes out at once. */
+let cdpAddress: u32 = 0;
 /** The voice VLAN the switch named last (0: none yet), and who named it (VlanSource). */
 export let discoveryVlan: u32 = 0;
 export let discoveryVlanSource: i32 = 0;
@@ -40,6 +48,9 @@ export function discoveryStart(now: i64): void {
   lldpDue = now;
   cdpGaveVlan = false;
   discoveryVlan = 0;
+  powerRequestId = 1;
+  powerManagementId = 0;
+  cdpAddress = 0;
 }
 
 /** Sends CDP and LLDP now (a VLAN was learned) and restarts their periods. */
@@ -50,6 +61,8 @@ export function discoveryAnnounce(now: i64): void {
 
 export function discoveryPoll(now: i64): i64 {
   const fast = fastLeft > 1;
+  // CDP's Addresses TLV and LLDP's chassis ID follow the lease: the switch's neighbour table shows the phone's IP.
+  if (myIp != cdpAddress) cdpDue = lldpDue = now;
   if (now >= cdpDue) {
     sendCdp();
     cdpDue = now + (fast ? FAST_INTERVAL : CDP_INTERVAL);
@@ -66,14 +79,22 @@ function sendCdp(): void {
   const c = cdpOut;
   c.setPhone(myMac, hostName, hostNameLen, loadName, loadNameLength);
   c.vlanQuery = true;
+  c.address = myIp;
+  cdpAddress = myIp;
+  c.powerConsumptionMw = POWER_MW;
   c.powerRequestMw = POWER_MW;
+  c.powerRequestId = powerRequestId;
+  c.powerManagementId = powerManagementId;
   txRaw(c.emit(txBuf));
 }
 
 function sendLldp(): void {
   const l = lldpOut;
   l.setPhone(myMac, hostName, hostNameLen, loadName, loadNameLength);
-  l.setVoiceVlan(voiceVlan != 0 ? <i32>voiceVlan : -1);
+  l.address = myIp;
+  const v = voiceVlan;
+  l.setVoiceVlan(v == 0 ? -1 : v == VOICE_DOT1P || v == VOICE_UNTAGGED ? 0 : <i32>v);
+  if (v == VOICE_UNTAGGED) l.voiceTagged = false;
   l.powerValue = POWER_MW / 100;
   putMac(txBuf, LLDP_MULTICAST);
   putMac(txBuf + 6, myMac);
@@ -87,17 +108,24 @@ function learned(vid: u32, source: i32): void {
 }
 
 function discoveryRx(kind: LinkLocal, p: usize, len: i32, now: i64): bool {
-  return kind == LinkLocal.Cdp ? cdpRx(p, len) : lldpRx(p, len);
+  return kind == LinkLocal.Cdp ? cdpRx(p, len, now) : lldpRx(p, len);
 }
 
 /** A CDP frame (802.3 + SNAP) of `len` bytes is at `p`. */
-function cdpRx(p: usize, len: i32): bool {
+function cdpRx(p: usize, len: i32, now: i64): bool {
   const err = cdpIn.parse(p, len);
   if (err != 0) return drop(err);
+  if (cdpIn.powerAvailable && cdpIn.powerManagementId != powerManagementId) {
+    // The switch's allocation changed (or this is its first answer): request again, echoing it.
+    powerManagementId = cdpIn.powerManagementId;
+    powerRequestId = powerRequestId == 0xffff ? 1 : powerRequestId + 1;
+    cdpDue = now;
+  }
+  // VID 0 is `switchport voice vlan dot1p`, 4095 `switchport voice vlan untagged`.
   const vid = cdpIn.voiceVlan;
-  if (vid >= 1 && vid <= 4094) {
+  if (vid >= 0) {
     cdpGaveVlan = true;
-    learned(<u32>vid, VlanSource.Cdp);
+    learned(vid == 0 ? VOICE_DOT1P : <u32>vid, VlanSource.Cdp);
   }
   return true;
 }
@@ -108,8 +136,9 @@ function lldpRx(p: usize, len: i32): bool {
   const err = l.parse(p, len);
   if (err != 0) return drop(err);
   const vid = l.voiceVlan;
-  if (!cdpGaveVlan && l.voicePolicy && !l.voiceUnknown && l.voiceTagged && vid >= 1 && vid <= 4094) {
-    learned(vid, VlanSource.Lldp);
+  // A tagged policy with VID 0 is priority tagging; an untagged one, the native VLAN (ANSI/TIA-1057 10.2.3.3).
+  if (!cdpGaveVlan && l.voicePolicy && !l.voiceUnknown && vid <= 4094) {
+    learned(!l.voiceTagged ? VOICE_UNTAGGED : vid == 0 ? VOICE_DOT1P : vid, VlanSource.Lldp);
   }
   return true;
 }

@@ -46,6 +46,14 @@ export function lcdShow(m: Lcd): void {
   lcd(TEXT + <usize>load<u16>(i), <i32>load<u16>(i, 2));
 }
 
+/** Copies message `m`'s text to `dst`; returns its length. */
+export function lcdCopy(m: Lcd, dst: usize): i32 {
+  const i = INDEX + (<usize>m << 2);
+  const n = <i32>load<u16>(i, 2);
+  memory.copy(dst, TEXT + <usize>load<u16>(i), <usize>n);
+  return n;
+}
+
 function put(n: i32, c: u32): i32 {
   store<u8>(line + <usize>n, <u8>c);
   return n + 1;
@@ -53,9 +61,7 @@ function put(n: i32, c: u32): i32 {
 
 /** "Upgrading firmware 42%". */
 export function lcdProgress(percent: u32): void {
-  const i = INDEX + (<usize>Lcd.Upgrading << 2);
-  let n = <i32>load<u16>(i, 2);
-  memory.copy(line, TEXT + <usize>load<u16>(i), <usize>n);
+  let n = lcdCopy(Lcd.Upgrading, line);
   if (percent > 100) percent = 100;
   if (percent >= 100) n = put(n, 0x31);
   if (percent >= 10) n = put(n, 0x30 + (percent / 10) % 10);

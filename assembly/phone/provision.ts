@@ -1,6 +1,9 @@
 // Stage 5: the configuration. Pick a TFTP server (every address of DHCP
 // option 150 in order, else option 66: an address, or a name resolved by
-// DNS), fetch SEP<MAC>.cnf.xml (XMLDefault.cnf.xml when the server has none),
+// DNS), ask for CTLSEP<MAC>.tlv and ITLSEP<MAC>.tlv first as phones on a
+// CUCM cluster do (a non-secure cluster has neither: one ERROR 1 each; this
+// phone keeps no trust list, so what arrives is read and dropped), fetch
+// SEP<MAC>.cnf.xml (XMLDefault.cnf.xml when the server has none),
 // read the CallManagers and the load from it, and when the load is not the
 // running one, stream <load>.bin into the other flash slot, mark it for
 // trial and reset into it. A download that fails leaves the phone to register
@@ -30,7 +33,9 @@ export const UPGRADE_RETRY_MAX: i64 = 3_600_000;
 export const RESET_UPGRADE = 1;
 
 export const enum Provision { Idle, Running, Ready, Failed, Resetting }
-const enum Step { None, Resolve, Sep, Default, Image, ResolveCm }
+const enum Step { None, Resolve, Ctl, Itl, Sep, Default, Image, ResolveCm }
+/** Largest CTL or ITL file read (and dropped); CUCM's are a few KiB per certificate. */
+export const TRUST_LIST_MAX: u32 = 65536;
 
 export let provisionState = Provision.Idle;
 /** What went wrong when Failed (ProvisionFail), for the LCD and the host. */
@@ -104,7 +109,7 @@ function nextServer(now: i64): void {
     server = get32(tftpServers + (<usize>next << 2));
     next++;
     event(Ev.TftpServer, <i32>server, 150);
-    fetch(Step.Sep, now);
+    fetch(Step.Ctl, now);
     return;
   }
   if (next == tftpCount && tftpNameLen > 0) {
@@ -113,7 +118,7 @@ function nextServer(now: i64): void {
     if (addr != 0) {
       server = addr;
       event(Ev.TftpServer, <i32>server, 66);
-      fetch(Step.Sep, now);
+      fetch(Step.Ctl, now);
     } else {
       step = Step.Resolve;
       dnsStart(tftpName, tftpNameLen, dnsServers, dnsCount, now, domain, domainLen);
@@ -133,13 +138,21 @@ function onResolve(now: i64): void {
   }
   server = dnsAddress;
   event(Ev.TftpServer, <i32>server, 66);
-  fetch(Step.Sep, now);
+  fetch(Step.Ctl, now);
 }
 
-/** Asks `server` for the file of `s`: the SEP file, XMLDefault, or the load's image. */
+/** Asks `server` for the file of `s`: the CTL or ITL file, the SEP file, XMLDefault, or the load's image. */
 function fetch(s: Step, now: i64): void {
   step = s;
   let n = 0;
+  if (s == Step.Ctl || s == Step.Itl) {
+    memory.copy(fileName, s == Step.Ctl ? CTL : ITL, 3);
+    memory.copy(fileName + 3, deviceName, DEVICE_NAME_LEN);
+    n = 3 + DEVICE_NAME_LEN + putText(fileName + 3 + DEVICE_NAME_LEN, TLV, TLV_LEN);
+    tftpSetSink(dropSink);
+    tftpStart(server, fileName, n, TRUST_LIST_MAX, now);
+    return;
+  }
   if (s == Step.Sep) {
     memory.copy(fileName, deviceName, DEVICE_NAME_LEN);
     n = DEVICE_NAME_LEN + putText(fileName + DEVICE_NAME_LEN, CNF_XML, CNF_XML_LEN);
@@ -166,7 +179,14 @@ function onTransfer(now: i64): void {
     imageDone(status, now);
     return;
   }
-  if (status == TftpStatus.Done) {
+  if (s == Step.Ctl || s == Step.Itl) {
+    // Missing is a non-secure cluster; any other failure is the server's.
+    if (status == TftpStatus.Done || status == TftpStatus.NotFound) fetch(s == Step.Ctl ? Step.Itl : Step.Sep, now);
+    else {
+      lastStatus = status;
+      nextServer(now);
+    }
+  } else if (status == TftpStatus.Done) {
     configDone(now);
   } else if (status == TftpStatus.NotFound) {
     // Auto-registration: a phone the CallManager does not know yet gets XMLDefault.
@@ -178,6 +198,8 @@ function onTransfer(now: i64): void {
   }
 }
 
+function dropSink(offset: u32, p: usize, len: i32): bool { return true; }
+
 function configSink(offset: u32, p: usize, len: i32): bool {
   if (<u64>offset + <u64>len > <u64>CNF_CAPACITY) return false;
   memory.copy(config + offset, p, <usize>len);
@@ -188,6 +210,13 @@ function configDone(now: i64): void {
   const err = cnfParse(config, <i32>tftpSize);
   if (err != CnfErr.Ok) {
     fail(err == CnfErr.NoCallManager ? ProvisionFail.NoCallManager : ProvisionFail.ConfigBad, err, now);
+    return;
+  }
+  event(Ev.ConfigSecurity, <i32>cnf.security, 0);
+  // Authenticated or encrypted mode needs the CTL's certificates and TLS to the CallManager:
+  // say so rather than register in clear.
+  if (cnf.security >= 2) {
+    fail(ProvisionFail.SecurityUnsupported, <i32>cnf.security, now);
     return;
   }
   event(Ev.ConfigLoaded, cnf.cmCount, <i32>cnf.protocol);
@@ -329,7 +358,11 @@ function putText(dst: usize, src: usize, n: i32): i32 {
   return n;
 }
 
-// ".cnf.xml", "XMLDefault.cnf.xml", ".bin"
+// "CTL", "ITL", ".tlv", ".cnf.xml", "XMLDefault.cnf.xml", ".bin"
+const CTL = memory.data<u8>([67, 84, 76]);
+const ITL = memory.data<u8>([73, 84, 76]);
+const TLV = memory.data<u8>([46, 116, 108, 118]);
+const TLV_LEN = 4;
 const CNF_XML = memory.data<u8>([46, 99, 110, 102, 46, 120, 109, 108]);
 const CNF_XML_LEN = 8;
 const XML_DEFAULT = memory.data<u8>([88, 77, 76, 68, 101, 102, 97, 117, 108, 116, 46, 99, 110, 102, 46, 120, 109, 108]);

@@ -1,12 +1,21 @@
 // Registration (stage 6): a TCP connection to the first CallManager of the
-// configured list, StationRegister, RegisterAck, keepalives; on a refused
+// configured list, StationRegister, RegisterAck, then the station set-up a
+// Cisco 79xx does before a CallManager counts it registered (chan-sccp-b
+// keeps a device in "Progress" until it; the order is a 7960's on protocol
+// v11): CapabilitiesRes whenever CapabilitiesReq comes, ButtonTemplateReq,
+// SoftKeyTemplateReq, SoftKeySetReq, ConfigStatReq, LineStatReq per line
+// button, SpeedDialStatReq per speed-dial button, ForwardStatReq,
+// TimeDateReq, each sent once the answer to the one before arrived, then
+// RegisterAvailableLines and HeadsetStatus; registered once DefineTimeDate
+// came. Then keepalives; on a refused
 // or timed-out connection, a RegisterReject, no answer, or a lost
 // connection (reset, closed, keepalive acks missing), the next CallManager.
 // Registered to a backup, the phone keeps trying the CallManagers above it
 // and falls back to the first that accepts it, as Cisco phones do. When
 // every CallManager has failed in a round, the phone waits (AllDown), with
 // exponential backoff, before the next round from the top of the list.
-import { event, random, reset } from "../hal";
+import { event, lcd, random, reset } from "../hal";
+import { Lcd, lcdCopy } from "./lcd";
 import { Ev } from "../events";
 import { Ctr, count } from "../counters";
 import { hostName, hostNameLen, myIp } from "../net/netif";
@@ -15,8 +24,9 @@ import {
   tcpPeek, tcpSend, tcpState,
 } from "../net/tcp";
 import {
-  DEVICE_TYPE_7960, SCCP_PROTOCOL_VERSION, SccpMsg, SccpRepr, sccpDeclaredLength, sccpFrameLength,
+  DEVICE_TYPE_7960, HEADSET_OFF, SCCP_CODECS, SCCP_PROTOCOL_VERSION, SccpButton, SccpMsg, SccpRepr, sccpDeclaredLength, sccpFrameLength,
 } from "../wire/sccp";
+import { Dscp } from "../wire/ipv4";
 
 const sccpIn = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
 const sccpOut = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
@@ -28,10 +38,13 @@ export const enum RegState { Off, Connecting, Registering, Registered, AllDown }
 /** Why a CallManager was left (event RegFailed, b). */
 export const enum RegFail {
   Refused = 1, Timeout = 2, Reset = 3, Closed = 4, Rejected = 5, NoAnswer = 6, KeepaliveLost = 7, Malformed = 8, NoConnection = 9, Unreachable = 10,
+  SetupUnanswered = 11,
 }
 
 /** StationRegister sent, no RegisterAck or RegisterReject yet: the next one. */
 export const REGISTER_TIMEOUT: i64 = 10_000;
+/** In the station set-up, the longest wait for the answer to one request. */
+export const SETUP_TIMEOUT: i64 = 10_000;
 /** The keepalive interval when the RegisterAck gives none; bounds on what it may give. */
 export const KEEPALIVE_DEFAULT: u32 = 30;
 const KEEPALIVE_MAX: u32 = 3600;
@@ -49,7 +62,12 @@ const RTP_PORT: u32 = 16384;
 const MAX_STREAMS: u32 = 5;
 const NEVER = i64.MAX_VALUE;
 
-const enum Phase { Idle, Connecting, Registering, Registered }
+const enum Phase { Idle, Connecting, Registering, SettingUp, Registered }
+/** The set-up's requests, in the order sent. */
+const enum Step { Buttons, SoftKeys, SoftKeySets, Config, Lines, SpeedDials, Forward, Time, Done }
+/** Line keys kept for the display. */
+const SHOWN_LINES = 2;
+const LINE_KEY = 66;
 
 /** One SCCP connection: the main one, or the probe of a higher CallManager while on a backup. */
 @unmanaged class Link {
@@ -81,7 +99,25 @@ let keepAliveMs: i64 = 0;
 let keepAliveAt: i64 = NEVER;
 let keepAlivePending = false;
 let misses = 0;
-const msg = memory.data(64);
+const msg = memory.data(96);
+
+// The station set-up (one link at a time sets up: the main one, or the probe while the main one is registered).
+let step = Step.Buttons;
+let want: u32 = 0;
+let lineCount = 0;
+let speedDials = 0;
+let item = 1;
+// What the CallManager gave, for the display: line keys, the time (seconds into the day at timeAt), the status text.
+export let lampMode: u32 = 0;
+export let ringMode: u32 = 0;
+const lineKeys = memory.data(SHOWN_LINES * LINE_KEY);
+const lineKeyLen = memory.data(SHOWN_LINES * 4);
+let date: i32 = 0;
+let daySeconds: i32 = -1;
+let timeAt: i64 = 0;
+const status = memory.data(32);
+let statusLen = 0;
+const screen = memory.data(32 + 3 + SHOWN_LINES * (LINE_KEY + 3) + 16);
 
 @inline function cmIp(i: i32): u32 { return load<u32>(cmIps + (<usize>i << 2)); }
 @inline function cmPort(i: i32): u32 { return load<u32>(cmPorts + (<usize>i << 2)); }
@@ -160,7 +196,7 @@ function connect(l: Link, i: i32, now: i64): void {
   l.phase = Phase.Connecting;
   if (l == main) registerState = RegState.Connecting;
   event(l == main ? Ev.RegConnecting : Ev.RegProbe, <i32>cmIp(i), i | <i32>(cmPort(i) << 8));
-  l.h = tcpConnect(cmIp(i), cmPort(i), now);
+  l.h = tcpConnect(cmIp(i), cmPort(i), now, Dscp.Cs3);
   if (l.h < 0) fail(l, RegFail.NoConnection, now);
 }
 
@@ -173,8 +209,9 @@ function drop(l: Link, now: i64, graceful: bool): void {
   l.deadline = NEVER;
 }
 
-function send(l: Link, id: u32, now: i64): void {
+function send(l: Link, id: u32, now: i64, arg: u32 = 0): void {
   sccpOut.msgId = id;
+  sccpOut.arg = arg;
   if (id == SccpMsg.Register) {
     sccpOut.namePtr = hostName;
     sccpOut.nameLen = hostNameLen;
@@ -217,6 +254,7 @@ function service(l: Link, now: i64): void {
     return;
   }
   if (l.phase == Phase.Registering && now >= l.deadline) fail(l, RegFail.NoAnswer, now);
+  else if (l.phase == Phase.SettingUp && now >= l.deadline) fail(l, RegFail.SetupUnanswered, now);
 }
 
 /** Handles each complete message; false when the link was dropped meanwhile. */
@@ -267,11 +305,20 @@ function handle(l: Link, now: i64): bool {
     reset(RESET_BY_CALLMANAGER);
     return false;
   }
+  if (l.phase >= Phase.SettingUp) {
+    if (id == SccpMsg.CapabilitiesReq) {
+      send(l, SccpMsg.CapabilitiesRes, now);
+      event(Ev.RegCapabilities, l.cm, SCCP_CODECS);
+    } else if (l.phase == Phase.SettingUp && id == want) {
+      const fallback = l == probe;
+      if (!answered(l, now)) return true;
+      return !fallback; // after a fallback the connection is the main link's
+    } else if (l == main || l.phase == Phase.SettingUp) indicate(id, now);
+  }
   if (l.phase == Phase.Registering) {
     if (id == SccpMsg.RegisterAck) {
-      const fallback = l == probe;
-      registered(l, now);
-      return !fallback; // after a fallback the connection is the main link's
+      startSetup(l, now);
+      return true;
     }
     if (id == SccpMsg.RegisterReject) {
       event(Ev.RegRejected, <i32>sccpIn.textPtr, sccpIn.textLen);
@@ -285,9 +332,148 @@ function handle(l: Link, now: i64): bool {
   return true;
 }
 
-function registered(l: Link, now: i64): void {
+// ---- the station set-up -------------------------------------------------------------
+
+function startSetup(l: Link, now: i64): void {
   let k = sccpIn.keepAlive;
   if (k == 0 || k > KEEPALIVE_MAX) k = KEEPALIVE_DEFAULT;
+  keepAliveMs = <i64>k * 1000;
+  l.phase = Phase.SettingUp;
+  event(Ev.RegAck, l.cm, <i32>k);
+  send(l, SccpMsg.IpPort, now);
+  step = Step.Buttons;
+  lineCount = speedDials = 0;
+  daySeconds = -1;
+  statusLen = 0;
+  memory.fill(lineKeyLen, 0, SHOWN_LINES * 4);
+  request(l, now);
+}
+
+/** Sends the request of the current step (skipping steps with nothing to ask); after the last, registered. */
+function request(l: Link, now: i64): void {
+  l.deadline = now + SETUP_TIMEOUT;
+  while (true) {
+    switch (step) {
+      case Step.Buttons: return ask(l, SccpMsg.ButtonTemplateReq, SccpMsg.ButtonTemplate, 0, now);
+      case Step.SoftKeys: return ask(l, SccpMsg.SoftKeyTemplateReq, SccpMsg.SoftKeyTemplateRes, 0, now);
+      case Step.SoftKeySets: return ask(l, SccpMsg.SoftKeySetReq, SccpMsg.SoftKeySetRes, 0, now);
+      case Step.Config: {
+        item = 1;
+        return ask(l, SccpMsg.ConfigStatReq, SccpMsg.ConfigStat, 0, now);
+      }
+      case Step.Lines: {
+        if (item <= lineCount) return ask(l, SccpMsg.LineStatReq, SccpMsg.LineStat, item, now);
+        item = 1;
+        break;
+      }
+      case Step.SpeedDials: {
+        if (item <= speedDials) return ask(l, SccpMsg.SpeedDialStatReq, SccpMsg.SpeedDialStat, item, now);
+        break;
+      }
+      case Step.Forward: return ask(l, SccpMsg.ForwardStatReq, SccpMsg.ForwardStat, 1, now);
+      case Step.Time: return ask(l, SccpMsg.TimeDateReq, SccpMsg.DefineTimeDate, 0, now);
+      default: {
+        registered(l, now);
+        return;
+      }
+    }
+    step++;
+  }
+}
+
+function ask(l: Link, id: u32, answer: u32, arg: i32, now: i64): void {
+  want = answer;
+  send(l, id, now, <u32>arg);
+}
+
+/** The answer the set-up waited for; false while the set-up goes on. */
+function answered(l: Link, now: i64): bool {
+  const id = sccpIn.msgId;
+  if (id == SccpMsg.ButtonTemplate) countButtons();
+  else if (id == SccpMsg.LineStat) keepLine();
+  else if (id == SccpMsg.DefineTimeDate) {
+    date = <i32>(sccpIn.year * 10000 + sccpIn.month * 100 + sccpIn.day);
+    daySeconds = <i32>(sccpIn.hour * 3600 + sccpIn.minute * 60 + min(sccpIn.second, 59));
+    timeAt = now;
+    event(Ev.RegTime, date, daySeconds);
+  }
+  if (step == Step.Lines || step == Step.SpeedDials) item++;
+  else step++;
+  request(l, now);
+  return step == Step.Done;
+}
+
+function countButtons(): void {
+  lineCount = speedDials = 0;
+  for (let i = 0; i < sccpIn.buttonCount; i++) {
+    const def = load<u8>(sccpIn.buttonsPtr + <usize>(i * 2), 1);
+    if (def == SccpButton.Line) lineCount++;
+    else if (def == SccpButton.SpeedDial) speedDials++;
+  }
+}
+
+/** LineStat: "1001 Alice" for line key `item` (the first SHOWN_LINES are kept for the display). */
+function keepLine(): void {
+  const dir = min(sccpIn.textLen, 24);
+  const name = min(sccpIn.nameLen2, LINE_KEY - 25);
+  const p = lineKeys + <usize>((item - 1) * LINE_KEY);
+  if (item <= SHOWN_LINES) {
+    memory.copy(p, sccpIn.textPtr, <usize>dir);
+    store<u8>(p + <usize>dir, 0x20);
+    memory.copy(p + <usize>dir + 1, sccpIn.namePtr2, <usize>name);
+    store<i32>(lineKeyLen + (<usize>(item - 1) << 2), dir + 1 + name);
+    event(Ev.RegLine, <i32>p, (dir + 1 + name) | (item << 16));
+  } else event(Ev.RegLine, <i32>sccpIn.textPtr, dir | (item << 16));
+}
+
+/** What the CallManager shows or sets outside the set-up's answers. */
+function indicate(id: u32, now: i64): void {
+  if (id == SccpMsg.DisplayText || id == SccpMsg.DisplayNotify || id == SccpMsg.DisplayPromptStatus) {
+    statusLen = min(sccpIn.textLen, 32);
+    memory.copy(status, sccpIn.textPtr, <usize>statusLen);
+    event(Ev.RegDisplay, <i32>status, statusLen);
+  } else if (id == SccpMsg.ClearPromptStatus) statusLen = 0;
+  else if (id == SccpMsg.SetLamp) lampMode = sccpIn.arg3;
+  else if (id == SccpMsg.SetRinger) ringMode = sccpIn.arg;
+  else return;
+  if (registerState == RegState.Registered) registerScreen(now);
+}
+
+@inline function putc(n: i32, c: i32): i32 {
+  store<u8>(screen + <usize>n, <u8>c);
+  return n + 1;
+}
+
+function put2(n: i32, v: i32): i32 { return putc(putc(n, 0x30 + v / 10 % 10), 0x30 + v % 10); }
+
+function sep(n: i32): i32 { return putc(putc(putc(n, 0x20), 0x7c), 0x20); }
+
+/** The registered phone's display: the status line, the line keys, the date and time ("Registered | 1001 Alice | 2026-12-02 09:30"). */
+export function registerScreen(now: i64): void {
+  let n = statusLen;
+  if (n > 0) memory.copy(screen, status, <usize>n);
+  else n = lcdCopy(Lcd.Registered, screen);
+  for (let i = 0; i < SHOWN_LINES; i++) {
+    const len = load<i32>(lineKeyLen + (<usize>i << 2));
+    if (len == 0) continue;
+    n = sep(n);
+    memory.copy(screen + <usize>n, lineKeys + <usize>(i * LINE_KEY), <usize>len);
+    n += len;
+  }
+  if (daySeconds >= 0) {
+    const t = <i32>((<i64>daySeconds + (now - timeAt) / 1000) % 86400);
+    n = sep(n);
+    n = put2(put2(n, date / 1000000), date / 10000);
+    n = put2(putc(n, 0x2d), date / 100);
+    n = put2(putc(n, 0x2d), date);
+    n = put2(putc(n, 0x20), t / 3600);
+    n = put2(putc(n, 0x3a), t / 60 % 60);
+  }
+  lcd(screen, n);
+}
+
+function registered(l: Link, now: i64): void {
+  const k = <i32>(keepAliveMs / 1000);
   if (l == probe) {
     // Back to a higher CallManager: leave the backup (Unregister, then FIN).
     const old = main.cm;
@@ -306,14 +492,16 @@ function registered(l: Link, now: i64): void {
   registeredCm = main.cm;
   attempts = 0;
   backoff = ALL_DOWN_FIRST;
-  keepAliveMs = <i64>k * 1000;
   keepAliveAt = now + keepAliveMs;
   keepAlivePending = false;
   misses = 0;
   probeAt = main.cm > 0 ? now + PRIMARY_RETRY : NEVER;
   probeNext = 0;
-  event(Ev.RegRegistered, main.cm, <i32>k);
-  send(main, SccpMsg.IpPort, now);
+  // After a fallback these go on the new main connection, after the old one's Unregister.
+  send(main, SccpMsg.RegisterAvailableLines, now, <u32>lineCount);
+  send(main, SccpMsg.HeadsetStatus, now, HEADSET_OFF);
+  event(Ev.RegRegistered, main.cm, k);
+  registerScreen(now);
 }
 
 function keepAlive(now: i64): void {

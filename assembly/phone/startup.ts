@@ -8,7 +8,7 @@ import { myIp, setMac, setVoiceVlan, voiceVlan } from "../net/netif";
 import { arpFlush } from "../net/arp";
 import { acdDeadline, acdPoll } from "../net/acd";
 import { tcpInit, tcpPoll } from "../net/tcp";
-import { dhcpInit, dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../client/dhcp";
+import { dhcpBoot, dhcpInit, dhcpLinkDown, dhcpLinkUp, dhcpPoll, dhcpStart } from "../client/dhcp";
 import { tftpInit, tftpPoll } from "../client/tftp";
 import { dnsInit, dnsPoll } from "../client/dns";
 import { discoveryAnnounce, discoveryInit, discoveryPoll, discoveryStart, discoveryVlan, discoveryVlanSource } from "./discovery";
@@ -68,7 +68,7 @@ function startDhcp(now: i64): void {
   vlanDeadline = NEVER;
   enter(Stage.Dhcp);
   lcdShow(Lcd.ConfiguringIp);
-  dhcpStart(now);
+  dhcpBoot(now);
 }
 
 let shownReg = RegState.Off;
@@ -77,7 +77,8 @@ function showRegistration(): void {
   const state = registerState;
   if (state == shownReg) return;
   shownReg = state;
-  lcdShow(state == RegState.Registered ? Lcd.Registered : state == RegState.AllDown ? Lcd.CallManagerDown : Lcd.Registering);
+  // Registered: register.ts shows the status line, line keys and time itself.
+  if (state != RegState.Registered) lcdShow(state == RegState.AllDown ? Lcd.CallManagerDown : Lcd.Registering);
 }
 
 function startRegistration(now: i64): void {

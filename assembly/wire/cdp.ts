@@ -99,7 +99,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
   address: u32;
   /** Native VLAN, -1 when absent (emit: not sent). */
   nativeVlan: i32;
-  /** VoIP VLAN Reply: the voice VLAN (0 = 802.1p priority tagging), -1 when absent or out of range. */
+  /** VoIP VLAN Reply: the voice VLAN (0 = 802.1p priority tagging, 4095 = untagged), -1 when absent or out of range. */
   voiceVlan: i32;
   /** VoIP VLAN Query present (emit: send one). */
   vlanQuery: bool;
@@ -114,6 +114,8 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
   powerRequestMw: u32;
   /** Power Available (0x1a): the first level, mW; 0 when absent. */
   powerAvailableMw: u32;
+  /** A Power Available TLV was present (received only). */
+  powerAvailable: bool;
   /** Request and management IDs of Power Requested or Power Available, whichever came last. */
   powerRequestId: u32;
   powerManagementId: u32;
@@ -136,7 +138,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
     this.deviceIdPtr = this.portIdPtr = this.softwarePtr = this.platformPtr = 0;
     this.capabilities = this.address = 0;
     this.nativeVlan = this.voiceVlan = this.duplex = this.trustBitmap = this.untrustedCos = -1;
-    this.vlanQuery = false;
+    this.vlanQuery = this.powerAvailable = false;
     this.powerConsumptionMw = this.powerRequestMw = this.powerAvailableMw = 0;
     this.powerRequestId = this.powerManagementId = 0;
     // Every TLV advances by at least 4 bytes, so the walk ends.
@@ -166,7 +168,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
         // One byte of data (1 on Cisco switches), then the VLAN.
         if (n >= 3) {
           const vlan = <i32>get16(v + 1);
-          if (vlan <= 4094) this.voiceVlan = vlan;
+          if (vlan <= 4095) this.voiceVlan = vlan;
         }
         break;
       }
@@ -188,6 +190,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
           this.powerRequestId = get16(v);
           this.powerManagementId = get16(v + 2);
           this.powerAvailableMw = get32(v + 4);
+          this.powerAvailable = true;
         }
         break;
       }
@@ -237,6 +240,7 @@ function putText(p: usize, type: u32, src: usize, n: i32): i32 {
     this.trustBitmap = this.untrustedCos = -1;
     this.powerConsumptionMw = this.powerAvailableMw = 0;
     this.powerRequestMw = 0;
+    this.powerAvailable = false;
     this.powerRequestId = this.powerManagementId = 0;
   }
 

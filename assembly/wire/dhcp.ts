@@ -31,9 +31,13 @@ const VENDOR_CLASS = memory.data<u8>([
   73, 80, 32, 80, 104, 111, 110, 101, 32, 67, 80, 45, 55, 57, 54, 48,
 ]);
 const VENDOR_CLASS_LEN = 36;
-// Parameter request list: mask, router, DNS, domain name, TFTP server name, TFTP servers.
-const PARAM_LIST = memory.data<u8>([1, 3, 6, 15, 66, 150]);
-const PARAM_LIST_LEN = 6;
+// Parameter request list in the order Cisco 79xx phones send it (their DHCP
+// fingerprint, which NAC and profiling systems match): mask, TFTP server
+// name, DNS, router, domain name, TFTP servers, ARP cache timeout. Source:
+// FingerBank's dhcp_fingerprints.conf (Inverse inc., ODbL), [os 300] "Cisco
+// IP Phone", vendor_id "Cisco Systems, Inc. IP Phone CP-7960", first entry.
+const PARAM_LIST = memory.data<u8>([1, 66, 6, 3, 15, 150, 35]);
+const PARAM_LIST_LEN = 7;
 
 // RFC 3396: an option that appears more than once (split because it is
 // long, or again in the overloaded file and sname fields) is its pieces

@@ -14,8 +14,17 @@ const DEFAULT_TTL: u32 = 64;
 @inline export function ipSrc(p: usize): u32 { return get32(p + 12); }
 @inline export function ipDst(p: usize): u32 { return get32(p + 16); }
 
+/**
+ * DiffServ code points as Cisco phones mark their traffic (Cisco's QoS
+ * baseline, RFC 4594): call signalling CS3, voice bearer EF. The class
+ * selector's top three bits give the 802.1p CoS (3 and 5).
+ */
+export const enum Dscp { Default = 0, Cs3 = 24, Ef = 46 }
+
 @unmanaged export class Ipv4Repr {
   src: u32;
+  /** The TOS byte: DSCP << 2 (ECN not used). */
+  tos: u32;
   dst: u32;
   proto: u32;
   ttl: u32;
@@ -48,7 +57,7 @@ const DEFAULT_TTL: u32 = 64;
   /** Writes a 20-byte header (no options) for `payloadLen` bytes; returns 20. */
   emit(p: usize): i32 {
     put8(p, 0x45);
-    put8(p + 1, 0);
+    put8(p + 1, this.tos);
     put16(p + 2, <u32>(IPV4_HEADER + this.payloadLen));
     put16(p + 4, this.ident);
     put16(p + 6, 0);
@@ -69,6 +78,7 @@ const DEFAULT_TTL: u32 = 64;
     this.proto = proto;
     this.payloadLen = payloadLen;
     this.ttl = DEFAULT_TTL;
+    this.tos = 0;
   }
 }
 export const ipv4 = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));

@@ -49,6 +49,17 @@ export const enum PowerPriority { Unknown = 0, Critical = 1, High = 2, Low = 3 }
 // "CP-7960G"
 const MODEL = memory.data<u8>([67, 80, 45, 55, 57, 54, 48, 71]);
 const MODEL_LEN = 8;
+/** IEEE 802.3 organizationally specific TLVs (802.1AB Annex G): 00-12-0F, subtype 1 MAC/PHY configuration/status. */
+const OUI_8023_MACPHY: u32 = 0x00120f01;
+/** Autonegotiation supported and enabled; 10BASE-T and 100BASE-TX, half and full (IANA-MAU-MIB bits 1, 2, 4, 5); MAU type 16, 100BASE-TX full duplex. */
+const MACPHY_AUTONEG: u32 = 0x03;
+const MACPHY_ADVERTISED: u32 = 0x6c00;
+const MACPHY_MAU_100TXFD: u32 = 16;
+/** IANA address family 1, IPv4 (chassis ID subtype 5). */
+const AFI_IPV4: u32 = 1;
+// "Port 1": the port description Cisco phones send, CDP's Port ID.
+const PORT_DESC = memory.data<u8>([80, 111, 114, 116, 32, 49]);
+const PORT_DESC_LEN = 6;
 
 @inline function tlvHeader(p: usize, type: u32, n: i32): void { put16(p, (type << 9) | <u32>n); }
 
@@ -86,6 +97,12 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
   ttl: u32;
   systemNamePtr: usize;
   systemNameLen: i32;
+  /** emit: the IPv4 address of a network-address chassis ID (chassisSubtype NetworkAddress; 0.0.0.0 before DHCP). */
+  address: u32;
+  /** emit: Port Description (sent when portDescLen > 0) and the 802.3 MAC/PHY configuration/status TLV (when macPhy). */
+  portDescPtr: usize;
+  portDescLen: i32;
+  macPhy: bool;
   /** System capabilities, supported and enabled (LldpCap bits). */
   capabilities: u32;
   enabledCapabilities: u32;
@@ -119,7 +136,10 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
     this.chassisLen = this.portLen = this.systemNameLen = this.softwareLen = this.modelLen = 0;
     this.chassisPtr = this.portPtr = this.systemNamePtr = this.softwarePtr = this.modelPtr = 0;
     this.chassisSubtype = this.portSubtype = this.ttl = 0;
-    this.mac = 0;
+    this.mac = this.address = 0;
+    this.portDescPtr = 0;
+    this.portDescLen = 0;
+    this.macPhy = false;
     this.capabilities = this.enabledCapabilities = this.medCapabilities = this.medClass = 0;
     this.med = this.voicePolicy = this.voiceUnknown = this.voiceTagged = this.power = false;
     this.voiceVlan = this.voicePriority = this.voiceDscp = 0;
@@ -149,6 +169,7 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
           this.chassisPtr = v + 1;
           this.chassisLen = n - 1;
           if (this.chassisSubtype == ChassisSubtype.MacAddress && n == 7) this.mac = getMac(v + 1);
+          if (this.chassisSubtype == ChassisSubtype.NetworkAddress && n == 6 && get8(v + 1) == AFI_IPV4) this.address = get32(v + 2);
           break;
         }
         case LldpTlv.PortId: {
@@ -156,6 +177,8 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
           this.portSubtype = get8(v);
           this.portPtr = v + 1;
           this.portLen = n - 1;
+          // A chassis ID that is no MAC (Cisco phones send their address): the port ID's MAC.
+          if (this.portSubtype == PortSubtype.MacAddress && n == 7 && this.mac == 0) this.mac = getMac(v + 1);
           break;
         }
         case LldpTlv.Ttl: {
@@ -164,6 +187,7 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
           break;
         }
         case LldpTlv.SystemName: this.systemNamePtr = v; this.systemNameLen = n; break;
+        case LldpTlv.PortDescription: this.portDescPtr = v; this.portDescLen = n; break;
         case LldpTlv.SystemCapabilities: {
           if (n >= 4) {
             this.capabilities = get16(v);
@@ -174,6 +198,7 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
         case LldpTlv.OrgSpecific: {
           if (n < 4) return Ctr.DropLldpMalformed; // OUI and subtype
           if (get32(v) >> 8 == OUI_MED) this.medTlv(get8(v + 3), v + 4, n - 4);
+          else if (get32(v) == OUI_8023_MACPHY && n >= 9) this.macPhy = true;
           break;
         }
       }
@@ -233,15 +258,21 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
    */
   setPhone(mac: u64, namePtr: usize, nameLen: i32, loadPtr: usize, loadLen: i32): void {
     this.mac = mac;
-    this.chassisSubtype = ChassisSubtype.MacAddress;
+    // As Cisco phones send it (Cisco IP Phone 8800 Administration Guide, LLDP-MED):
+    // chassis ID the voice address, port ID the MAC, "Port 1", Bridge and Telephone, MAC/PHY status.
+    this.chassisSubtype = ChassisSubtype.NetworkAddress;
+    this.address = 0;
+    this.portDescPtr = PORT_DESC;
+    this.portDescLen = PORT_DESC_LEN;
+    this.macPhy = true;
     this.portSubtype = PortSubtype.MacAddress;
     this.portPtr = 0;
     this.portLen = 0;
     this.ttl = LLDP_TTL;
     this.systemNamePtr = namePtr;
     this.systemNameLen = nameLen;
-    this.capabilities = LldpCap.Telephone;
-    this.enabledCapabilities = LldpCap.Telephone;
+    this.capabilities = LldpCap.Bridge | LldpCap.Telephone; // the PC port is a bridge
+    this.enabledCapabilities = LldpCap.Bridge | LldpCap.Telephone;
     this.med = true;
     this.medCapabilities = MedCap.Capabilities | MedCap.NetworkPolicy | MedCap.PowerPd | MedCap.Inventory;
     this.medClass = MedClass.EndpointIII;
@@ -275,27 +306,38 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
    * Software Revision and Model (if any); then End. Returns its length (at most 640).
    */
   emit(p: usize): i32 {
-    tlvHeader(p, LldpTlv.ChassisId, 7);
-    put8(p + 2, ChassisSubtype.MacAddress);
-    putMac(p + 3, this.mac);
-    let i = 9;
+    let i = 0;
+    if (this.chassisSubtype == ChassisSubtype.NetworkAddress) {
+      tlvHeader(p, LldpTlv.ChassisId, 6);
+      put8(p + 2, ChassisSubtype.NetworkAddress);
+      put8(p + 3, AFI_IPV4);
+      put32(p + 4, this.address);
+      i = 8;
+    } else {
+      tlvHeader(p, LldpTlv.ChassisId, 7);
+      put8(p + 2, ChassisSubtype.MacAddress);
+      putMac(p + 3, this.mac);
+      i = 9;
+    }
+    const q = p + <usize>i;
     // A port ID needs at least one byte besides its subtype: without one, the MAC.
     if (this.portSubtype == PortSubtype.MacAddress || this.portLen <= 0) {
-      tlvHeader(p + 9, LldpTlv.PortId, 7);
-      put8(p + 11, PortSubtype.MacAddress);
-      putMac(p + 12, this.mac);
+      tlvHeader(q, LldpTlv.PortId, 7);
+      put8(q + 2, PortSubtype.MacAddress);
+      putMac(q + 3, this.mac);
       i += 9;
     } else {
       let n = this.portLen;
       if (n > TEXT_MAX) n = TEXT_MAX;
-      tlvHeader(p + 9, LldpTlv.PortId, 1 + n);
-      put8(p + 11, this.portSubtype);
-      memory.copy(p + 12, this.portPtr, <usize>n);
+      tlvHeader(q, LldpTlv.PortId, 1 + n);
+      put8(q + 2, this.portSubtype);
+      memory.copy(q + 3, this.portPtr, <usize>n);
       i += 3 + n;
     }
     tlvHeader(p + <usize>i, LldpTlv.Ttl, 2);
     put16(p + <usize>i + 2, this.ttl);
     i += 4;
+    if (this.portDescLen > 0) i += putText(p + <usize>i, LldpTlv.PortDescription, this.portDescPtr, this.portDescLen, TEXT_MAX);
     if (this.systemNameLen > 0) {
       i += putText(p + <usize>i, LldpTlv.SystemName, this.systemNamePtr, this.systemNameLen, TEXT_MAX);
     }
@@ -303,6 +345,14 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
     put16(p + <usize>i + 2, this.capabilities);
     put16(p + <usize>i + 4, this.enabledCapabilities);
     i += 6;
+    if (this.macPhy) {
+      tlvHeader(p + <usize>i, LldpTlv.OrgSpecific, 9);
+      put32(p + <usize>i + 2, OUI_8023_MACPHY);
+      put8(p + <usize>i + 6, MACPHY_AUTONEG);
+      put16(p + <usize>i + 7, MACPHY_ADVERTISED);
+      put16(p + <usize>i + 9, MACPHY_MAU_100TXFD);
+      i += 11;
+    }
     if (this.med) {
       i += putMed(p + <usize>i, MedSubtype.Capabilities, 3);
       put16(p + <usize>i, this.medCapabilities);
@@ -326,6 +376,7 @@ function putMed(p: usize, subtype: u32, n: i32): i32 {
         put16(p + <usize>i + 1, this.powerValue);
         i += 3;
       }
+      i += this.inventory(p + <usize>i, MedSubtype.FirmwareRevision, this.softwarePtr, this.softwareLen);
       i += this.inventory(p + <usize>i, MedSubtype.SoftwareRevision, this.softwarePtr, this.softwareLen);
       i += this.inventory(p + <usize>i, MedSubtype.Model, this.modelPtr, this.modelLen);
     }

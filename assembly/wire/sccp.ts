@@ -1,24 +1,60 @@
-// SCCP (Skinny), the messages a phone needs to register, framed as
-// Wireshark's skinny dissector reads them: a 4-byte data length (counting
+// SCCP (Skinny), the messages a phone needs to register and to set itself
+// up after RegisterAck, framed as Wireshark's skinny dissector reads them: a 4-byte data length (counting
 // the message id and the data, not itself nor the header version), a
 // 4-byte header version (0: "Basic"), a 4-byte message id, the data. All
 // little-endian, except the station's IPv4 address (network order).
 import { get32, put32 } from "../lib/bytes";
 import { Ctr } from "../counters";
 
+// Message ids and the station set-up's layouts follow Wireshark's
+// tools/SkinnyProtocolOptimized.xml (packet-skinny.c) for protocol v11,
+// cross-checked with Asterisk's chan_skinny.c structs (same sizes).
 export const enum SccpMsg {
   KeepAlive = 0x0000,
   Register = 0x0001,
   IpPort = 0x0002,
+  ForwardStatReq = 0x0009,
+  SpeedDialStatReq = 0x000a,
+  LineStatReq = 0x000b,
+  ConfigStatReq = 0x000c,
+  TimeDateReq = 0x000d,
+  ButtonTemplateReq = 0x000e,
+  CapabilitiesRes = 0x0010,
+  SoftKeySetReq = 0x0025,
   Unregister = 0x0027,
+  SoftKeyTemplateReq = 0x0028,
+  HeadsetStatus = 0x002b,
+  RegisterAvailableLines = 0x002d,
   RegisterAck = 0x0081,
+  SetRinger = 0x0085,
+  SetLamp = 0x0086,
+  ForwardStat = 0x0090,
+  SpeedDialStat = 0x0091,
+  LineStat = 0x0092,
+  ConfigStat = 0x0093,
+  DefineTimeDate = 0x0094,
+  ButtonTemplate = 0x0097,
+  DisplayText = 0x0099,
+  CapabilitiesReq = 0x009b,
   RegisterReject = 0x009d,
   Reset = 0x009f,
   KeepAliveAck = 0x0100,
+  SoftKeyTemplateRes = 0x0108,
+  SoftKeySetRes = 0x0109,
+  SelectSoftKeys = 0x0110,
+  DisplayPromptStatus = 0x0112,
+  ClearPromptStatus = 0x0113,
+  DisplayNotify = 0x0114,
   UnregisterAck = 0x0118,
 }
-/** Reset's resetType: 1 = reset (power-cycle), 2 = restart. */
-export const enum SccpResetType { Reset = 1, Restart = 2 }
+/** Reset's resetType (Wireshark's DeviceResetType): reset (power-cycle), restart, apply the new configuration. */
+export const enum SccpResetType { Reset = 1, Restart = 2, ApplyConfig = 3 }
+/** ButtonTemplate's buttonDefinition values the phone acts on (Wireshark's ButtonType). */
+export const enum SccpButton { SpeedDial = 0x02, Line = 0x09 }
+/** HeadsetStatus's headsetStatus (Wireshark: 1 on, 2 off). */
+export const HEADSET_OFF: u32 = 2;
+/** ButtonTemplate carries at most 42 definitions (StationMaxButtonTemplateSize). */
+export const SCCP_MAX_BUTTONS = 42;
 
 /** Data length, header version, message id. */
 export const SCCP_HEADER = 12;
@@ -28,6 +64,22 @@ const DEVICE_NAME_FIELD = 16;
 /** StationRegister's data: sid (24), IP, device type, max streams (12), then activeStreams, protocol version, features, maxConferences (12) and 4 spare bytes (Wireshark reads the protocol version only when the data length exceeds 52). */
 const REGISTER_DATA = 52;
 const REJECT_TEXT = 32;
+/** LineStat: lineNumber, lineDirNumber[24], lineFullyQualifiedDisplayName[40], lineTextLabel[40], lineDisplayOptions (112 bytes). */
+const DIR_NUMBER = 24;
+const DISPLAY_NAME = 40;
+/** ConfigStat: sid (24), userName[40], serverName[40], numberLines, numberSpeedDials (112 bytes). */
+const CONFIG_LINES_AT = 104;
+/** DisplayText, DisplayNotify and DisplayPromptStatus texts (v11: 32 bytes). */
+const DISPLAY_TEXT = 32;
+/**
+ * CapabilitiesRes: capCount, then per codec payloadCapability,
+ * maxFramesPerPacket (ms of audio a packet may hold) and an 8-byte
+ * payload parameter union (zero for these codecs). Wireshark's
+ * Media_PayloadType: 4 G.711 mu-law, 2 G.711 A-law, 11 G.729, 6 G.722.
+ */
+const CAPS = memory.data<u32>([4, 40, 2, 40, 11, 60, 6, 40]);
+export const SCCP_CODECS = 4;
+const CAP_SIZE = 16;
 
 /** Cisco 7960 ("StationTelecasterMgr" in Wireshark's table). */
 export const DEVICE_TYPE_7960: u32 = 7;
@@ -84,6 +136,29 @@ export function sccpDeclaredLength(p: usize): i32 { return <i32>le32(p) + 8; }
   rtpPort: u32;
   // UnregisterAck
   status: u32;
+  // One u32 argument: LineStatReq / ForwardStatReq's line, SpeedDialStatReq's number,
+  // RegisterAvailableLines' count, HeadsetStatus's status (emit); LineStat's line,
+  // DisplayNotify's timeout, SetLamp's stimulus, SetRinger's ringMode (parse)
+  arg: u32;
+  // SetLamp: stimulusInstance, lampMode; SetRinger: ringDuration, lineInstance
+  arg2: u32;
+  arg3: u32;
+  // LineStat's display name (its directory number is in textPtr/textLen)
+  namePtr2: usize;
+  nameLen2: i32;
+  // ButtonTemplate: buttonCount definitions of (instanceNumber, buttonDefinition) bytes
+  buttonsPtr: usize;
+  buttonCount: i32;
+  // ConfigStat
+  numberLines: u32;
+  numberSpeedDials: u32;
+  // DefineTimeDate
+  year: u32;
+  month: u32;
+  day: u32;
+  hour: u32;
+  minute: u32;
+  second: u32;
 
   /** Reads the `len`-byte message at `p`. Returns 0, or the Ctr reason it is malformed. */
   parse(p: usize, len: i32): i32 {
@@ -103,11 +178,64 @@ export function sccpDeclaredLength(p: usize): i32 { return <i32>le32(p) + 8; }
         break;
       }
       case SccpMsg.RegisterReject: {
-        this.textPtr = d;
-        let t = 0;
-        const limit = min(n, REJECT_TEXT);
-        while (t < limit && load<u8>(d + <usize>t) != 0) t++;
-        this.textLen = t;
+        this.text(d, n, 0, REJECT_TEXT);
+        break;
+      }
+      case SccpMsg.LineStat: {
+        if (n < 4 + DIR_NUMBER + DISPLAY_NAME) return Ctr.SccpMalformed;
+        this.arg = le32(d);
+        this.text(d, n, 4 + DIR_NUMBER, DISPLAY_NAME);
+        this.namePtr2 = this.textPtr;
+        this.nameLen2 = this.textLen;
+        this.text(d, n, 4, DIR_NUMBER);
+        break;
+      }
+      case SccpMsg.ButtonTemplate: {
+        // buttonOffset, buttonCount, totalButtonCount, definitions.
+        if (n < 12) return Ctr.SccpMalformed;
+        const c = le32(d + 4);
+        if (c > <u32>SCCP_MAX_BUTTONS || <i32>c * 2 > n - 12) return Ctr.SccpMalformed;
+        this.buttonCount = <i32>c;
+        this.buttonsPtr = d + 12;
+        break;
+      }
+      case SccpMsg.ConfigStat: {
+        if (n < CONFIG_LINES_AT + 8) return Ctr.SccpMalformed;
+        this.numberLines = le32(d + CONFIG_LINES_AT);
+        this.numberSpeedDials = le32(d + CONFIG_LINES_AT + 4);
+        break;
+      }
+      case SccpMsg.DefineTimeDate: {
+        // wYear, wMonth, wDayOfWeek, wDay, wHour, wMinute, wSecond, wMilliseconds, systemTime.
+        if (n < 28) return Ctr.SccpMalformed;
+        this.year = le32(d);
+        this.month = le32(d + 4);
+        this.day = le32(d + 12);
+        this.hour = le32(d + 16);
+        this.minute = le32(d + 20);
+        this.second = le32(d + 24);
+        if (this.month - 1 > 11 || this.day - 1 > 30 || this.hour > 23 || this.minute > 59 || this.second > 60) return Ctr.SccpMalformed;
+        break;
+      }
+      case SccpMsg.DisplayText: {
+        this.text(d, n, 0, DISPLAY_TEXT);
+        break;
+      }
+      case SccpMsg.DisplayNotify:
+      case SccpMsg.DisplayPromptStatus: {
+        // timeout, then the text (DisplayPromptStatus: then lineInstance, callReference).
+        if (n < 4) return Ctr.SccpMalformed;
+        this.arg = le32(d);
+        this.text(d, n, 4, DISPLAY_TEXT);
+        break;
+      }
+      case SccpMsg.SetLamp:
+      case SccpMsg.SetRinger: {
+        // SetLamp: stimulus, stimulusInstance, lampMode. SetRinger: ringMode, ringDuration, lineInstance, callReference.
+        if (n < 12) return Ctr.SccpMalformed;
+        this.arg = le32(d);
+        this.arg2 = le32(d + 4);
+        this.arg3 = le32(d + 8);
         break;
       }
       case SccpMsg.Reset: {
@@ -161,6 +289,26 @@ export function sccpDeclaredLength(p: usize): i32 { return <i32>le32(p) + 8; }
         putLe32(d, this.rtpPort);
         break;
       }
+      case SccpMsg.LineStatReq:
+      case SccpMsg.ForwardStatReq:
+      case SccpMsg.SpeedDialStatReq:
+      case SccpMsg.RegisterAvailableLines:
+      case SccpMsg.HeadsetStatus: {
+        n = 4;
+        putLe32(d, this.arg);
+        break;
+      }
+      case SccpMsg.CapabilitiesRes: {
+        n = 4 + SCCP_CODECS * CAP_SIZE;
+        memory.fill(d, 0, n);
+        putLe32(d, SCCP_CODECS);
+        for (let i = 0; i < SCCP_CODECS; i++) {
+          const c = d + 4 + <usize>(i * CAP_SIZE);
+          putLe32(c, load<u32>(CAPS + (<usize>i << 3)));
+          putLe32(c + 4, load<u32>(CAPS + (<usize>i << 3), 4));
+        }
+        break;
+      }
       case SccpMsg.RegisterAck: {
         n = 20;
         memory.fill(d, 0, n);
@@ -179,11 +327,21 @@ export function sccpDeclaredLength(p: usize): i32 { return <i32>le32(p) + 8; }
         putLe32(d, this.status);
         break;
       }
-      // KeepAlive, KeepAliveAck, Unregister: no data.
+      // KeepAlive, KeepAliveAck, Unregister and the set-up's other requests: no data.
     }
     putLe32(p, <u32>(4 + n));
     putLe32(p + 4, 0);
     putLe32(p + 8, this.msgId);
     return SCCP_HEADER + n;
+  }
+
+  /** textPtr/textLen: the NUL-terminated (or field-long) text of the `field`-byte field at `d + at`, cut to the `n` data bytes. */
+  private text(d: usize, n: i32, at: i32, field: i32): void {
+    const limit = max(0, min(n - at, field));
+    const p = d + <usize>at;
+    let t = 0;
+    while (t < limit && load<u8>(p + <usize>t) != 0) t++;
+    this.textPtr = p;
+    this.textLen = t;
   }
 }

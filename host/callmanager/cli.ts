@@ -55,7 +55,8 @@ export function formatCmEvent(e: CmEvent): string {
   let what = "";
   switch (e.type) {
     case "connect": what = `from ${e.remote}`; break;
-    case "register": what = `${ipToString(e.stationIp ?? 0)} from ${e.remote} (device type ${e.deviceType}, protocol ${e.protocolVersion ?? "?"}): RegisterAck, keepalive ${e.keepAliveS}s`; break;
+    case "ack": what = `${ipToString(e.stationIp ?? 0)} from ${e.remote} (device type ${e.deviceType}, protocol ${e.protocolVersion ?? "?"}): RegisterAck, keepalive ${e.keepAliveS}s`; break;
+    case "register": what = `registered (${e.remote}): ${e.detail}`; break;
     case "reject": what = `${ipToString(e.stationIp ?? 0)} from ${e.remote}: RegisterReject "${e.detail}"`; break;
     default: what = `${e.detail ?? ""}${e.detail ? " " : ""}(${e.remote})`;
   }
@@ -103,7 +104,7 @@ export async function callmanagerCommand(args: string[]): Promise<number> {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
       const line = `${new Date().toISOString()}  ${name}  stopping on ${signal}: ${cm.registrations().length} registered, ${cm.stats.registrations} registrations, ${cm.stats.rejects} rejects`;
-      print(json ? JSON.stringify({ type: "stop", signal, stats: cm.stats }) : line);
+      print(json ? JSON.stringify({ type: "stop", signal, stats: cm.stats, devices: cm.devices() }) : line);
       for (const s of sockets) s.destroy();
       server.close(() => resolve(0));
     };

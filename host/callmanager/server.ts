@@ -9,11 +9,27 @@
 // over it wait their turn, as an overloaded CallManager delays them), and
 // devices to reject (RegisterReject with a reason, then the connection is
 // closed, as CUCM does for an unknown device without auto-registration).
-import { SCCP_MESSAGE_NAMES, SccpFramer, SccpMsg, decodeStationRegister, decodeU32, encodeKeepAliveAck, encodeRegisterAck, encodeRegisterReject, encodeReset, encodeUnregisterAck, type SccpMessage, type StationRegister } from "../wire/sccp.js";
+//
+// As strict as chan-sccp-b: RegisterAck is followed by CapabilitiesReq, and
+// the station set-up's requests are answered (ButtonTemplate, softkeys,
+// ConfigStat, LineStat, SpeedDialStat, ForwardStat, DefineTimeDate); a
+// device counts as registered only once it asked for the time and date
+// (chan-sccp-b's end of a protocol-11 set-up) and answered CapabilitiesReq
+// (chan_skinny learns the device's codecs from it). A device whose set-up
+// is not complete within setupTimeoutS is told so: the connection is
+// closed, and the event says what was missing.
+import {
+  ButtonType, CODEC_NAMES, SCCP_MESSAGE_NAMES, SccpFramer, SccpMsg, decodeCapabilitiesRes, decodeStationRegister, decodeU32, encodeButtonTemplate,
+  encodeClearPromptStatus, encodeConfigStat, encodeDefineTimeDate, encodeEmpty, encodeForwardStat, encodeKeepAliveAck, encodeLineStat, encodeRegisterAck,
+  encodeRegisterReject, encodeReset, encodeSoftKeySetRes, encodeSoftKeyTemplateRes, encodeSpeedDialStat, encodeUnregisterAck,
+  type Capability, type SccpMessage, type StationRegister,
+} from "../wire/sccp.js";
 
 /** What the logic needs of time: milliseconds and one-shot timers. */
 export interface CmClock {
   nowMs(): number;
+  /** Wall-clock milliseconds for DefineTimeDate (default: Date.now()). */
+  wallMs?(): number;
   after(ms: number, fn: () => void): { cancel(): void };
 }
 
@@ -31,10 +47,27 @@ export interface CallManagerConfig {
   reject?: Iterable<string> | ReadonlyMap<string, string>;
   /** RegisterAck's maxProtocolVer (default 11). */
   maxProtocolVersion?: number;
+  /** RegisterAck, then nothing: no CapabilitiesReq, no answer to the set-up (a broken CallManager, for tests). */
+  withholdSetup?: boolean;
+  /** Seconds after RegisterAck for the set-up to complete before the connection is closed (default 30). */
+  setupTimeoutS?: number;
+  /** The lines of a device (default: one line, its number from the device name). */
+  lines?: (deviceName: string) => DeviceLine[];
+}
+
+export interface DeviceLine {
+  dirNumber: string;
+  displayName: string;
+}
+
+/** The default line: 1000-8999 from the MAC's last 16 bits, so every CallManager gives a device the same number. */
+export function defaultLines(deviceName: string): DeviceLine[] {
+  const n = 1000 + (parseInt(deviceName.slice(-4), 16) || 0) % 8000;
+  return [{ dirNumber: String(n), displayName: `Phone ${n}` }];
 }
 
 export type CmEventType =
-  | "connect" | "register" | "reject" | "throttle" | "keepalive" | "unregister" | "ipport" | "reset" | "disconnect" | "malformed" | "unknown";
+  | "connect" | "ack" | "setup" | "register" | "incomplete" | "expired" | "reject" | "throttle" | "keepalive" | "unregister" | "ipport" | "reset" | "disconnect" | "malformed" | "unknown";
 
 export interface CmEvent {
   type: CmEventType;
@@ -53,7 +86,14 @@ export interface CmEvent {
 
 export interface CmStats {
   connections: number;
+  /** RegisterAcks sent. */
+  acks: number;
+  /** Station set-ups completed: registrations. */
   registrations: number;
+  /** Set-ups that never completed (the connection was closed). */
+  incomplete: number;
+  /** Registrations dropped after keepalives stopped. */
+  expired: number;
   rejects: number;
   throttled: number;
   keepalives: number;
@@ -69,6 +109,18 @@ export interface Registration {
   remote: string;
   sinceMs: number;
   lastKeepAliveMs: number;
+  lines: DeviceLine[];
+  codecs: string[];
+}
+
+/** How far a connection's station set-up got. */
+export interface SetupState {
+  ackMs: number;
+  capabilities: Capability[] | null;
+  asked: Set<string>;
+  timeDate: boolean;
+  complete: boolean;
+  timer: { cancel(): void } | null;
 }
 
 export const DEFAULT_REJECT_REASON = "Device not configured";
@@ -80,7 +132,10 @@ export class CallManagerLogic {
   maxProtocolVersion: number;
   readonly reject = new Map<string, string>();
   onEvent: ((e: CmEvent) => void) | null = null;
-  readonly stats: CmStats = { connections: 0, registrations: 0, rejects: 0, throttled: 0, keepalives: 0, unregisters: 0, malformed: 0, unknown: 0 };
+  readonly stats: CmStats = { connections: 0, acks: 0, registrations: 0, incomplete: 0, expired: 0, rejects: 0, throttled: 0, keepalives: 0, unregisters: 0, malformed: 0, unknown: 0 };
+  withholdSetup: boolean;
+  readonly setupTimeoutS: number;
+  readonly lines: (deviceName: string) => DeviceLine[];
   private readonly registered = new Map<string, Registration>();
   private readonly sessions = new Set<CmSession>();
   private nextSession = 1;
@@ -97,6 +152,9 @@ export class CallManagerLogic {
     this.keepAliveS = checkInt("keepAliveS", config.keepAliveS ?? 30, 1, 0xffff);
     this.secondaryKeepAliveS = checkInt("secondaryKeepAliveS", config.secondaryKeepAliveS ?? 60, 1, 0xffff);
     this.maxProtocolVersion = checkInt("maxProtocolVersion", config.maxProtocolVersion ?? 11, 0, 255);
+    this.withholdSetup = config.withholdSetup ?? false;
+    this.setupTimeoutS = checkInt("setupTimeoutS", config.setupTimeoutS ?? 30, 1, 3600);
+    this.lines = config.lines ?? defaultLines;
     this.rate = 0;
     this.burst = 1;
     this.tokens = 1;
@@ -119,6 +177,18 @@ export class CallManagerLogic {
   /** Currently registered devices, by name. */
   registrations(): Registration[] {
     return [...this.registered.values()].map((r) => ({ ...r }));
+  }
+
+  /** Every device on an open connection: registered, or still in its station set-up (with what it lacks). */
+  devices(): Array<{ deviceName: string; state: "registered" | "setting up"; remote: string; lines: DeviceLine[]; codecs: string[]; missing: string[] }> {
+    return [...this.sessions].filter((s) => s.deviceName !== null && s.setup !== null).map((s) => {
+      const r = this.registered.get(s.deviceName!);
+      const mine = r !== undefined && r.session === s.id;
+      return {
+        deviceName: s.deviceName!, state: mine ? "registered" : "setting up", remote: s.remote,
+        lines: mine ? r.lines : [], codecs: mine ? r.codecs : [], missing: mine ? [] : missing(s.setup!),
+      };
+    });
   }
 
   isRegistered(deviceName: string): boolean {
@@ -158,7 +228,10 @@ export class CallManagerLogic {
       case SccpMsg.KeepAlive: {
         this.stats.keepalives++;
         const r = s.deviceName === null ? undefined : this.registered.get(s.deviceName);
-        if (r !== undefined && r.session === s.id) r.lastKeepAliveMs = this.clock.nowMs();
+        if (r !== undefined && r.session === s.id) {
+          r.lastKeepAliveMs = this.clock.nowMs();
+          this.armExpiry(s);
+        }
         this.emit("keepalive", s, { deviceName: s.deviceName ?? undefined });
         s.send(encodeKeepAliveAck());
         return;
@@ -175,6 +248,7 @@ export class CallManagerLogic {
         return;
       }
       default:
+        if (s.setup !== null && this.setupMessage(s, s.setup, m)) return;
         this.stats.unknown++;
         this.emit("unknown", s, { detail: SCCP_MESSAGE_NAMES[m.id] ?? `message 0x${m.id.toString(16).padStart(4, "0")}` });
     }
@@ -191,6 +265,8 @@ export class CallManagerLogic {
     if (!this.sessions.delete(s)) return;
     const i = this.queue.findIndex((q) => q.session === s);
     if (i >= 0) this.queue.splice(i, 1);
+    s.setup?.timer?.cancel();
+    s.expiry?.cancel();
     const was = this.forget(s);
     this.emit("disconnect", s, { deviceName: was ?? undefined, detail: how });
   }
@@ -224,25 +300,114 @@ export class CallManagerLogic {
       s.wantClose(true);
       return;
     }
-    // The same device on another connection: that registration is stale.
-    const old = this.registered.get(reg.deviceName);
-    if (old !== undefined && old.session !== s.id) {
-      const stale = [...this.sessions].find((x) => x.id === old.session);
-      this.forget(stale ?? null, reg.deviceName);
-      stale?.wantClose(false);
+    // The same device on another connection (registered, or still setting up): that one is stale.
+    for (const stale of [...this.sessions].filter((x) => x !== s && x.deviceName === reg.deviceName)) {
+      this.forget(stale, reg.deviceName);
+      stale.wantClose(false);
     }
     this.forget(s);
     s.deviceName = reg.deviceName;
-    const now = this.clock.nowMs();
-    this.registered.set(reg.deviceName, { deviceName: reg.deviceName, stationIp: reg.stationIp, session: s.id, remote: s.remote, sinceMs: now, lastKeepAliveMs: now });
-    this.stats.registrations++;
-    this.emit("register", s, { ...info, keepAliveS: this.keepAliveS });
+    s.register = reg;
+    this.stats.acks++;
+    this.emit("ack", s, { ...info, keepAliveS: this.keepAliveS });
     s.send(encodeRegisterAck({
       keepAliveS: this.keepAliveS,
       secondaryKeepAliveS: this.secondaryKeepAliveS,
       dateTemplate: "M/D/YA",
       maxProtocolVersion: Math.min(this.maxProtocolVersion, reg.protocolVersion ?? this.maxProtocolVersion),
     }));
+    s.setup?.timer?.cancel();
+    const setup: SetupState = { ackMs: this.clock.nowMs(), capabilities: null, asked: new Set(), timeDate: false, complete: false, timer: null };
+    s.setup = setup;
+    if (this.withholdSetup) return;
+    s.send(encodeEmpty(SccpMsg.CapabilitiesReq));
+    setup.timer = this.clock.after(this.setupTimeoutS * 1000, () => {
+      setup.timer = null;
+      if (setup.complete || s.setup !== setup) return;
+      this.stats.incomplete++;
+      this.emit("incomplete", s, { deviceName: reg.deviceName, detail: missing(setup).join(", ") });
+      s.wantClose(true);
+    });
+  }
+
+  /** A message of the station set-up; false when it is not one. */
+  private setupMessage(s: CmSession, setup: SetupState, m: SccpMessage): boolean {
+    const name = SCCP_MESSAGE_NAMES[m.id];
+    const reply = this.setupReply(s, m);
+    if (reply === undefined) return false;
+    setup.asked.add(name);
+    if (m.id === SccpMsg.CapabilitiesRes) {
+      setup.capabilities = decodeCapabilitiesRes(m.data);
+      if (setup.capabilities === null) this.malformed(s, "CapabilitiesRes shorter than its count");
+    }
+    if (m.id === SccpMsg.TimeDateReq) setup.timeDate = true;
+    this.emit("setup", s, { deviceName: s.deviceName ?? undefined, detail: name });
+    for (const r of reply) s.send(r);
+    if (!setup.complete && !this.withholdSetup && setup.timeDate && setup.capabilities !== null) this.complete(s, setup);
+    return true;
+  }
+
+  /** What the CallManager sends back to a set-up message (undefined: not one; withheld: nothing). */
+  private setupReply(s: CmSession, m: SccpMessage): Uint8Array[] | undefined {
+    const device = s.deviceName ?? "";
+    const lines = this.lines(device);
+    const n = decodeU32(m.data) ?? 0;
+    const reply = ((): Uint8Array[] | undefined => {
+      switch (m.id) {
+        case SccpMsg.CapabilitiesRes: case SccpMsg.RegisterAvailableLines: case SccpMsg.HeadsetStatus: return [];
+        case SccpMsg.ButtonTemplateReq: return [encodeButtonTemplate([
+          ...lines.map((_, i) => ({ instance: i + 1, type: ButtonType.Line })), { instance: 1, type: ButtonType.SpeedDial },
+        ])];
+        case SccpMsg.SoftKeyTemplateReq: return [encodeSoftKeyTemplateRes(SOFTKEYS)];
+        case SccpMsg.SoftKeySetReq: return [encodeSoftKeySetRes(SOFTKEY_SETS)];
+        case SccpMsg.ConfigStatReq: return [encodeConfigStat({ deviceName: device, instance: 1, userName: "", serverName: this.name, lines: lines.length, speedDials: 1 })];
+        case SccpMsg.LineStatReq: {
+          const l = lines[n - 1];
+          return [encodeLineStat({ line: n, dirNumber: l?.dirNumber ?? "", displayName: l?.displayName ?? "", label: l?.dirNumber ?? "" })];
+        }
+        case SccpMsg.SpeedDialStatReq: return [encodeSpeedDialStat(n, n === 1 ? "911" : "", n === 1 ? "Emergency" : "")];
+        case SccpMsg.ForwardStatReq: return [encodeForwardStat(n)];
+        case SccpMsg.TimeDateReq: return [encodeDefineTimeDate(this.clock.wallMs?.() ?? Date.now()), encodeClearPromptStatus()];
+        default: return undefined;
+      }
+    })();
+    return reply === undefined ? undefined : this.withholdSetup ? [] : reply;
+  }
+
+  private complete(s: CmSession, setup: SetupState): void {
+    setup.complete = true;
+    setup.timer?.cancel();
+    setup.timer = null;
+    const reg = s.register!;
+    const now = this.clock.nowMs();
+    const codecs = setup.capabilities!.map((c) => CODEC_NAMES[c.payload] ?? `payload ${c.payload}`);
+    const lines = this.lines(reg.deviceName);
+    this.registered.set(reg.deviceName, { deviceName: reg.deviceName, stationIp: reg.stationIp, session: s.id, remote: s.remote, sinceMs: now, lastKeepAliveMs: now, lines, codecs });
+    this.stats.registrations++;
+    this.armExpiry(s);
+    this.emit("register", s, {
+      deviceName: reg.deviceName, stationIp: reg.stationIp, deviceType: reg.deviceType, protocolVersion: reg.protocolVersion, keepAliveS: this.keepAliveS,
+      detail: `set-up complete in ${Math.round(now - setup.ackMs)} ms: ${lines.map((l) => l.dirNumber).join(", ")}; ${codecs.join(", ")}`,
+    });
+  }
+
+  /**
+   * A registered device that stops sending keepalives is dropped after two
+   * intervals and a grace of 5 s (the phone itself gives up after two
+   * missing acks), and its connection closed.
+   */
+  private armExpiry(s: CmSession): void {
+    s.expiry?.cancel();
+    const limitS = 2 * this.keepAliveS + 5;
+    s.expiry = this.clock.after(limitS * 1000, () => {
+      s.expiry = null;
+      const r = s.deviceName === null ? undefined : this.registered.get(s.deviceName);
+      if (r === undefined || r.session !== s.id) return;
+      this.forget(s);
+      this.stats.expired++;
+      this.emit("expired", s, { deviceName: r.deviceName, detail: `no keepalive for ${limitS}s: unregistered` });
+      s.wantClose(true);
+    });
   }
 
   /** Drops the registration held by session `s` (or of `name`); returns the device name it had. */
@@ -291,6 +456,12 @@ export class CallManagerLogic {
 export class CmSession {
   /** The device registered (or last registered) on this connection. */
   deviceName: string | null = null;
+  /** Its StationRegister, once acknowledged. */
+  register: StationRegister | null = null;
+  /** Its station set-up, after RegisterAck. */
+  setup: SetupState | null = null;
+  /** When its registration lapses without keepalives. */
+  expiry: { cancel(): void } | null = null;
   /** Bytes to send to the peer. */
   output: (bytes: Uint8Array) => void = () => {};
   /** The server is done with the connection: graceful (FIN after what was sent) or not (RST). */
@@ -331,6 +502,21 @@ export class CmSession {
     this.close(graceful);
   }
 }
+
+/** What a set-up that did not complete lacked. */
+function missing(setup: SetupState): string[] {
+  const out: string[] = [];
+  if (setup.capabilities === null) out.push("never answered CapabilitiesReq");
+  if (!setup.timeDate) out.push("never sent TimeDateReq");
+  return out;
+}
+
+/** A 7960's usual softkeys (label, softKeyEvent) and the sets of the call states using them. */
+const SOFTKEYS = [
+  { label: "Redial", event: 1 }, { label: "NewCall", event: 2 }, { label: "Hold", event: 3 }, { label: "Trnsfer", event: 4 },
+  { label: "CFwdAll", event: 5 }, { label: "EndCall", event: 9 }, { label: "Resume", event: 10 }, { label: "Answer", event: 11 },
+];
+const SOFTKEY_SETS = [[1, 2, 5], [3, 4, 6], [], [7], [8, 6], [], [], [], [], [], []];
 
 function checkInt(name: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`CallManager: ${name} must be an integer ${min}..${max}, got ${v}`);

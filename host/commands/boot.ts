@@ -1,17 +1,17 @@
 // `ipphone boot`: one phone, on the built-in simulated network (virtual
 // time) or on a real network through VXLAN (real time).
 import { writeFileSync } from "node:fs";
-import { buildNetwork, bootPhone, defaultConfig, DEFAULT_PHONE_MAC, PORTS, sepFileName } from "../sim/network.js";
+import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC, PORTS } from "../sim/network.js";
 import { applyOutages, loadScenario, type Scenario } from "../scenario.js";
 import type { StageName } from "../events.js";
-import { timelinePrinter, type TimelineEntry } from "../events.js";
+import { formatSeconds, timelinePrinter, type TimelineEntry } from "../events.js";
 import { Phone, type PhoneReport } from "../phone.js";
 import { PcapWriter } from "../sim/pcap.js";
 import { VxlanLink } from "../links/vxlan.js";
 import { RealTimeClock } from "../links/realtime.js";
 import type { Nic } from "../sim/wire.js";
 import { checkMac, checkOutputFile, parseCommandArgs, parseIntArg, parseIpv4Arg, parseSeed, UsageError } from "./args.js";
-import { formatVerdict } from "../verdict.js";
+import { EXIT_LOAD_NOT_REACHED, formatVerdict } from "../verdict.js";
 import { loadOf, readImageFile, readKeyHash, setupFlash, SetupError, type PhoneSetup } from "../phone-setup.js";
 
 export const BOOT_USAGE = `  boot    boot one phone and print its timeline
@@ -134,9 +134,9 @@ function phoneFlash(mac: string, setup: PhoneSetup) {
 }
 
 /** With the user's image, the built-in configuration names its load, so that booting it is no upgrade. */
-function configForImage(mac: string, setup: PhoneSetup, files: Record<string, Uint8Array> | undefined) {
+function configForImage(setup: PhoneSetup, files: Record<string, Uint8Array> | undefined) {
   if (files !== undefined || setup.image === undefined) return {};
-  return { tftpFiles: { [sepFileName(mac)]: defaultConfig(loadOf(setup.image)) } };
+  return { configLoad: loadOf(setup.image) };
 }
 
 interface OwnFirmware {
@@ -146,7 +146,7 @@ interface OwnFirmware {
 
 function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print: ((e: TimelineEntry) => void) | undefined, scenario: Scenario | null, own: OwnFirmware): number {
   const phone = { ...(print ? { onEvent: print } : {}), ...phoneFlash(mac, own.setup), firmwareLogs: own.verbose };
-  const net = buildNetwork({ ...scenario?.network, ...configForImage(mac, own.setup, scenario?.network.tftpFiles), seed, mac, pcap: pcap !== undefined, phone });
+  const net = buildNetwork({ ...scenario?.network, ...configForImage(own.setup, scenario?.network.tftpFiles), seed, mac, pcap: pcap !== undefined, phone });
   if (scenario) applyOutages(net, scenario);
   const result = bootPhone(net, scenario?.limitMs);
   if (pcap !== undefined && net.pcap) writeFileSync(pcap, net.pcap.toBuffer());
@@ -160,8 +160,6 @@ function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | 
 
 /** The exit status of `ipphone boot`: 0 registered, else the stage that failed (README). */
 export const EXIT_CODES: Record<StageName, number> = { power: 10, boot: 11, vlan: 12, dhcp: 13, tftp: 14, register: 15 };
-/** Registered, but not on the load the configuration names: the upgrade failed or was refused. */
-export const EXIT_LOAD_NOT_REACHED = 16;
 
 /** A failed stage's code; else 16 when the configuration's load does not run; else 0. */
 export function exitCodeOf(report: PhoneReport, failure: Failure | null): number {
@@ -298,7 +296,7 @@ function tftpSummary(r: PhoneReport): string {
 type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null; failure?: Failure | null; [more: string]: unknown };
 
 /**
- * "power 0.000s, boot 0.002s, vlan 0.004s, ...": how long the phone spent in
+ * "power 0.590000s, boot 0.000000s, vlan 0.000412s, ...": how long the phone spent in
  * each stage up to `endMs`, summed over every start of the firmware (after an
  * upgrade's reset the second DHCP counts as dhcp, not as the tftp stage it
  * interrupted). A stage begins at its "start" entry; events a stage's
@@ -319,7 +317,7 @@ export function stageBreakdown(timeline: TimelineEntry[], endMs: number): string
     }
   }
   close(endMs);
-  return [...spent].map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(3)}s`).join(", ");
+  return [...spent].map(([stage, ms]) => `${stage} ${formatSeconds(ms)}`).join(", ");
 }
 
 function finish(report: BootReport, json: boolean, pcap: string | undefined, clock = "virtual time"): void {
@@ -331,7 +329,7 @@ function finish(report: BootReport, json: boolean, pcap: string | undefined, clo
   const vlan = report.vlan === null ? "untagged" : `voice VLAN ${report.vlan} (${report.vlan_source})`;
   if (report.registered && report.registered_at_ms !== null) {
     const t = report.registered_at_ms;
-    console.log(`phone ${report.mac} registered with ${report.callmanager} in ${(t / 1000).toFixed(3)}s of ${clock}: ${stageBreakdown(report.timeline, t)}`);
+    console.log(`phone ${report.mac} registered with ${report.callmanager} in ${formatSeconds(t)} of ${clock}: ${stageBreakdown(report.timeline, t)}`);
   } else if (report.failure === null && report.bound) {
     console.log(`phone ${report.mac} bound (--until bound), not registered`);
   } else {

@@ -9,7 +9,8 @@ import { loadStormScenario } from "../storm/scenario.js";
 import { ScenarioError } from "../scenario.js";
 import { phoneCsv, switchCsv, switchCsvPath } from "../storm/csv.js";
 import { runStorm } from "../storm/engine.js";
-import { formatSummary, summarize } from "../storm/summary.js";
+import { formatSummary, summarize, type StormSummary } from "../storm/summary.js";
+import { EXIT_LOAD_NOT_REACHED } from "../verdict.js";
 import { renderReport } from "../storm/report.js";
 import type { Progress } from "../storm/partition.js";
 import { checkOutputFile, parseCommandArgs, parseIntArg, parseSeed, UsageError } from "./args.js";
@@ -32,8 +33,10 @@ export const STORM_HELP = `usage: ipphone storm --phones N [--switches S] [--see
 
 ${STORM_USAGE}
 
-exit status: 0 when every phone that got power registered; 1 when some did not within the time limit;
-2 bad usage (checked before any phone boots, the report's and the CSV files' directories included).`;
+exit status: 0 when every phone that got power registered on the load its configuration names; 1 when some
+did not register within the time limit; 16 when all registered, but some not on that load (the upgrade failed,
+was refused or reverted, as boot's 16); 2 bad usage (checked before any phone boots, the report's and the CSV
+files' directories included).`;
 
 const STORM_OPTIONS = {
   phones: { type: "string" },
@@ -141,5 +144,11 @@ export async function stormCommand(args: string[]): Promise<number> {
     if (values.csv !== undefined) lines.push(`  CSV written to ${values.csv} (phones) and ${switchCsvPath(values.csv)} (switches)`);
     for (const l of lines) console.log(l);
   }
-  return summary.time_to_all_registered_ms !== null ? 0 : 1;
+  return stormExitCode(summary);
+}
+
+/** 1 when a powered phone did not register; else 16 when one runs another load than its configuration's; else 0. */
+export function stormExitCode(s: StormSummary): number {
+  if (s.time_to_all_registered_ms === null) return 1;
+  return s.load_not_reached > 0 ? EXIT_LOAD_NOT_REACHED : 0;
 }

@@ -25,9 +25,13 @@ export interface SimCallManagerConfig extends CallManagerConfig {
 
 export type Outage = "refuse" | "fin" | "silent";
 
+/** The simulated CallManagers' wall clock at virtual time 0 (DefineTimeDate): fixed, so a seed gives the same run. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 11, 2, 9, 0, 0);
+
 export function simClock(scheduler: Scheduler): CmClock {
   return {
     nowMs: () => scheduler.now / 1000,
+    wallMs: () => SIM_EPOCH_MS + Math.floor(scheduler.now / 1000),
     after: (ms, fn) => {
       const t = scheduler.after(Math.max(0, Math.round(ms * 1000)), fn);
       return { cancel: () => scheduler.cancel(t) };

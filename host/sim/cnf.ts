@@ -23,6 +23,8 @@ export interface CnfOptions {
   protocol?: 'SCCP' | 'SIP';
   /** Write XMLDefault.cnf.xml instead of a SEP<MAC> file. */
   xmlDefault?: boolean;
+  /** deviceSecurityMode of a SEP file: 1 non-secure (default), 2 authenticated, 3 encrypted. */
+  securityMode?: 1 | 2 | 3;
 }
 
 /** The device type CUCM numbers the Cisco 7960 with, as in loadInformation7. */
@@ -127,7 +129,7 @@ export function cnfXml(opts: CnfOptions): string {
       '<authenticationURL></authenticationURL>',
       '<directoryURL></directoryURL>',
       '<servicesURL></servicesURL>',
-      el('deviceSecurityMode', 1),
+      el('deviceSecurityMode', opts.securityMode ?? 1),
       '</device>',
     );
   }

@@ -22,6 +22,8 @@ export interface DhcpScopeConfig {
   subnetMask: Ip;
   /** Option 54, and the address the scope's subnet is reckoned from: the server's own, or (behind a relay with RFC 5107's server-id-override) the subnet's gateway. */
   serverId?: Ip;
+  /** An address of the scope's subnet, when serverId is not one (a relayed subnet whose server keeps its own identifier). */
+  subnet?: Ip;
   router?: Ip;
   dnsServers?: Ip[];
   domainName?: string;
@@ -173,6 +175,8 @@ function clientIdOf(m: DecodedDhcp): string {
 /** A subnet's pool and lease table. */
 export class DhcpScope {
   readonly serverId: number;
+  /** The address the scope's subnet is reckoned from. */
+  readonly anchor: number;
   readonly poolStart: number;
   readonly poolEnd: number;
   readonly subnetMask: number;
@@ -190,6 +194,7 @@ export class DhcpScope {
 
   constructor(private readonly config: DhcpScopeConfig, serverIp: number) {
     this.serverId = config.serverId === undefined ? serverIp : configIp('serverId', config.serverId);
+    this.anchor = config.subnet === undefined ? this.serverId : configIp('subnet', config.subnet);
     this.poolStart = configIp('poolStart', config.poolStart);
     this.poolEnd = configIp('poolEnd', config.poolEnd);
     this.subnetMask = configIp('subnetMask', config.subnetMask);
@@ -202,7 +207,7 @@ export class DhcpScope {
   }
 
   onSubnet(ip: number): boolean {
-    return ((ip ^ this.serverId) & this.subnetMask) === 0;
+    return ((ip ^ this.anchor) & this.subnetMask) === 0;
   }
 
   /** Snapshot of the lease table, ordered by address. */
@@ -307,7 +312,7 @@ export class DhcpScope {
     const c = this.config;
     switch (code) {
       case DhcpOpt.SUBNET_MASK: return optU32(code, this.subnetMask);
-      case DhcpOpt.BROADCAST_ADDRESS: return optU32(code, (this.serverId | ~this.subnetMask) >>> 0);
+      case DhcpOpt.BROADCAST_ADDRESS: return optU32(code, (this.anchor | ~this.subnetMask) >>> 0);
       case DhcpOpt.ROUTER: return c.router === undefined ? null : optIpList(code, [configIp('router', c.router)]);
       case DhcpOpt.DNS_SERVERS: return nonEmpty(c.dnsServers) ? optIpList(code, c.dnsServers.map((d) => configIp('dns', d))) : null;
       case DhcpOpt.DOMAIN_NAME: return c.domainName === undefined ? null : optString(code, c.domainName);
@@ -352,6 +357,8 @@ export class DhcpCore {
   nakAll: boolean;
   maxAnswersPerSecond: number;
   onEvent: ((e: DhcpServerEvent) => void) | null = null;
+  /** The DHCP fingerprint (option 55, in order) each client sent last, by client id. */
+  readonly fingerprints = new Map<string, string>();
   readonly stats: DhcpCoreStats = {
     discovers: 0, requests: 0, declines: 0, releases: 0, informs: 0, answers: 0, offers: 0, acks: 0, naks: 0, ignored: 0,
     rateLimited: 0, poolExhausted: 0, dropped: 0, peakBacklog: 0, waitUs: 0, maxWaitUs: 0, served: 0,
@@ -372,7 +379,7 @@ export class DhcpCore {
     for (const s of this.scopes) {
       let nets = this.bySubnet.get(s.subnetMask);
       if (nets === undefined) this.bySubnet.set(s.subnetMask, (nets = new Map()));
-      nets.set((s.serverId & s.subnetMask) >>> 0, s);
+      nets.set((s.anchor & s.subnetMask) >>> 0, s);
     }
     this.local = this.scopeOn(config.ip);
     this.nakAll = config.nakAll ?? false;
@@ -434,6 +441,7 @@ export class DhcpCore {
 
   private dispatch(m: DecodedDhcp, srcMac: Mac, scope: DhcpScope): DhcpAnswer | null {
     const type = dhcpMessageType(m);
+    if (type === DhcpType.DISCOVER || type === DhcpType.REQUEST) this.logFingerprint(m);
     const answers = type === DhcpType.DISCOVER || type === DhcpType.REQUEST || type === DhcpType.INFORM;
     if (answers && !this.takeAnswerSlot()) { this.stats.rateLimited++; return null; }
     switch (type) {
@@ -444,6 +452,12 @@ export class DhcpCore {
       case DhcpType.INFORM: this.stats.informs++; return this.onInform(m, srcMac, scope);
       default: this.stats.ignored++; return null;
     }
+  }
+
+  /** Option 55 in the client's order, as profiling systems log it ("1,66,6,3,15,150,35"), by client id. */
+  private logFingerprint(m: DecodedDhcp): void {
+    const prl = dhcpOption(m, DhcpOpt.PARAM_REQUEST_LIST);
+    if (prl) this.fingerprints.set(clientIdOf(m), Array.from(prl).join(","));
   }
 
   private takeAnswerSlot(): boolean {
@@ -472,6 +486,10 @@ export class DhcpCore {
     if (serverId !== null) return this.onSelecting(m, srcMac, scope, id, serverId, requested);
     const ip = m.ciaddr !== 0 ? m.ciaddr : requested; // RENEWING/REBINDING, else INIT-REBOOT
     if (ip === null) { this.stats.ignored++; return null; }
+    // INIT-REBOOT from a client the server has no record of: silence (RFC 2131 4.3.2), unless
+    // the address is surely wrong (another network, or another client's).
+    const unknown = m.ciaddr === 0 && scope.holder(id) === undefined && scope.onSubnet(ip) && scope.isFree(ip, id, this.nowUs);
+    if (unknown && !this.nakAll) { this.stats.ignored++; return null; }
     if (this.nakAll || !scope.canConfirm(id, ip, this.nowUs)) return this.nak(m, srcMac, scope, id);
     return this.ack(m, srcMac, scope, id, ip);
   }

@@ -4,7 +4,7 @@
 // endpoint (fast start: four frames a second apart, then every 30 s).
 import type { Scheduler } from "./scheduler.js";
 import type { EthernetSwitch } from "./switch.js";
-import { CdpTlv, decodeCdp, encodeCdp, text, u16, voipVlanReply, type CdpTlvValue } from "../wire/cdp.js";
+import { CdpTlv, cdpAddresses, decodeCdp, encodeCdp, text, u16, voipVlanReply, type CdpTlvValue } from "../wire/cdp.js";
 import { powerAvailableTlv, type PoeSwitch } from "../poe.js";
 import { decodeLldp, encodeLldp, isMedEndpoint, LldpTlv, medTlv, MedSubtype, tlv, voicePolicy } from "../wire/lldp.js";
 
@@ -27,6 +27,12 @@ export interface Neighbor {
   protocol: "cdp" | "lldp";
   deviceId: string | null;
   tUs: number;
+  /** CDP Addresses (0x02): the device's IPv4 addresses (`show cdp neighbors detail`). */
+  addresses?: string[];
+  /** CDP Power Requested (0x19) as received: request id, management id, mW. */
+  powerRequest?: { requestId: number; managementId: number; mw: number };
+  /** CDP Power (0x10), the consumption 79xx phones announce, mW. */
+  powerMw?: number;
 }
 
 export class PortDiscovery {
@@ -67,20 +73,36 @@ export class PortDiscovery {
 
   private onCdp(tlvs: CdpTlvValue[]): void {
     const id = tlvs.find((t) => t.type === CdpTlv.DeviceId);
-    this.neighbors.push({ protocol: "cdp", deviceId: id ? new TextDecoder().decode(id.value) : null, tUs: this.scheduler.now });
-    const renegotiated = this.renegotiatePower(tlvs);
+    const n: Neighbor = { protocol: "cdp", deviceId: id ? new TextDecoder().decode(id.value) : null, tUs: this.scheduler.now };
+    const addr = tlvs.find((t) => t.type === CdpTlv.Addresses);
+    if (addr) n.addresses = cdpAddresses(addr.value);
+    const legacy = tlvs.find((t) => t.type === CdpTlv.Power && t.value.length >= 2);
+    if (legacy) n.powerMw = (legacy.value[0] << 8) | legacy.value[1];
+    const req = tlvs.find((t) => t.type === CdpTlv.PowerRequested && t.value.length >= 8);
+    if (req) {
+      const v = new DataView(req.value.buffer, req.value.byteOffset, req.value.byteLength);
+      n.powerRequest = { requestId: v.getUint16(0), managementId: v.getUint16(2), mw: v.getUint32(4) };
+    }
+    this.neighbors.push(n);
+    const renegotiated = this.renegotiatePower(n);
     if (this.speaksCdp && (renegotiated || tlvs.some((t) => t.type === CdpTlv.VoipVlanQuery))) this.sendCdp();
   }
 
-  /** CDP Power Requested (0x19: request id, management id, mW): true when the allocation moved. */
-  private renegotiatePower(tlvs: CdpTlvValue[]): boolean {
-    const req = tlvs.find((t) => t.type === CdpTlv.PowerRequested && t.value.length >= 8);
-    if (!req || !this.opts.poe) return false;
-    const v = new DataView(req.value.buffer, req.value.byteOffset, req.value.byteLength);
-    const requestedMw = v.getUint32(4);
-    const before = this.opts.poe.status(this.port).allocatedMw;
-    const answer = this.opts.poe.cdpPowerRequest(this.port, { requestId: v.getUint16(0), managementId: v.getUint16(2), requestedMw });
-    return answer !== null && answer.availableMw !== before;
+  /**
+   * As a Catalyst reads a phone's power TLVs: Power Requested (0x19) with a
+   * non-zero request id renegotiates the allocation (request id 0 is "no
+   * request"); without one, the legacy Power TLV (0x10) of 79xx phones sets
+   * it. True when the allocation moved, or a new request wants its answer.
+   */
+  private renegotiatePower(n: Neighbor): boolean {
+    const poe = this.opts.poe;
+    if (!poe) return false;
+    const req = n.powerRequest && n.powerRequest.requestId !== 0 ? n.powerRequest : null;
+    const requestedMw = req ? req.mw : n.powerMw;
+    if (requestedMw === undefined) return false;
+    const before = poe.cdpPowerAvailable(this.port);
+    const answer = poe.cdpPowerRequest(this.port, { requestId: req?.requestId ?? 0, managementId: req?.managementId, requestedMw });
+    return answer !== null && (before === null || answer.availableMw !== before.availableMw || answer.requestId !== before.requestId);
   }
 
   private onLldp(tlvs: { type: number; value: Uint8Array }[]): void {
@@ -114,7 +136,7 @@ export class PortDiscovery {
       { type: CdpTlv.NativeVlan, value: u16(accessVlan) },
       { type: CdpTlv.Duplex, value: Uint8Array.of(1) },
     ];
-    if (voiceVlan) tlvs.push(voipVlanReply(voiceVlan));
+    if (voiceVlan !== null && voiceVlan !== undefined) tlvs.push(voipVlanReply(voiceVlan));
     const power = this.opts.poe?.cdpPowerAvailable(this.port);
     if (power) tlvs.push(powerAvailableTlv(power));
     this.cdpSent++;
@@ -130,7 +152,10 @@ export class PortDiscovery {
       tlv(LldpTlv.SystemName, text(this.opts.deviceId ?? "access-sw1.voice.example")),
       medTlv(MedSubtype.Capabilities, [0x00, 0x0f, 4]), // network connectivity device
     ];
-    if (voiceVlan) tlvs.push(voicePolicy({ vid: voiceVlan, tagged: true, priority: 5, dscp: 46 }));
+    // 4095 (untagged): an untagged policy; 0 (dot1p): tagged with VID 0.
+    if (voiceVlan !== null && voiceVlan !== undefined) {
+      tlvs.push(voicePolicy({ vid: voiceVlan === 4095 ? 0 : voiceVlan, tagged: voiceVlan !== 4095, priority: 5, dscp: 46 }));
+    }
     this.lldpSent++;
     this.sw.sendFrom(this.port, encodeLldp(this.mac, tlvs));
   }

@@ -29,10 +29,20 @@ export interface SwitchStats {
   learned: number;
 }
 
-/** A port's VLANs: untagged frames belong to accessVlan; frames tagged voiceVlan to that VLAN. */
+/**
+ * A port's VLANs: untagged frames belong to accessVlan; frames tagged
+ * voiceVlan to that VLAN. Voice VLAN 0 (`switchport voice vlan dot1p`) and
+ * 4095 (`... untagged`) are announced to the phone but are no VLAN of their
+ * own: its traffic stays in the access VLAN, priority-tagged (VID 0) or not.
+ */
 export interface PortVlans {
   accessVlan: number;
   voiceVlan?: number | null;
+}
+
+/** The VLAN a phone's voice traffic lands in: its voice VLAN, or the access VLAN for none, 0 (dot1p) and 4095 (untagged). */
+export function voiceTrafficVlan(voiceVlan: number | null, accessVlan: number): number {
+  return voiceVlan === null || voiceVlan === 0 || voiceVlan === 4095 ? accessVlan : voiceVlan;
 }
 
 /** Receives CDP and LLDP frames arriving on a port (they are not forwarded). */
@@ -83,8 +93,8 @@ export class EthernetSwitch {
   /** `switchport access vlan` / `switchport voice vlan` for one port. */
   configurePort(port: number, vlans: PortVlans): void {
     this.checkPort(port);
-    for (const v of [vlans.accessVlan, vlans.voiceVlan ?? 1]) {
-      if (!Number.isInteger(v) || v < 1 || v > 4094) throw new RangeError(`EthernetSwitch: VLAN must be 1..4094, got ${v}`);
+    for (const v of [vlans.accessVlan, vlans.voiceVlan === 0 || vlans.voiceVlan === 4095 ? 1 : vlans.voiceVlan ?? 1]) {
+      if (!Number.isInteger(v) || v < 1 || v > 4094) throw new RangeError(`EthernetSwitch: VLAN must be 1..4094 (voice also 0 or 4095), got ${v}`);
     }
     this.vlans[port] = { accessVlan: vlans.accessVlan, voiceVlan: vlans.voiceVlan ?? null };
   }
@@ -152,7 +162,7 @@ export class EthernetSwitch {
     if (!isTagged(frame)) return accessVlan;
     const vid = ((frame[14] << 8) | frame[15]) & 0x0fff;
     if (vid === 0) return accessVlan; // priority-tagged
-    return vid === voiceVlan ? vid : null;
+    return vid === voiceVlan && vid !== 4095 ? vid : null;
   }
 
   /** Sends a frame of `vlan` out of `port`, tagged or untagged as the port carries that VLAN. */

@@ -16,6 +16,18 @@ export interface Nic {
 /** Sees every frame when it arrives at the far end (e.g. a pcap writer). */
 export type WireTap = (tUs: number, frame: Uint8Array, fromSide: Side) => void;
 
+/**
+ * One-way latency of a campus access link, µs, besides its serialisation:
+ * a store-and-forward access switch (a few µs at 1 Gbit/s), 100 m of copper
+ * (0.5 µs), and the end host's NIC interrupt moderation and network stack
+ * (tens of µs) folded in. Phone to server crosses two such links: with the
+ * serialisation at 100 Mbit/s (6 µs for a 72-byte frame, 121 µs for a full
+ * one), a round trip of 0.2-0.5 ms, what ping shows between an access port
+ * and a server on one campus switch. The built-in boot network and the
+ * storm's access ports use it (README "Latency").
+ */
+export const ACCESS_LINK_LATENCY_US = 50;
+
 export interface WireOptions {
   /** Propagation delay, µs (default 1). */
   latencyUs?: number;

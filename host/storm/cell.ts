@@ -6,7 +6,7 @@
 // never calls into the core directly, which is what lets a worker thread
 // own it.
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire, serialisationUs, type Link, type Nic } from "../sim/wire.js";
+import { ACCESS_LINK_LATENCY_US, Wire, serialisationUs, type Link, type Nic } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { PortDiscovery } from "../sim/discovery.js";
 import { Random } from "../sim/random.js";
@@ -53,8 +53,10 @@ export const M = {
   /** The last DHCP request sent and not answered yet, and the µs lost waiting for answers that never came. */
   dhcpPending: 19,
   dhcpLost: 20,
+  /** The first RegisterAck: the CallManager's answer to StationRegister (the station set-up follows). */
+  regAcked: 21,
 } as const;
-export const MILESTONES = 21;
+export const MILESTONES = 22;
 /** Per-phone counts. */
 export const C = {
   discovers: 0, transfers: 1, failovers: 2, upgraded: 3, regFailures: 4, resets: 5,
@@ -64,8 +66,8 @@ export const C = {
   dhcpUnanswered: 7, dhcpUplinkLost: 8,
 } as const;
 export const COUNTS = 9;
-/** Why a CallManager was left (REG_FAILURES codes 1..9), counted per CallManager. */
-export const REG_REASONS = 10;
+/** Why a CallManager was left (REG_FAILURES codes 1..11), counted per CallManager. */
+export const REG_REASONS = 12;
 
 /** Where each stage's start goes (Ev.Stage names the stage by its index in STAGES). */
 const STAGE_COLUMN: Partial<Record<StageName, number>> = { boot: M.boot, vlan: M.vlan, dhcp: M.dhcp, tftp: M.tftp, register: M.register };
@@ -107,6 +109,8 @@ export interface PhoneInfo {
   ip: string | null;
   callmanager: string | null;
   load: string | null;
+  /** True when the running load is the one its configuration names; null when no configuration named one (or dark). */
+  loadReached: boolean | null;
   upgrade: UpgradeOutcome;
   upgradeReason: string | null;
   /** The stage it stopped in and the most specific cause seen there; null when registered (or dark). */
@@ -190,7 +194,7 @@ export class Cell {
     for (let p = 0; p < plan.phones; p++) {
       const n = plan.firstPhone + p;
       const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b) });
-      const wire = new Wire(scheduler);
+      const wire = new Wire(scheduler, { latencyUs: ACCESS_LINK_LATENCY_US });
       phone.connect(wire.attach(0, phone));
       this.sw.connect(p, wire, 1);
       this.sw.configurePort(p, { accessVlan: NATIVE_VLAN, voiceVlan: VOICE_VLAN });
@@ -287,6 +291,9 @@ export class Cell {
       case Ev.RegConnected:
         if (Number.isNaN(m[base + M.regSent])) m[base + M.regSent] = t;
         break;
+      case Ev.RegAck:
+        if (Number.isNaN(m[base + M.regAcked])) m[base + M.regAcked] = t;
+        break;
       case Ev.RegRegistered:
         if (Number.isNaN(m[base + M.registered])) { m[base + M.registered] = t; this.total.registered++; }
         this.counts[c + C.cm] = 0;
@@ -341,12 +348,12 @@ export class Cell {
   private phoneInfo(): PhoneInfo[] {
     return this.phones.map((phone, p) => {
       if (Number.isNaN(this.milestones[p * MILESTONES + M.powered])) {
-        return { ip: null, callmanager: null, load: null, upgrade: "none" as UpgradeOutcome, upgradeReason: null, failure: null };
+        return { ip: null, callmanager: null, load: null, loadReached: null, upgrade: "none" as UpgradeOutcome, upgradeReason: null, failure: null };
       }
       const r = phone.report();
       const stage = r.stage;
       const failure = r.registered ? null : { stage, reason: r.causes[stage] ?? `did not get through stage ${stage}` };
-      return { ip: r.ip, callmanager: r.callmanager, load: r.firmware.load, upgrade: r.firmware.upgrade.outcome, upgradeReason: r.firmware.upgrade.reason, failure };
+      return { ip: r.ip, callmanager: r.callmanager, load: r.firmware.load, loadReached: r.firmware.load_reached, upgrade: r.firmware.upgrade.outcome, upgradeReason: r.firmware.upgrade.reason, failure };
     });
   }
 

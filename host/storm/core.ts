@@ -7,7 +7,7 @@
 // (registrations per second: over the rate they wait their turn).
 import { readFileSync } from "node:fs";
 import { EthernetSwitch } from "../sim/switch.js";
-import { Wire, serialisationUs } from "../sim/wire.js";
+import { ACCESS_LINK_LATENCY_US, Wire, serialisationUs } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { TftpServer } from "../sim/tftp-server.js";
 import { DnsServer } from "../sim/dns-server.js";
@@ -20,8 +20,9 @@ import type { CmEvent } from "../callmanager/server.js";
 import { sepFileName } from "../sim/network.js";
 import type { DhcpServer, DhcpServerStats } from "../sim/dhcp-server.js";
 import { buildingDhcp } from "./dhcp.js";
-import { Router, type RouterStats } from "./router.js";
-import { SERVERS, TFTP_NAME, phoneMac, phoneSeed, type StormPlan } from "./plan.js";
+import { Router, type RouterConfig, type RouterStats } from "../sim/router.js";
+import { ROUTER_MAC, SERVER_NET, SERVERS, VOICE_VLAN, TFTP_NAME, cellOfIp, maskOf, phoneMac, phoneSeed, type StormPlan } from "./plan.js";
+import { parseIp } from "../wire/address.js";
 import { dhcpClientOf, type UplinkMessage } from "./cell.js";
 
 export interface CallManagerResult {
@@ -65,6 +66,21 @@ export interface CoreResult {
   dhcpLostDown: Array<[number, number]>;
 }
 
+/** The distribution router: an SVI per access switch, one on the server LAN, and (it kept its power) warm ARP entries for the servers. */
+function routerConfig(plan: StormPlan): RouterConfig {
+  return {
+    mac: ROUTER_MAC,
+    serverIp: parseIp(SERVER_NET.router),
+    serverMask: parseIp(SERVER_NET.mask),
+    dhcpServer: parseIp(SERVERS.dhcp.ip),
+    gateways: plan.cells.map((c) => c.gateway),
+    masks: plan.cells.map((c) => maskOf(c.prefix)),
+    interfaceOf: (ip) => cellOfIp(plan, ip),
+    vlan: VOICE_VLAN,
+    warm: [SERVERS.dhcp, SERVERS.tftp, SERVERS.dns, ...SERVERS.callManagers].map((s) => ({ ip: parseIp(s.ip), mac: s.mac })),
+  };
+}
+
 const SERVER_LAN = { router: 0, dhcp: 1, tftp: 2, dns: 3, callManagers: [4, 5, 6] } as const;
 const GIGABIT = 1_000_000_000;
 
@@ -92,11 +108,11 @@ export class Core {
     this.lostDownByCell = plan.cells.map(() => 0);
     this.lan = new EthernetSwitch(scheduler, 8);
     const plug = (port: number, host: { plug(wire: Wire, side: 0 | 1): void }) => {
-      const wire = new Wire(scheduler, { bitsPerSecond: GIGABIT });
+      const wire = new Wire(scheduler, { bitsPerSecond: GIGABIT, latencyUs: ACCESS_LINK_LATENCY_US });
       host.plug(wire, 0);
       this.lan.connect(port, wire, 1);
     };
-    this.router = new Router(scheduler, plan, (cell, frame) => this.sendDown(cell, frame));
+    this.router = new Router(scheduler, routerConfig(plan), (cell, frame) => this.sendDown(cell, frame));
     plug(SERVER_LAN.router, this.router);
     this.dhcp = buildingDhcp(scheduler, plan);
     plug(SERVER_LAN.dhcp, this.dhcp);

@@ -32,6 +32,9 @@ export interface StormSummary {
   dark: number;
   /** Virtual ms from the power coming back until the last phone that has power registered; null if some never did. */
   time_to_all_registered_ms: number | null;
+  /** The load the configuration names, and the registered phones that do not run it (their upgrade failed, was refused or reverted). */
+  config_load: string;
+  load_not_reached: number;
   /** Power back -> registered, per phone (ms). */
   time_to_registered_ms: Percentiles;
   /** Time spent in each stage (ms): power (PoE detection to power), boot, vlan, dhcp, tftp (with any upgrade), register. */
@@ -185,7 +188,8 @@ export function stageDurations(t: PhoneTable): Record<(typeof STAGES)[number], n
 /** Per phone, the µs waited on each server. */
 export function serverWaits(t: PhoneTable): Record<ServerName, number[]> {
   const dhcpFirst = t.col(M.dhcpFirst), dhcpAck = t.col(M.dhcpAck), tftp = t.col(M.tftpBusy), transfers = t.count(C.transfers);
-  const sent = t.col(M.regSent), reg = t.col(M.registered);
+  // A CallManager's wait ends with its RegisterAck: the set-up's round trips after it are the network's.
+  const sent = t.col(M.regSent), reg = t.col(M.regAcked);
   const dhcp: number[] = [], tf: number[] = [], cm: number[] = [];
   for (let i = 0; i < t.n; i++) {
     dhcp.push(dhcpAck[i] - dhcpFirst[i]);
@@ -287,7 +291,7 @@ function bottleneckName(top: ServerName | "uplink", run: StormRun, t: PhoneTable
   if (top === "tftp") return `TFTP ${SERVERS.tftp.ip}`;
   if (top === "uplink") return "uplink loss";
   const cms = run.core.callManagers;
-  const sent = t.col(M.regSent), reg = t.col(M.registered);
+  const sent = t.col(M.regSent), reg = t.col(M.regAcked);
   const charged = lost.failed_attempts_phone_s.map((x) => x * 1e6);
   for (let i = 0; i < t.n; i++) {
     const k = Number(t.info[i].callmanager?.slice(2)) - 1;
@@ -395,6 +399,8 @@ export function summarize(run: StormRun): StormSummary {
     registered: nRegistered,
     dark: t.n - nPowered,
     time_to_all_registered_ms: nRegistered === nPowered && nPowered > 0 ? ms(last) : null,
+    config_load: plan.load,
+    load_not_reached: t.info.filter((p) => p.failure === null && p.loadReached === false).length,
     time_to_registered_ms: percentiles(Array.from(reg)),
     stages_ms: Object.fromEntries(STAGES.map((s) => [s, percentiles(durations[s])])) as StormSummary["stages_ms"],
     server_wait_ms: serverWait,
@@ -464,6 +470,7 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
   out.push(`  powered ${s.powered}, registered ${s.registered}, dark ${s.dark}`);
   if (s.time_to_all_registered_ms !== null) out.push(`  every powered phone registered ${(s.time_to_all_registered_ms / 1000).toFixed(3)} s after the power came back (virtual time)`);
   else out.push(`  not every powered phone registered: stopped by ${s.stopped_by} at ${(s.simulation.end_ms / 1000).toFixed(3)} s of virtual time`);
+  if (s.load_not_reached > 0) out.push(`  ${s.load_not_reached} registered phone${s.load_not_reached === 1 ? "" : "s"} NOT on the configuration's load ${s.config_load} (the upgrade failed, was refused or reverted)`);
   if (wall) {
     out.push(`  wall time ${wall.seconds.toFixed(1)} s (${Math.round(s.phones / wall.seconds)} phones/s, ${wall.workers} thread${wall.workers === 1 ? "" : "s"}), peak RSS ${(wall.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   }

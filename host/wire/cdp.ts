@@ -8,9 +8,9 @@ export const CDP_MAC = Uint8Array.of(0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc);
 export const CDP_SNAP = Uint8Array.of(0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00);
 
 export const CdpTlv = {
-  DeviceId: 0x01, PortId: 0x03, Capabilities: 0x04, SoftwareVersion: 0x05, Platform: 0x06,
+  DeviceId: 0x01, Addresses: 0x02, PortId: 0x03, Capabilities: 0x04, SoftwareVersion: 0x05, Platform: 0x06,
   NativeVlan: 0x0a, Duplex: 0x0b, VoipVlanReply: 0x0e, VoipVlanQuery: 0x0f,
-  PowerRequested: 0x19, PowerAvailable: 0x1a,
+  Power: 0x10, PowerRequested: 0x19, PowerAvailable: 0x1a,
 } as const;
 
 export interface CdpTlvValue { type: number; value: Uint8Array }
@@ -77,4 +77,23 @@ export const u16 = (v: number): Uint8Array => Uint8Array.of(v >> 8, v & 0xff);
 /** VoIP VLAN Reply (0x0e): data byte 1, then the VLAN id. */
 export function voipVlanReply(vid: number): CdpTlvValue {
   return { type: CdpTlv.VoipVlanReply, value: Uint8Array.of(1, vid >> 8, vid & 0xff) };
+}
+
+/** The IPv4 addresses of an Addresses TLV (0x02): a count, then records of NLPID 0xCC (protocol type 1, length 1), 4-byte address. */
+export function cdpAddresses(value: Uint8Array): string[] {
+  const out: string[] = [];
+  if (value.length < 4) return out;
+  const d = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  let n = d.getUint32(0);
+  let o = 4;
+  while (n-- > 0 && o + 2 <= value.length) {
+    const plen = value[o + 1];
+    const a = o + 2 + plen;
+    if (a + 2 > value.length) break;
+    const alen = d.getUint16(a);
+    if (a + 2 + alen > value.length) break;
+    if (value[o] === 1 && plen === 1 && value[o + 2] === 0xcc && alen === 4) out.push(Array.from(value.subarray(a + 2, a + 6)).join("."));
+    o = a + 2 + alen;
+  }
+  return out;
 }

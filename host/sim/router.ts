@@ -1,12 +1,14 @@
-// The distribution router: one routed interface (an SVI for VLAN 110) per
-// access switch, each the gateway of that switch's voice subnet, and one on
-// the server LAN (192.0.2.254). It does what a Catalyst's `interface Vlan110`
-// with `ip helper-address 192.0.2.1` does for a phone: answers ARP for the
+// A router between voice subnets and a server LAN: one routed interface (an
+// SVI for the voice VLAN) per voice subnet, each its gateway, and one on the
+// server LAN. The storm's distribution router has one per access switch; the
+// boot network's, when its scenario puts the servers on a subnet of their
+// own, one on a stick. It does what a Catalyst's `interface Vlan110` with
+// `ip helper-address <DHCP server>` does for a phone: answers ARP for the
 // gateway, relays DHCP (RFC 2131 4.1 / RFC 1542: giaddr, hops, unicast to
 // the server, the answer back to the client), and routes IPv4 between the
 // subnets (TTL, header checksum, next hop by ARP). Each voice VLAN is its own
 // broadcast domain, as in a campus whose VLANs end at the distribution layer.
-import { broadcastMac, isBroadcastMac, macEquals, parseIp, parseMac, type Mac } from "../wire/address.js";
+import { broadcastMac, isBroadcastMac, macEquals, macOf, type Mac } from "../wire/address.js";
 import { ARP_REQUEST, arpReply, arpRequest, decodeArp, encodeArp } from "../wire/arp.js";
 import { internetChecksum } from "../wire/checksum.js";
 import { BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_FIXED_LEN, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT, DhcpType, decodeDhcp, dhcpMessageType } from "../wire/dhcp.js";
@@ -14,10 +16,27 @@ import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETH_VLAN_HEADER_LEN, ETHERTYPE_ARP, ETHE
 import { decodeIpv4, encodeIpv4, IPPROTO_UDP, IPV4_BROADCAST } from "../wire/ipv4.js";
 import { buildUdpFrame, encodeUdp, UDP_HEADER_LEN } from "../wire/udp.js";
 import { ETHERTYPE_VLAN } from "../wire/vlan.js";
-import { ArpTable } from "../sim/arp-table.js";
-import type { Scheduler } from "../sim/scheduler.js";
-import type { Nic, Side, Wire, WirePort } from "../sim/wire.js";
-import { cellOfIp, maskOf, ROUTER_MAC, SERVER_NET, SERVERS, VOICE_VLAN, type StormPlan } from "./plan.js";
+import { ArpTable } from "./arp-table.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Link, Nic, Side, WirePort } from "./wire.js";
+
+export interface RouterConfig {
+  mac: Mac | string;
+  /** The router's address on the server LAN (untagged), and that LAN's mask. */
+  serverIp: number;
+  serverMask: number;
+  /** `ip helper-address`: where DHCP broadcasts on the voice subnets are relayed. */
+  dhcpServer: number;
+  /** The voice interfaces: each one's gateway address and subnet mask. */
+  gateways: number[];
+  masks: number[];
+  /** The voice interface whose subnet may hold `ip`, or -1 (default: the first whose subnet does). */
+  interfaceOf?: (ip: number) => number;
+  /** The VLAN the voice interfaces' frames are tagged with. */
+  vlan: number;
+  /** Server LAN neighbours known from the start (ARP entries kept warm). */
+  warm?: Array<{ ip: number; mac: Mac | string }>;
+}
 
 export interface RouterStats {
   routed: number;
@@ -34,27 +53,44 @@ const MAX_HOPS = 16;
 const SERVER_IF = -1;
 
 export class Router implements Nic {
-  readonly mac: Mac = parseMac(ROUTER_MAC);
-  readonly serverIp = parseIp(SERVER_NET.router);
+  readonly mac: Mac;
+  readonly serverIp: number;
   readonly stats: RouterStats = { routed: 0, relayedUp: 0, relayedDown: 0, arpRequests: 0, arpReplies: 0, dropped: {} };
-  private readonly serverNet = parseIp(SERVER_NET.base);
-  private readonly serverMask = parseIp(SERVER_NET.mask);
-  private readonly dhcpServer = parseIp(SERVERS.dhcp.ip);
+  private readonly serverNet: number;
+  private readonly serverMask: number;
+  private readonly dhcpServer: number;
   private readonly neighbours = new ArpTable<{ ifc: number; frame: Uint8Array }>();
   private serverPort: WirePort | null = null;
   private ipId = 0;
   private readonly gateways: number[];
   private readonly masks: number[];
+  private readonly vlan: number;
+  private readonly interfaceOf: (ip: number) => number;
 
-  constructor(private readonly scheduler: Scheduler, private readonly plan: StormPlan, private readonly toCell: (cell: number, frame: Uint8Array) => void) {
-    this.gateways = plan.cells.map((c) => c.gateway);
-    this.masks = plan.cells.map((c) => maskOf(c.prefix));
-    // The router sits in the distribution layer, which kept its power: its ARP entries for the servers are warm.
-    for (const s of [SERVERS.dhcp, SERVERS.tftp, SERVERS.dns, ...SERVERS.callManagers]) this.neighbours.set(parseIp(s.ip), parseMac(s.mac));
+  /** `toCell` carries a frame out of voice interface `cell` (a trunk to its access switch). */
+  constructor(private readonly scheduler: Scheduler, config: RouterConfig, private toCell: (cell: number, frame: Uint8Array) => void = () => {}) {
+    this.mac = macOf(config.mac);
+    this.serverIp = config.serverIp;
+    this.serverMask = config.serverMask;
+    this.serverNet = (config.serverIp & config.serverMask) >>> 0;
+    this.dhcpServer = config.dhcpServer;
+    this.gateways = config.gateways;
+    this.masks = config.masks;
+    this.vlan = config.vlan;
+    this.interfaceOf = config.interfaceOf ?? ((ip) => this.gateways.findIndex((g, i) => ((ip ^ g) & this.masks[i]) === 0));
+    for (const n of config.warm ?? []) this.neighbours.set(n.ip, macOf(n.mac));
   }
 
-  plug(wire: Wire, side: Side): void {
+  /** The server LAN's port. */
+  plug(wire: Link, side: Side): void {
     this.serverPort = wire.attach(side, this);
+  }
+
+  /** Router on a stick: one port carrying the server LAN untagged and voice interface 0 tagged with the voice VLAN. */
+  plugOnAStick(wire: Link, side: Side): void {
+    const port = wire.attach(side, { receive: (f) => (isTagged(f) ? this.fromCell(0, f) : this.receive(f)) });
+    this.serverPort = port;
+    this.toCell = (_, f) => port.send(f);
   }
 
   private drop(reason: string): void {
@@ -66,13 +102,13 @@ export class Router implements Nic {
   /** A frame from access switch `cell`'s trunk. */
   fromCell(cell: number, frame: Uint8Array): void {
     if (frame.length < ETH_VLAN_HEADER_LEN || ((frame[12] << 8) | frame[13]) !== ETHERTYPE_VLAN) return this.drop("untagged");
-    if ((((frame[14] << 8) | frame[15]) & 0x0fff) !== VOICE_VLAN) return this.drop("vlan");
+    if ((((frame[14] << 8) | frame[15]) & 0x0fff) !== this.vlan) return this.drop("vlan");
     this.input(cell, frame, ETH_VLAN_HEADER_LEN);
   }
 
   /** A frame from the server LAN. */
   receive(frame: Uint8Array): void {
-    if (frame.length < ETH_HEADER_LEN || ((frame[12] << 8) | frame[13]) === ETHERTYPE_VLAN) return this.drop("tagged");
+    if (frame.length < ETH_HEADER_LEN || isTagged(frame)) return this.drop("tagged");
     this.input(SERVER_IF, frame, ETH_HEADER_LEN);
   }
 
@@ -94,7 +130,7 @@ export class Router implements Nic {
       return this.drop("broadcast");
     }
     // Each switch's gateway lies in its own subnet: the subnet names the only gateway dst can be.
-    const cell = cellOfIp(this.plan, dst);
+    const cell = this.interfaceOf(dst);
     const toGateway = cell >= 0 && this.gateways[cell] === dst;
     if (ifc === SERVER_IF && dport === DHCP_SERVER_PORT && udp && toGateway) return this.relayDown(cell, udp.subarray(UDP_HEADER_LEN, (udp[4] << 8) | udp[5]));
     if (dst === this.serverIp || toGateway) return this.drop("to the router");
@@ -145,7 +181,7 @@ export class Router implements Nic {
       srcMac: this.mac, dstMac: broadcast ? broadcastMac() : m.chaddr.slice(0, 6),
       srcIp: this.gateways[cell], dstIp: broadcast ? IPV4_BROADCAST : m.yiaddr,
       srcPort: DHCP_SERVER_PORT, dstPort: DHCP_CLIENT_PORT, payload: bootp, id: this.nextId(),
-      vlan: { pcp: 0, dei: false, vid: VOICE_VLAN },
+      vlan: { pcp: 0, dei: false, vid: this.vlan },
     }));
   }
 
@@ -184,7 +220,7 @@ export class Router implements Nic {
   /** The interface whose subnet holds `dst`, or null. */
   private route(dst: number): number | null {
     if (((dst ^ this.serverNet) & this.serverMask) === 0) return SERVER_IF;
-    const ifc = cellOfIp(this.plan, dst);
+    const ifc = this.interfaceOf(dst);
     return ifc < 0 || ((dst ^ this.gateways[ifc]) & this.masks[ifc]) !== 0 ? null : ifc;
   }
 
@@ -196,8 +232,8 @@ export class Router implements Nic {
     if (ifc !== SERVER_IF) {
       frame[12] = ETHERTYPE_VLAN >> 8;
       frame[13] = ETHERTYPE_VLAN & 0xff;
-      frame[14] = VOICE_VLAN >> 8;
-      frame[15] = VOICE_VLAN & 0xff;
+      frame[14] = this.vlan >> 8;
+      frame[15] = this.vlan & 0xff;
     }
     frame[header - 2] = etherType >> 8;
     frame[header - 1] = etherType & 0xff;
@@ -234,6 +270,10 @@ export class Router implements Nic {
     this.ipId = (this.ipId + 1) & 0xffff;
     return this.ipId;
   }
+}
+
+function isTagged(frame: Uint8Array): boolean {
+  return frame.length >= ETH_HEADER_LEN && ((frame[12] << 8) | frame[13]) === ETHERTYPE_VLAN;
 }
 
 /** Frames on the server LAN are untagged; on a trunk to an access switch, tagged with the voice VLAN. */

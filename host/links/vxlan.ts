@@ -118,7 +118,7 @@ export class VxlanLink implements WirePort {
       return;
     }
     this.framesIn++;
-    this.pending.push(new Uint8Array(frame));
+    this.pending.push(frame); // a view of a datagram buffer of its own: no copy needed
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());

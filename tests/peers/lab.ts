@@ -15,6 +15,10 @@ export const UNDERLAY_SWITCH = "198.51.100.2";
 export const SERVER_IP = "192.0.2.1";
 /** The reference client's address on the servers' LAN (LabOptions.client). */
 export const CLIENT_IP = "192.0.2.9";
+/** The reference client behind a tunnel like the phone's: a kernel VXLAN in the harness namespace (LabOptions.client). */
+export const TUNNEL_CLIENT_IP = "192.0.2.8";
+const TUNNEL_CLIENT_VNI = 99;
+const TUNNEL_CLIENT_PORT = 4799;
 export const LAB_PREFIX = "ipplab";
 const VLAN_PORT = fileURLToPath(new URL("../../../tests/peers/vlan_port.py", import.meta.url));
 /** A phone that has no address after this long gives up (the test then fails, bounded). */
@@ -25,7 +29,11 @@ export interface LabOptions {
   voiceVlan?: number;
   /** VXLAN ends: one per phone that will run at the same time (VNI 42, 43, ... on ports 4789, 4790, ...). */
   phones?: number;
-  /** A third namespace with a plain host on br0 at CLIENT_IP, for reference clients (curl). */
+  /**
+   * Reference clients (curl): a third namespace with a plain host on br0 at
+   * CLIENT_IP, and TUNNEL_CLIENT_IP in the harness namespace, reaching br0
+   * through a kernel VXLAN over the phone's underlay (the phone's path without the phone).
+   */
   client?: boolean;
 }
 
@@ -70,6 +78,11 @@ export class Lab {
     chmodSync(this.dir, 0o755);
   }
 
+  /** Runs `args` inside the harness namespace (where the phone runs, and the tunnelled reference client). */
+  inHarness(...args: string[]): string {
+    return sh(["ip", "netns", "exec", this.harness, ...args], "harness namespace");
+  }
+
   /** Runs `args` inside the reference client's namespace (LabOptions.client). */
   inClient(...args: string[]): string {
     return sh(["ip", "netns", "exec", this.client, ...args], "client namespace");
@@ -85,13 +98,12 @@ export class Lab {
     sh(["ip", "netns", "add", this.sw], "namespace");
     sh(["ip", "netns", "add", this.harness], "namespace");
     sh(["ip", "link", "add", `${veth}h`, "netns", this.harness, "type", "veth", "peer", "name", `${veth}s`, "netns", this.sw], "veth");
-    const inH = (...a: string[]) => sh(["ip", "netns", "exec", this.harness, ...a], "harness namespace");
-    inH("ip", "link", "set", "lo", "up");
+    this.inHarness("ip", "link", "set", "lo", "up");
     // Room for VXLAN's 50 bytes: the phone's side keeps a 1500-byte MTU, as on a real access port.
-    inH("ip", "link", "set", `${veth}h`, "mtu", "1600");
+    this.inHarness("ip", "link", "set", `${veth}h`, "mtu", "1600");
     this.inSwitch("ip", "link", "set", `${veth}s`, "mtu", "1600");
-    inH("ip", "addr", "add", `${UNDERLAY_HARNESS}/24`, "dev", `${veth}h`);
-    inH("ip", "link", "set", `${veth}h`, "up");
+    this.inHarness("ip", "addr", "add", `${UNDERLAY_HARNESS}/24`, "dev", `${veth}h`);
+    this.inHarness("ip", "link", "set", `${veth}h`, "up");
     this.inSwitch("ip", "link", "set", "lo", "up");
     this.inSwitch("ip", "addr", "add", `${UNDERLAY_SWITCH}/24`, "dev", `${veth}s`);
     this.inSwitch("ip", "link", "set", `${veth}s`, "up");
@@ -114,7 +126,24 @@ export class Lab {
     // The servers' UDP checksums would otherwise be left for a NIC to fill in ("offload"),
     // and reach the phone unfinished through the VXLAN tunnel.
     for (const dev of new Set(["br0", this.serverIf])) this.inSwitch("ethtool", "-K", dev, "tx", "off");
-    if (this.opts.client) this.addClient(`${veth}c`);
+    if (this.opts.client) {
+      this.addClient(`${veth}c`);
+      this.addTunnelClient(`${veth}s`);
+    }
+  }
+
+  /** A kernel VXLAN in the harness namespace into br0, beside the phone's own (another VNI and port). */
+  private addTunnelClient(underlay: string): void {
+    const id = String(TUNNEL_CLIENT_VNI);
+    const port = String(TUNNEL_CLIENT_PORT);
+    this.inSwitch("ip", "link", "add", "vxc", "type", "vxlan", "id", id, "local", UNDERLAY_SWITCH, "remote", UNDERLAY_HARNESS, "dstport", port, "dev", underlay);
+    this.inSwitch("ip", "link", "set", "vxc", "mtu", "1500");
+    this.inSwitch("ip", "link", "set", "vxc", "master", "br0");
+    this.inSwitch("ip", "link", "set", "vxc", "up");
+    this.inHarness("ip", "link", "add", "vxc", "type", "vxlan", "id", id, "local", UNDERLAY_HARNESS, "remote", UNDERLAY_SWITCH, "dstport", port);
+    this.inHarness("ip", "link", "set", "vxc", "mtu", "1500");
+    this.inHarness("ip", "addr", "add", `${TUNNEL_CLIENT_IP}/24`, "dev", "vxc");
+    this.inHarness("ip", "link", "set", "vxc", "up");
   }
 
   /** A host on br0 beside the VXLAN end: what a wired PC on the phone's LAN would see of the servers. */

@@ -8,11 +8,11 @@
 // last block. The kernel's UDP receive-buffer drops in the harness
 // namespace (UdpRcvbufErrors) are read before and after each run.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { CLI } from "../helpers/tools.js";
-import { CLIENT_IP, SERVER_IP, TUNNEL_CLIENT_IP, explain, labUnavailable, sleep, withLab, type Lab } from "../peers/lab.js";
+import { ATFTPD, CLIENT_IP, SERVER_IP, TUNNEL_CLIENT_IP, explain, labUnavailable, sleep, withLab, type Lab } from "../peers/lab.js";
 import { cnfXml } from "../../host/sim/cnf.js";
 import { buildImage, devKey, signImage } from "../../host/image.js";
 import { paddedPhoneWasm } from "../helpers/padded-wasm.js";
@@ -31,12 +31,6 @@ interface Server {
   argv: (root: string, pidFile: string) => string[];
   tool: string;
 }
-
-/**
- * atftpd: Debian's package conflicts with tftpd-hpa (both provide "tftpd"),
- * so .ci/run unpacks it into /opt/atftpd instead of installing it.
- */
-const ATFTPD = ["/opt/atftpd/usr/sbin/atftpd", "/usr/sbin/atftpd"].find((p) => existsSync(p)) ?? "atftpd";
 
 const SERVERS: Server[] = [
   { name: "tftpd-hpa", tool: "in.tftpd", argv: (root) => ["in.tftpd", "--foreground", "--address", `${SERVER_IP}:69`, "--secure", root] },

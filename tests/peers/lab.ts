@@ -20,6 +20,11 @@ export const TUNNEL_CLIENT_IP = "192.0.2.8";
 const TUNNEL_CLIENT_VNI = 99;
 const TUNNEL_CLIENT_PORT = 4799;
 export const LAB_PREFIX = "ipplab";
+/**
+ * atftpd: Debian's package conflicts with tftpd-hpa (both provide "tftpd"),
+ * so .ci/run unpacks it into /opt/atftpd instead of installing it.
+ */
+export const ATFTPD = ["/opt/atftpd/usr/sbin/atftpd", "/usr/sbin/atftpd"].find((p) => existsSync(p)) ?? "atftpd";
 const VLAN_PORT = fileURLToPath(new URL("../../../tests/peers/vlan_port.py", import.meta.url));
 /** A phone that has no address after this long gives up (the test then fails, bounded). */
 export const PHONE_TIMEOUT_S = 45;

@@ -187,15 +187,21 @@ export class Flash {
     const done = this.begin(bytes.length);
     const ss = this.geometry.sectorSize;
     let result = FLASH_OK;
-    for (let i = 0; i < bytes.length; i++) {
-      const a = addr + i;
-      const sector = Math.floor(a / ss);
-      const old = (this.sectors.get(sector) ?? this.blank)[a - sector * ss];
-      if ((bytes[i] & ~old & 0xff) !== 0) result = FLASH_ERR_NOT_ERASED;
-      if (i > done) continue;
-      // At the cut, the byte being written keeps some of the bits it should have lost.
-      const value = i === done ? old & (bytes[i] | 0x0f) : old & bytes[i];
-      if (value !== old) this.writable(sector)[a - sector * ss] = value;
+    // A sector at a time: one lookup per sector, not per byte (a TFTP block is programmed per packet).
+    for (let i = 0; i < bytes.length;) {
+      const sector = Math.floor((addr + i) / ss);
+      const at = addr + i - sector * ss;
+      const n = Math.min(ss - at, bytes.length - i);
+      const old = this.sectors.get(sector) ?? this.blank;
+      let target: Uint8Array | null = null;
+      for (let j = 0; j < n; j++, i++) {
+        const was = old[at + j];
+        if ((bytes[i] & ~was & 0xff) !== 0) result = FLASH_ERR_NOT_ERASED;
+        if (i > done) continue;
+        // At the cut, the byte being written keeps some of the bits it should have lost.
+        const value = i === done ? was & (bytes[i] | 0x0f) : was & bytes[i];
+        if (value !== was) (target ??= this.writable(sector))[at + j] = value;
+      }
     }
     if (done < bytes.length) this.powerCut(`program of ${bytes.length} bytes at 0x${addr.toString(16)} torn after ${done}`);
     if (result !== FLASH_OK) this.violations++;

@@ -114,6 +114,15 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.wake();
   }
 
+  /** Several frames, one poll and timer update after them (the firmware answers each from onFrame). */
+  receiveBatch(frames: Uint8Array[]): void {
+    for (const frame of frames) {
+      if (!this.firmware) return;
+      this.firmware.onFrame(frame, this.nowMs);
+    }
+    this.wake();
+  }
+
   setLink(up: boolean): void {
     if (!this.firmware) return;
     this.firmware.link(up, this.nowMs);

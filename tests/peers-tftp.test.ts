@@ -4,45 +4,24 @@
 // and confirms once registered with ipphone callmanager.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI } from "./helpers/tools.js";
-import { explain, labUnavailable, SERVER_IP, sleep, withLab } from "./peers/lab.js";
+import { ATFTPD, explain, labUnavailable, SERVER_IP, sleep, withLab } from "./peers/lab.js";
 import { cnfXml } from "../host/sim/cnf.js";
 import { buildImage, devKey, signImage } from "../host/image.js";
-import { PHONE_WASM } from "../host/firmware.js";
+import { paddedPhoneWasm } from "./helpers/padded-wasm.js";
 
 const MAC = "00:1b:54:c2:a7:51";
 const DEVICE = "SEP001B54C2A751";
 const NEW_LOAD = "P0030801SR02";
-
-/** The phone's WebAssembly with a custom section of `size` bytes: a multi-megabyte image engines still load. */
-function bigWasm(size: number): Uint8Array {
-  const wasm = readFileSync(PHONE_WASM);
-  const name = new TextEncoder().encode("padding");
-  const body = 1 + name.length + size;
-  const leb: number[] = [];
-  for (let v = body; ; v >>>= 7) {
-    leb.push((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
-    if (v < 0x80) break;
-  }
-  const out = new Uint8Array(wasm.length + 1 + leb.length + body);
-  out.set(wasm);
-  let o = wasm.length;
-  out[o++] = 0; // custom section
-  out.set(leb, o);
-  o += leb.length;
-  out[o++] = name.length;
-  out.set(name, o);
-  return out;
-}
 
 test("dnsmasq resolves option 66, tftpd-hpa serves the config and a 3 MiB image: upgraded, registered, confirmed", { skip: labUnavailable("dnsmasq", "in.tftpd"), timeout: 180_000 }, async () => {
   await withLab({}, async (lab) => {
     const root = lab.file("tftp");
     mkdirSync(root);
     writeFileSync(join(root, `${DEVICE}.cnf.xml`), cnfXml({ callManagers: [{ host: SERVER_IP, priority: 0 }], load: NEW_LOAD }));
-    const image = signImage(buildImage(bigWasm(3 << 20), { loadName: NEW_LOAD, securityCounter: 1 }), devKey());
+    const image = signImage(buildImage(paddedPhoneWasm(3 << 20), { loadName: NEW_LOAD, securityCounter: 1 }), devKey());
     writeFileSync(join(root, `${NEW_LOAD}.bin`), image);
     await lab.start("dnsmasq", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--user=root", "--no-resolv", "--no-hosts",
       `--interface=${lab.serverIf}`, "--bind-interfaces", "--dhcp-range=192.0.2.50,192.0.2.99,255.255.255.0,2m",
@@ -54,7 +33,7 @@ test("dnsmasq resolves option 66, tftpd-hpa serves the config and a 3 MiB image:
     await sleep(100);
     const run = await lab.phone(0, "--mac", MAC, "--until", "registered", "--timeout", "90", "--stay", "1");
     assert.equal(run.status, 0, explain(run));
-    const timeline = (run.report?.timeline ?? []) as { event: string; detail: string }[];
+    const timeline = (run.report?.timeline ?? []) as { stage: string; event: string; detail: string }[];
     const details = (event: string) => timeline.filter((e) => e.event === event).map((e) => e.detail);
     assert.ok(details("dns answer").some((d) => d.startsWith(SERVER_IP)), "option 66 resolved by dnsmasq");
     assert.ok(details("server").includes(`${SERVER_IP} (option 66)`));
@@ -62,5 +41,34 @@ test("dnsmasq resolves option 66, tftpd-hpa serves the config and a 3 MiB image:
     assert.deepEqual(details("run").slice(-1), [`${NEW_LOAD} from slot B (trial)`]);
     assert.ok(details("confirmed").length === 1, "confirmed once registered");
     assert.equal(run.report?.registered, true);
+  });
+});
+
+test("atftpd grants windowsize 256: a 3.9 MiB image arrives 256 blocks a window, none lost on the link", { skip: labUnavailable("dnsmasq", ATFTPD), timeout: 180_000 }, async () => {
+  await withLab({}, async (lab) => {
+    const root = lab.file("tftp");
+    mkdirSync(root);
+    writeFileSync(join(root, `${DEVICE}.cnf.xml`), cnfXml({ callManagers: [{ host: SERVER_IP, priority: 0 }], load: NEW_LOAD }));
+    const image = signImage(buildImage(paddedPhoneWasm((4 << 20) - (128 << 10)), { loadName: NEW_LOAD, securityCounter: 1 }), devKey());
+    writeFileSync(join(root, `${NEW_LOAD}.bin`), image);
+    await lab.start("dnsmasq", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--user=root", "--no-resolv", "--no-hosts", "--port=0",
+      `--interface=${lab.serverIf}`, "--bind-interfaces", "--dhcp-range=192.0.2.50,192.0.2.99,255.255.255.0,2m", `--dhcp-option=150,${SERVER_IP}`,
+      `--dhcp-leasefile=${lab.file("leases")}`, `--pid-file=${lab.file("dnsmasq.pid")}`], () => lab.read("dnsmasq.pid") !== "");
+    await lab.start("atftpd", [ATFTPD, "--daemon", "--no-fork", "--user", "root.root", "--bind-address", SERVER_IP, "--port", "69",
+      "--logfile", "/dev/null", "--pidfile", lab.file("atftpd.pid"), root], () => lab.inSwitch("ss", "-uln").includes(`${SERVER_IP}:69`));
+    await lab.start("callmanager", [process.execPath, CLI, "callmanager", "--listen", `${SERVER_IP}:2000`], (log) => /listen/i.test(log));
+    await sleep(100);
+    const run = await lab.phone(0, "--mac", MAC, "--until", "registered", "--timeout", "90", "--stay", "0");
+    assert.equal(run.status, 0, explain(run));
+    const timeline = (run.report?.timeline ?? []) as { stage: string; event: string; detail: string }[];
+    const details = (event: string) => timeline.filter((e) => e.event === event).map((e) => e.detail);
+    assert.ok(details("options").some((d) => /windowsize 256/.test(d)), `atftpd's OACK grants the window: ${details("options").join("; ")}`);
+    assert.ok(details("done").some((d) => d.startsWith(`${image.length} bytes`)), `the whole image:\n${explain(run)}`);
+    const again = timeline.filter((e) => e.stage === "tftp" && (e.event === "retransmit" || e.event === "timeout"));
+    assert.deepEqual(again, [], "no block lost, none asked again");
+    const link = run.report?.link as { frames_in: number; kernel_drops: number | null; largest_batch: number; recv_buffer_bytes: number };
+    assert.equal(link.kernel_drops, 0, `the socket's buffer (${link.recv_buffer_bytes} bytes) held every window`);
+    assert.ok(link.largest_batch > 1, "frames of one socket read reach the phone together");
+    assert.deepEqual(details("run").slice(-1), [`${NEW_LOAD} from slot B (trial)`]);
   });
 });

@@ -205,6 +205,8 @@ export interface RealLink {
   close(): void;
   readonly framesIn: number;
   readonly framesOut: number;
+  /** The link's own counters (drops, buffer) for the report, read before close(). */
+  stats?(): Record<string, number | null>;
 }
 
 /**
@@ -263,6 +265,10 @@ export async function bootVxlan(o: VxlanBoot, link: RealLink = new VxlanLink(o.v
       pcap?.record(clock.now, frame);
       phone.receive(frame);
     },
+    receiveBatch: (frames) => {
+      for (const f of frames) pcap?.record(clock.now, f);
+      phone.receiveBatch(frames);
+    },
   };
   phone.connect({
     send: (frame) => {
@@ -274,6 +280,7 @@ export async function bootVxlan(o: VxlanBoot, link: RealLink = new VxlanLink(o.v
   wait = new GoalWait(o.timeoutMs, o.stayMs);
   phone.powerOn();
   await wait.done;
+  const linkStats = link.stats?.() ?? { frames_in: link.framesIn, frames_out: link.framesOut };
   link.close();
   const phoneReport = phone.report();
   phone.powerOff();
@@ -282,7 +289,7 @@ export async function bootVxlan(o: VxlanBoot, link: RealLink = new VxlanLink(o.v
   const failure = reachedGoal ? null : failureOf(phoneReport);
   // --until bound asks nothing of the load; --until registered asks what the simulation asks.
   const exitCode = failure ? EXIT_CODES[failure.stage] : o.until === "registered" ? exitCodeOf(phoneReport, null) : 0;
-  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, registered_at_ms: registeredAtMs, failure, exit_code: exitCode, until: o.until, link: { kind: "vxlan", ...o.vxlan, frames_in: link.framesIn, frames_out: link.framesOut } };
+  const report = { seed: o.seed, ...phoneReport, bound_at_ms: boundAtMs, registered_at_ms: registeredAtMs, failure, exit_code: exitCode, until: o.until, link: { kind: "vxlan", ...o.vxlan, ...linkStats } };
   finish(report, o.json, o.pcap, "real time");
   return exitCode;
 }
@@ -320,6 +327,13 @@ export function stageBreakdown(timeline: TimelineEntry[], endMs: number): string
   return [...spent].map(([stage, ms]) => `${stage} ${formatSeconds(ms)}`).join(", ");
 }
 
+/** "link vxlan to 192.0.2.1: frames in 3010, out 2950, ...": the real link's own counters. */
+function linkSummary(l: Record<string, unknown>): string {
+  const drops = l.kernel_drops === null || l.kernel_drops === undefined ? "kernel drops unknown" : `kernel drops ${l.kernel_drops}`;
+  const buffer = typeof l.recv_buffer_bytes === "number" ? ` (receive buffer ${l.recv_buffer_bytes} bytes)` : "";
+  return `link ${l.kind} to ${l.remote}: frames in ${l.frames_in}, out ${l.frames_out}, not ours ${l.ignored ?? 0}, ${drops}${buffer}`;
+}
+
 function finish(report: BootReport, json: boolean, pcap: string | undefined, clock = "virtual time"): void {
   if (json) {
     console.log(JSON.stringify(report, null, 2));
@@ -340,6 +354,8 @@ function finish(report: BootReport, json: boolean, pcap: string | undefined, clo
   console.log(formatVerdict(report.firmware));
   if (report.bound) console.log(`address ${report.ip}/${report.mask} on ${vlan}; TFTP ${tftpSummary(report)}`);
   console.log(`frames in ${c.frames_in}, out ${c.frames_out}, dropped ${JSON.stringify(c.dropped)}`);
+  const link = report.link as Record<string, unknown> | undefined;
+  if (link) console.log(linkSummary(link));
   if (pcap !== undefined) console.log(`capture written to ${pcap} (open it with: wireshark ${pcap})`);
   if (report.exit_code === EXIT_LOAD_NOT_REACHED) console.log(`exit status ${EXIT_LOAD_NOT_REACHED}: the phone does not run the load its configuration names`);
 }

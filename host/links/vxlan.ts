@@ -2,6 +2,7 @@
 // a Linux VXLAN interface in another network namespace carries the phone's
 // Ethernet frames, one UDP datagram each, behind an 8-byte VXLAN header.
 import { createSocket, type Socket } from "node:dgram";
+import { readFileSync } from "node:fs";
 import type { Nic, WirePort } from "../sim/wire.js";
 import { VXLAN_PORT, vxlanDecap, vxlanEncap } from "../wire/vxlan.js";
 
@@ -14,6 +15,34 @@ export interface VxlanOptions {
   port?: number;
   /** Address to bind locally (default: any). */
   local?: string;
+  /** Socket receive buffer to ask for, bytes (default RECV_BUFFER_BYTES). */
+  recvBufferBytes?: number;
+}
+
+/**
+ * Room for a whole TFTP window: the phone asks windowsize 256 (RFC 7440) of
+ * 1,428-byte blocks, and the kernel charges each 1,500-byte datagram about
+ * 2.3 KB (its skb's truesize), so 256 take some 600 KB; the kernel's default
+ * (net.core.rmem_default, 208 KB) holds about 90 and drops the rest of each
+ * window while the event loop is busy. Linux caps the request at
+ * net.core.rmem_max; what it granted is in the report.
+ */
+export const RECV_BUFFER_BYTES = 1 << 20;
+
+/** The kernel's count of datagrams it dropped for want of room in the socket bound to `port` (/proc/net/udp's last column). */
+export function kernelDrops(port: number, procNetUdp = "/proc/net/udp"): number | null {
+  let text: string;
+  try {
+    text = readFileSync(procNetUdp, "utf8");
+  } catch {
+    return null;
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const line of text.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 13 && f[1].endsWith(`:${hexPort}`)) return Number(f[f.length - 1]);
+  }
+  return null;
 }
 
 export class VxlanLink implements WirePort {
@@ -23,15 +52,21 @@ export class VxlanLink implements WirePort {
   framesOut = 0;
   /** Datagrams that were not VXLAN for our VNI. */
   ignored = 0;
+  /** Frames handed to the phone together, and the largest such batch. */
+  batches = 0;
+  largestBatch = 0;
   private readonly socket: Socket;
   private nic: Nic | null = null;
+  private pending: Uint8Array[] = [];
+  private flushScheduled = false;
+  private dropsAtOpen: number | null = null;
 
   constructor(private readonly opts: VxlanOptions) {
     this.vni = opts.vni ?? 42;
     this.port = opts.port ?? VXLAN_PORT;
     if (!Number.isInteger(this.vni) || this.vni < 0 || this.vni > 0xffffff) throw new RangeError(`--vni must be 0..16777215, got ${opts.vni}`);
     if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) throw new RangeError(`--port must be 1..65535, got ${opts.port}`);
-    this.socket = createSocket("udp4");
+    this.socket = createSocket({ type: "udp4", recvBufferSize: opts.recvBufferBytes ?? RECV_BUFFER_BYTES });
     this.socket.on("message", (msg) => this.onDatagram(msg));
   }
 
@@ -42,6 +77,7 @@ export class VxlanLink implements WirePort {
       this.socket.once("error", reject);
       this.socket.bind(this.port, this.opts.local, () => {
         this.socket.off("error", reject);
+        this.dropsAtOpen = kernelDrops(this.port);
         resolve();
       });
     });
@@ -52,10 +88,29 @@ export class VxlanLink implements WirePort {
     this.socket.send(vxlanEncap(this.vni, frame), this.port, this.opts.remote);
   }
 
+  /** The receive buffer the kernel granted (Linux reports twice the request: its bookkeeping share). */
+  get recvBufferBytes(): number {
+    return this.socket.getRecvBufferSize();
+  }
+
+  /** Datagrams the kernel dropped on this socket since open (null where /proc/net/udp does not say). */
+  get kernelDrops(): number | null {
+    const now = kernelDrops(this.port);
+    return now === null || this.dropsAtOpen === null ? null : now - this.dropsAtOpen;
+  }
+
+  /** Counters for the report; read before close(). */
+  stats(): Record<string, number | null> {
+    return { frames_in: this.framesIn, frames_out: this.framesOut, ignored: this.ignored, batches: this.batches, largest_batch: this.largestBatch, recv_buffer_bytes: this.recvBufferBytes, kernel_drops: this.kernelDrops };
+  }
+
   close(): void {
     this.socket.close();
   }
 
+  // libuv reads up to 32 datagrams per wake-up and emits each: they are
+  // queued and handed over together once the read is done, so the phone
+  // polls and re-arms its timer once per read instead of once per frame.
   private onDatagram(msg: Buffer): void {
     const frame = vxlanDecap(this.vni, msg);
     if (!frame) {
@@ -63,6 +118,22 @@ export class VxlanLink implements WirePort {
       return;
     }
     this.framesIn++;
-    this.nic?.receive(new Uint8Array(frame));
+    this.pending.push(frame); // a view of a datagram buffer of its own: no copy needed
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    const frames = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    this.batches++;
+    this.largestBatch = Math.max(this.largestBatch, frames.length);
+    const nic = this.nic;
+    if (!nic) return;
+    if (nic.receiveBatch) nic.receiveBatch(frames);
+    else for (const f of frames) nic.receive(f);
   }
 }

@@ -11,6 +11,8 @@ export type Side = 0 | 1;
 export interface Nic {
   /** Called by the scheduler when the last bit has arrived. The frame is the receiver's to keep. */
   receive(frame: Uint8Array): void;
+  /** Frames that arrived together (a real link's socket read): handled in order, then one wake-up. */
+  receiveBatch?(frames: Uint8Array[]): void;
 }
 
 /** Sees every frame when it arrives at the far end (e.g. a pcap writer). */

@@ -15,6 +15,7 @@ import { bootTimeBench } from "./boot-time-bench.js";
 import { tftpBench } from "./tftp-bench.js";
 import { deviceBench } from "./device-bench.js";
 import { stormBench } from "./storm-bench.js";
+import { tftpRealBench } from "./tftp-real-bench.js";
 
 const FPS_TARGET = 150_000;
 const WARMUP_MS = 300;
@@ -176,3 +177,4 @@ for (const l of tftpBench()) console.log(l);
 for (const l of bootTimeBench()) console.log(l);
 for (const l of deviceBench()) console.log(l);
 for (const l of stormBench()) console.log(l);
+for (const l of await tftpRealBench()) console.log(l);

@@ -13,7 +13,18 @@ import { CLI } from "../helpers/tools.js";
 export const UNDERLAY_HARNESS = "198.51.100.1";
 export const UNDERLAY_SWITCH = "198.51.100.2";
 export const SERVER_IP = "192.0.2.1";
+/** The reference client's address on the servers' LAN (LabOptions.client). */
+export const CLIENT_IP = "192.0.2.9";
+/** The reference client behind a tunnel like the phone's: a kernel VXLAN in the harness namespace (LabOptions.client). */
+export const TUNNEL_CLIENT_IP = "192.0.2.8";
+const TUNNEL_CLIENT_VNI = 99;
+const TUNNEL_CLIENT_PORT = 4799;
 export const LAB_PREFIX = "ipplab";
+/**
+ * atftpd: Debian's package conflicts with tftpd-hpa (both provide "tftpd"),
+ * so .ci/run unpacks it into /opt/atftpd instead of installing it.
+ */
+export const ATFTPD = ["/opt/atftpd/usr/sbin/atftpd", "/usr/sbin/atftpd"].find((p) => existsSync(p)) ?? "atftpd";
 const VLAN_PORT = fileURLToPath(new URL("../../../tests/peers/vlan_port.py", import.meta.url));
 /** A phone that has no address after this long gives up (the test then fails, bounded). */
 export const PHONE_TIMEOUT_S = 45;
@@ -23,6 +34,12 @@ export interface LabOptions {
   voiceVlan?: number;
   /** VXLAN ends: one per phone that will run at the same time (VNI 42, 43, ... on ports 4789, 4790, ...). */
   phones?: number;
+  /**
+   * Reference clients (curl): a third namespace with a plain host on br0 at
+   * CLIENT_IP, and TUNNEL_CLIENT_IP in the harness namespace, reaching br0
+   * through a kernel VXLAN over the phone's underlay (the phone's path without the phone).
+   */
+  client?: boolean;
 }
 
 export interface PhoneRun {
@@ -55,6 +72,7 @@ export class Lab {
   readonly id = `${LAB_PREFIX}${process.pid}x${serial++}`;
   readonly sw = `${this.id}-sw`;
   readonly harness = `${this.id}-h`;
+  readonly client = `${this.id}-c`;
   readonly dir = mkdtempSync(join(tmpdir(), "ipphone-lab-"));
   readonly serverIf: string;
   private readonly procs: ChildProcess[] = [];
@@ -63,6 +81,16 @@ export class Lab {
     this.serverIf = opts.voiceVlan ? `v${opts.voiceVlan}` : "br0";
     // Servers that drop privileges (lldpd's _lldpd user) must reach their sockets here.
     chmodSync(this.dir, 0o755);
+  }
+
+  /** Runs `args` inside the harness namespace (where the phone runs, and the tunnelled reference client). */
+  inHarness(...args: string[]): string {
+    return sh(["ip", "netns", "exec", this.harness, ...args], "harness namespace");
+  }
+
+  /** Runs `args` inside the reference client's namespace (LabOptions.client). */
+  inClient(...args: string[]): string {
+    return sh(["ip", "netns", "exec", this.client, ...args], "client namespace");
   }
 
   /** Runs `args` inside the switch namespace. */
@@ -75,13 +103,12 @@ export class Lab {
     sh(["ip", "netns", "add", this.sw], "namespace");
     sh(["ip", "netns", "add", this.harness], "namespace");
     sh(["ip", "link", "add", `${veth}h`, "netns", this.harness, "type", "veth", "peer", "name", `${veth}s`, "netns", this.sw], "veth");
-    const inH = (...a: string[]) => sh(["ip", "netns", "exec", this.harness, ...a], "harness namespace");
-    inH("ip", "link", "set", "lo", "up");
+    this.inHarness("ip", "link", "set", "lo", "up");
     // Room for VXLAN's 50 bytes: the phone's side keeps a 1500-byte MTU, as on a real access port.
-    inH("ip", "link", "set", `${veth}h`, "mtu", "1600");
+    this.inHarness("ip", "link", "set", `${veth}h`, "mtu", "1600");
     this.inSwitch("ip", "link", "set", `${veth}s`, "mtu", "1600");
-    inH("ip", "addr", "add", `${UNDERLAY_HARNESS}/24`, "dev", `${veth}h`);
-    inH("ip", "link", "set", `${veth}h`, "up");
+    this.inHarness("ip", "addr", "add", `${UNDERLAY_HARNESS}/24`, "dev", `${veth}h`);
+    this.inHarness("ip", "link", "set", `${veth}h`, "up");
     this.inSwitch("ip", "link", "set", "lo", "up");
     this.inSwitch("ip", "addr", "add", `${UNDERLAY_SWITCH}/24`, "dev", `${veth}s`);
     this.inSwitch("ip", "link", "set", `${veth}s`, "up");
@@ -104,6 +131,35 @@ export class Lab {
     // The servers' UDP checksums would otherwise be left for a NIC to fill in ("offload"),
     // and reach the phone unfinished through the VXLAN tunnel.
     for (const dev of new Set(["br0", this.serverIf])) this.inSwitch("ethtool", "-K", dev, "tx", "off");
+    if (this.opts.client) {
+      this.addClient(`${veth}c`);
+      this.addTunnelClient(`${veth}s`);
+    }
+  }
+
+  /** A kernel VXLAN in the harness namespace into br0, beside the phone's own (another VNI and port). */
+  private addTunnelClient(underlay: string): void {
+    const id = String(TUNNEL_CLIENT_VNI);
+    const port = String(TUNNEL_CLIENT_PORT);
+    this.inSwitch("ip", "link", "add", "vxc", "type", "vxlan", "id", id, "local", UNDERLAY_SWITCH, "remote", UNDERLAY_HARNESS, "dstport", port, "dev", underlay);
+    this.inSwitch("ip", "link", "set", "vxc", "mtu", "1500");
+    this.inSwitch("ip", "link", "set", "vxc", "master", "br0");
+    this.inSwitch("ip", "link", "set", "vxc", "up");
+    this.inHarness("ip", "link", "add", "vxc", "type", "vxlan", "id", id, "local", UNDERLAY_HARNESS, "remote", UNDERLAY_SWITCH, "dstport", port);
+    this.inHarness("ip", "link", "set", "vxc", "mtu", "1500");
+    this.inHarness("ip", "addr", "add", `${TUNNEL_CLIENT_IP}/24`, "dev", "vxc");
+    this.inHarness("ip", "link", "set", "vxc", "up");
+  }
+
+  /** A host on br0 beside the VXLAN end: what a wired PC on the phone's LAN would see of the servers. */
+  private addClient(veth: string): void {
+    sh(["ip", "netns", "add", this.client], "namespace");
+    sh(["ip", "link", "add", `${veth}x`, "netns", this.client, "type", "veth", "peer", "name", `${veth}b`, "netns", this.sw], "veth");
+    this.inSwitch("ip", "link", "set", `${veth}b`, "master", "br0");
+    this.inSwitch("ip", "link", "set", `${veth}b`, "up");
+    this.inClient("ip", "link", "set", "lo", "up");
+    this.inClient("ip", "addr", "add", `${CLIENT_IP}/24`, "dev", `${veth}x`);
+    this.inClient("ip", "link", "set", `${veth}x`, "up");
   }
 
   /** Starts a server in the switch namespace; resolves when `ready(its output so far)` holds (bounded). */
@@ -160,7 +216,7 @@ export class Lab {
     const deadline = Date.now() + 3000;
     while (this.procs.some((p) => p.exitCode === null && p.signalCode === null) && Date.now() < deadline) await sleep(50);
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
-    for (const ns of [this.sw, this.harness]) spawnSync("ip", ["netns", "del", ns]);
+    for (const ns of [this.sw, this.harness, this.client]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -110,6 +110,19 @@ test("datagrams of another VNI are counted as not ours and not delivered", async
   }
 });
 
+test("a frame sent leaves as one VXLAN datagram to the remote's port (on loopback: back to the link itself)", async () => {
+  const { link, got } = await open();
+  try {
+    link.send(frame(7));
+    link.send(frame(8));
+    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(got.map((f) => [f.length, f[0]]), [[1400, 7], [1400, 8]]);
+    assert.equal(link.framesOut, 2);
+  } finally {
+    link.close();
+  }
+});
+
 test("kernelDrops reads the drops column of the socket bound to the port", () => {
   const file = join(tmpdir(), `ipphone-proc-net-udp-${process.pid}`);
   writeFileSync(file, [

@@ -56,6 +56,8 @@ export class VxlanLink implements WirePort {
   batches = 0;
   largestBatch = 0;
   private readonly socket: Socket;
+  /** Connected to the remote end: a send needs no address lookup and leaves at once (see send()). */
+  private readonly txSocket: Socket;
   private nic: Nic | null = null;
   private pending: Uint8Array[] = [];
   private flushScheduled = false;
@@ -68,12 +70,13 @@ export class VxlanLink implements WirePort {
     if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) throw new RangeError(`--port must be 1..65535, got ${opts.port}`);
     this.socket = createSocket({ type: "udp4", recvBufferSize: opts.recvBufferBytes ?? RECV_BUFFER_BYTES });
     this.socket.on("message", (msg) => this.onDatagram(msg));
+    this.txSocket = createSocket("udp4");
   }
 
-  /** Binds the socket; resolves when frames can flow. */
-  open(nic: Nic): Promise<void> {
+  /** Binds the receiving socket and connects the sending one; resolves when frames can flow. */
+  async open(nic: Nic): Promise<void> {
     this.nic = nic;
-    return new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       this.socket.once("error", reject);
       this.socket.bind(this.port, this.opts.local, () => {
         this.socket.off("error", reject);
@@ -81,11 +84,23 @@ export class VxlanLink implements WirePort {
         resolve();
       });
     });
+    await new Promise<void>((resolve, reject) => {
+      this.txSocket.once("error", reject);
+      this.txSocket.bind(0, this.opts.local, () => this.txSocket.connect(this.port, this.opts.remote, () => {
+        this.txSocket.off("error", reject);
+        resolve();
+      }));
+    });
   }
 
+  // From a socket of its own, connected: an unconnected send resolves the
+  // address first and goes out only after the current callback, a connected
+  // one goes out now (a lockstep TFTP ACK is on the wire before the firmware
+  // has finished with the block). A VXLAN end takes any source port: RFC
+  // 7348 makes it the flow's entropy.
   send(frame: Uint8Array): void {
     this.framesOut++;
-    this.socket.send(vxlanEncap(this.vni, frame), this.port, this.opts.remote);
+    this.txSocket.send(vxlanEncap(this.vni, frame));
   }
 
   /** The receive buffer the kernel granted (Linux reports twice the request: its bookkeeping share). */
@@ -106,6 +121,7 @@ export class VxlanLink implements WirePort {
 
   close(): void {
     this.socket.close();
+    this.txSocket.close();
   }
 
   // libuv reads up to 32 datagrams per wake-up and emits each: they are

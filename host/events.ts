@@ -145,6 +145,9 @@ export const Ev = {
   RegLine: 114,
   RegTime: 115,
   RegDisplay: 116,
+  RegStandby: 117,
+  RegStandbyConnected: 118,
+  RegStandbyLost: 119,
   Abort: 0x7fff,
 } as const;
 
@@ -240,7 +243,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s: station set-up complete` },
   { code: Ev.RegRejected, name: "Rejected", stage: "register", detail: (a, b, text) => `RegisterReject "${text(a, b)}"` },
   { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}` },
-  { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}` },
+  { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}${b & 0x100 ? " over the standby connection" : ""}` },
   { code: Ev.RegAllDown, name: "AllDown", stage: "register", detail: (a, b) => `no CallManager answered (round ${b}): retry in ${(a / 1000).toFixed(1)}s` },
   { code: Ev.RegProbe, name: "Probe", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8} (on a backup)` },
   { code: Ev.RegFallback, name: "Fallback", stage: "register", detail: (a, b) => `to ${cm(a)} from ${cm(b)}` },
@@ -251,6 +254,9 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegLine, name: "Line", stage: "register", detail: (a, b, text) => `line ${b >>> 16}: ${text(a, b & 0xffff)}` },
   { code: Ev.RegTime, name: "Time", stage: "register", detail: (a, b) => `${String(a).replace(/^(\d{4})(\d\d)(\d\d)$/, "$1-$2-$3")} ${[b / 3600, (b / 60) % 60, b % 60].map((x) => String(Math.floor(x)).padStart(2, "0")).join(":")}` },
   { code: Ev.RegDisplay, name: "Display", stage: "register", detail: (a, b, text) => `"${text(a, b)}"` },
+  { code: Ev.RegStandby, name: "Standby", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: standby connection (KeepAlive only)` },
+  { code: Ev.RegStandbyConnected, name: "StandbyConnected", stage: "register", detail: (a, b) => `${cm(a)} acknowledged KeepAlive, every ${b}s` },
+  { code: Ev.RegStandbyLost, name: "StandbyLost", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}; again in 30s` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 

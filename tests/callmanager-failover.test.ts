@@ -106,7 +106,8 @@ test("CM1 fails while registered: CM2 at once; CM1 back: the phone returns to CM
   const syns = n.phone.framesOut;
   runMs(n, 120_000);
   assert.equal(n.phone.cm, 0);
-  assert.ok(n.phone.framesOut - syns <= 26, `${n.phone.framesOut - syns} frames in 2 min`); // 12 keepalives and ACKs of their acks, ARP
+  // 12 keepalives and ACKs of their acks, ARP; and the standby connection's KeepAlive to CM2 every 60 s (and their ACKs).
+  assert.ok(n.phone.framesOut - syns <= 30, `${n.phone.framesOut - syns} frames in 2 min`);
 });
 
 test("CM1 vanishes while registered: missing keepalive acks move the phone to CM2 within three intervals", () => {

@@ -104,7 +104,7 @@ export async function callmanagerCommand(args: string[]): Promise<number> {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
       const line = `${new Date().toISOString()}  ${name}  stopping on ${signal}: ${cm.registrations().length} registered, ${cm.stats.registrations} registrations, ${cm.stats.rejects} rejects`;
-      print(json ? JSON.stringify({ type: "stop", signal, stats: cm.stats, devices: cm.devices() }) : line);
+      print(json ? JSON.stringify({ type: "stop", signal, stats: cm.stats, devices: cm.devices(), standby: cm.standbys() }) : line);
       for (const s of sockets) s.destroy();
       server.close(() => resolve(0));
     };

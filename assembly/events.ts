@@ -69,6 +69,7 @@ export const enum Ev {
   UpgradeSkipped = 148, // a = slot that already holds the load, b = its SlotState: it was refused before
   UpgradeRetry = 149, // a = seconds until the failed download is tried again
   ConfigSecurity = 150, // a = deviceSecurityMode (1 non-secure, 2 authenticated, 3 encrypted; 0 absent)
+  ConfigDscp = 151,   // a = DSCP for SCCP signalling, b = dscpForCm2Dvce as written (the TOS byte): only when the file gives it
   RegNoCallManager = 100, // the configuration lists no CallManager
   RegConnecting = 101, // a = CallManager address, b = index (0 = primary) | port << 8
   RegConnected = 102, // a = address, b = index | port << 8: TCP is up, StationRegister sent

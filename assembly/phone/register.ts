@@ -104,6 +104,7 @@ const standby = changetype<Link>(memory.data(offsetof<Link>()));
 const cmIps = memory.data(MAX_CALLMANAGERS * 4);
 const cmPorts = memory.data(MAX_CALLMANAGERS * 4);
 export let callManagerCount = 0;
+let dscp: u32 = Dscp.Cs3;
 
 export let registerState = RegState.Off;
 /** The CallManager the phone is registered with (index), or -1. */
@@ -148,8 +149,14 @@ const screen = memory.data(32 + 3 + SHOWN_LINES * (LINE_KEY + 3) + 16);
 @inline function cmIp(i: i32): u32 { return load<u32>(cmIps + (<usize>i << 2)); }
 @inline function cmPort(i: i32): u32 { return load<u32>(cmPorts + (<usize>i << 2)); }
 
-/** Empties the list. */
-export function registerClear(): void { callManagerCount = 0; }
+/** Empties the list; signalling back to DSCP CS3. */
+export function registerClear(): void {
+  callManagerCount = 0;
+  dscp = Dscp.Cs3;
+}
+
+/** The DSCP (0..63) of the SCCP connections opened from now on (the configuration's dscpForCm2Dvce). */
+export function registerSetDscp(d: u32): void { dscp = d & 63; }
 
 /** Sets entry `i` (0 = primary) of the list; port 0 means SCCP's 2000. */
 export function registerSetCallManager(i: i32, ip: u32, port: u32): void {
@@ -233,7 +240,7 @@ function connect(l: Link, i: i32, now: i64): void {
   l.phase = Phase.Connecting;
   if (l == main) registerState = RegState.Connecting;
   event(l == main ? Ev.RegConnecting : l == probe ? Ev.RegProbe : Ev.RegStandby, <i32>cmIp(i), i | <i32>(cmPort(i) << 8));
-  l.h = tcpConnect(cmIp(i), cmPort(i), now, Dscp.Cs3);
+  l.h = tcpConnect(cmIp(i), cmPort(i), now, dscp);
   if (l.h < 0) fail(l, RegFail.NoConnection, now);
 }
 

@@ -25,6 +25,11 @@ export interface CnfOptions {
   xmlDefault?: boolean;
   /** deviceSecurityMode of a SEP file: 1 non-secure (default), 2 authenticated, 3 encrypted. */
   securityMode?: 1 | 2 | 3;
+  /**
+   * dscpForCm2Dvce of a SEP file, the TOS byte of call control (DSCP << 2: 96 is CS3); given, the file
+   * has CUCM's three DSCP elements (dscpForSCCPPhoneConfig 96, dscpForSCCPPhoneServices 0, this one).
+   */
+  dscpForCm2Dvce?: number;
 }
 
 /** The device type CUCM numbers the Cisco 7960 with, as in loadInformation7. */
@@ -130,6 +135,9 @@ export function cnfXml(opts: CnfOptions): string {
       '<directoryURL></directoryURL>',
       '<servicesURL></servicesURL>',
       el('deviceSecurityMode', opts.securityMode ?? 1),
+      ...(opts.dscpForCm2Dvce === undefined ? [] : [
+        el('dscpForSCCPPhoneConfig', 96), el('dscpForSCCPPhoneServices', 0), el('dscpForCm2Dvce', opts.dscpForCm2Dvce),
+      ]),
       '</device>',
     );
   }

@@ -69,13 +69,14 @@ export const enum Ev {
   UpgradeSkipped = 148, // a = slot that already holds the load, b = its SlotState: it was refused before
   UpgradeRetry = 149, // a = seconds until the failed download is tried again
   ConfigSecurity = 150, // a = deviceSecurityMode (1 non-secure, 2 authenticated, 3 encrypted; 0 absent)
+  ConfigDscp = 151,   // a = DSCP for SCCP signalling, b = dscpForCm2Dvce as written (the TOS byte): only when the file gives it
   RegNoCallManager = 100, // the configuration lists no CallManager
   RegConnecting = 101, // a = CallManager address, b = index (0 = primary) | port << 8
   RegConnected = 102, // a = address, b = index | port << 8: TCP is up, StationRegister sent
   RegRegistered = 103, // a = index, b = keepalive interval (s): the station set-up completed
   RegRejected = 104,  // a = ptr, b = len: RegisterReject's text
   RegFailed = 105,    // a = index, b = RegFail: why the phone leaves that CallManager
-  RegFailover = 106,  // a = index left, b = index tried next
+  RegFailover = 106,  // a = index left, b = index tried next (| 0x100: over the standby connection)
   RegAllDown = 107,   // a = ms until the next round, b = round: every CallManager failed
   RegProbe = 108,     // a = address, b = index | port << 8: on a backup, trying a higher CallManager
   RegFallback = 109,  // a = index now registered with, b = the backup left
@@ -86,6 +87,9 @@ export const enum Ev {
   RegLine = 114,      // a = ptr, b = len | line << 16: LineStat's directory number (and display name)
   RegTime = 115,      // a = yyyymmdd, b = seconds into the day: DefineTimeDate
   RegDisplay = 116,   // a = ptr, b = len: a text the CallManager displays (DisplayText, DisplayNotify, DisplayPromptStatus)
+  RegStandby = 117,   // a = address, b = index | port << 8: registered, opening the standby connection to the next CallManager
+  RegStandbyConnected = 118, // a = index, b = standby keepalive interval (s): the standby CallManager acknowledged a KeepAlive
+  RegStandbyLost = 119, // a = index, b = RegFail: the standby connection failed or was refused (opened again later)
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }
 

@@ -128,6 +128,7 @@ export const Ev = {
   UpgradeSkipped: 148,
   UpgradeRetry: 149,
   ConfigSecurity: 150,
+  ConfigDscp: 151,
   RegNoCallManager: 100,
   RegConnecting: 101,
   RegConnected: 102,
@@ -145,6 +146,9 @@ export const Ev = {
   RegLine: 114,
   RegTime: 115,
   RegDisplay: 116,
+  RegStandby: 117,
+  RegStandbyConnected: 118,
+  RegStandbyLost: 119,
   Abort: 0x7fff,
 } as const;
 
@@ -228,6 +232,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.ConfigCallManager, name: "CallManager", stage: "tftp", detail: (a, b) => `priority ${b >>> 16}: ${a ? ip(a) : "(host name)"} port ${b & 0xffff}` },
   { code: Ev.ConfigLoad, name: "Load", stage: "tftp", detail: (a, b, text) => text(a, b) },
   { code: Ev.ConfigSecurity, name: "Security", stage: "tftp", detail: (a) => `deviceSecurityMode ${a} (${SECURITY_MODES[a] ?? "unknown"})` },
+  { code: Ev.ConfigDscp, name: "Dscp", stage: "tftp", detail: (a, b) => `signalling DSCP ${a}${a === 24 ? " (CS3)" : a === 46 ? " (EF)" : a % 8 === 0 ? ` (CS${a / 8})` : ""}: dscpForCm2Dvce ${b}` },
   { code: Ev.ConfigFailed, name: "ConfigFailed", stage: "tftp", detail: (a, b) => valueOf(PROVISION_FAILURES, a)?.(b) ?? `reason ${a}` },
   { code: Ev.UpgradeStart, name: "Upgrade", stage: "tftp", detail: (a, b) => `into slot ${slotName(a)}, ${b >>> 0} bytes announced` },
   { code: Ev.UpgradeReady, name: "UpgradeReady", stage: "tftp", detail: (a, b) => `slot ${slotName(a)} holds ${b >>> 0} bytes, marked for trial: reset` },
@@ -240,7 +245,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s: station set-up complete` },
   { code: Ev.RegRejected, name: "Rejected", stage: "register", detail: (a, b, text) => `RegisterReject "${text(a, b)}"` },
   { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}` },
-  { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}` },
+  { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}${b & 0x100 ? " over the standby connection" : ""}` },
   { code: Ev.RegAllDown, name: "AllDown", stage: "register", detail: (a, b) => `no CallManager answered (round ${b}): retry in ${(a / 1000).toFixed(1)}s` },
   { code: Ev.RegProbe, name: "Probe", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8} (on a backup)` },
   { code: Ev.RegFallback, name: "Fallback", stage: "register", detail: (a, b) => `to ${cm(a)} from ${cm(b)}` },
@@ -251,6 +256,9 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegLine, name: "Line", stage: "register", detail: (a, b, text) => `line ${b >>> 16}: ${text(a, b & 0xffff)}` },
   { code: Ev.RegTime, name: "Time", stage: "register", detail: (a, b) => `${String(a).replace(/^(\d{4})(\d\d)(\d\d)$/, "$1-$2-$3")} ${[b / 3600, (b / 60) % 60, b % 60].map((x) => String(Math.floor(x)).padStart(2, "0")).join(":")}` },
   { code: Ev.RegDisplay, name: "Display", stage: "register", detail: (a, b, text) => `"${text(a, b)}"` },
+  { code: Ev.RegStandby, name: "Standby", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: standby connection (KeepAlive only)` },
+  { code: Ev.RegStandbyConnected, name: "StandbyConnected", stage: "register", detail: (a, b) => `${cm(a)} acknowledged KeepAlive, every ${b}s` },
+  { code: Ev.RegStandbyLost, name: "StandbyLost", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}; again in 30s` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 

@@ -8,7 +8,7 @@ import {
   DEFAULT_LOAD, DEFAULT_PHONE_MAC, DEFAULT_PLAN, DEFAULT_VOICE_VLAN, NATIVE_VLAN, isRouted, parseCidr, routerServerSide, sepFileName,
   type AddressPlan, type Network, type NetworkOptions,
 } from "./sim/network.js";
-import { cnfXml } from "./sim/cnf.js";
+import { cnfXml, type CnfLine } from "./sim/cnf.js";
 import { voiceTrafficVlan } from "./sim/switch.js";
 import { devImage } from "./image.js";
 import { PHONE_WASM } from "./firmware.js";
@@ -96,6 +96,21 @@ function hostName(v: unknown, where: string): string | undefined {
   return s;
 }
 
+/** A SEP file's lines: [{ "number": "1001", "name": "Alice" }, ...]. */
+function lineList(v: unknown, where: string): CnfLine[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > 42) throw new ScenarioError(`${where} must be a list of at most 42 lines${got(v)}`);
+  return v.map((l, i) => {
+    const o = obj(l, `${where}[${i}]`);
+    known(o, `${where}[${i}]`, ["number", "name"]);
+    const dirNumber = str(o.number, `${where}[${i}].number`);
+    if (dirNumber === undefined || !/^[0-9*#+]{1,24}$/.test(dirNumber)) throw new ScenarioError(`${where}[${i}].number must be 1 to 24 of 0-9 * # +${got(o.number)}`);
+    const displayName = str(o.name, `${where}[${i}].name`) ?? "";
+    if (new TextEncoder().encode(displayName).length > 39) throw new ScenarioError(`${where}[${i}].name must be at most 39 bytes${got(o.name)}`);
+    return { dirNumber, displayName };
+  });
+}
+
 /** A TFTP file: inline text, a generated configuration, or an image of build/phone.wasm. */
 function tftpFile(v: unknown, where: string, plan: AddressPlan): Uint8Array {
   const f = obj(v, where);
@@ -105,10 +120,13 @@ function tftpFile(v: unknown, where: string, plan: AddressPlan): Uint8Array {
   if (f.text !== undefined) return new TextEncoder().encode(str(f.text, `${where}.text`));
   if (f.config !== undefined) {
     const c = obj(f.config, `${where}.config`);
-    known(c, `${where}.config`, ["callmanagers", "load"]);
+    known(c, `${where}.config`, ["callmanagers", "load", "lines", "dscp_for_cm2dvce"]);
     const cms = ipList(c.callmanagers, `${where}.config.callmanagers`) ?? plan.callManagers;
     if (cms.length > 3) throw new ScenarioError(`${where}.config.callmanagers lists at most 3${got(c.callmanagers)}`);
-    return new TextEncoder().encode(cnfXml({ callManagers: cms.map((host, i) => ({ host, priority: i })), load: loadName(c.load, `${where}.config.load`) ?? DEFAULT_LOAD }));
+    return new TextEncoder().encode(cnfXml({
+      callManagers: cms.map((host, i) => ({ host, priority: i })), load: loadName(c.load, `${where}.config.load`) ?? DEFAULT_LOAD,
+      lines: lineList(c.lines, `${where}.config.lines`), dscpForCm2Dvce: int(c.dscp_for_cm2dvce, `${where}.config.dscp_for_cm2dvce`, 0, 255),
+    }));
   }
   const i = obj(f.image, `${where}.image`);
   known(i, `${where}.image`, ["load", "corrupt"]);

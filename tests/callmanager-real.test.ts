@@ -14,14 +14,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, needs, run } from "./helpers/tools.js";
 import {
-  PHONE_CAPABILITIES, SccpFramer, SccpMsg, decodeRegisterAck, decodeRegisterReject, encodeCapabilitiesRes, encodeEmpty, encodeKeepAlive, encodeStationRegister,
-  encodeUnregister, type SccpMessage,
+  PHONE_CAPABILITIES, SccpFramer, SccpMsg, decodeLineStat, decodeRegisterAck, decodeRegisterReject, encodeCapabilitiesRes, encodeEmpty, encodeKeepAlive, encodeStationRegister,
+  encodeU32Message, encodeUnregister, type SccpMessage,
 } from "../host/wire/sccp.js";
 import { encodeTcp, TcpFlag } from "../host/wire/tcp.js";
 import { encodeEthernet, ETHERTYPE_IPV4 } from "../host/wire/ethernet.js";
 import { encodeIpv4 } from "../host/wire/ipv4.js";
 import { parseIp, parseMac } from "../host/wire/address.js";
 import { PcapWriter } from "../host/sim/pcap.js";
+import { cnfXml } from "../host/sim/cnf.js";
 
 const PHONE = "SEP001B54C2A710";
 const REJECTED = "SEP001B54000BAD";
@@ -179,6 +180,46 @@ test("SIGTERM stops the server with status 0", async () => {
   server.proc.kill("SIGTERM");
   assert.equal(await server.exit, 0);
   assert.match(server.out, /stopping on SIGTERM: 0 registered, 1 registrations, 1 rejects/);
+});
+
+test("--lines-from DIR: LineStat from the <lines> of DIR/<device>.cnf.xml; a standby connection's KeepAlive answered; --json lists both", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cm-lines-"));
+  try {
+    const lines = [{ dirNumber: "4001", displayName: "Reception" }, { dirNumber: "4002", displayName: "Fax" }];
+    writeFileSync(join(dir, `${PHONE}.cnf.xml`), cnfXml({ callManagers: [{ host: "127.0.0.1" }], lines }));
+    const cm = new Server(["--lines-from", dir, "--json"]);
+    await until(() => /"type":"listening"/.test(cm.out), () => cm.out);
+    cm.port = Number(/"address":"127\.0\.0\.1:(\d+)"/.exec(cm.out)![1]);
+    const standby = new Station(cm.port);
+    await standby.connected();
+    standby.send(encodeKeepAlive());
+    assert.equal((await standby.reply(1)).id, SccpMsg.KeepAliveAck);
+    const s = new Station(cm.port);
+    await s.connected();
+    s.register();
+    await s.reply(2);
+    s.send(encodeCapabilitiesRes(PHONE_CAPABILITIES));
+    s.send(encodeEmpty(SccpMsg.ButtonTemplateReq));
+    s.send(encodeU32Message(SccpMsg.LineStatReq, 2));
+    s.send(encodeEmpty(SccpMsg.TimeDateReq));
+    const stat = await s.reply(4);
+    assert.equal(stat.id, SccpMsg.LineStat);
+    assert.deepEqual(decodeLineStat(stat.data), { line: 2, dirNumber: "4002", displayName: "Fax", label: "4002" });
+    await until(() => /"type":"register"/.test(cm.out), () => cm.out);
+    cm.proc.kill("SIGTERM");
+    assert.equal(await cm.exit, 0);
+    const stop = cm.out.trim().split("\n").map((l) => JSON.parse(l)).find((o) => o.type === "stop");
+    assert.deepEqual(stop.devices.map((d: { deviceName: string; lines: unknown }) => [d.deviceName, d.lines]), [[PHONE, lines]]);
+    assert.equal(stop.standby.length, 1);
+    assert.equal(stop.stats.standby, 1);
+    standby.socket.destroy();
+    s.socket.destroy();
+    const bad = run(process.execPath, [CLI, "callmanager", "--lines-from", join(dir, "nowhere")]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--lines-from must be a directory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("a port already taken is an error, status 1; a bad --listen is a usage error, status 2", async () => {

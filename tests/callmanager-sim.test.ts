@@ -455,3 +455,49 @@ test("host TCP: RST for a closed port; FIN both ways; TIME-WAIT ends the connect
   assert.equal(client.connections().length + server.connections().length, 0);
   assert.equal(TcpFlag.RST, 4);
 });
+
+test("a standby connection: KeepAlive with no device registered is answered, reported once as standby; StationRegister on it registers as on any connection", () => {
+  const n = net([{ keepAliveS: 10, secondaryKeepAliveS: 20 }]);
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  for (let i = 0; i < 3; i++) {
+    c.conn.send(encodeKeepAlive());
+    runMs(n, 20_000);
+  }
+  const cm = n.cms[0];
+  assert.deepEqual(c.ids(), [SccpMsg.KeepAliveAck, SccpMsg.KeepAliveAck, SccpMsg.KeepAliveAck]);
+  assert.deepEqual(cm.events.map((e) => e.type), ["connect", "standby", "keepalive", "keepalive", "keepalive"]);
+  assert.equal(cm.logic.stats.standby, 1);
+  assert.deepEqual(cm.logic.standbys().map((s) => [s.remote.split(":")[0], s.lastKeepAliveMs >= 40_000]), [[PHONE_IP, true]]);
+  assert.deepEqual(cm.logic.devices(), []);
+  assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), false);
+  c.register();
+  runMs(n, 10);
+  c.setUp();
+  runMs(n, 10);
+  assert.equal(cm.logic.isRegistered("SEP001B54C2A710"), true);
+  assert.deepEqual(cm.logic.standbys(), []);
+  // Registered, the registration's keepalive expiry governs the connection, not the silence rule.
+  runMs(n, 20_000);
+  assert.equal(c.ended, null);
+});
+
+test("a connection with no registration silent for two secondary keepalive intervals and 5 s is closed (as chan-sccp-b closes a silent session)", () => {
+  const n = net([{ keepAliveS: 10, secondaryKeepAliveS: 20 }]);
+  const cm = n.cms[0];
+  const c = new Client(n.phones[0], CM1.ip);
+  runMs(n, 10);
+  c.conn.send(encodeKeepAlive());
+  runMs(n, 44_900);
+  assert.equal(c.peerClosed, false);
+  runMs(n, 200);
+  assert.equal(c.peerClosed, true);
+  assert.equal(cm.logic.stats.idle, 1);
+  assert.equal(cm.events.find((e) => e.type === "idle")?.detail, "nothing for 45s on a connection with no registration: closed");
+  // One that never says anything is closed the same way.
+  const mute = new Client(n.phones[0], CM1.ip);
+  runMs(n, 45_100);
+  assert.equal(mute.peerClosed, true);
+  assert.equal(cm.logic.stats.idle, 2);
+  assert.equal(cm.logic.stats.standby, 1);
+});

@@ -2,7 +2,7 @@ import {
   CNF_CUCM_SEP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_XMLDEFAULT,
 } from "./config-fixtures";
 import {
-  CNF_CAPACITY, CNF_DEFAULT_PORT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfLoad, cnfParse,
+  CNF_CAPACITY, CNF_DEFAULT_PORT, CNF_DSCP_DEFAULT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfLoad, cnfParse,
 } from "../phone/config";
 
 const buf = memory.data(CNF_CAPACITY + 1024);
@@ -33,6 +33,11 @@ function nest(n: i32, inner: string): string {
   let s = inner;
   for (let i = 0; i < n; i++) s = "<x>" + s + "</x>";
   return s;
+}
+/** A SEP file with one CallManager and CUCM's DSCP elements, dscpForCm2Dvce `v`. */
+function withDscp(v: string): string {
+  return "<device><devicePool><callManagerGroup><members>" + member("0", "192.0.2.11") + "</members></callManagerGroup></devicePool>"
+    + "<dscpForSCCPPhoneConfig>96</dscpForSCCPPhoneConfig><dscpForCm2Dvce>" + v + "</dscpForCm2Dvce></device>";
 }
 /** Offset just past the root element's close tag. */
 function rootEnd(s: string): i32 { return s.indexOf(">", s.lastIndexOf("</")) + 1; }
@@ -134,6 +139,40 @@ describe("cnf scanner on CallManager's files", () => {
     expect(cnf.security).toBe(0);
     expect(cnfParse(buf, ascii(CNF_SIM))).toBe(CnfErr.Ok);
     expect(cnf.security).toBe(1);
+  });
+
+  it("reads dscpForCm2Dvce, the TOS byte of the signalling (96 in a CUCM file: CS3); CS3 when absent; out of range is BadValue", () => {
+    expect(CNF_DSCP_DEFAULT).toBe(24);
+    expect(cnfParse(buf, ascii(CNF_CUCM_SEP))).toBe(CnfErr.Ok);
+    expect(cnf.dscp).toBe(24);
+    expect(cnf.dscpGiven).toBe(true);
+    const group = "<devicePool><callManagerGroup><members>" + member("0", "192.0.2.11") + "</members></callManagerGroup></devicePool>";
+    expect(parse(withDscp("184"))).toBe(CnfErr.Ok); // EF
+    expect(cnf.dscp).toBe(46);
+    expect(parse(withDscp(" 104 "))).toBe(CnfErr.Ok); // AF31, white space around it
+    expect(cnf.dscp).toBe(26);
+    expect(parse(withDscp("0"))).toBe(CnfErr.Ok); // best effort, as configured
+    expect(cnf.dscp).toBe(0);
+    expect(cnf.dscpGiven).toBe(true);
+    expect(parse(withDscp("252"))).toBe(CnfErr.Ok);
+    expect(cnf.dscp).toBe(63);
+    // Absent (the other DSCP elements are not the signalling's): CS3.
+    expect(parse("<device>" + group + "<dscpForSCCPPhoneConfig>0</dscpForSCCPPhoneConfig></device>")).toBe(CnfErr.Ok);
+    expect(cnf.dscp).toBe(24);
+    expect(cnf.dscpGiven).toBe(false);
+    // Past a TOS byte, ECN bits set, not a decimal number, empty, too many digits: the file is refused, the DSCP back to CS3.
+    const bad = ["256", "97", "98", "99", "-4", "0x60", "9a", "", "96 96", "4294967296", "000000096"];
+    for (let i = 0; i < bad.length; i++) {
+      expect(parse(withDscp(bad[i]))).toBe(CnfErr.BadValue);
+      expect(cnf.dscp).toBe(24);
+      expect(cnf.dscpGiven).toBe(false);
+    }
+    // Deeper in the tree it is another element's business.
+    expect(parse("<device><x><dscpForCm2Dvce>1</dscpForCm2Dvce></x>" + group + "</device>")).toBe(CnfErr.Ok);
+    expect(cnf.dscpGiven).toBe(false);
+    // XMLDefault.cnf.xml's root takes it too.
+    expect(parse("<Default><callManagerGroup><members>" + member("0", "192.0.2.11") + "</members></callManagerGroup><dscpForCm2Dvce>40</dscpForCm2Dvce></Default>")).toBe(CnfErr.Ok);
+    expect(cnf.dscp).toBe(10);
   });
 
   it("accepts a host name of exactly 64 characters and an empty loadInformation", () => {

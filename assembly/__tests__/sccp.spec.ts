@@ -14,7 +14,8 @@ import { SCCP_HEADER, SccpMsg, sccpFrameLength } from "../wire/sccp";
 import { SccpRepr } from "../wire/sccp";
 import { sccp } from "./records";
 import {
-  ALL_DOWN_FIRST, PRIMARY_RETRY, REGISTER_TIMEOUT, SETUP_TIMEOUT, RegState, lampMode, ringMode, registerClear, registerPoll, registerSetCallManager, registerStart, registerState, registerStop, registeredCm,
+  ALL_DOWN_FIRST, PRIMARY_RETRY, REGISTER_TIMEOUT, SETUP_TIMEOUT, STANDBY_RETRY, RegState, lampMode, ringMode, registerClear, registerPoll, registerSetCallManager,
+  registerSetStandby, registerStandbyCm, registerStart, registerState, registerStop, registeredCm,
 } from "../phone/register";
 import { TcpState, tcpPoll } from "../net/tcp";
 import { tcpRx } from "../net/tcp";
@@ -199,6 +200,8 @@ function setup(): void {
   learnAll();
   registerClear();
   for (let i = 0; i < 3; i++) registerSetCallManager(i, CM_IPS[i], 0);
+  // The frame-by-frame failover below runs without the standby connection; "The standby connection" turns it on.
+  registerSetStandby(false);
 }
 
 /** Runs the firmware's timers up to `t` (ms), as the host would. */
@@ -653,5 +656,114 @@ describe("Registration and failover", () => {
     expect(tx()).toBe(before + 2);
     expect(outFlags()).toBe(FIN | ACK);
     expect(outSeq()).toBe(at + KEEPALIVE_LEN);
+  });
+});
+
+describe("The standby connection", () => {
+  beforeAll(resetFirmware);
+  it("registered with CM1, opens a connection to CM2 that carries only KeepAlive, at RegisterAck's secondary interval", () => {
+    setup();
+    registerStart(now);
+    cm1 = new Cm(0);
+    cm1.sawSyn();
+    cm1.accept();
+    cm1.heard(SccpMsg.Register);
+    cm1.register();
+    expect(registeredCm).toBe(0);
+    expect(registerStandbyCm()).toBe(-1);
+    registerSetStandby(true);
+    registerPoll(now);
+    cm2 = new Cm(1);
+    cm2.sawSyn();
+    cm2.accept();
+    // No StationRegister there: a KeepAlive at once.
+    cm2.heard(SccpMsg.KeepAlive);
+    expect(toHex(outPayload(), 12)).toBe(KEEPALIVE);
+    expect(registerStandbyCm()).toBe(-1);
+    cm2.say(KEEPALIVE_ACK);
+    expect(registerStandbyCm()).toBe(1);
+    // REGISTER_ACK: keepalive 30 s, secondary keepalive 60 s.
+    const t0 = now;
+    runTo(t0 + 30_000);
+    cm1.heard(SccpMsg.KeepAlive);
+    cm1.say(KEEPALIVE_ACK);
+    const before = tx();
+    runTo(t0 + 59_999);
+    expect(tx()).toBe(before);
+    runTo(t0 + 60_000);
+    // CM1's keepalive, then the standby's.
+    expect(tx()).toBe(before + 2);
+    cm2.heard(SccpMsg.KeepAlive);
+    cm2.say(KEEPALIVE_ACK);
+    cm1.rcv += KEEPALIVE_LEN;
+    cm1.say(KEEPALIVE_ACK);
+    expect(registerStandbyCm()).toBe(1);
+    expect(registeredCm).toBe(0);
+  });
+
+  it("CM1 stops answering: StationRegister over the standby connection, no SYN; registered with CM2, then a standby to CM3", () => {
+    const t0 = now; // CM1's and the standby's keepalives were both due at t0
+    // CM1 acknowledges TCP segments but never answers a KeepAlive again; CM2 answers its standby KeepAlive.
+    runTo(t0 + 30_000);
+    cm1.rcv += KEEPALIVE_LEN;
+    cm1.segment(ACK);
+    runTo(t0 + 60_000);
+    cm2.heard(SccpMsg.KeepAlive);
+    cm2.say(KEEPALIVE_ACK);
+    cm1.rcv += KEEPALIVE_LEN;
+    cm1.segment(ACK);
+    expect(registeredCm).toBe(0);
+    const before = tx();
+    runTo(t0 + 90_000);
+    // A RST to CM1, then StationRegister to CM2 on the standby connection: two frames, no SYN, no ARP.
+    expect(tx()).toBe(before + 2);
+    cm2.heard(SccpMsg.Register);
+    expect(toHex(outPayload(), 64)).toBe(REGISTER);
+    expect(registerState).toBe(RegState.Registering);
+    expect(registerStandbyCm()).toBe(-1);
+    cm2.say(REGISTER_ACK);
+    cm2.heard(SccpMsg.ButtonTemplateReq);
+    cm2.say(SETUP_ANSWERS);
+    expect(registerState).toBe(RegState.Registered);
+    expect(registeredCm).toBe(1);
+    // The standby moves on to CM3.
+    cm3 = new Cm(2);
+    cm3.sawSyn();
+    cm3.accept();
+    cm3.heard(SccpMsg.KeepAlive);
+    cm3.say(KEEPALIVE_ACK);
+    expect(registerStandbyCm()).toBe(2);
+  });
+
+  it("a standby CallManager that refuses: tried again after STANDBY_RETRY, the registration untouched", () => {
+    registerStop(now, false);
+    setup();
+    registerSetStandby(true);
+    registerStart(now);
+    cm1 = new Cm(0);
+    cm1.sawSyn();
+    cm1.accept();
+    cm1.heard(SccpMsg.Register);
+    cm1.say(REGISTER_ACK);
+    cm1.heard(SccpMsg.ButtonTemplateReq);
+    cm1.say(SETUP_ANSWERS);
+    expect(registeredCm).toBe(0);
+    cm2 = new Cm(1);
+    cm2.sawSyn();
+    cm2.refuse();
+    expect(registerStandbyCm()).toBe(-1);
+    expect(registeredCm).toBe(0);
+    const t0 = now;
+    runTo(t0 + STANDBY_RETRY - 1);
+    expect(outIsTcp() && outFlags() == SYN && outDst() == CM_IPS[1]).toBe(false);
+    runTo(t0 + STANDBY_RETRY);
+    cm2 = new Cm(1);
+    cm2.sawSyn();
+    cm2.accept();
+    cm2.heard(SccpMsg.KeepAlive);
+    cm2.say(KEEPALIVE_ACK);
+    expect(registerStandbyCm()).toBe(1);
+    expect(registeredCm).toBe(0);
+    registerStop(now, false);
   });
 });

@@ -3,7 +3,7 @@
 // pseudo-header); what the phone sends is read back from txBuf.
 import { fromHex, toHex } from "./hex";
 import {
-  TCP_MSS, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpOutcome, tcpPoll, tcpRecv, tcpRto, tcpRttvar, tcpRx, tcpSend, tcpSrtt, tcpState,
+  TCP_CONNECTIONS, TCP_MSS, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpLocalPort, tcpOutcome, tcpPoll, tcpRecv, tcpRto, tcpRttvar, tcpRx, tcpSend, tcpSrtt, tcpState,
 } from "../net/tcp";
 import { TcpRepr, seqGt, seqLt } from "../wire/tcp";
 import { arpFlush } from "../net/arp";
@@ -539,12 +539,17 @@ describe("TCP close", () => {
     expect(tcpState(h)).toBe(TcpState.Closing);
     expect(rx(mk(2000, lport, IRS + 2, iss + 2, ACK, 8192))).toBe(true);
     expect(tcpState(h)).toBe(TcpState.TimeWait);
-    // A new connection may take the TIME-WAIT slot when none is free.
+    // A new connection may take the TIME-WAIT slot when none is free (the other two are busy).
     const other = open(10);
     expect(other >= 0).toBe(true);
+    expect(TCP_CONNECTIONS).toBe(3);
+    const syn = tcpConnect(CM2_IP, 2001, now);
+    expect(syn >= 0 && syn != h && syn != other).toBe(true);
     const third = tcpConnect(CM2_IP, 2000, now);
     expect(third).toBe(h);
+    expect(tcpLocalPort(third) != tcpLocalPort(other) && tcpLocalPort(third) != tcpLocalPort(syn)).toBe(true);
     tcpAbort(third, now);
+    tcpAbort(syn, now);
     tcpAbort(other, now);
   });
 });

@@ -4,8 +4,10 @@
 // per RFC 6298 (SRTT/RTTVAR, Karn's rule, exponential backoff, bounded
 // tries), zero-window probing, FIN both ways, TIME-WAIT, and RFC 5961's
 // defences (challenge ACKs for RSTs and SYNs that are not exactly in place,
-// ACKs outside the acceptable range dropped). Two connections at once, each
-// with a 1 KiB send and a 1 KiB receive buffer; no allocation.
+// ACKs outside the acceptable range dropped). Three connections at once
+// (registration: the CallManager registered with, the standby one, and the
+// probe of a higher one while on a backup), each with a 1 KiB send and a
+// 1 KiB receive buffer; no allocation.
 import { random } from "../hal";
 import { Ctr, count, drop } from "../counters";
 import { Rto } from "../lib/rto";
@@ -23,7 +25,7 @@ export const enum TcpState { Closed, SynSent, Established, FinWait1, FinWait2, C
 /** How a connection ended (None while it runs). */
 export const enum TcpOutcome { None, Refused, Reset, Timeout, Closed, Unreachable }
 
-export const TCP_CONNECTIONS = 2;
+export const TCP_CONNECTIONS = 3;
 export const TCP_SND_BUF = 1024;
 export const TCP_RCV_BUF = 1024;
 /** What we announce: the Ethernet MTU less the IPv4 and TCP headers. */
@@ -106,7 +108,7 @@ const tcbs = memory.data(<i32>RECORD * TCP_CONNECTIONS);
 
 /**
  * Opens a connection to `ip`:`port` and sends the SYN. Returns the handle
- * (0 or 1), or -1 when both are in use. A connection in TIME-WAIT gives up
+ * (0 to TCP_CONNECTIONS - 1), or -1 when every slot is in use. A connection in TIME-WAIT gives up
  * its slot (a new connection has a new port and a new ISN).
  */
 export function tcpConnect(ip: u32, port: u32, now: i64, dscp: u32 = 0): i32 {
@@ -126,7 +128,7 @@ export function tcpConnect(ip: u32, port: u32, now: i64, dscp: u32 = 0): i32 {
   t.dscp = dscp;
   let lport: u32 = 0;
   do lport = EPHEMERAL_BASE + (random() & 0x3fff);
-  while (lport == tcb(h ^ 1).localPort && tcb(h ^ 1).inUse);
+  while (portTaken(h, lport));
   t.localPort = lport;
   t.iss = random();
   t.sndUna = t.sndNxt = t.sndMax = t.iss;
@@ -137,6 +139,12 @@ export function tcpConnect(ip: u32, port: u32, now: i64, dscp: u32 = 0): i32 {
   t.challengeAt = i64.MIN_VALUE >> 1;
   output(h, now, false);
   return h;
+}
+
+/** Another connection in use has local port `port`. */
+function portTaken(h: i32, port: u32): bool {
+  for (let i = 0; i < TCP_CONNECTIONS; i++) if (i != h && tcb(i).inUse && tcb(i).localPort == port) return true;
+  return false;
 }
 
 /** Queues up to `len` bytes from `p` and sends what the window allows; returns the bytes queued (-1: not open for sending). */

@@ -4,8 +4,17 @@
 // under it, one <loadInformationN model="..."> per phone type). One pass
 // over the file held whole in memory, no allocation: the open elements are
 // a fixed stack of (name, id) slots, and only what this phone uses is kept:
-// up to three CallManagers in priority order, the load name and the device
-// protocol. Anything else that is well-formed XML is skipped.
+// up to three CallManagers in priority order, the load name, the device
+// protocol, deviceSecurityMode and the DSCP for signalling. Anything else
+// that is well-formed XML is skipped.
+//
+// The DSCP: CUCM writes three such elements into a phone's file,
+// dscpForSCCPPhoneConfig (configuration downloads), dscpForSCCPPhoneServices
+// (phone services) and dscpForCm2Dvce (call control, the SCCP signalling:
+// Cisco's SIP stack sets it as the socket's IP_TOS, "dscp_for_call_control"
+// in its config table). Their values are the IPv4 TOS byte, DSCP << 2 (96 is
+// CS3, CUCM's default). The phone takes dscpForCm2Dvce: a multiple of 4 up
+// to 252, else the file is refused (BadValue); absent, CS3.
 import { bytesEqual } from "../lib/bytes";
 
 /** Longest file the phone accepts (its TFTP config buffer). */
@@ -15,6 +24,8 @@ export const CNF_HOST_MAX = 64;
 export const CNF_LOAD_MAX = 32;
 /** SCCP's TCP port, used when a member has no ethernetPhonePort. */
 export const CNF_DEFAULT_PORT: u32 = 2000;
+/** The DSCP of SCCP signalling when the file gives none: CS3, as Cisco phones mark it. */
+export const CNF_DSCP_DEFAULT: u32 = 24;
 const MAX_DEPTH = 16;
 const VAL_MAX = 64; // longest value kept: a host name
 const BAD: u32 = 0xffff_ffff;
@@ -29,7 +40,7 @@ export const enum CnfErr {
   TooLarge = 3,
   /** Not well-formed: mismatched close tag, bad attribute, unknown entity, text or a second element outside the root. */
   Malformed = 4,
-  /** A port or priority that is not a number in range, or a load name too long or with odd characters. */
+  /** A port, priority, deviceSecurityMode or dscpForCm2Dvce that is not a number in range, or a load name too long or with odd characters. */
   BadValue = 5,
   /** Well-formed, but no member with a usable processNodeName. */
   NoCallManager = 6,
@@ -60,6 +71,10 @@ function slot(i: i32): CnfCallManager { return changetype<CnfCallManager>(slots 
   loadLen: i32;
   /** deviceSecurityMode: 1 non-secure, 2 authenticated, 3 encrypted; 0 when absent. */
   security: u32;
+  /** The DSCP (0..63) for SCCP signalling: dscpForCm2Dvce's TOS byte >> 2, CNF_DSCP_DEFAULT when absent. */
+  dscp: u32;
+  /** dscpForCm2Dvce was in the file. */
+  dscpGiven: bool;
   /** Offset where scanning stopped: the end, or the place of the error. */
   stop: i32;
   cm(i: i32): CnfCallManager { return slot(i); }
@@ -70,7 +85,7 @@ export const cnfLoad = memory.data(CNF_LOAD_MAX);
 // Element names and values the scanner knows, as (length, ASCII) entries;
 // an id is the 1-based position: callManagerGroup members member priority
 // callManager ports ethernetPhonePort processNodeName deviceProtocol
-// loadInformation loadInformation7 deviceSecurityMode SCCP SIP amp lt gt quot apos.
+// loadInformation loadInformation7 deviceSecurityMode dscpForCm2Dvce SCCP SIP amp lt gt quot apos.
 // loadInformation7 is XMLDefault's entry for device type 7, the CP-7960.
 const NAMES = memory.data<u8>([
   16, 99, 97, 108, 108, 77, 97, 110, 97, 103, 101, 114, 71, 114, 111, 117, 112,
@@ -85,6 +100,7 @@ const NAMES = memory.data<u8>([
   15, 108, 111, 97, 100, 73, 110, 102, 111, 114, 109, 97, 116, 105, 111, 110,
   16, 108, 111, 97, 100, 73, 110, 102, 111, 114, 109, 97, 116, 105, 111, 110, 55,
   18, 100, 101, 118, 105, 99, 101, 83, 101, 99, 117, 114, 105, 116, 121, 77, 111, 100, 101,
+  14, 100, 115, 99, 112, 70, 111, 114, 67, 109, 50, 68, 118, 99, 101,
   4, 83, 67, 67, 80,
   3, 83, 73, 80,
   3, 97, 109, 112, 2, 108, 116, 2, 103, 116, 4, 113, 117, 111, 116, 4, 97, 112, 111, 115,
@@ -92,7 +108,7 @@ const NAMES = memory.data<u8>([
 ]);
 const enum Id {
   None, Group, Members, Member, Priority, CallManager, Ports, Port, Host, Protocol,
-  Load, LoadModel, Security, Sccp, Sip, Amp,
+  Load, LoadModel, Security, Dscp, Sccp, Sip, Amp,
 }
 const ENTITY_CHARS = memory.data<u8>([38, 60, 62, 34, 39]); // & < > " '
 // "![CDATA[", "]]>", "-->", "?>"
@@ -126,20 +142,22 @@ let valLen = 0;
  * or the reason the phone cannot use it (no trap on any input).
  */
 export function cnfParse(p: usize, len: i32): i32 {
-  cnf.cmCount = cnf.loadLen = 0;
-  cnf.security = 0;
-  cnf.protocol = CnfProto.None;
+  clear();
   at = p;
   end = p + <usize>max(len, 0);
   let e = len > CNF_CAPACITY ? CnfErr.TooLarge : scan();
   cnf.stop = <i32>(at - p);
   if (e == 0 && cnf.cmCount == 0) e = CnfErr.NoCallManager;
-  if (e != 0) {
-    cnf.cmCount = cnf.loadLen = 0;
-    cnf.security = 0;
-    cnf.protocol = CnfProto.None;
-  }
+  if (e != 0) clear();
   return e;
+}
+
+function clear(): void {
+  cnf.cmCount = cnf.loadLen = 0;
+  cnf.security = 0;
+  cnf.protocol = CnfProto.None;
+  cnf.dscp = CNF_DSCP_DEFAULT;
+  cnf.dscpGiven = false;
 }
 
 function scan(): i32 {
@@ -279,6 +297,11 @@ function take(): i32 {
       const v = number(val, valLen, 10);
       if (v < 1 || v > 3) return CnfErr.BadValue;
       cnf.security = v;
+    } else if (id == Id.Dscp) {
+      const v = number(val, valLen, 10);
+      if (v > 252 || (v & 3) != 0) return CnfErr.BadValue;
+      cnf.dscp = v >> 2;
+      cnf.dscpGiven = true;
     }
     return 0;
   }

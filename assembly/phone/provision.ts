@@ -220,6 +220,7 @@ function configDone(now: i64): void {
     return;
   }
   event(Ev.ConfigLoaded, cnf.cmCount, <i32>cnf.protocol);
+  if (cnf.dscpGiven) event(Ev.ConfigDscp, <i32>cnf.dscp, <i32>(cnf.dscp << 2));
   for (let i = 0; i < cnf.cmCount; i++) {
     const cm = cnf.cm(i);
     event(Ev.ConfigCallManager, <i32>cm.addr, <i32>(cm.port | (cm.priority << 16)));

@@ -7,7 +7,15 @@
 // button, SpeedDialStatReq per speed-dial button, ForwardStatReq,
 // TimeDateReq, each sent once the answer to the one before arrived, then
 // RegisterAvailableLines and HeadsetStatus; registered once DefineTimeDate
-// came. Then keepalives; on a refused
+// came. Then keepalives. Registered, the phone keeps a standby TCP
+// connection to the next CallManager of the list, as Cisco phones do: no
+// StationRegister there, only KeepAlive at RegisterAck's
+// secondaryKeepAliveInterval (Wireshark's name for the field); a
+// CallManager answers KeepAliveAck on a connection where no device is
+// registered (chan-sccp-b's KeepAlive handler needs no device). When the
+// CallManager registered with fails, the phone registers over the
+// standby connection at once (no ARP, no handshake), then opens a new
+// standby to the one after it. On a refused
 // or timed-out connection, a RegisterReject, no answer, or a lost
 // connection (reset, closed, keepalive acks missing), the next CallManager.
 // Registered to a backup, the phone keeps trying the CallManagers above it
@@ -41,6 +49,11 @@ export const enum RegFail {
   SetupUnanswered = 11,
 }
 
+/** Registered: the standby connection opens at once, and again this long after it was lost. */
+export const STANDBY_RETRY: i64 = 30_000;
+/** The standby keepalive interval when the RegisterAck gives none (CUCM's default for it). */
+export const SECONDARY_KEEPALIVE_DEFAULT: u32 = 60;
+
 /** StationRegister sent, no RegisterAck or RegisterReject yet: the next one. */
 export const REGISTER_TIMEOUT: i64 = 10_000;
 /** In the station set-up, the longest wait for the answer to one request. */
@@ -61,15 +74,17 @@ export const RESET_BY_CALLMANAGER = 6;
 const RTP_PORT: u32 = 16384;
 const MAX_STREAMS: u32 = 5;
 const NEVER = i64.MAX_VALUE;
+/** RegFailover's b: the next CallManager was reached over the standby connection. */
+const FAILOVER_STANDBY = 0x100;
 
-const enum Phase { Idle, Connecting, Registering, SettingUp, Registered }
+const enum Phase { Idle, Connecting, Standby, Registering, SettingUp, Registered }
 /** The set-up's requests, in the order sent. */
 const enum Step { Buttons, SoftKeys, SoftKeySets, Config, Lines, SpeedDials, Forward, Time, Done }
 /** Line keys kept for the display. */
 const SHOWN_LINES = 2;
 const LINE_KEY = 66;
 
-/** One SCCP connection: the main one, or the probe of a higher CallManager while on a backup. */
+/** One SCCP connection: the main one, the standby one, or the probe of a higher CallManager while on a backup. */
 @unmanaged class Link {
   h: i32;
   cm: i32;
@@ -77,14 +92,19 @@ const LINE_KEY = 66;
   deadline: i64;
   /** Bytes of an over-long message still to be skipped. */
   skip: i32;
+  /** The keepalive intervals (ms) its RegisterAck gave: for this connection, and for the standby one. */
+  keepAlive: i64;
+  secondary: i64;
 }
 const main = changetype<Link>(memory.data(offsetof<Link>()));
 const probe = changetype<Link>(memory.data(offsetof<Link>()));
+const standby = changetype<Link>(memory.data(offsetof<Link>()));
 
 // The list, in priority order (filled from the configuration file).
 const cmIps = memory.data(MAX_CALLMANAGERS * 4);
 const cmPorts = memory.data(MAX_CALLMANAGERS * 4);
 export let callManagerCount = 0;
+let dscp: u32 = Dscp.Cs3;
 
 export let registerState = RegState.Off;
 /** The CallManager the phone is registered with (index), or -1. */
@@ -99,6 +119,13 @@ let keepAliveMs: i64 = 0;
 let keepAliveAt: i64 = NEVER;
 let keepAlivePending = false;
 let misses = 0;
+// The standby connection: its keepalive interval, its next keepalive (or, idle, when it opens), an ack awaited.
+let standbyMs: i64 = <i64>SECONDARY_KEEPALIVE_DEFAULT * 1000;
+let standbyAt: i64 = NEVER;
+let standbyPending = false;
+let standbyMisses = 0;
+let standbyAcked = false;
+let standbyOn = true;
 const msg = memory.data(96);
 
 // The station set-up (one link at a time sets up: the main one, or the probe while the main one is registered).
@@ -122,8 +149,14 @@ const screen = memory.data(32 + 3 + SHOWN_LINES * (LINE_KEY + 3) + 16);
 @inline function cmIp(i: i32): u32 { return load<u32>(cmIps + (<usize>i << 2)); }
 @inline function cmPort(i: i32): u32 { return load<u32>(cmPorts + (<usize>i << 2)); }
 
-/** Empties the list. */
-export function registerClear(): void { callManagerCount = 0; }
+/** Empties the list; signalling back to DSCP CS3. */
+export function registerClear(): void {
+  callManagerCount = 0;
+  dscp = Dscp.Cs3;
+}
+
+/** The DSCP (0..63) of the SCCP connections opened from now on (the configuration's dscpForCm2Dvce). */
+export function registerSetDscp(d: u32): void { dscp = d & 63; }
 
 /** Sets entry `i` (0 = primary) of the list; port 0 means SCCP's 2000. */
 export function registerSetCallManager(i: i32, ip: u32, port: u32): void {
@@ -132,6 +165,12 @@ export function registerSetCallManager(i: i32, ip: u32, port: u32): void {
   store<u32>(cmPorts + (<usize>i << 2), port == 0 ? SCCP_PORT : port);
   if (i >= callManagerCount) callManagerCount = i + 1;
 }
+
+/** With `on` false, no standby connection is opened (the cold failover of before, for comparison); on, the next poll opens it. */
+export function registerSetStandby(on: bool): void { standbyOn = on; }
+
+/** The CallManager of the standby connection when it is up (its KeepAlive acknowledged), or -1. */
+export function registerStandbyCm(): i32 { return standby.phase == Phase.Standby && standbyAcked ? standby.cm : -1; }
 
 /** Starts registering, from the primary. */
 export function registerStart(now: i64): void {
@@ -157,6 +196,8 @@ export function registerStop(now: i64, graceful: bool): void {
 
 function stopLinks(now: i64, graceful: bool): void {
   if (probe.phase != Phase.Idle) drop(probe, now, false);
+  if (standby.phase != Phase.Idle) drop(standby, now, graceful);
+  standbyAt = NEVER;
   if (main.phase != Phase.Idle) {
     if (graceful && main.phase == Phase.Registered) {
       send(main, SccpMsg.Unregister, now);
@@ -179,9 +220,12 @@ export function registerPoll(now: i64): i64 {
   if (main.phase == Phase.Registered) {
     if (now >= keepAliveAt) keepAlive(now);
     if (probe.phase == Phase.Idle && now >= probeAt && main.cm > 0) startProbe(now);
+    if (standby.phase == Phase.Idle && now >= standbyAt && standbyOn) startStandby(now);
   }
   if (probe.phase != Phase.Idle) service(probe, now);
-  let next = min(retryAt, min(keepAliveAt, probeAt));
+  if (standby.phase != Phase.Idle) service(standby, now);
+  if (standby.phase == Phase.Standby && now >= standbyAt) standbyKeepAlive(now);
+  let next = min(retryAt, min(keepAliveAt, min(probeAt, standbyOn || standby.phase != Phase.Idle ? standbyAt : NEVER)));
   if (main.phase != Phase.Idle) next = min(next, main.deadline);
   if (probe.phase != Phase.Idle) next = min(next, probe.deadline);
   return next;
@@ -195,8 +239,8 @@ function connect(l: Link, i: i32, now: i64): void {
   l.deadline = NEVER;
   l.phase = Phase.Connecting;
   if (l == main) registerState = RegState.Connecting;
-  event(l == main ? Ev.RegConnecting : Ev.RegProbe, <i32>cmIp(i), i | <i32>(cmPort(i) << 8));
-  l.h = tcpConnect(cmIp(i), cmPort(i), now, Dscp.Cs3);
+  event(l == main ? Ev.RegConnecting : l == probe ? Ev.RegProbe : Ev.RegStandby, <i32>cmIp(i), i | <i32>(cmPort(i) << 8));
+  l.h = tcpConnect(cmIp(i), cmPort(i), now, dscp);
   if (l.h < 0) fail(l, RegFail.NoConnection, now);
 }
 
@@ -235,11 +279,13 @@ function service(l: Link, now: i64): void {
   const st = tcpState(l.h);
   if (l.phase == Phase.Connecting) {
     if (st == TcpState.Established) {
-      event(Ev.RegConnected, <i32>cmIp(l.cm), l.cm | <i32>(cmPort(l.cm) << 8));
-      send(l, SccpMsg.Register, now);
-      l.phase = Phase.Registering;
-      l.deadline = now + REGISTER_TIMEOUT;
-      if (l == main) registerState = RegState.Registering;
+      if (l == standby) {
+        // Only KeepAlive on the standby connection, the first one at once.
+        l.phase = Phase.Standby;
+        standbyPending = false;
+        standbyMisses = 0;
+        standbyKeepAlive(now);
+      } else register(l, now);
     } else if (st == TcpState.Closed) {
       const o = tcpOutcome(l.h);
       fail(l, o == TcpOutcome.Refused ? RegFail.Refused : o == TcpOutcome.Timeout ? RegFail.Timeout :
@@ -255,6 +301,15 @@ function service(l: Link, now: i64): void {
   }
   if (l.phase == Phase.Registering && now >= l.deadline) fail(l, RegFail.NoAnswer, now);
   else if (l.phase == Phase.SettingUp && now >= l.deadline) fail(l, RegFail.SetupUnanswered, now);
+}
+
+/** StationRegister on the link's established connection. */
+function register(l: Link, now: i64): void {
+  event(Ev.RegConnected, <i32>cmIp(l.cm), l.cm | <i32>(cmPort(l.cm) << 8));
+  send(l, SccpMsg.Register, now);
+  l.phase = Phase.Registering;
+  l.deadline = now + REGISTER_TIMEOUT;
+  if (l == main) registerState = RegState.Registering;
 }
 
 /** Handles each complete message; false when the link was dropped meanwhile. */
@@ -298,6 +353,18 @@ function readMessages(l: Link, now: i64): bool {
 /** One message from the CallManager (in `sccp`); false when the link was dropped. */
 function handle(l: Link, now: i64): bool {
   const id = sccpIn.msgId;
+  if (l.phase == Phase.Standby) {
+    // Nothing but KeepAliveAck is expected where the phone is not registered.
+    if (id == SccpMsg.KeepAliveAck) {
+      standbyPending = false;
+      standbyMisses = 0;
+      if (!standbyAcked) {
+        standbyAcked = true;
+        event(Ev.RegStandbyConnected, l.cm, <i32>(standbyMs / 1000));
+      }
+    }
+    return true;
+  }
   if (id == SccpMsg.Reset) {
     event(Ev.RegReset, <i32>sccpIn.resetType, l.cm);
     stopLinks(now, false);
@@ -337,7 +404,10 @@ function handle(l: Link, now: i64): bool {
 function startSetup(l: Link, now: i64): void {
   let k = sccpIn.keepAlive;
   if (k == 0 || k > KEEPALIVE_MAX) k = KEEPALIVE_DEFAULT;
-  keepAliveMs = <i64>k * 1000;
+  let k2 = sccpIn.secondaryKeepAlive;
+  if (k2 == 0 || k2 > KEEPALIVE_MAX) k2 = SECONDARY_KEEPALIVE_DEFAULT;
+  l.keepAlive = <i64>k * 1000;
+  l.secondary = <i64>k2 * 1000;
   l.phase = Phase.SettingUp;
   event(Ev.RegAck, l.cm, <i32>k);
   send(l, SccpMsg.IpPort, now);
@@ -473,17 +543,15 @@ export function registerScreen(now: i64): void {
 }
 
 function registered(l: Link, now: i64): void {
+  keepAliveMs = l.keepAlive;
+  standbyMs = l.secondary;
   const k = <i32>(keepAliveMs / 1000);
   if (l == probe) {
     // Back to a higher CallManager: leave the backup (Unregister, then FIN).
     const old = main.cm;
     send(main, SccpMsg.Unregister, now);
     drop(main, now, true);
-    main.h = probe.h;
-    main.cm = probe.cm;
-    main.skip = probe.skip;
-    probe.phase = Phase.Idle;
-    probe.h = -1;
+    take(probe);
     event(Ev.RegFallback, main.cm, old);
   }
   main.phase = Phase.Registered;
@@ -497,6 +565,10 @@ function registered(l: Link, now: i64): void {
   misses = 0;
   probeAt = main.cm > 0 ? now + PRIMARY_RETRY : NEVER;
   probeNext = 0;
+  // The standby connection goes to the next CallManager of the list (none after the last: the probe tries the ones above).
+  const next = main.cm + 1;
+  if (standby.phase != Phase.Idle && standby.cm != next) drop(standby, now, true);
+  if (standby.phase == Phase.Idle) standbyAt = next < callManagerCount ? now : NEVER;
   // After a fallback these go on the new main connection, after the old one's Unregister.
   send(main, SccpMsg.RegisterAvailableLines, now, <u32>lineCount);
   send(main, SccpMsg.HeadsetStatus, now, HEADSET_OFF);
@@ -514,6 +586,32 @@ function keepAlive(now: i64): void {
   keepAliveAt = now + keepAliveMs;
 }
 
+/** The main link takes over `l`'s connection (the probe's or the standby's); `l` is idle after. */
+function take(l: Link): void {
+  main.h = l.h;
+  main.cm = l.cm;
+  main.skip = l.skip;
+  l.phase = Phase.Idle;
+  l.h = -1;
+  l.deadline = NEVER;
+}
+
+function startStandby(now: i64): void {
+  standbyAt = NEVER;
+  standbyAcked = false;
+  connect(standby, main.cm + 1, now);
+}
+
+function standbyKeepAlive(now: i64): void {
+  if (standbyPending && ++standbyMisses >= KEEPALIVE_MISSES) {
+    fail(standby, RegFail.KeepaliveLost, now);
+    return;
+  }
+  send(standby, SccpMsg.KeepAlive, now);
+  standbyPending = true;
+  standbyAt = now + standbyMs;
+}
+
 function startProbe(now: i64): void {
   if (probeNext >= main.cm) probeNext = 0;
   probeAt = NEVER;
@@ -522,6 +620,13 @@ function startProbe(now: i64): void {
 
 /** Leaves CallManager `l.cm` for `why`, and goes on to the next (or waits, all down). */
 function fail(l: Link, why: i32, now: i64): void {
+  if (l == standby) {
+    event(Ev.RegStandbyLost, l.cm, why);
+    drop(l, now, why == RegFail.Closed);
+    standbyAcked = false;
+    standbyAt = now + STANDBY_RETRY;
+    return;
+  }
   event(Ev.RegFailed, l.cm, why);
   const wasRegistered = l.phase == Phase.Registered;
   // A CallManager that answered (rejected us, or closed) gets a FIN; the others a RST.
@@ -536,12 +641,26 @@ function fail(l: Link, why: i32, now: i64): void {
     registeredCm = -1;
     keepAliveAt = probeAt = NEVER;
   }
+  standbyAt = NEVER;
   attempts++;
+  const next = (l.cm + 1) % callManagerCount;
+  const warm = standby.phase != Phase.Idle && standby.cm == next && attempts < callManagerCount;
+  if (!warm && standby.phase != Phase.Idle) drop(standby, now, true);
   if (attempts >= callManagerCount) {
     allDown(now);
     return;
   }
-  const next = (l.cm + 1) % callManagerCount;
+  if (warm) {
+    // Over the standby connection: StationRegister at once if it is up, else once its handshake completes.
+    event(Ev.RegFailover, l.cm, next | FAILOVER_STANDBY);
+    const up = standby.phase == Phase.Standby;
+    take(standby);
+    standbyAcked = false;
+    main.phase = Phase.Connecting;
+    registerState = RegState.Connecting;
+    if (up) register(main, now);
+    return;
+  }
   event(Ev.RegFailover, l.cm, next);
   connect(main, next, now);
 }

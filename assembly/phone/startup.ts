@@ -16,7 +16,7 @@ import { identityLoad, setDeviceName } from "./identity";
 import { Lcd, lcdShow } from "./lcd";
 import { Provision, provisionPoll, provisionStart, provisionState, provisionStop } from "./provision";
 import { cnf } from "./config";
-import { registerClear, registerPoll, registerSetCallManager, registerStart, registerState, registerStop, RegState } from "./register";
+import { registerClear, registerPoll, registerSetCallManager, registerSetDscp, registerStart, registerState, registerStop, RegState } from "./register";
 import { slotConfirm } from "../flash/slots";
 
 const NEVER = i64.MAX_VALUE;
@@ -88,6 +88,7 @@ function startRegistration(now: i64): void {
     const cm = cnf.cm(i);
     if (cm.addr != 0) registerSetCallManager(n++, cm.addr, cm.port);
   }
+  registerSetDscp(cnf.dscp);
   enter(Stage.Register);
   lcdShow(Lcd.Registering);
   registerStart(now);

@@ -9,7 +9,9 @@ import { Ipv4Repr } from "../wire/ipv4";
 import { tcpRx, tcpPoll } from "../net/tcp";
 import { countersPtr } from "../counters";
 import { setDeviceName } from "../phone/identity";
-import { registerClear, registerSetCallManager, registerStart, registerStop, registerPoll, registerState, registeredCm } from "../phone/register";
+import {
+  registerClear, registerSetCallManager, registerSetStandby, registerStandbyCm, registerStart, registerStop, registerPoll, registerState, registeredCm,
+} from "../phone/register";
 
 const ipv4 = changetype<Ipv4Repr>(memory.data(offsetof<Ipv4Repr>()));
 
@@ -41,3 +43,7 @@ export function poll(now: i64): i64 {
 }
 export function state(): i32 { return registerState; }
 export function cm(): i32 { return registeredCm; }
+/** The CallManager of the standby connection once it answered a KeepAlive, or -1. */
+export function standby_cm(): i32 { return registerStandbyCm(); }
+/** 0: no standby connection (the cold failover, for comparison). */
+export function set_standby(on: i32): void { registerSetStandby(on != 0); }

@@ -3,7 +3,10 @@
 // output line per connection, registration, keepalive and unregistration.
 // Stops cleanly on SIGINT or SIGTERM (exit status 0).
 import { createServer, type Socket } from "node:net";
-import { CallManagerLogic, DEFAULT_REJECT_REASON, type CmClock, type CmEvent } from "./server.js";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { CallManagerLogic, DEFAULT_REJECT_REASON, defaultLines, type CmClock, type CmEvent, type DeviceLine } from "./server.js";
+import { cnfLines } from "../sim/cnf.js";
 import { SCCP_PORT } from "../wire/sccp.js";
 import { ipToString } from "../wire/address.js";
 import { parseCommandArgs, UsageError } from "../commands/args.js";
@@ -14,6 +17,9 @@ export const CALLMANAGER_USAGE = `  callmanager  the CallManager side of SCCP re
           --reject NAME[=WHY] answer NAME's StationRegister with RegisterReject (repeatable)
           --rate N            registrations answered per second, the others wait (default: no limit)
           --name NAME         this CallManager's name in the output (default CM)
+          --lines-from DIR    a device's lines from the <lines> of DIR/<device>.cnf.xml (the TFTP
+                              directory its phones read), read at each registration; else one line
+                              numbered from its MAC
           --json              one JSON object per line instead of text
           stops on SIGINT or SIGTERM`;
 
@@ -23,6 +29,7 @@ const OPTIONS = {
   reject: { type: "string", multiple: true },
   rate: { type: "string" },
   name: { type: "string" },
+  "lines-from": { type: "string" },
   json: { type: "boolean", default: false },
 } as const;
 
@@ -63,6 +70,24 @@ export function formatCmEvent(e: CmEvent): string {
   return `${when}  ${e.cm}  ${e.type.padEnd(10)} ${who}  ${what}`;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The lines of `device` from DIR/<device>.cnf.xml (a name that could leave DIR is never read), else defaultLines. */
+export function linesFrom(dir: string, device: string): DeviceLine[] {
+  if (!/^[A-Za-z0-9_-]{1,15}$/.test(device)) return defaultLines(device);
+  try {
+    return cnfLines(readFileSync(join(dir, `${device}.cnf.xml`))) ?? defaultLines(device);
+  } catch {
+    return defaultLines(device);
+  }
+}
+
 export async function callmanagerCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS);
   const { host, port } = parseListen(values.listen);
@@ -79,7 +104,10 @@ export async function callmanagerCommand(args: string[]): Promise<number> {
   }
   const json = values.json ?? false;
   const name = values.name ?? "CM";
-  const cm = new CallManagerLogic(realClock, { name, keepAliveS, registrationsPerSecond: rate, reject });
+  const dir = values["lines-from"];
+  if (dir !== undefined && !isDirectory(dir)) throw new UsageError(`--lines-from must be a directory, got '${dir}'`);
+  const lines = dir === undefined ? undefined : (device: string) => linesFrom(dir, device);
+  const cm = new CallManagerLogic(realClock, { name, keepAliveS, registrationsPerSecond: rate, reject, lines });
   const print = (line: string) => process.stdout.write(line + "\n");
   cm.onEvent = (e) => print(json ? JSON.stringify({ ...e, time: new Date(e.tMs).toISOString(), stationIp: e.stationIp === undefined ? undefined : ipToString(e.stationIp) }) : formatCmEvent(e));
 
@@ -104,7 +132,7 @@ export async function callmanagerCommand(args: string[]): Promise<number> {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
       const line = `${new Date().toISOString()}  ${name}  stopping on ${signal}: ${cm.registrations().length} registered, ${cm.stats.registrations} registrations, ${cm.stats.rejects} rejects`;
-      print(json ? JSON.stringify({ type: "stop", signal, stats: cm.stats, devices: cm.devices() }) : line);
+      print(json ? JSON.stringify({ type: "stop", signal, stats: cm.stats, devices: cm.devices(), standby: cm.standbys() }) : line);
       for (const s of sockets) s.destroy();
       server.close(() => resolve(0));
     };

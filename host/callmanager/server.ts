@@ -18,6 +18,16 @@
 // (chan_skinny learns the device's codecs from it). A device whose set-up
 // is not complete within setupTimeoutS is told so: the connection is
 // closed, and the event says what was missing.
+//
+// Standby connections, as Cisco phones keep one to the next CallManager of
+// their list: KeepAlive on a connection where no device registered is
+// answered with KeepAliveAck (chan-sccp-b's KeepAlive handler is one of
+// the few that need no device; Cisco phones send it at RegisterAck's
+// secondaryKeepAliveInterval) and reported once as "standby". Like
+// chan-sccp-b, which closes a session silent for longer than its keepalive,
+// a connection that holds no registration and stays silent for two
+// secondary keepalive intervals and a grace of 5 s is closed ("idle"); the
+// phone registers over it when its CallManager fails.
 import {
   ButtonType, CODEC_NAMES, SCCP_MESSAGE_NAMES, SccpFramer, SccpMsg, decodeCapabilitiesRes, decodeStationRegister, decodeU32, encodeButtonTemplate,
   encodeClearPromptStatus, encodeConfigStat, encodeDefineTimeDate, encodeEmpty, encodeForwardStat, encodeKeepAliveAck, encodeLineStat, encodeRegisterAck,
@@ -67,7 +77,8 @@ export function defaultLines(deviceName: string): DeviceLine[] {
 }
 
 export type CmEventType =
-  | "connect" | "ack" | "setup" | "register" | "incomplete" | "expired" | "reject" | "throttle" | "keepalive" | "unregister" | "ipport" | "reset" | "disconnect" | "malformed" | "unknown";
+  | "connect" | "ack" | "setup" | "register" | "incomplete" | "expired" | "reject" | "throttle" | "keepalive" | "unregister" | "ipport" | "reset" | "disconnect" | "malformed" | "unknown"
+  | "standby" | "idle";
 
 export interface CmEvent {
   type: CmEventType;
@@ -94,6 +105,10 @@ export interface CmStats {
   incomplete: number;
   /** Registrations dropped after keepalives stopped. */
   expired: number;
+  /** Connections that sent KeepAlive with no device registered on them (standby connections). */
+  standby: number;
+  /** Connections without a registration closed after a silence. */
+  idle: number;
   rejects: number;
   throttled: number;
   keepalives: number;
@@ -132,7 +147,7 @@ export class CallManagerLogic {
   maxProtocolVersion: number;
   readonly reject = new Map<string, string>();
   onEvent: ((e: CmEvent) => void) | null = null;
-  readonly stats: CmStats = { connections: 0, acks: 0, registrations: 0, incomplete: 0, expired: 0, rejects: 0, throttled: 0, keepalives: 0, unregisters: 0, malformed: 0, unknown: 0 };
+  readonly stats: CmStats = { connections: 0, acks: 0, registrations: 0, incomplete: 0, expired: 0, standby: 0, idle: 0, rejects: 0, throttled: 0, keepalives: 0, unregisters: 0, malformed: 0, unknown: 0 };
   withholdSetup: boolean;
   readonly setupTimeoutS: number;
   readonly lines: (deviceName: string) => DeviceLine[];
@@ -179,6 +194,12 @@ export class CallManagerLogic {
     return [...this.registered.values()].map((r) => ({ ...r }));
   }
 
+  /** Open connections where no device registered that keep alive (standby connections): the peer and its last KeepAlive. */
+  standbys(): Array<{ remote: string; session: number; sinceMs: number; lastKeepAliveMs: number }> {
+    return [...this.sessions].filter((s) => s.standbySinceMs !== null && s.deviceName === null)
+      .map((s) => ({ remote: s.remote, session: s.id, sinceMs: s.standbySinceMs!, lastKeepAliveMs: s.lastHeardMs }));
+  }
+
   /** Every device on an open connection: registered, or still in its station set-up (with what it lacks). */
   devices(): Array<{ deviceName: string; state: "registered" | "setting up"; remote: string; lines: DeviceLine[]; codecs: string[]; missing: string[] }> {
     return [...this.sessions].filter((s) => s.deviceName !== null && s.setup !== null).map((s) => {
@@ -201,6 +222,7 @@ export class CallManagerLogic {
     this.sessions.add(s);
     this.stats.connections++;
     this.emit("connect", s);
+    this.heard(s);
     return s;
   }
 
@@ -223,6 +245,7 @@ export class CallManagerLogic {
 
   /** @internal */
   handle(s: CmSession, m: SccpMessage): void {
+    this.heard(s);
     switch (m.id) {
       case SccpMsg.Register: return this.onRegister(s, m);
       case SccpMsg.KeepAlive: {
@@ -231,6 +254,10 @@ export class CallManagerLogic {
         if (r !== undefined && r.session === s.id) {
           r.lastKeepAliveMs = this.clock.nowMs();
           this.armExpiry(s);
+        } else if (s.deviceName === null && s.standbySinceMs === null) {
+          s.standbySinceMs = this.clock.nowMs();
+          this.stats.standby++;
+          this.emit("standby", s, { detail: "KeepAlive with no device registered: a standby connection" });
         }
         this.emit("keepalive", s, { deviceName: s.deviceName ?? undefined });
         s.send(encodeKeepAliveAck());
@@ -267,6 +294,7 @@ export class CallManagerLogic {
     if (i >= 0) this.queue.splice(i, 1);
     s.setup?.timer?.cancel();
     s.expiry?.cancel();
+    s.idle?.cancel();
     const was = this.forget(s);
     this.emit("disconnect", s, { deviceName: was ?? undefined, detail: how });
   }
@@ -410,6 +438,28 @@ export class CallManagerLogic {
     });
   }
 
+  /** The longest silence of a connection that holds no registration. */
+  get idleLimitS(): number {
+    return 2 * this.secondaryKeepAliveS + 5;
+  }
+
+  /** Something arrived on `s` (or it opened): its silence starts again. */
+  private heard(s: CmSession): void {
+    s.lastHeardMs = this.clock.nowMs();
+    s.idle?.cancel();
+    const limitS = this.idleLimitS;
+    s.idle = this.clock.after(limitS * 1000, () => {
+      s.idle = null;
+      if (!this.sessions.has(s)) return;
+      // A registration (its keepalive expiry) or a set-up under way (its own timeout) governs the connection instead.
+      const r = s.deviceName === null ? undefined : this.registered.get(s.deviceName);
+      if ((r !== undefined && r.session === s.id) || (s.setup !== null && !s.setup.complete)) return;
+      this.stats.idle++;
+      this.emit("idle", s, { deviceName: s.deviceName ?? undefined, detail: `nothing for ${limitS}s on a connection with no registration: closed` });
+      s.wantClose(true);
+    });
+  }
+
   /** Drops the registration held by session `s` (or of `name`); returns the device name it had. */
   private forget(s: CmSession | null, name?: string): string | null {
     const device = name ?? s?.deviceName ?? null;
@@ -462,6 +512,12 @@ export class CmSession {
   setup: SetupState | null = null;
   /** When its registration lapses without keepalives. */
   expiry: { cancel(): void } | null = null;
+  /** When it is closed for silence (no registration on it). */
+  idle: { cancel(): void } | null = null;
+  /** When it last sent something. */
+  lastHeardMs = 0;
+  /** When it first sent KeepAlive with no device registered on it (a standby connection), or null. */
+  standbySinceMs: number | null = null;
   /** Bytes to send to the peer. */
   output: (bytes: Uint8Array) => void = () => {};
   /** The server is done with the connection: graceful (FIN after what was sent) or not (RST). */

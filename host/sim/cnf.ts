@@ -4,6 +4,15 @@
 // (root <Default>, the group directly under it, one loadInformation<type>
 // per phone model). The element layout follows files CUCM writes; the
 // elements the phone does not read are a representative few, not all.
+//
+// A SEP file may carry the device's lines: <lines>, one <line button="N">
+// each with its directory number (<name>) and display name
+// (<displayName>), laid out as CUCM's <sipLines> entries. CUCM keeps an
+// SCCP phone's lines in its database and the phone learns them from
+// LineStat; here the file is that database: the simulated CallManager
+// answers LineStat (and builds the button template) from the lines of the
+// file the TFTP server serves the device (cnfLines), the firmware skips
+// the element.
 
 export interface CnfCallManager {
   /** processNodeName: an IPv4 address or a host name. */
@@ -25,6 +34,19 @@ export interface CnfOptions {
   xmlDefault?: boolean;
   /** deviceSecurityMode of a SEP file: 1 non-secure (default), 2 authenticated, 3 encrypted. */
   securityMode?: 1 | 2 | 3;
+  /**
+   * dscpForCm2Dvce of a SEP file, the TOS byte of call control (DSCP << 2: 96 is CS3); given, the file
+   * has CUCM's three DSCP elements (dscpForSCCPPhoneConfig 96, dscpForSCCPPhoneServices 0, this one).
+   */
+  dscpForCm2Dvce?: number;
+  /** The device's lines (a SEP file's <lines>), in button order. */
+  lines?: CnfLine[];
+}
+
+/** One line of a device: directory number (LineStat's 24-byte lineDirNumber) and display name (40 bytes). */
+export interface CnfLine {
+  dirNumber: string;
+  displayName: string;
 }
 
 /** The device type CUCM numbers the Cisco 7960 with, as in loadInformation7. */
@@ -69,6 +91,33 @@ function member(cm: CnfCallManager, index: number): string {
     '</callManager>',
     '</member>',
   ].join('\n');
+}
+
+function line(l: CnfLine, index: number): string {
+  if (!/^[0-9*#+]{1,24}$/.test(l.dirNumber)) throw new RangeError(`line ${index + 1}: directory number '${l.dirNumber}' (1 to 24 of 0-9 * # +)`);
+  if (new TextEncoder().encode(l.displayName).length > 39) throw new RangeError(`line ${index + 1}: display name longer than 39 bytes`);
+  return [`<line button="${index + 1}">`, el('featureID', 9), el('featureLabel', l.dirNumber), el('name', l.dirNumber), el('displayName', l.displayName), '</line>'].join('\n');
+}
+
+/** The lines of a SEP file written by cnfXml (or laid out the same way), in button order; null when it has no <lines>. */
+export function cnfLines(file: string | Uint8Array): CnfLine[] | null {
+  const xml = typeof file === 'string' ? file : new TextDecoder().decode(file);
+  const block = /<lines>([\s\S]*?)<\/lines>/.exec(xml);
+  if (block === null) return null;
+  const out: CnfLine[] = [];
+  for (const m of block[1].matchAll(/<line\b[^>]*>([\s\S]*?)<\/line>/g)) {
+    const name = /<name>([^<]*)<\/name>/.exec(m[1]);
+    const display = /<displayName>([^<]*)<\/displayName>/.exec(m[1]);
+    if (name === null) continue;
+    out.push({ dirNumber: xmlUnescape(name[1].trim()), displayName: display === null ? '' : xmlUnescape(display[1].trim()) });
+  }
+  return out;
+}
+
+function xmlUnescape(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_, e: string) =>
+    e === 'amp' ? '&' : e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === 'apos' ? "'"
+      : String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)));
 }
 
 function group(cms: CnfCallManager[]): string {
@@ -124,12 +173,16 @@ export function cnfXml(opts: CnfOptions): string {
       el('connectionMonitorDuration', 120),
       '</devicePool>',
       el('loadInformation', load),
+      ...(opts.lines === undefined ? [] : ['<lines>', ...opts.lines.map(line), '</lines>']),
       el('versionStamp', '1700000000-00000000-0000-0000-0000-000000000000'),
       el('idleTimeout', 0),
       '<authenticationURL></authenticationURL>',
       '<directoryURL></directoryURL>',
       '<servicesURL></servicesURL>',
       el('deviceSecurityMode', opts.securityMode ?? 1),
+      ...(opts.dscpForCm2Dvce === undefined ? [] : [
+        el('dscpForSCCPPhoneConfig', 96), el('dscpForSCCPPhoneServices', 0), el('dscpForCm2Dvce', opts.dscpForCm2Dvce),
+      ]),
       '</device>',
     );
   }

@@ -13,7 +13,8 @@ import { TftpServer, type TftpServerConfig } from "./tftp-server.js";
 import { DnsServer, type DnsServerConfig } from "./dns-server.js";
 import { PcapWriter } from "./pcap.js";
 import { PortDiscovery, type VlanAnnouncement } from "./discovery.js";
-import { cnfXml } from "./cnf.js";
+import { cnfLines, cnfXml } from "./cnf.js";
+import { defaultLines } from "../callmanager/server.js";
 import { SimCallManager, type SimCallManagerConfig } from "./callmanager.js";
 import { Phone, type PhoneOptions } from "../phone.js";
 import { PoeSwitch, type PoeMode, type PoePriority } from "../poe.js";
@@ -218,8 +219,13 @@ export function buildNetwork(opts: NetworkOptions): Network {
     sw.connect(PORTS.router, wire, 1);
     sw.configurePort(PORTS.router, { accessVlan: serverVlan, voiceVlan: phoneVlan });
   }
+  // A device's lines: the <lines> of the SEP file the TFTP server serves it (as CUCM's database), else one from its MAC.
+  const lines = (device: string) => {
+    const file = tftp.files.get(`${device}.cnf.xml`);
+    return (file === undefined ? null : cnfLines(file)) ?? defaultLines(device);
+  };
   const callManagers = plan.callManagers.map((ip, i) => {
-    const cm = new SimCallManager(scheduler, { name: `CM${i + 1}`, mac: `02:00:5e:00:02:${(0x11 + i).toString(16)}`, ip, seed: opts.seed + i, ...opts.callManagers?.[i] });
+    const cm = new SimCallManager(scheduler, { name: `CM${i + 1}`, mac: `02:00:5e:00:02:${(0x11 + i).toString(16)}`, ip, seed: opts.seed + i, lines, ...opts.callManagers?.[i] });
     plug(PORTS.callManagers[i], cm);
     return cm;
   });

@@ -8,9 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
 import { CLI, run } from "./helpers/tools.js";
-import { explain, labUnavailable, SERVER_IP, sleep, withLab, type Lab, type PhoneRun } from "./peers/lab.js";
+import { explain, labUnavailable, SERVER_IP, stopGently, withLab, type Lab, type PhoneRun } from "./peers/lab.js";
 import { cnfXml } from "../host/sim/cnf.js";
 import { DEFAULT_LOAD } from "../host/sim/network.js";
 
@@ -41,20 +40,6 @@ async function tftpd(lab: Lab, ip: string, device: string): Promise<void> {
 
 async function callManager(lab: Lab): Promise<void> {
   await lab.start("callmanager", [process.execPath, CLI, "callmanager", "--listen", `${SERVER_IP}:2000`, "--name", "CM1"], (log) => /listen/i.test(log));
-}
-
-/** tshark capturing what `filter` selects on the servers' interface into `file` (pcap); resolves once it captures. */
-async function capture(lab: Lab, file: string, filter: string): Promise<ChildProcess> {
-  return lab.start("tshark", ["tshark", "-n", "-i", lab.serverIf, "-F", "pcap", "-w", file, "-f", filter],
-    (log) => /Capturing on/.test(log));
-}
-
-/** Stops `p` (SIGINT: tshark finishes its file) and waits, bounded, for it to exit. */
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  p.kill("SIGINT");
-  const deadline = Date.now() + 5000;
-  while (p.exitCode === null && p.signalCode === null && Date.now() < deadline) await sleep(50);
 }
 
 /** The value of option `code` in a BOOTP/DHCP message (options after the 236-byte header and the magic cookie; no overload here). */
@@ -94,7 +79,7 @@ test("isc-dhcp-server with option 150 as text: refused and named, option 66's tf
   await withLab({}, async (lab) => {
     lab.inSwitch("ip", "addr", "add", `${TFTP_IP}/24`, "dev", lab.serverIf);
     const pcap = lab.file("dhcp.pcap");
-    const tshark = await capture(lab, pcap, "udp port 67 or udp port 68");
+    const tshark = await lab.capture(pcap, "udp port 67 or udp port 68");
     writeFileSync(lab.file("dhcpd.conf"), dhcpdTextConf());
     writeFileSync(lab.file("dhcpd.leases"), "");
     await lab.start("dhcpd", ["dhcpd", "-f", "-4", "-cf", lab.file("dhcpd.conf"), "-lf", lab.file("dhcpd.leases"),
@@ -102,7 +87,7 @@ test("isc-dhcp-server with option 150 as text: refused and named, option 66's tf
     await tftpd(lab, TFTP_IP, DEVICE1);
     await callManager(lab);
     const phone = await lab.phone(0, "--mac", MAC1, "--until", "registered", "--timeout", "90", "--stay", "1");
-    await stop(tshark);
+    await stopGently(tshark);
     assert.equal(phone.status, 0, explain(phone));
     assert.equal(phone.report?.registered, true);
     const tl = timeline(phone);
@@ -146,7 +131,7 @@ test("a stopped TFTP server: Linux answers ICMP port unreachable, the phone asks
     for (const ip of [TFTP_IP, STOPPED_IP]) lab.inSwitch("ip", "addr", "add", `${ip}/24`, "dev", lab.serverIf);
     lab.inSwitch("sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0");
     const pcap = lab.file("icmp.pcap");
-    const tshark = await capture(lab, pcap, `icmp or (udp and host ${STOPPED_IP})`);
+    const tshark = await lab.capture(pcap, `icmp or (udp and host ${STOPPED_IP})`);
     await lab.start("dnsmasq", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--user=root", "--no-resolv", "--no-hosts", "--port=0",
       `--interface=${lab.serverIf}`, "--bind-interfaces", "--dhcp-range=192.0.2.50,192.0.2.99,255.255.255.0,2m", `--dhcp-option=3,${SERVER_IP}`,
       `--dhcp-option=150,${STOPPED_IP},${TFTP_IP}`, `--dhcp-leasefile=${lab.file("leases")}`, `--pid-file=${lab.file("dnsmasq.pid")}`],
@@ -155,7 +140,7 @@ test("a stopped TFTP server: Linux answers ICMP port unreachable, the phone asks
     assert.ok(!lab.inSwitch("ss", "-uln").includes(`${STOPPED_IP}:69`) && !lab.inSwitch("ss", "-uln").includes("0.0.0.0:69"), "nothing listens on the stopped server's port 69");
     await callManager(lab);
     const phone = await lab.phone(0, "--mac", MAC2, "--until", "registered", "--timeout", "90", "--stay", "1");
-    await stop(tshark);
+    await stopGently(tshark);
     assert.equal(phone.status, 0, explain(phone));
     assert.equal(phone.report?.registered, true);
     assert.deepEqual(phone.report?.tftp_servers, [STOPPED_IP, TFTP_IP]);

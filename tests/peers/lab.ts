@@ -162,6 +162,11 @@ export class Lab {
     this.inClient("ip", "link", "set", `${veth}x`, "up");
   }
 
+  /** tshark capturing what `filter` selects on the servers' interface into `file` (pcap); resolves once it captures. */
+  capture(file: string, filter: string): Promise<ChildProcess> {
+    return this.start("tshark", ["tshark", "-n", "-i", this.serverIf, "-F", "pcap", "-w", file, "-f", filter], (log) => /Capturing on/.test(log));
+  }
+
   /** Starts a server in the switch namespace; resolves when `ready(its output so far)` holds (bounded). */
   async start(name: string, args: string[], ready: (log: string) => boolean, limitMs = 10_000): Promise<ChildProcess> {
     const p = spawn("ip", ["netns", "exec", this.sw, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -238,6 +243,14 @@ export function reapStaleLabs(): void {
 }
 
 /** Runs `body` with a lab that is always torn down. */
+/** Stops `p` with SIGINT (tshark then finishes its file) and waits, bounded, for it to exit. */
+export async function stopGently(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill("SIGINT");
+  const deadline = Date.now() + 5000;
+  while (p.exitCode === null && p.signalCode === null && Date.now() < deadline) await sleep(50);
+}
+
 export async function withLab<T>(opts: LabOptions, body: (lab: Lab) => Promise<T>): Promise<T> {
   reapStaleLabs();
   const lab = new Lab(opts);

@@ -2,10 +2,10 @@ import {
   CNF_CUCM_SEP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_XMLDEFAULT,
 } from "./config-fixtures";
 import {
-  CNF_CAPACITY, CNF_DEFAULT_PORT, CNF_DSCP_DEFAULT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfLoad, cnfParse,
+  CNF_MAX_FILE, CNF_DEFAULT_PORT, CNF_DSCP_DEFAULT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfLoad, cnfParse,
 } from "../phone/config";
 
-const buf = memory.data(CNF_CAPACITY + 1024);
+const buf = memory.data(CNF_MAX_FILE + 1024);
 const IP_11: u32 = 0xc000020b; // 192.0.2.11
 
 /** Writes the ASCII `s` at `dst`; returns its length. */
@@ -222,13 +222,13 @@ describe("cnf scanner: priority order", () => {
 });
 
 describe("cnf scanner: errors", () => {
-  it("rejects a file longer than its buffer, and takes one that just fits", () => {
+  it("rejects a file longer than the bound (CNF_MAX_FILE), and takes one that just reaches it", () => {
     let s = CNF_SIM + "<!--";
-    const pad = CNF_CAPACITY - s.length - 3;
+    const pad = CNF_MAX_FILE - s.length - 3;
     s += "x".repeat(pad) + "-->";
-    expect(s.length).toBe(CNF_CAPACITY);
+    expect(s.length).toBe(CNF_MAX_FILE);
     expect(parse(s)).toBe(CnfErr.Ok);
-    expect(cnfParse(buf, CNF_CAPACITY + 1)).toBe(CnfErr.TooLarge);
+    expect(cnfParse(buf, CNF_MAX_FILE + 1)).toBe(CnfErr.TooLarge);
     expect(cnf.cmCount).toBe(0);
   });
 
@@ -390,7 +390,7 @@ function mutate(len: i32, gentle: bool): i32 {
     return len - n;
   } else if (op == 3) {
     const n = min(rnd(64) + 1, len - at);
-    if (len + n > CNF_CAPACITY + 1) return len;
+    if (len + n > CNF_MAX_FILE + 1) return len;
     const to = rnd(len + 1);
     memory.copy(buf + <usize>(to + n), buf + <usize>to, <usize>(len - to));
     memory.copy(buf + <usize>to, buf + <usize>(at < to ? at : at + n), <usize>n);
@@ -454,9 +454,9 @@ describe("cnf scanner: robustness", () => {
       for (let i = 0; i < len; i++) store<u8>(buf + <usize>i, <u8>rnd(256));
       expect(sane(cnfParse(buf, len), len)).toBe(true);
     }
-    memory.fill(buf, 0x3c, CNF_CAPACITY);
-    expect(cnfParse(buf, CNF_CAPACITY)).toBe(CnfErr.Malformed);
-    memory.fill(buf, 0x26, CNF_CAPACITY); // '&' everywhere
-    expect(cnfParse(buf, CNF_CAPACITY)).toBe(CnfErr.Malformed);
+    memory.fill(buf, 0x3c, CNF_MAX_FILE);
+    expect(cnfParse(buf, CNF_MAX_FILE)).toBe(CnfErr.Malformed);
+    memory.fill(buf, 0x26, CNF_MAX_FILE); // '&' everywhere
+    expect(cnfParse(buf, CNF_MAX_FILE)).toBe(CnfErr.Malformed);
   });
 });

@@ -27,7 +27,7 @@ import { DhcpRepr } from "./wire/dhcp";
 import { DnsRepr } from "./wire/dns";
 import { TftpRepr } from "./wire/tftp";
 import { SccpRepr, sccpFrameLength } from "./wire/sccp";
-import { cnfParse } from "./phone/config";
+import { cnfBegin, cnfEnd, cnfFeed, cnfParse } from "./phone/config";
 import { discoveryInit } from "./phone/discovery";
 import { HEADER_SIZE, headerCheck, ImageErr, loadNameLen, payloadSize, Tlv, TLV_INFO_SIZE, tlvAreaLen, tlvFind, tlvMalformed } from "./boot/image";
 import { configure, rxBuf, RX_CAPACITY, setMac, setVoiceVlan } from "./net/netif";
@@ -149,8 +149,25 @@ export function fuzz_dns(p: usize, len: i32): i32 {
 
 export function fuzz_tftp(p: usize, len: i32): i32 { return tftp.parse(p, len); }
 
-/** A .cnf.xml file; returns its CnfErr. */
-export function fuzz_cnf(p: usize, len: i32): i32 { return cnfParse(p, len); }
+/**
+ * A .cnf.xml file; returns its CnfErr. Read whole, then again as it streams
+ * in chunks whose sizes come from the input (1 to 64 bytes, cycling through
+ * its first bytes), splitting tokens everywhere: both readings must agree.
+ */
+export function fuzz_cnf(p: usize, len: i32): i32 {
+  const whole = cnfParse(p, len);
+  cnfBegin();
+  let at = 0;
+  let i = 0;
+  while (at < len) {
+    const n = min(len - at, <i32>(load<u8>(p + <usize>(i++ % min(len, 16))) & 63) + 1);
+    cnfFeed(p + <usize>at, n);
+    at += n;
+  }
+  const streamed = cnfEnd();
+  if (streamed != whole) unreachable(); // a disagreement is a finding, as a trap is
+  return streamed;
+}
 
 /** One SCCP message as framed from a TCP stream. */
 export function fuzz_sccp(p: usize, len: i32): i32 {

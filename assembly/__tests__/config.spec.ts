@@ -2,10 +2,10 @@ import {
   CNF_CUCM_SEP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_XMLDEFAULT,
 } from "./config-fixtures";
 import {
-  CNF_CAPACITY, CNF_DEFAULT_PORT, CNF_DSCP_DEFAULT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfLoad, cnfParse,
+  CNF_MAX_FILE, CNF_DEFAULT_PORT, CNF_DSCP_DEFAULT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfBegin, cnfEnd, cnfError, cnfFeed, cnfLoad, cnfParse,
 } from "../phone/config";
 
-const buf = memory.data(CNF_CAPACITY + 1024);
+const buf = memory.data(CNF_MAX_FILE + 1024);
 const IP_11: u32 = 0xc000020b; // 192.0.2.11
 
 /** Writes the ASCII `s` at `dst`; returns its length. */
@@ -222,13 +222,13 @@ describe("cnf scanner: priority order", () => {
 });
 
 describe("cnf scanner: errors", () => {
-  it("rejects a file longer than its buffer, and takes one that just fits", () => {
+  it("rejects a file longer than the bound (CNF_MAX_FILE), and takes one that just reaches it", () => {
     let s = CNF_SIM + "<!--";
-    const pad = CNF_CAPACITY - s.length - 3;
+    const pad = CNF_MAX_FILE - s.length - 3;
     s += "x".repeat(pad) + "-->";
-    expect(s.length).toBe(CNF_CAPACITY);
+    expect(s.length).toBe(CNF_MAX_FILE);
     expect(parse(s)).toBe(CnfErr.Ok);
-    expect(cnfParse(buf, CNF_CAPACITY + 1)).toBe(CnfErr.TooLarge);
+    expect(cnfParse(buf, CNF_MAX_FILE + 1)).toBe(CnfErr.TooLarge);
     expect(cnf.cmCount).toBe(0);
   });
 
@@ -390,7 +390,7 @@ function mutate(len: i32, gentle: bool): i32 {
     return len - n;
   } else if (op == 3) {
     const n = min(rnd(64) + 1, len - at);
-    if (len + n > CNF_CAPACITY + 1) return len;
+    if (len + n > CNF_MAX_FILE + 1) return len;
     const to = rnd(len + 1);
     memory.copy(buf + <usize>(to + n), buf + <usize>to, <usize>(len - to));
     memory.copy(buf + <usize>to, buf + <usize>(at < to ? at : at + n), <usize>n);
@@ -454,9 +454,158 @@ describe("cnf scanner: robustness", () => {
       for (let i = 0; i < len; i++) store<u8>(buf + <usize>i, <u8>rnd(256));
       expect(sane(cnfParse(buf, len), len)).toBe(true);
     }
-    memory.fill(buf, 0x3c, CNF_CAPACITY);
-    expect(cnfParse(buf, CNF_CAPACITY)).toBe(CnfErr.Malformed);
-    memory.fill(buf, 0x26, CNF_CAPACITY); // '&' everywhere
-    expect(cnfParse(buf, CNF_CAPACITY)).toBe(CnfErr.Malformed);
+    memory.fill(buf, 0x3c, CNF_MAX_FILE);
+    expect(cnfParse(buf, CNF_MAX_FILE)).toBe(CnfErr.Malformed);
+    memory.fill(buf, 0x26, CNF_MAX_FILE); // '&' everywhere
+    expect(cnfParse(buf, CNF_MAX_FILE)).toBe(CnfErr.Malformed);
+  });
+});
+
+// ---- read as it streams (issue 18) ----------------------------------------
+
+const VENDOR: string[] = ["disableSpeaker", "pcPort", "settingsAccess", "garp", "voiceVlanAccess", "webAccess", "spanToPCPort", "loggingDisplay", "sshAccess", "displayIdleTimeout"];
+
+/**
+ * A CUCM-style SEP file of at least `size` bytes: <devicePool> with a
+ * <callManagerGroup> of three members (out of priority order, one on port
+ * 2443, one by host name), <loadInformation>, a <vendorConfig> of many
+ * elements, <phoneServices> with attributes and URLs, several <lines>,
+ * comments, a CDATA section, a DOCTYPE and a PI, entities, and names and text
+ * longer than the scanner keeps (skipped: the phone does not need them).
+ */
+function cucmFile(size: i32): string {
+  let s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE device>\n<device xsi:type=\"axl:XIPPhone\" ctiid=\"94\">\n"
+    + "<fullConfig>true</fullConfig>\n<deviceProtocol>SCCP</deviceProtocol>\n<sshUserId>admin</sshUserId>\n"
+    + "<devicePool uuid=\"{1b1b9eb6-7803-11d3-bdf0-00108302ead1}\">\n<revertPriority>0</revertPriority>\n<name>Default</name>\n"
+    + "<dateTimeSetting uuid=\"{9ec4850a-7748-11d3-bdf0-00108302ead1}\"><name>CMLocal</name><dateTemplate>M/D/Y</dateTemplate><timeZone>Greenwich Standard Time</timeZone></dateTimeSetting>\n"
+    + "<callManagerGroup>\n<name>Default</name>\n<tftpDefault>true</tftpDefault>\n<members>\n"
+    + "<member priority=\"2\"><callManager><name>CM_cucm3</name><description>" + "a description longer than anything the phone keeps, ".repeat(4) + "</description>"
+    + "<ports><ethernetPhonePort>2000</ethernetPhonePort><sipPort>5060</sipPort><securedSipPort>5061</securedSipPort></ports><processNodeName>cucm3.voice.example</processNodeName></callManager></member>\n"
+    + "<member priority=\"0\"><callManager><name>CM_cucm1</name><ports><ethernetPhonePort>2000</ethernetPhonePort></ports><processNodeName>192.0.2.11</processNodeName></callManager></member>\n"
+    + "<!-- the subscriber listens on another port -->\n"
+    + "<member priority=\"1\"><callManager><name>CM_cucm2</name><ports><ethernetPhonePort>2443</ethernetPhonePort><mgcpPorts><listen>2427</listen><keepAlive>2428</keepAlive></mgcpPorts></ports><processNodeName>192.0.2.12</processNodeName></callManager></member>\n"
+    + "</members>\n</callManagerGroup>\n<srstInfo uuid=\"{cd241e11-4a58-4d3d-9661-f06c912a18a3}\"><name>Disable</name><srstOption>Disable</srstOption></srstInfo>\n"
+    + "<connectionMonitorDuration>120</connectionMonitorDuration>\n</devicePool>\n"
+    + "<TVS><members><member priority=\"0\"><port>2445</port><address>cucm1.voice.example</address></member></members></TVS>\n"
+    + "<loadInformation>P0030801SR02</loadInformation>\n"
+    + "<addOnModules><addOnModule idx=\"1\"><loadInformation>SCCP7914.5-2-1</loadInformation></addOnModule></addOnModules>\n"
+    + "<lines>\n";
+  for (let i = 1; i <= 6; i++) {
+    s += "<line button=\"" + i.toString() + "\" lineIndex=\"" + i.toString() + "\"><featureID>9</featureID><featureLabel>Line &amp; " + i.toString()
+      + "</featureLabel><name>200" + i.toString() + "</name><displayName>Desk &lt;" + i.toString() + "&gt;</displayName><contact>200" + i.toString() + "</contact></line>\n";
+  }
+  s += "</lines>\n<vendorConfig>\n";
+  let i = 0;
+  while (s.length < size / 2) {
+    const name = VENDOR[i % VENDOR.length] + (i < VENDOR.length ? "" : i.toString());
+    s += "<" + name + ">" + (i % 3 == 0 ? "true" : i % 3 == 1 ? "0" : "Disabled") + "</" + name + ">\n";
+    i++;
+  }
+  s += "<" + "aVendorSettingWithANameLongerThanTheThirtyTwoBytesKept".repeat(3) + " a='1'>" + "x".repeat(300) + "</" + "aVendorSettingWithANameLongerThanTheThirtyTwoBytesKept".repeat(3) + ">\n";
+  s += "</vendorConfig>\n<!-- services: <url> & \"quotes\" are fine in a comment; -- - - -> -->\n"
+    + "<informationURL><![CDATA[http://cucm1.voice.example:8080/help?a=1&b=<2>]] ]]]]></informationURL>\n"
+    + "<?cisco services follow?>\n<phoneServices useHTTPS=\"false\">\n<provisioning>2</provisioning>\n";
+  i = 0;
+  while (s.length < size) {
+    s += "<phoneService type=\"1\" category=\"0\"><name>Service " + i.toString() + " &amp; more</name><url>http://apps.voice.example/svc/"
+      + i.toString() + "?x=" + i.toString() + "&amp;y=z&#38;w=&#x41;</url><vendor></vendor><version/></phoneService>\n";
+    i++;
+  }
+  s += "</phoneServices>\n<deviceSecurityMode>1</deviceSecurityMode>\n<dscpForSCCPPhoneConfig>96</dscpForSCCPPhoneConfig>\n<dscpForCm2Dvce>104</dscpForCm2Dvce>\n</device>\n";
+  return s;
+}
+
+/** Everything cnf holds after a read, as text: result, CallManagers, load, protocol, security, DSCP. */
+function result(e: i32): string {
+  let s = e.toString() + " cm=" + cnf.cmCount.toString();
+  for (let i = 0; i < cnf.cmCount; i++) {
+    const m = cnf.cm(i);
+    s += " [" + host(i) + " " + m.addr.toString() + ":" + m.port.toString() + " p" + m.priority.toString() + "]";
+  }
+  return s + " load=" + loadName() + " proto=" + cnf.protocol.toString() + " sec=" + cnf.security.toString()
+    + " dscp=" + cnf.dscp.toString() + (cnf.dscpGiven ? "!" : "");
+}
+
+/** Reads the `len` bytes at buf in blocks of `block` bytes. */
+function streamed(len: i32, block: i32): i32 {
+  cnfBegin();
+  for (let at = 0; at < len; at += block) cnfFeed(buf + <usize>at, min(block, len - at));
+  return cnfEnd();
+}
+
+describe("cnf scanner: read as it streams", () => {
+  it("reads a 64 KiB CUCM-style file whole and in blocks of 1428, 1, 7 and more bytes, with the same result", () => {
+    const s = cucmFile(65536);
+    const n = ascii(s);
+    expect(n).toBeGreaterThanOrEqual(65536);
+    expect(n).toBeLessThan(65536 + 1024);
+    const whole = cnfParse(buf, n);
+    expect(whole).toBe(CnfErr.Ok);
+    expect(cnf.cmCount).toBe(3);
+    expectCm(0, "192.0.2.11", IP_11, 2000, 0);
+    expectCm(1, "192.0.2.12", 0xc000020c, 2443, 1);
+    expectCm(2, "cucm3.voice.example", 0, 2000, 2);
+    expect(loadName()).toBe("P0030801SR02");
+    expect(cnf.protocol).toBe(CnfProto.Sccp);
+    expect(cnf.security).toBe(1);
+    expect(cnf.dscp).toBe(26);
+    expect(cnf.stop).toBe(n);
+    const want = result(whole);
+    const blocks: i32[] = [1428, 1, 7, 2, 3, 13, 512, 4096, n];
+    for (let b = 0; b < blocks.length; b++) {
+      const got = result(streamed(n, blocks[b]));
+      if (got != want) trace("block size " + blocks[b].toString() + ": " + got);
+      expect(got).toBe(want);
+      expect(cnf.stop).toBe(n);
+    }
+  });
+
+  it("reads every fixture and every error case the same in blocks of 1 and 7 bytes as whole", () => {
+    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM,
+      "<device><devicePool></device></devicePool>", "<device><name>&averyveryverylongname;</name></device>",
+      withDscp("97"), withMembers(member("0", "a".repeat(65))), nest(12, "<x/>"), "<device><a></b></device>"];
+    for (let f = 0; f < files.length; f++) {
+      const n = ascii(files[f]);
+      const want = result(cnfParse(buf, n));
+      const stop = cnf.stop;
+      expect(result(streamed(n, 1))).toBe(want);
+      expect(cnf.stop).toBe(stop);
+      expect(result(streamed(n, 7))).toBe(want);
+    }
+  });
+
+  it("reads seeded mutations of the 64 KiB file the same in random blocks as whole", () => {
+    const s = cucmFile(65536);
+    for (let round = 0; round < 60; round++) {
+      let len = ascii(s);
+      const edits = 1 + rnd(8);
+      for (let k = 0; k < edits; k++) len = mutate(len, round % 2 == 0);
+      const want = result(cnfParse(buf, len));
+      cnfBegin();
+      for (let at = 0; at < len;) {
+        const b = min(1 + rnd(rnd(2) == 0 ? 8 : 2000), len - at);
+        cnfFeed(buf + <usize>at, b);
+        at += b;
+      }
+      const got = result(cnfEnd());
+      if (got != want) trace("round " + round.toString() + ": " + got + " / " + want);
+      expect(got).toBe(want);
+    }
+  });
+
+  it("stops at the bound: a file one byte over is TooLarge however it arrives; an error found stays", () => {
+    cnfBegin();
+    let e = cnfFeed(buf, ascii("<device>"));
+    memory.fill(buf, 0x20, 4096);
+    for (let at = 8; at < CNF_MAX_FILE; at += 4096) e = cnfFeed(buf, min(4096, CNF_MAX_FILE - at));
+    expect(e).toBe(CnfErr.Ok);
+    expect(cnfFeed(buf, 1)).toBe(CnfErr.TooLarge);
+    expect(cnfError()).toBe(CnfErr.TooLarge);
+    expect(cnfEnd()).toBe(CnfErr.TooLarge);
+    cnfBegin();
+    expect(cnfFeed(buf, ascii("<device><a></b>"))).toBe(CnfErr.Malformed);
+    expect(cnfFeed(buf, ascii("</device>"))).toBe(CnfErr.Malformed);
+    expect(cnfEnd()).toBe(CnfErr.Malformed);
+    expect(cnf.cmCount).toBe(0);
   });
 });

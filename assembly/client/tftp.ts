@@ -1,7 +1,7 @@
 // TFTP read client: RFC 1350 with the option extension (RFC 2347) for
 // blksize (RFC 2348), timeout and tsize (RFC 2349) and windowsize (RFC 7440).
 // Sans-IO, one transfer at a time, no whole-file buffer: each in-order DATA
-// block is handed to a sink (flash writer, config buffer) as it arrives.
+// block is handed to a sink (flash writer, the configuration scanner) as it arrives.
 //
 // Use: tftpInit() once; tftpSetSink(fn); tftpStart(server, name, len,
 // capacity, now); call tftpPoll(now) when its deadline comes. Each transfer
@@ -103,7 +103,7 @@ let startedAt: i64 = 0;
 let mark: i64 = 0;
 let markValid = false;
 
-/** Sets where data goes (the config buffer, the flash writer). */
+/** Sets where data goes (the configuration scanner, the flash writer). */
 export function tftpSetSink(s: TftpSink): void { sink = s; }
 
 /**

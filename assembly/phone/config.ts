@@ -1,9 +1,14 @@
 // The phone's configuration file from TFTP as CallManager writes it:
 // SEP<MAC>.cnf.xml (root <device>, the group under <devicePool>) or, for
 // auto-registration, XMLDefault.cnf.xml (root <Default>, the group directly
-// under it, one <loadInformationN model="..."> per phone type). One pass
-// over the file held whole in memory, no allocation: the open elements are
-// a fixed stack of (name, id) slots, and only what this phone uses is kept:
+// under it, one <loadInformationN model="..."> per phone type). Read as it
+// streams: cnfBegin(), cnfFeed() each TFTP block as it arrives (any split,
+// down to one byte at a time), cnfEnd(). No whole-file buffer and no
+// allocation: a byte-at-a-time state machine whose only carry-over between
+// blocks is its state, the name being read (NAME_MAX bytes kept for lookup,
+// all of it in a hash), an entity's 9 bytes and the value being read
+// (VAL_MAX). The open elements are a fixed stack of (name length, name hash,
+// id) slots, and only what this phone uses is kept:
 // up to three CallManagers in priority order, the load name, the device
 // protocol, deviceSecurityMode and the DSCP for signalling. Anything else
 // that is well-formed XML is skipped.
@@ -17,8 +22,15 @@
 // to 252, else the file is refused (BadValue); absent, CS3.
 import { bytesEqual } from "../lib/bytes";
 
-/** Longest file the phone accepts (its TFTP config buffer). */
-export const CNF_CAPACITY = 16384;
+/**
+ * Longest file the phone reads: 256 KiB. Nothing is held whole, so this is
+ * not a buffer's size but a bound on a download to refuse (TFTP ERROR 3, and
+ * named: TooLarge) rather than read for minutes: CUCM's SEP files run from
+ * 4 KiB to a few tens of KiB (64 KiB with many vendorConfig settings,
+ * services and lines), four times that leaves room for any real one, and at
+ * 1428-byte blocks it is 184 blocks, a second or two on a LAN.
+ */
+export const CNF_MAX_FILE = 262144;
 export const CNF_MAX_CM = 3;
 export const CNF_HOST_MAX = 64;
 export const CNF_LOAD_MAX = 32;
@@ -28,6 +40,8 @@ export const CNF_DEFAULT_PORT: u32 = 2000;
 export const CNF_DSCP_DEFAULT: u32 = 24;
 const MAX_DEPTH = 16;
 const VAL_MAX = 64; // longest value kept: a host name
+const NAME_MAX = 32; // longest name kept for lookup: the known ones are up to 18
+const ENT_MAX = 9; // longest entity name: &#x10FFFF; and &averylong; are refused past it
 const BAD: u32 = 0xffff_ffff;
 
 export const enum CnfErr {
@@ -36,7 +50,7 @@ export const enum CnfErr {
   Truncated = 1,
   /** Elements nested deeper than 16. */
   TooDeep = 2,
-  /** Longer than CNF_CAPACITY. */
+  /** Longer than CNF_MAX_FILE. */
   TooLarge = 3,
   /** Not well-formed: mismatched close tag, bad attribute, unknown entity, text or a second element outside the root. */
   Malformed = 4,
@@ -62,7 +76,7 @@ const CM_SIZE = offsetof<CnfCallManager>() + <usize>CNF_HOST_MAX;
 const slots = memory.data(<i32>CM_SIZE * (CNF_MAX_CM + 1));
 function slot(i: i32): CnfCallManager { return changetype<CnfCallManager>(slots + <usize>i * CM_SIZE); }
 
-/** What cnfParse() found; all zero after an error. */
+/** What cnfEnd() (or cnfParse()) found; all zero after an error. */
 @unmanaged export class Cnf {
   /** CallManagers in cm(0..cmCount-1), ascending priority, file order among equals. */
   cmCount: i32;
@@ -75,7 +89,7 @@ function slot(i: i32): CnfCallManager { return changetype<CnfCallManager>(slots 
   dscp: u32;
   /** dscpForCm2Dvce was in the file. */
   dscpGiven: bool;
-  /** Offset where scanning stopped: the end, or the place of the error. */
+  /** Offset where scanning stopped: the end, or just past the byte where the error was found. */
   stop: i32;
   cm(i: i32): CnfCallManager { return slot(i); }
 }
@@ -111,45 +125,113 @@ const enum Id {
   Load, LoadModel, Security, Dscp, Sccp, Sip, Amp,
 }
 const ENTITY_CHARS = memory.data<u8>([38, 60, 62, 34, 39]); // & < > " '
-// "![CDATA[", "]]>", "-->", "?>"
-const LIT = memory.data<u8>([33, 91, 67, 68, 65, 84, 65, 91, 93, 93, 62, 45, 45, 62, 63, 62]);
-const CDATA_OPEN = 0;
-const CDATA_END = 8;
-const GT_ONLY = 10;
-const COMMENT_END = 11;
-const PI_END = 14;
-
 const enum Ch {
   Tab = 0x09, Lf = 0x0a, Cr = 0x0d, Space = 0x20, Bang = 0x21, Quot = 0x22, Hash = 0x23,
   Amp = 0x26, Apos = 0x27, Dash = 0x2d, Dot = 0x2e, Slash = 0x2f, Zero = 0x30, Semi = 0x3b,
-  Lt = 0x3c, Eq = 0x3d, Gt = 0x3e, Question = 0x3f, Underscore = 0x5f, X = 0x78,
+  Lt = 0x3c, Eq = 0x3d, Gt = 0x3e, Question = 0x3f, RBracket = 0x5d, Underscore = 0x5f, X = 0x78,
 }
 
-let at: usize = 0;
-let end: usize = 0;
-let mark: usize = 0; // start of the literal past() found
+// "[CDATA[" after "<!"
+const CDATA_OPEN = memory.data<u8>([91, 67, 68, 65, 84, 65, 91]);
+const CDATA_OPEN_LEN = 7;
+
+/** Where the scanner is: what the next byte continues. */
+const enum St {
+  Bom1, Bom2,   // after the first one or two bytes of a UTF-8 byte order mark
+  Text,         // character data (or white space outside the root)
+  Lt,           // after '<'
+  Bang,         // after "<!": "--" (comment), "[CDATA[" or anything else (DOCTYPE)
+  Comment, Pi, Doctype, Cdata,
+  OpenName,     // an element's name
+  Tag,          // in a start tag after its name or an attribute
+  Slash,        // after '/' in a start tag: '>' must follow
+  AttrName, AttrEq, AttrQuote, AttrValue,
+  CloseName, CloseEnd,
+  Entity,       // after '&', in text or an attribute value
+}
+
+let state = St.Text;
+let err = 0;      // the first error, sticky until cnfBegin()
+let pos: u32 = 0; // bytes fed so far
 let depth = 0;
-let member = 0; // depth of the member being read; 0 outside one
+let member = 0;   // depth of the member being read; 0 outside one
 let rootClosed = false;
-// Per open element: name pointer (u32), name length (u16), id (u8).
-const stack = memory.data(MAX_DEPTH * 8);
+let spaced = false;  // white space since the start tag's name or last attribute
+let k = 0;           // Bang: bytes matched; Comment/Pi/Cdata: bytes of the end literal matched
+let quote: u32 = 0;  // the attribute value's quote
+let attrId: u32 = 0;
+let entBack = St.Text; // where an entity returns
+let entLen = 0;
+// The name being read: its length (all of it), FNV-1a hash (all of it), first NAME_MAX bytes.
+let nameLen: u32 = 0;
+let nameHash: u32 = 0;
+const name = memory.data(NAME_MAX);
+const ent = memory.data(ENT_MAX);
+// Per open element: name length (u32), name hash (u32), id (u8). A close tag
+// must match the open element's length and FNV-1a hash: exact for every
+// known name, and a mismatch of two unknown names of the same length goes
+// unnoticed once in 2^32, the price of no name buffer.
+const stack = memory.data(MAX_DEPTH * 12);
 // The text of the element being read, entities decoded, leading white space dropped.
 const val = memory.data(VAL_MAX);
 let valLen = 0;
 
-/**
- * Scans the `len`-byte .cnf.xml file at `p` into `cnf`. Returns CnfErr.Ok,
- * or the reason the phone cannot use it (no trap on any input).
- */
-export function cnfParse(p: usize, len: i32): i32 {
+/** Starts reading a file: nothing kept, nothing seen. */
+export function cnfBegin(): void {
   clear();
-  at = p;
-  end = p + <usize>max(len, 0);
-  let e = len > CNF_CAPACITY ? CnfErr.TooLarge : scan();
-  cnf.stop = <i32>(at - p);
-  if (e == 0 && cnf.cmCount == 0) e = CnfErr.NoCallManager;
+  state = St.Text;
+  err = 0;
+  pos = 0;
+  depth = member = valLen = 0;
+  rootClosed = false;
+}
+
+/**
+ * Reads the next `len` bytes of the file at `p` (any split of the file:
+ * blocks as they arrive, down to one byte). Returns CnfErr.Ok while the file
+ * may still be good, else the error, which stays until cnfBegin() (no trap
+ * on any input).
+ */
+export function cnfFeed(p: usize, len: i32): i32 {
+  if (err != 0 || len <= 0) return err;
+  if (<u64>pos + <u64>len > <u64>CNF_MAX_FILE) {
+    err = CnfErr.TooLarge;
+    return err;
+  }
+  for (let i = 0; i < len; i++) {
+    const e = step(<u32>load<u8>(p + <usize>i));
+    pos++;
+    if (e != 0) {
+      err = e;
+      cnf.stop = <i32>pos;
+      return e;
+    }
+  }
+  return 0;
+}
+
+/** The error found so far (0: none yet). */
+export function cnfError(): i32 { return err; }
+
+/** The file has ended: returns CnfErr.Ok with `cnf` filled in, or the reason the phone cannot use it. */
+export function cnfEnd(): i32 {
+  let e = err;
+  if (e == 0) {
+    cnf.stop = <i32>pos;
+    if (state == St.Bom1 || state == St.Bom2) e = CnfErr.Malformed; // 0xEF is no text outside the root
+    else if (state != St.Text || !rootClosed) e = CnfErr.Truncated;
+    else if (cnf.cmCount == 0) e = CnfErr.NoCallManager;
+    err = e;
+  }
   if (e != 0) clear();
   return e;
+}
+
+/** Scans the whole `len`-byte file at `p` into `cnf`: cnfBegin, cnfFeed, cnfEnd. */
+export function cnfParse(p: usize, len: i32): i32 {
+  cnfBegin();
+  cnfFeed(p, len);
+  return cnfEnd();
 }
 
 function clear(): void {
@@ -160,72 +242,223 @@ function clear(): void {
   cnf.dscpGiven = false;
 }
 
-function scan(): i32 {
-  depth = member = valLen = 0;
-  rootClosed = false;
-  // A UTF-8 byte order mark, as Windows editors write.
-  if (at + 3 <= end && load<u8>(at) == 0xef && load<u8>(at + 1) == 0xbb && load<u8>(at + 2) == 0xbf) at += 3;
-  while (at < end) {
-    const e = load<u8>(at) == Ch.Lt ? markup() : chars(Ch.Lt);
-    if (e != 0) return e;
-  }
-  return rootClosed ? 0 : CnfErr.Truncated;
-}
-
-function markup(): i32 {
-  const p = ++at;
-  if (p >= end) return CnfErr.Truncated;
-  const c = load<u8>(p);
-  if (c == Ch.Question) return past(PI_END, 2);
-  if (c == Ch.Bang) {
-    if (has(p + 1, COMMENT_END, 2)) {
-      at = p + 3;
-      return past(COMMENT_END, 3);
+/** One byte of the file. */
+function step(c: u32): i32 {
+  switch (state) {
+    case St.Text: {
+      if (pos == 0 && c == 0xef) { // a UTF-8 byte order mark, as Windows editors write
+        state = St.Bom1;
+        return 0;
+      }
+      if (c == Ch.Lt) {
+        state = St.Lt;
+        return 0;
+      }
+      return text(c);
     }
-    if (has(p, CDATA_OPEN, 8)) {
-      at = p + 8;
-      const e = past(CDATA_END, 3);
-      if (e != 0) return e;
-      if (depth == 0) return CnfErr.Malformed;
-      for (let q = p + 8; q < mark; q++) keep(load<u8>(q));
+    case St.Bom1: {
+      if (c != 0xbb) return CnfErr.Malformed;
+      state = St.Bom2;
       return 0;
     }
-    return past(GT_ONLY, 1); // <!DOCTYPE ...> without an internal subset
-  }
-  return c == Ch.Slash ? closeTag() : openTag();
-}
-
-function openTag(): i32 {
-  const name = at;
-  skipName();
-  const n = <i32>(at - name);
-  if (n == 0 || rootClosed) return CnfErr.Malformed;
-  if (depth == MAX_DEPTH) return CnfErr.TooDeep;
-  push(name, n);
-  while (true) {
-    const spaced = skipWs();
-    if (at >= end) return CnfErr.Truncated;
-    const c = load<u8>(at);
-    if (c == Ch.Gt) break;
-    if (c == Ch.Slash) {
-      if (++at >= end) return CnfErr.Truncated;
-      if (load<u8>(at++) != Ch.Gt) return CnfErr.Malformed;
+    case St.Bom2: {
+      if (c != 0xbf) return CnfErr.Malformed;
+      state = St.Text;
+      return 0;
+    }
+    case St.Lt: {
+      if (c == Ch.Question) {
+        state = St.Pi;
+        k = 1; // "<?>" is a whole processing instruction
+      } else if (c == Ch.Bang) {
+        state = St.Bang;
+        k = 0;
+      } else if (c == Ch.Slash) {
+        state = St.CloseName;
+        nameStart();
+      } else {
+        if (nameEnds(c) || rootClosed) return CnfErr.Malformed;
+        if (depth == MAX_DEPTH) return CnfErr.TooDeep;
+        state = St.OpenName;
+        nameStart();
+        nameAdd(c);
+      }
+      return 0;
+    }
+    case St.Bang: {
+      if (k == 0 && c == Ch.Dash) k = -1;
+      else if (k == -1 && c == Ch.Dash) {
+        state = St.Comment;
+        k = 0;
+      } else if (k >= 0 && k < CDATA_OPEN_LEN && c == <u32>load<u8>(CDATA_OPEN + <usize>k)) {
+        if (++k == CDATA_OPEN_LEN) {
+          state = St.Cdata;
+          k = 0;
+        }
+      } else state = c == Ch.Gt ? St.Text : St.Doctype; // <!DOCTYPE ...> without an internal subset
+      return 0;
+    }
+    case St.Doctype: {
+      if (c == Ch.Gt) state = St.Text;
+      return 0;
+    }
+    case St.Comment: {
+      // "-->": k dashes seen
+      if (c == Ch.Dash) k = min(k + 1, 2);
+      else if (c == Ch.Gt && k == 2) state = St.Text;
+      else k = 0;
+      return 0;
+    }
+    case St.Pi: {
+      if (c == Ch.Question) k = 1;
+      else if (c == Ch.Gt && k == 1) state = St.Text;
+      else k = 0;
+      return 0;
+    }
+    case St.Cdata: {
+      // "]]>": k brackets held back, kept when they turn out to be text
+      if (c == Ch.RBracket) {
+        if (k < 2) k++;
+        else keep(c);
+        return 0;
+      }
+      if (c == Ch.Gt && k == 2) {
+        if (depth == 0) return CnfErr.Malformed;
+        state = St.Text;
+        return 0;
+      }
+      for (; k > 0; k--) keep(Ch.RBracket);
+      keep(c);
+      return 0;
+    }
+    case St.OpenName: {
+      if (!nameEnds(c)) {
+        nameAdd(c);
+        return 0;
+      }
+      push();
+      state = St.Tag;
+      spaced = false;
+      return step(c);
+    }
+    case St.Tag: {
+      if (isWs(c)) {
+        spaced = true;
+        return 0;
+      }
+      if (c == Ch.Gt) {
+        state = St.Text;
+        valLen = 0;
+        return 0;
+      }
+      if (c == Ch.Slash) {
+        state = St.Slash;
+        return 0;
+      }
+      if (!spaced || nameEnds(c)) return CnfErr.Malformed;
+      state = St.AttrName;
+      nameStart();
+      nameAdd(c);
+      return 0;
+    }
+    case St.Slash: {
+      if (c != Ch.Gt) return CnfErr.Malformed;
+      state = St.Text;
+      valLen = 0; // <x a="1"/> has no text
       return close();
     }
-    if (!spaced) return CnfErr.Malformed;
-    const e = attribute();
-    if (e != 0) return e;
+    case St.AttrName: {
+      if (!nameEnds(c)) {
+        nameAdd(c);
+        return 0;
+      }
+      attrId = nameId();
+      state = St.AttrEq;
+      return step(c);
+    }
+    case St.AttrEq: {
+      if (isWs(c)) return 0;
+      if (c != Ch.Eq) return CnfErr.Malformed;
+      state = St.AttrQuote;
+      return 0;
+    }
+    case St.AttrQuote: {
+      if (isWs(c)) return 0;
+      if (c != Ch.Quot && c != Ch.Apos) return CnfErr.Malformed;
+      quote = c;
+      valLen = 0;
+      state = St.AttrValue;
+      return 0;
+    }
+    case St.AttrValue: {
+      if (c == quote) {
+        state = St.Tag;
+        spaced = false;
+        if (member == depth && attrId == Id.Priority) return priority();
+        return 0;
+      }
+      return text(c);
+    }
+    case St.CloseName: {
+      if (!nameEnds(c)) {
+        nameAdd(c);
+        return 0;
+      }
+      state = St.CloseEnd;
+      return step(c);
+    }
+    case St.CloseEnd: {
+      if (isWs(c)) return 0;
+      if (c != Ch.Gt || depth == 0) return CnfErr.Malformed;
+      const s = stack + <usize>((depth - 1) * 12);
+      if (nameLen != load<u32>(s) || nameHash != load<u32>(s, 4)) return CnfErr.Malformed;
+      state = St.Text;
+      return close();
+    }
+    case St.Entity: {
+      if (c == Ch.Semi) {
+        state = entBack;
+        return entity();
+      }
+      if (entLen == ENT_MAX) return CnfErr.Malformed;
+      store<u8>(ent + <usize>entLen, <u8>c);
+      entLen++;
+      return 0;
+    }
   }
-  at++;
-  valLen = 0;
+  return CnfErr.Malformed;
+}
+
+/** A byte of character data or of an attribute value. */
+function text(c: u32): i32 {
+  if (c == Ch.Lt || (depth == 0 && !isWs(c))) return CnfErr.Malformed;
+  if (c == Ch.Amp) {
+    entBack = state;
+    state = St.Entity;
+    entLen = 0;
+  } else keep(c);
   return 0;
 }
 
-function push(name: usize, n: i32): void {
-  const s = stack + <usize>(depth * 8);
-  store<u32>(s, <u32>name);
-  store<u16>(s, <u16>n, 4);
-  store<u8>(s, <u8>lookup(name, n), 6);
+function nameStart(): void {
+  nameLen = 0;
+  nameHash = 0x811c9dc5;
+}
+
+function nameAdd(c: u32): void {
+  if (nameLen < <u32>NAME_MAX) store<u8>(name + <usize>nameLen, <u8>c);
+  if (nameLen < 0xffff_ffff) nameLen++;
+  nameHash = (nameHash ^ c) * 0x01000193;
+}
+
+/** The id of the name just read (Id.None when longer than any known one). */
+function nameId(): u32 { return nameLen <= <u32>NAME_MAX ? lookup(name, <i32>nameLen) : Id.None; }
+
+function push(): void {
+  const s = stack + <usize>(depth * 12);
+  store<u32>(s, nameLen);
+  store<u32>(s, nameHash, 4);
+  store<u8>(s, <u8>nameId(), 8);
   depth++;
   valLen = 0;
   if (idAt(0) == Id.Member && idAt(1) == Id.Members && idAt(2) == Id.Group) {
@@ -241,40 +474,7 @@ function push(name: usize, n: i32): void {
 /** Id of the open element `up` levels above the innermost. */
 function idAt(up: i32): u32 {
   const d = depth - 1 - up;
-  return d < 0 ? Id.None : <u32>load<u8>(stack + <usize>(d * 8), 6);
-}
-
-function attribute(): i32 {
-  const name = at;
-  skipName();
-  const n = <i32>(at - name);
-  if (n == 0) return CnfErr.Malformed;
-  skipWs();
-  if (at >= end) return CnfErr.Truncated;
-  if (load<u8>(at++) != Ch.Eq) return CnfErr.Malformed;
-  skipWs();
-  if (at >= end) return CnfErr.Truncated;
-  const q = <u32>load<u8>(at++);
-  if (q != Ch.Quot && q != Ch.Apos) return CnfErr.Malformed;
-  valLen = 0;
-  const e = chars(q);
-  if (e != 0) return e;
-  if (at >= end) return CnfErr.Truncated;
-  at++;
-  if (member == depth && lookup(name, n) == Id.Priority) return priority();
-  return 0;
-}
-
-function closeTag(): i32 {
-  const name = ++at;
-  skipName();
-  const n = <i32>(at - name);
-  skipWs();
-  if (at >= end) return CnfErr.Truncated;
-  if (load<u8>(at++) != Ch.Gt || depth == 0) return CnfErr.Malformed;
-  const s = stack + <usize>((depth - 1) * 8);
-  if (n != <i32>load<u16>(s, 4) || !bytesEqual(name, <usize>load<u32>(s), n)) return CnfErr.Malformed;
-  return close();
+  return d < 0 ? Id.None : <u32>load<u8>(stack + <usize>(d * 12), 8);
 }
 
 function close(): i32 {
@@ -283,6 +483,27 @@ function close(): i32 {
   if (--depth == 0) rootClosed = true;
   valLen = 0;
   return e;
+}
+
+/** &amp; &lt; &gt; &quot; &apos; &#NN; &#xHH; (its name in ent). A character beyond ASCII is kept as '?'. */
+function entity(): i32 {
+  const n = entLen;
+  let c: u32 = 0;
+  if (n > 1 && load<u8>(ent) == Ch.Hash) {
+    c = load<u8>(ent + 1) == Ch.X ? number(ent + 2, n - 2, 16) : number(ent + 1, n - 1, 10);
+    if (c > 0x10ffff) c = 0;
+  } else {
+    const id = lookup(ent, n);
+    if (id >= <u32>Id.Amp) c = load<u8>(ENTITY_CHARS + <usize>(id - Id.Amp));
+  }
+  if (c == 0) return CnfErr.Malformed;
+  keep(c > 0x7f ? Ch.Question : c);
+  return 0;
+}
+
+/** Bytes that end a name: white space and controls, < > / = and quotes. */
+function nameEnds(c: u32): bool {
+  return c <= 0x20 || c == Ch.Lt || c == Ch.Gt || c == Ch.Slash || c == Ch.Eq || c == Ch.Quot || c == Ch.Apos;
 }
 
 /** Takes the value of the element being closed if the phone needs it. */
@@ -389,45 +610,6 @@ function takeLoad(): i32 {
   return 0;
 }
 
-/** Keeps character data up to `stop` (left unconsumed) or the end, decoding entities. */
-function chars(stop: u32): i32 {
-  while (at < end) {
-    const c = <u32>load<u8>(at);
-    if (c == stop) return 0;
-    if (c == Ch.Lt || (depth == 0 && !isWs(c))) return CnfErr.Malformed;
-    if (c == Ch.Amp) {
-      const e = entity();
-      if (e != 0) return e;
-    } else {
-      keep(c);
-      at++;
-    }
-  }
-  return 0;
-}
-
-/** &amp; &lt; &gt; &quot; &apos; &#NN; &#xHH;. A character beyond ASCII is kept as '?'. */
-function entity(): i32 {
-  const s = at + 1;
-  let j = s;
-  while (j < end && j - s < 9 && load<u8>(j) != Ch.Semi) j++;
-  if (j >= end) return CnfErr.Truncated;
-  if (load<u8>(j) != Ch.Semi) return CnfErr.Malformed;
-  const n = <i32>(j - s);
-  let c: u32 = 0;
-  if (n > 1 && load<u8>(s) == Ch.Hash) {
-    c = load<u8>(s + 1) == Ch.X ? number(s + 2, n - 2, 16) : number(s + 1, n - 1, 10);
-    if (c > 0x10ffff) c = 0;
-  } else {
-    const id = lookup(s, n);
-    if (id >= <u32>Id.Amp) c = load<u8>(ENTITY_CHARS + <usize>(id - Id.Amp));
-  }
-  if (c == 0) return CnfErr.Malformed;
-  keep(c > 0x7f ? Ch.Question : c);
-  at = j + 1;
-  return 0;
-}
-
 function trim(): void {
   while (valLen > 0 && valLen <= VAL_MAX && isWs(load<u8>(val + <usize>valLen - 1))) valLen--;
 }
@@ -465,35 +647,6 @@ function lookup(p: usize, n: i32): u32 {
     id++;
   }
   return Id.None;
-}
-
-/** Moves past the next `n`-byte literal at LIT + `lit`, leaving its start in `mark`. */
-function past(lit: usize, n: i32): i32 {
-  for (let p = at; p + <usize>n <= end; p++) {
-    if (bytesEqual(p, LIT + lit, n)) {
-      mark = p;
-      at = p + <usize>n;
-      return 0;
-    }
-  }
-  at = end;
-  return CnfErr.Truncated;
-}
-
-function has(p: usize, lit: usize, n: i32): bool { return p + <usize>n <= end && bytesEqual(p, LIT + lit, n); }
-
-function skipName(): void {
-  while (at < end) {
-    const c = <u32>load<u8>(at);
-    if (c <= 0x20 || c == Ch.Lt || c == Ch.Gt || c == Ch.Slash || c == Ch.Eq || c == Ch.Quot || c == Ch.Apos) return;
-    at++;
-  }
-}
-
-function skipWs(): bool {
-  const s = at;
-  while (at < end && isWs(load<u8>(at))) at++;
-  return at != s;
 }
 
 @inline function isWs(c: u32): bool { return c == Ch.Space || c == Ch.Lf || c == Ch.Cr || c == Ch.Tab; }

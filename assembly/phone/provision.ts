@@ -15,7 +15,7 @@ import { tftpCount, tftpServers, tftpName, tftpNameLen, dnsCount, dnsServers, do
 import { tftpSetSink, tftpStart, tftpStatus, TftpStatus, tftpSize, tftpTsize, tftpStop } from "../client/tftp";
 import { dnsStart, dnsStatus, DnsStatus, dnsAddress, dnsStop } from "../client/dns";
 import { ipv4FromText } from "../wire/dns";
-import { cnf, cnfLoad, cnfParse, CNF_CAPACITY, CnfErr } from "./config";
+import { cnf, cnfBegin, cnfEnd, cnfError, cnfFeed, cnfLoad, CNF_MAX_FILE, CnfErr } from "./config";
 import { deviceName, DEVICE_NAME_LEN, loadName, loadNameLength, runningSlot } from "./identity";
 import { Lcd, lcdProgress, lcdShow } from "./lcd";
 import { slotAddr, IMAGE_MAX } from "../flash/layout";
@@ -50,7 +50,6 @@ let upgradeRetryAt: i64 = NEVER;
 let upgradeRetryWait: i64 = UPGRADE_RETRY_MIN;
 let background = false; // the image download under way is a retry, the phone already on its way to register
 
-@lazy const config = memory.data(CNF_CAPACITY);
 const fileName = memory.data(128); // TFTP_NAME_MAX
 const header = memory.data(<i32>HEADER_SIZE);
 let imageSlot: i32 = 0;
@@ -166,8 +165,9 @@ function fetch(s: Step, now: i64): void {
     tftpSetSink(imageSink);
     tftpStart(server, fileName, n, IMAGE_MAX, now);
   } else {
+    cnfBegin();
     tftpSetSink(configSink);
-    tftpStart(server, fileName, n, CNF_CAPACITY, now);
+    tftpStart(server, fileName, n, CNF_MAX_FILE, now);
   }
 }
 
@@ -186,7 +186,8 @@ function onTransfer(now: i64): void {
       lastStatus = status;
       nextServer(now);
     }
-  } else if (status == TftpStatus.Done) {
+  } else if (status == TftpStatus.Done || cnfError() != 0) {
+    // Read to the end, or stopped at the error the scanner found in it.
     configDone(now);
   } else if (status == TftpStatus.NotFound) {
     // Auto-registration: a phone the CallManager does not know yet gets XMLDefault.
@@ -200,14 +201,19 @@ function onTransfer(now: i64): void {
 
 function dropSink(offset: u32, p: usize, len: i32): bool { return true; }
 
+/**
+ * The configuration's blocks go to the scanner as they arrive (a transfer
+ * started again from its first block, plain after refused options, is read
+ * again). An error in the file ends the transfer at once: the sink refuses,
+ * the client sends ERROR 3, and the scanner's error is what the phone reports.
+ */
 function configSink(offset: u32, p: usize, len: i32): bool {
-  if (<u64>offset + <u64>len > <u64>CNF_CAPACITY) return false;
-  memory.copy(config + offset, p, <usize>len);
-  return true;
+  if (offset == 0) cnfBegin();
+  return cnfFeed(p, len) == CnfErr.Ok;
 }
 
 function configDone(now: i64): void {
-  const err = cnfParse(config, <i32>tftpSize);
+  const err = cnfEnd();
   if (err != CnfErr.Ok) {
     fail(err == CnfErr.NoCallManager ? ProvisionFail.NoCallManager : ProvisionFail.ConfigBad, err, now);
     return;

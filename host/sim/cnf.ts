@@ -41,6 +41,13 @@ export interface CnfOptions {
   dscpForCm2Dvce?: number;
   /** The device's lines (a SEP file's <lines>), in button order. */
   lines?: CnfLine[];
+  /**
+   * Grow a SEP file to at least this many bytes with what CUCM writes for a
+   * phone with many settings and services: a <vendorConfig> of many
+   * elements, <phoneServices> with attributes and URLs, comments and a CDATA
+   * section (none of it read by the phone).
+   */
+  size?: number;
 }
 
 /** One line of a device: directory number (LineStat's 24-byte lineDirNumber) and display name (40 bytes). */
@@ -183,8 +190,38 @@ export function cnfXml(opts: CnfOptions): string {
       ...(opts.dscpForCm2Dvce === undefined ? [] : [
         el('dscpForSCCPPhoneConfig', 96), el('dscpForSCCPPhoneServices', 0), el('dscpForCm2Dvce', opts.dscpForCm2Dvce),
       ]),
-      '</device>',
     );
+    if (opts.size !== undefined) lines.push(...bulk(opts.size - lines.join('\n').length - '\n</device>\n'.length));
+    lines.push('</device>');
   }
   return lines.join('\n') + '\n';
+}
+
+// vendorConfig settings of 79xx and 88xx SEP files.
+const VENDOR_SETTINGS = [
+  'disableSpeaker', 'disableSpeakerAndHeadset', 'pcPort', 'settingsAccess', 'garp', 'voiceVlanAccess', 'videoCapability',
+  'autoSelectLineEnable', 'webAccess', 'daysDisplayNotActive', 'displayOnTime', 'displayOnDuration', 'displayIdleTimeout',
+  'spanToPCPort', 'loggingDisplay', 'loadServer', 'recordingTone', 'moreKeyReversionTimer', 'sshAccess', 'g722CodecSupport',
+];
+
+/** About `budget` bytes of elements the phone skips: half vendorConfig, half phone services. */
+function bulk(budget: number): string[] {
+  const out = ['<!-- vendor settings: <x>  & "quotes" are fine in a comment -->', '<vendorConfig>'];
+  let n = out.join('\n').length;
+  const half = budget / 2;
+  for (let i = 0; n < half; i++) {
+    const name = VENDOR_SETTINGS[i % VENDOR_SETTINGS.length] + (i < VENDOR_SETTINGS.length ? '' : String(i));
+    const e = `<${name}>${i % 3 === 0 ? 'true' : i % 3 === 1 ? '0' : 'Disabled'}</${name}>`;
+    out.push(e);
+    n += e.length + 1;
+  }
+  out.push('</vendorConfig>', '<informationURL><![CDATA[http://cucm1.voice.example:8080/ccmcip/GetTelecasterHelpText.jsp?a=1&b=<2>]]></informationURL>', '<phoneServices useHTTPS="false">', el('provisioning', 2));
+  n += 200;
+  for (let i = 0; n < budget - 20; i++) {
+    const e = `<phoneService type="1" category="0"><name>Service ${i} &amp; more</name><url>http://apps.voice.example/svc/${i}?x=${i}&amp;y=z</url><vendor></vendor><version></version></phoneService>`;
+    out.push(e);
+    n += e.length + 1;
+  }
+  out.push('</phoneServices>');
+  return out;
 }

@@ -242,8 +242,18 @@ function clear(): void {
   cnf.dscpGiven = false;
 }
 
-/** One byte of the file. */
+/** One byte of the file: its state's family takes it. */
 function step(c: u32): i32 {
+  switch (state) {
+    case St.Bang: case St.Doctype: case St.Comment: case St.Pi: case St.Cdata: return declarationStep(c);
+    case St.OpenName: case St.Tag: case St.Slash: case St.AttrName: case St.AttrEq: case St.AttrQuote: case St.AttrValue:
+    case St.CloseName: case St.CloseEnd: return tagStep(c);
+    default: return textStep(c);
+  }
+}
+
+/** Character data, the byte order mark, the "<" that opens markup, entities. */
+function textStep(c: u32): i32 {
   switch (state) {
     case St.Text: {
       if (pos == 0 && c == 0xef) { // a UTF-8 byte order mark, as Windows editors write
@@ -285,6 +295,23 @@ function step(c: u32): i32 {
       }
       return 0;
     }
+    case St.Entity: {
+      if (c == Ch.Semi) {
+        state = entBack;
+        return entity();
+      }
+      if (entLen == ENT_MAX) return CnfErr.Malformed;
+      store<u8>(ent + <usize>entLen, <u8>c);
+      entLen++;
+      return 0;
+    }
+  }
+  return CnfErr.Malformed;
+}
+
+/** Inside <!DOCTYPE>, <!-- -->, <?...?> and <![CDATA[...]]>. */
+function declarationStep(c: u32): i32 {
+  switch (state) {
     case St.Bang: {
       if (k == 0 && c == Ch.Dash) k = -1;
       else if (k == -1 && c == Ch.Dash) {
@@ -331,6 +358,13 @@ function step(c: u32): i32 {
       keep(c);
       return 0;
     }
+  }
+  return CnfErr.Malformed;
+}
+
+/** Inside a start or end tag: its name, attributes and their values. */
+function tagStep(c: u32): i32 {
+  switch (state) {
     case St.OpenName: {
       if (!nameEnds(c)) {
         nameAdd(c);
@@ -414,16 +448,6 @@ function step(c: u32): i32 {
       if (nameLen != load<u32>(s) || nameHash != load<u32>(s, 4)) return CnfErr.Malformed;
       state = St.Text;
       return close();
-    }
-    case St.Entity: {
-      if (c == Ch.Semi) {
-        state = entBack;
-        return entity();
-      }
-      if (entLen == ENT_MAX) return CnfErr.Malformed;
-      store<u8>(ent + <usize>entLen, <u8>c);
-      entLen++;
-      return 0;
     }
   }
   return CnfErr.Malformed;

@@ -228,7 +228,7 @@ import { acdPoll } from "./net/acd";
 import { tcpConnect, tcpDropAll, tcpInit, tcpPoll, tcpRecv } from "./net/tcp";
 import { dhcpInit, dhcpLinkDown, dhcpPoll, dhcpStart } from "./client/dhcp";
 import { dnsInit, dnsPoll, dnsStart, dnsStop } from "./client/dns";
-import { tftpInit, tftpPoll, tftpSetSink, tftpStart, tftpStop } from "./client/tftp";
+import { Sink, tftpInit, tftpPoll, tftpSetSink, tftpStart, tftpStop } from "./client/tftp";
 import { put32, putMac } from "./lib/bytes";
 
 const PHONE_IP: u32 = 0xc0000232; // 192.0.2.50
@@ -243,7 +243,7 @@ const SERVERS = memory.data(4);
 const FILE = memory.data<u8>([83, 69, 80, 48, 48, 49, 66, 53, 52, 67, 50, 65, 55, 49, 48, 46, 99, 110, 102, 46, 120, 109, 108]);
 const NAME = memory.data<u8>([116, 102, 116, 112, 46, 118, 111, 105, 99, 101, 46, 101, 120, 97, 109, 112, 108, 101]);
 
-function acceptData(offset: u32, p: usize, len: i32): bool { return offset + <u32>len <= 16384; }
+function acceptData(offset: u32, p: usize, len: i32): Sink { return offset + <u32>len <= 16384 ? Sink.Taken : Sink.Full; }
 
 /** Puts `ip` (with a MAC derived from it) in the ARP cache, as its reply to us would. */
 function learn(ip: u32, now: i64): void {

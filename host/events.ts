@@ -171,6 +171,9 @@ export const REG_FAILURES: Mirror = {
   SetupUnanswered: [11, "station set-up not answered"],
 };
 
+/** Why the phone ended a transfer, by the ERROR code it sent (assembly/client/tftp.ts abort). */
+const ABORT_REASONS: Record<number, string> = { 0: "the file's content refused", 3: "too large for its destination" };
+
 export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.Stage, name: "Stage", stage: "boot", detail: (a) => STAGES[a] ?? `stage ${a}` },
   { code: Ev.FactoryBad, name: "FactoryBad", stage: "boot", detail: (a) => `factory data unusable (error ${a})` },
@@ -220,7 +223,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.TftpDone, name: "Done", stage: "tftp", detail: (a, b) => `${a >>> 0} bytes in ${b === 0 ? "<1ms" : `${(b / 1000).toFixed(3)}s`}` },
   { code: Ev.TftpNotFound, name: "NotFound", stage: "tftp", detail: (a) => `ERROR 1 from ${ip(a)}` },
   { code: Ev.TftpError, name: "Error", stage: "tftp", detail: (a, b) => `ERROR ${a} from ${ip(b)}` },
-  { code: Ev.TftpAbort, name: "Abort", stage: "tftp", detail: (a, b) => `sent ERROR ${a} (${a === 3 ? "too large for its destination" : "options not acceptable"}) after ${b >>> 0} bytes` },
+  { code: Ev.TftpAbort, name: "Abort", stage: "tftp", detail: (a, b) => `sent ERROR ${a} (${ABORT_REASONS[a] ?? "options not acceptable"}) after ${b >>> 0} bytes` },
   { code: Ev.TftpTimeout, name: "Timeout", stage: "tftp", detail: (a, b) => `no answer from ${ip(a)} (${b >>> 0} bytes received)` },
   { code: Ev.TftpUnreachable, name: "Unreachable", stage: "tftp", detail: (a, b) => `ICMP ${b === 3 ? "port" : "host"} unreachable from ${ip(a)}: the transfer ends` },
   { code: Ev.DnsQuery, name: "DnsQuery", stage: "tftp", detail: (a, b) => `A query to ${ip(a)} #${b}` },

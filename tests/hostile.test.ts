@@ -244,7 +244,7 @@ test("a TFTP server that never stops sending a configuration that is not XML: st
   healthy(net);
   assert.equal(r.registered, false);
   assert.equal(net.phone.lcd, "Configuration error", "the server answered: the file is what failed");
-  assert.ok(events(net, "abort").every((d) => d === "sent ERROR 3 (too large for its destination) after 0 bytes"), events(net, "abort").join("; "));
+  assert.ok(events(net, "abort").every((d) => d === "sent ERROR 0 (the file's content refused) after 0 bytes"), events(net, "abort").join("; "));
   assert.ok(events(net, "abort").length >= 2);
   assert.ok(events(net, "config failed").includes("configuration file rejected: malformed"), "named in the timeline");
   const before = server.sent;

@@ -1,7 +1,7 @@
 // The TFTP read client against real servers' bytes and hand-made hostile ones.
 import { fromHex, scratch, toHex } from "./hex";
 import {
-  DALLY, INITIAL_RTO, MAX_RTO, MIN_RTO, TftpStatus, tftpBlksize, tftpErrorCode, tftpLocalPort, tftpPoll, tftpRto, tftpRx, tftpSetSink, tftpSize, tftpStart, tftpStatus, tftpStop, tftpTsize, tftpWindow,
+  DALLY, INITIAL_RTO, MAX_RTO, MIN_RTO, Sink, TftpStatus, tftpBlksize, tftpErrorCode, tftpLocalPort, tftpPoll, tftpRto, tftpRx, tftpSetSink, tftpSize, tftpStart, tftpStatus, tftpStop, tftpTsize, tftpWindow,
 } from "../client/tftp";
 import { REQ_BLKSIZE, REQ_WINDOW, TFTP_PORT, TftpErr, TftpOp, TftpOpt } from "../wire/tftp";
 import { tftp } from "./records";
@@ -77,14 +77,15 @@ let sinkOk = true;
 let sinkCalls = 0;
 let sinkLimit: u32 = 0xffff_ffff;
 let sinkCheck = true;
-function checkingSink(offset: u32, p: usize, len: i32): bool {
+let sinkRefusal = Sink.Full;
+function checkingSink(offset: u32, p: usize, len: i32): Sink {
   sinkCalls++;
   if (offset != sunk) sinkOk = false;
   if (sinkCheck) {
     for (let i = 0; i < len; i++) if (load<u8>(p + <usize>i) != pattern(offset + <u32>i)) sinkOk = false;
   }
   sunk += <u32>len;
-  return sunk <= sinkLimit;
+  return sunk <= sinkLimit ? Sink.Taken : sinkRefusal;
 }
 function resetSink(): void {
   sunk = 0;
@@ -92,6 +93,7 @@ function resetSink(): void {
   sinkCalls = 0;
   sinkLimit = 0xffff_ffff;
   sinkCheck = true;
+  sinkRefusal = Sink.Full;
   tftpSetSink(checkingSink);
 }
 
@@ -657,6 +659,17 @@ describe("TFTP client, hostile servers", () => {
     data(2, 512, 512, 1);
     expect(tftpStatus).toBe(TftpStatus.Refused);
     expect(get16(txBuf + PAYLOAD + 2)).toBe(TftpErr.DiskFull);
+  });
+
+  it("a destination that refuses the content aborts with ERROR 0 \"File content refused\"", () => {
+    negotiated(512, 4, 1 << 20, 0);
+    sinkLimit = 100;
+    sinkRefusal = Sink.Refused;
+    data(1, 0, 512, 1);
+    expect(tftpStatus).toBe(TftpStatus.Refused);
+    expect(get16(txBuf + PAYLOAD + 2)).toBe(TftpErr.Undefined);
+    expect(String.UTF8.decodeUnsafe(txBuf + PAYLOAD + 4, 20)).toBe("File content refused");
+    expect(load<u8>(txBuf + PAYLOAD + 24)).toBe(0);
   });
 
   it("drops a block longer than negotiated, requests, ACKs and garbage: no answer, no trap", () => {

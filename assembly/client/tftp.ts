@@ -13,7 +13,7 @@ import { Ctr, drop } from "../counters";
 import { Ev } from "../events";
 import { Rto } from "../lib/rto";
 import {
-  DEFAULT_BLKSIZE, MIN_BLKSIZE, MSG_FULL, MSG_FULL_LEN, MSG_OPT, MSG_OPT_LEN, MSG_TID, MSG_TID_LEN, REQ_BLKSIZE, REQ_TIMEOUT,
+  DEFAULT_BLKSIZE, MIN_BLKSIZE, MSG_BAD, MSG_BAD_LEN, MSG_FULL, MSG_FULL_LEN, MSG_OPT, MSG_OPT_LEN, MSG_TID, MSG_TID_LEN, REQ_BLKSIZE, REQ_TIMEOUT,
   REQ_WINDOW, TFTP_NAME_MAX, TFTP_PORT, TftpErr, TftpOp, TftpOpt, TftpRepr,
 } from "../wire/tftp";
 import { HopWait, udpBind, udpOnError, udpSend, udpSlot, udpTxPayload } from "../net/stack";
@@ -29,7 +29,7 @@ export const enum TftpStatus {
   Done = 2,
   /** The server said ERROR 1: no such file. */
   NotFound = 3,
-  /** The file does not fit (tsize or the data past the capacity) or the sink refused: we sent ERROR 3. */
+  /** The file does not fit (tsize or the data past the capacity: we sent ERROR 3) or the sink refused it (its code). */
   Refused = 4,
   /** The server sent another ERROR; tftpErrorCode is its code. */
   ServerError = 5,
@@ -43,10 +43,13 @@ export const enum TftpStatus {
   Unreachable = 9,
 }
 
-/** Where received data goes: `len` bytes at `p` belong at `offset` of the file. false = cannot store: abort. */
-export type TftpSink = (offset: u32, p: usize, len: i32) => bool;
+/** What a sink did with a block: the transfer goes on, or ends with ERROR 3 (Full) or ERROR 0 "File content refused" (Refused). */
+export const enum Sink { Taken = 0, Full = 1, Refused = 2 }
 
-function discard(offset: u32, p: usize, len: i32): bool { return true; }
+/** Where received data goes: `len` bytes at `p` belong at `offset` of the file. */
+export type TftpSink = (offset: u32, p: usize, len: i32) => Sink;
+
+function discard(offset: u32, p: usize, len: i32): Sink { return Sink.Taken; }
 
 const enum Phase { Idle, Request, Transfer, Dally }
 
@@ -268,6 +271,7 @@ function finish(status: TftpStatus, code: u32): void {
 /** We end the transfer: ERROR `code` to the peer. */
 function abort(status: TftpStatus, code: u32, dst: u32, dstPort: u32, now: i64): bool {
   if (code == TftpErr.DiskFull) sendError(code, MSG_FULL, MSG_FULL_LEN, dst, dstPort, now);
+  else if (code == TftpErr.Undefined) sendError(code, MSG_BAD, MSG_BAD_LEN, dst, dstPort, now);
   else sendError(code, MSG_OPT, MSG_OPT_LEN, dst, dstPort, now);
   event(Ev.TftpAbort, <i32>code, <i32>tftpSize);
   finish(status, code);
@@ -437,9 +441,8 @@ function onData(now: i64): bool {
   if (<u64>tftpSize + <u64>len > <u64>capacity) {
     return abort(TftpStatus.Refused, TftpErr.DiskFull, server, serverPort, now);
   }
-  if (len > 0 && !sink(tftpSize, tftpIn.dataPtr, len)) {
-    return abort(TftpStatus.Refused, TftpErr.DiskFull, server, serverPort, now);
-  }
+  const taken = len > 0 ? sink(tftpSize, tftpIn.dataPtr, len) : Sink.Taken;
+  if (taken != Sink.Taken) return abort(TftpStatus.Refused, taken == Sink.Full ? TftpErr.DiskFull : TftpErr.Undefined, server, serverPort, now);
   tftpSize += <u32>len;
   progress(now);
   gapAcked = false;

@@ -12,7 +12,7 @@ import { event, flash_read, random, reset } from "../hal";
 import { Ev, ProvisionFail, UpgradeFail } from "../events";
 import { bytesEqual, get32 } from "../lib/bytes";
 import { tftpCount, tftpServers, tftpName, tftpNameLen, dnsCount, dnsServers, domain, domainLen } from "../client/dhcp";
-import { tftpSetSink, tftpStart, tftpStatus, TftpStatus, tftpSize, tftpTsize, tftpStop } from "../client/tftp";
+import { Sink, tftpSetSink, tftpStart, tftpStatus, TftpStatus, tftpSize, tftpTsize, tftpStop } from "../client/tftp";
 import { dnsStart, dnsStatus, DnsStatus, dnsAddress, dnsStop } from "../client/dns";
 import { ipv4FromText } from "../wire/dns";
 import { cnf, cnfBegin, cnfEnd, cnfError, cnfFeed, cnfLoad, CNF_MAX_FILE, CnfErr } from "./config";
@@ -199,17 +199,18 @@ function onTransfer(now: i64): void {
   }
 }
 
-function dropSink(offset: u32, p: usize, len: i32): bool { return true; }
+function dropSink(offset: u32, p: usize, len: i32): Sink { return Sink.Taken; }
 
 /**
  * The configuration's blocks go to the scanner as they arrive (a transfer
  * started again from its first block, plain after refused options, is read
  * again). An error in the file ends the transfer at once: the sink refuses,
- * the client sends ERROR 3, and the scanner's error is what the phone reports.
+ * the client sends ERROR 0 "File content refused", and the scanner's error
+ * is what the phone reports.
  */
-function configSink(offset: u32, p: usize, len: i32): bool {
+function configSink(offset: u32, p: usize, len: i32): Sink {
   if (offset == 0) cnfBegin();
-  return cnfFeed(p, len) == CnfErr.Ok;
+  return cnfFeed(p, len) == CnfErr.Ok ? Sink.Taken : Sink.Refused;
 }
 
 function configDone(now: i64): void {
@@ -283,10 +284,10 @@ function startImage(now: i64): void {
 }
 
 /** The image's blocks go to flash as they arrive. */
-function imageSink(offset: u32, p: usize, len: i32): bool {
-  if (!writerAppend(offset, p, len)) return false;
+function imageSink(offset: u32, p: usize, len: i32): Sink {
+  if (!writerAppend(offset, p, len)) return Sink.Full;
   showProgress();
-  return true;
+  return Sink.Taken;
 }
 
 function showProgress(): void {

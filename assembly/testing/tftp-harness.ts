@@ -6,7 +6,7 @@ import { rxBuf, setMac, configure } from "../net/netif";
 import { onFrame, stackReset } from "../net/stack";
 import { acdPoll } from "../net/acd";
 import { countersPtr } from "../counters";
-import { tftpInit, tftpStart, tftpPoll, tftpSetSink, tftpStatus, tftpSize, tftpErrorCode, tftpBlksize, tftpWindow } from "../client/tftp";
+import { Sink, tftpInit, tftpStart, tftpPoll, tftpSetSink, tftpStatus, tftpSize, tftpErrorCode, tftpBlksize, tftpWindow } from "../client/tftp";
 import { dnsInit, dnsStart, dnsPoll, dnsStatus, dnsAddress } from "../client/dns";
 
 const text = memory.data(256);
@@ -14,11 +14,11 @@ const servers = memory.data(16);
 let hash: u32 = 0x811c9dc5;
 let next: u32 = 0;
 let ordered = true;
-function sink(offset: u32, p: usize, len: i32): bool {
+function sink(offset: u32, p: usize, len: i32): Sink {
   if (offset != next) ordered = false;
   next = offset + <u32>len;
   for (let i = 0; i < len; i++) hash = (hash ^ <u32>load<u8>(p + <usize>i)) * 16777619;
-  return true;
+  return Sink.Taken;
 }
 export function rx_buffer(): usize { return rxBuf; }
 export function text_buffer(): usize { return text; }

@@ -50,6 +50,9 @@ export const MSG_TID_LEN = 19;
 // "Option negotiation failed"
 export const MSG_OPT = memory.data<u8>([79, 112, 116, 105, 111, 110, 32, 110, 101, 103, 111, 116, 105, 97, 116, 105, 111, 110, 32, 102, 97, 105, 108, 101, 100]);
 export const MSG_OPT_LEN = 25;
+// "File content refused"
+export const MSG_BAD = memory.data<u8>([70, 105, 108, 101, 32, 99, 111, 110, 116, 101, 110, 116, 32, 114, 101, 102, 117, 115, 101, 100]);
+export const MSG_BAD_LEN = 20;
 
 /** Option values past this are saturated (tsize beyond any destination). */
 const VALUE_MAX: u64 = 0xff_ffff_ffff;

@@ -95,6 +95,9 @@ const LINE_KEY = 66;
   /** The keepalive intervals (ms) its RegisterAck gave: for this connection, and for the standby one. */
   keepAlive: i64;
   secondary: i64;
+  /** A KeepAlive sent and not yet acknowledged, and how many in a row went unanswered. */
+  pending: bool;
+  misses: i32;
 }
 const main = changetype<Link>(memory.data(offsetof<Link>()));
 const probe = changetype<Link>(memory.data(offsetof<Link>()));
@@ -117,13 +120,9 @@ let probeAt: i64 = NEVER;
 let probeNext = 0;
 let keepAliveMs: i64 = 0;
 let keepAliveAt: i64 = NEVER;
-let keepAlivePending = false;
-let misses = 0;
 // The standby connection: its keepalive interval, its next keepalive (or, idle, when it opens), an ack awaited.
 let standbyMs: i64 = <i64>SECONDARY_KEEPALIVE_DEFAULT * 1000;
 let standbyAt: i64 = NEVER;
-let standbyPending = false;
-let standbyMisses = 0;
 let standbyAcked = false;
 let standbyOn = true;
 const msg = memory.data(96);
@@ -282,8 +281,7 @@ function service(l: Link, now: i64): void {
       if (l == standby) {
         // Only KeepAlive on the standby connection, the first one at once.
         l.phase = Phase.Standby;
-        standbyPending = false;
-        standbyMisses = 0;
+        keepAliveAcked(l);
         standbyKeepAlive(now);
       } else register(l, now);
     } else if (st == TcpState.Closed) {
@@ -356,8 +354,7 @@ function handle(l: Link, now: i64): bool {
   if (l.phase == Phase.Standby) {
     // Nothing but KeepAliveAck is expected where the phone is not registered.
     if (id == SccpMsg.KeepAliveAck) {
-      standbyPending = false;
-      standbyMisses = 0;
+      keepAliveAcked(l);
       if (!standbyAcked) {
         standbyAcked = true;
         event(Ev.RegStandbyConnected, l.cm, <i32>(standbyMs / 1000));
@@ -393,8 +390,7 @@ function handle(l: Link, now: i64): bool {
       return false;
     }
   } else if (l.phase == Phase.Registered && id == SccpMsg.KeepAliveAck) {
-    keepAlivePending = false;
-    misses = 0;
+    keepAliveAcked(l);
   }
   return true;
 }
@@ -561,8 +557,7 @@ function registered(l: Link, now: i64): void {
   attempts = 0;
   backoff = ALL_DOWN_FIRST;
   keepAliveAt = now + keepAliveMs;
-  keepAlivePending = false;
-  misses = 0;
+  keepAliveAcked(main);
   probeAt = main.cm > 0 ? now + PRIMARY_RETRY : NEVER;
   probeNext = 0;
   // The standby connection goes to the next CallManager of the list (none after the last: the probe tries the ones above).
@@ -576,14 +571,24 @@ function registered(l: Link, now: i64): void {
   registerScreen(now);
 }
 
-function keepAlive(now: i64): void {
-  if (keepAlivePending && ++misses >= KEEPALIVE_MISSES) {
-    fail(main, RegFail.KeepaliveLost, now);
-    return;
+/** A KeepAlive on `l`; false when KEEPALIVE_MISSES in a row went unanswered and the link failed instead. */
+function beat(l: Link, now: i64): bool {
+  if (l.pending && ++l.misses >= KEEPALIVE_MISSES) {
+    fail(l, RegFail.KeepaliveLost, now);
+    return false;
   }
-  send(main, SccpMsg.KeepAlive, now);
-  keepAlivePending = true;
-  keepAliveAt = now + keepAliveMs;
+  send(l, SccpMsg.KeepAlive, now);
+  l.pending = true;
+  return true;
+}
+
+function keepAliveAcked(l: Link): void {
+  l.pending = false;
+  l.misses = 0;
+}
+
+function keepAlive(now: i64): void {
+  if (beat(main, now)) keepAliveAt = now + keepAliveMs;
 }
 
 /** The main link takes over `l`'s connection (the probe's or the standby's); `l` is idle after. */
@@ -603,13 +608,7 @@ function startStandby(now: i64): void {
 }
 
 function standbyKeepAlive(now: i64): void {
-  if (standbyPending && ++standbyMisses >= KEEPALIVE_MISSES) {
-    fail(standby, RegFail.KeepaliveLost, now);
-    return;
-  }
-  send(standby, SccpMsg.KeepAlive, now);
-  standbyPending = true;
-  standbyAt = now + standbyMs;
+  if (beat(standby, now)) standbyAt = now + standbyMs;
 }
 
 function startProbe(now: i64): void {

@@ -59,7 +59,9 @@ export class VxlanLink implements WirePort {
   /** Connected to the remote end: a send needs no address lookup and leaves at once (see send()). */
   private readonly txSocket: Socket;
   private nic: Nic | null = null;
+  // Two lists in turn: the one being delivered, the one filling (no array per read).
   private pending: Uint8Array[] = [];
+  private spare: Uint8Array[] = [];
   private flushScheduled = false;
   private dropsAtOpen: number | null = null;
 
@@ -143,13 +145,14 @@ export class VxlanLink implements WirePort {
 
   private flush(): void {
     const frames = this.pending;
-    this.pending = [];
+    this.pending = this.spare;
+    this.spare = frames;
     this.flushScheduled = false;
     this.batches++;
     this.largestBatch = Math.max(this.largestBatch, frames.length);
     const nic = this.nic;
-    if (!nic) return;
-    if (nic.receiveBatch) nic.receiveBatch(frames);
-    else for (const f of frames) nic.receive(f);
+    if (nic?.receiveBatch) nic.receiveBatch(frames);
+    else if (nic) for (const f of frames) nic.receive(f);
+    frames.length = 0;
   }
 }

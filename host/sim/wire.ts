@@ -11,7 +11,7 @@ export type Side = 0 | 1;
 export interface Nic {
   /** Called by the scheduler when the last bit has arrived. The frame is the receiver's to keep. */
   receive(frame: Uint8Array): void;
-  /** Frames that arrived together (a real link's socket read): handled in order, then one wake-up. */
+  /** Frames that arrived together (a real link's socket read): handled in order, then one wake-up. The frames are the receiver's; the array is not (read it during the call). */
   receiveBatch?(frames: Uint8Array[]): void;
 }
 

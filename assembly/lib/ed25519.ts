@@ -1,15 +1,20 @@
 // Ed25519 signature verification (RFC 8032 §5.1.7), cofactorless:
 // [S]B = R + [k]A with k = SHA-512(R || A || M) mod L.
-// Verification handles only public data, so nothing here needs constant time;
-// the code is written to be small. Field elements mod p = 2^255 - 19 are 16
-// signed 64-bit limbs of 16 bits each (TweetNaCl's representation): a product
-// is 256 multiply-adds with no 128-bit arithmetic, and every loop is short.
+// Verification handles only public data, so nothing here needs constant time.
+// Field elements mod p = 2^255 - 19 are ten signed 64-bit limbs of 26 and 25
+// bits alternately (radix 2^25.5, as ref10): a product is 100 multiply-adds
+// with no 128-bit arithmetic. [S]B - [k]A is one Straus loop over both
+// scalars in width-5 signed digits (ref10's sliding window), adding odd
+// multiples 1..15 of each point from small tables: about 256 doublings and
+// 85 additions, where a bit-by-bit loop takes 256 and 256.
 import { bytesEqual } from "./bytes";
 import { sha512Final, sha512Init, sha512Update } from "./sha512";
 
-const LIMBS = 16;
+const LIMBS = 10;
 const FE = LIMBS * 8; // bytes of one field element
 const POINT = 4 * FE; // extended coordinates (X, Y, Z, T): x = X/Z, y = Y/Z, x*y = T/Z
+/** Odd multiples 1, 3, .., 15 of a point, as cached points. */
+const TABLE = 8;
 
 // Constants, little-endian like encodings.
 /** L = 2^252 + 27742317777372353535851937790883648493, the order of B. */
@@ -37,12 +42,13 @@ const D = memory.data(FE);
 const D2 = memory.data(FE); // 2*d, as the addition formula uses it
 const SQRT_M1 = memory.data(FE);
 const PRODUCT = memory.data(FE);
+const ODD2 = memory.data(FE); // a with its odd limbs doubled, for feMul
+const B19 = memory.data(FE); // 19*b, for feMul
 const POW = memory.data(FE);
 const PACK_T = memory.data(FE);
-const PACK_M = memory.data(FE);
 const BYTES_A = memory.data(32);
 const BYTES_B = memory.data(32);
-const TEMP = memory.data(9 * FE); // pointAdd, decode and encode never run inside one another
+const TEMP = memory.data(9 * FE); // the point formulas, decode and encode never run inside one another
 const MOD_L = memory.data(64 * 8);
 
 const SIG = memory.data(64); // R || S
@@ -53,44 +59,79 @@ const BASE = memory.data(POINT);
 const NEG_A = memory.data(POINT);
 const CHECK = memory.data(POINT); // [S]B - [k]A, which must be R
 const CHECK_BYTES = memory.data(32);
+const TABLE_B = memory.data(TABLE * POINT);
+const TABLE_A = memory.data(TABLE * POINT);
+const TWICE = memory.data(POINT);
+const DIGITS_S = memory.data(256);
+const DIGITS_K = memory.data(256);
 
 @inline function limb(a: usize, i: i32): i64 { return load<i64>(a + (<usize>i << 3)); }
 @inline function setLimb(a: usize, i: i32, v: i64): void { store<i64>(a + (<usize>i << 3), v); }
 @inline function temp(i: usize): usize { return TEMP + i * <usize>FE; }
+/** Limb i holds 26 bits when i is even, 25 when odd; limb i weighs 2^ceil(25.5 i). */
+@inline function width(i: i32): i64 { return 26 - (i & 1); }
 
-// Field arithmetic mod p.
+// Field arithmetic mod p. feMul takes limbs up to 3 * 2^26 in size, so that
+// its column sums stay under 10 * (3 * 2^26)^2 * 19 < 2^63: a carried
+// element's limbs are within 2^25, an unpacked one's under 2^26, and the
+// point formulas add or subtract at most four of them before multiplying.
 
 function feUnpack(o: usize, s: usize): void {
-  for (let i = 0; i < LIMBS; i++) setLimb(o, i, <i64>load<u16>(s + (<usize>i << 1)));
-  setLimb(o, 15, limb(o, 15) & 0x7fff);
-}
-
-/** Moves each limb's bits above 16 into the next; 2^256 = 38 (mod p) wraps the top one. */
-function feCarry(o: usize): void {
+  let bit = 0;
   for (let i = 0; i < LIMBS; i++) {
-    const v = limb(o, i);
-    const c = v >> 16;
-    setLimb(o, i, v & 0xffff);
-    if (i < 15) setLimb(o, i + 1, limb(o, i + 1) + c);
-    else setLimb(o, 0, limb(o, 0) + 38 * c);
+    const w = width(i);
+    // Every limb's bits lie in the 4 bytes from its first one, all within s[0..31].
+    const v = <i64>load<u32>(s + <usize>(bit >> 3)) >> (bit & 7);
+    setLimb(o, i, v & ((1 << w) - 1)); // limb 9's 25 bits stop below bit 255, the sign
+    bit += <i32>w;
   }
 }
 
-/** The canonical 32-byte encoding of `a` mod p. */
-function fePack(out: usize, a: usize): void {
-  const t = PACK_T, m = PACK_M;
-  memory.copy(t, a, FE);
-  feCarry(t); feCarry(t); feCarry(t);
-  for (let j = 0; j < 2; j++) { // t < 2^256 < 3p here: subtracting p at most twice reaches t < p
-    let borrow: i64 = 0;
+/**
+ * Brings each limb within half its width's range, signed (|limb| <= 2^25 or
+ * 2^24, limb 0 give or take 19), carrying the rest into the next limb; 2^255
+ * = 19 (mod p) wraps the top one. fePack relies on these bounds.
+ */
+function feCarry(o: usize): void {
+  for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < LIMBS; i++) {
-      const v = limb(t, i) - (i == 0 ? 0xffed : i == 15 ? 0x7fff : 0xffff) - borrow;
-      borrow = (v >> 16) & 1;
-      setLimb(m, i, v & 0xffff);
+      const w = width(i);
+      const v = limb(o, i);
+      const c = (v + (1 << (w - 1))) >> w;
+      setLimb(o, i, v - (c << w));
+      if (i < LIMBS - 1) setLimb(o, i + 1, limb(o, i + 1) + c);
+      else setLimb(o, 0, limb(o, 0) + 19 * c);
     }
-    if (borrow == 0) memory.copy(t, m, FE);
   }
-  for (let i = 0; i < LIMBS; i++) store<u16>(out + (<usize>i << 1), <u16>limb(t, i));
+}
+
+/** The canonical 32-byte encoding of `a` mod p (ref10's fe_tobytes after a carry). */
+function fePack(out: usize, a: usize): void {
+  const t = PACK_T;
+  memory.copy(t, a, FE);
+  feCarry(t);
+  // q = 1 when t >= p: t + 19 then reaches 2^255.
+  let q = (19 * limb(t, 9) + (1 << 24)) >> 25;
+  for (let i = 0; i < LIMBS; i++) q = (limb(t, i) + q) >> width(i);
+  setLimb(t, 0, limb(t, 0) + 19 * q);
+  for (let i = 0; i < LIMBS; i++) {
+    const w = width(i);
+    const c = limb(t, i) >> w;
+    setLimb(t, i, limb(t, i) - (c << w));
+    if (i < LIMBS - 1) setLimb(t, i + 1, limb(t, i + 1) + c); // the top carry is the 2^255 dropped
+  }
+  memory.fill(out, 0, 32);
+  let bit = 0;
+  for (let i = 0; i < LIMBS; i++) {
+    let v = limb(t, i), at = bit;
+    for (let n = <i32>width(i); n > 0; ) {
+      const take = min(8 - (at & 7), n);
+      const p = out + <usize>(at >> 3);
+      store<u8>(p, load<u8>(p) | <u8>((v & ((1 << take) - 1)) << (at & 7)));
+      v >>= take; at += take; n -= take;
+    }
+    bit += <i32>width(i);
+  }
 }
 
 function feEqual(a: usize, b: usize): bool {
@@ -122,15 +163,26 @@ function feNegate(o: usize, a: usize): void {
   for (let i = 0; i < LIMBS; i++) setLimb(o, i, -limb(a, i));
 }
 
-/** o = a*b; o may be a or b. Products at limb 16 + k weigh 2^256 = 38 times limb k. */
+/**
+ * o = a*b; o may be a or b. a_i b_j lands in limb i+j, twice over when i and
+ * j are both odd (their weights round up twice), and 19 times over limb
+ * i+j-10 from 10 up (2^255 = 19).
+ */
 function feMul(o: usize, a: usize, b: usize): void {
-  for (let k = 0; k < LIMBS; k++) {
-    let low: i64 = 0, high: i64 = 0;
-    for (let i = 0; i <= k; i++) low += limb(a, i) * limb(b, k - i);
-    for (let i = k + 1; i < LIMBS; i++) high += limb(a, i) * limb(b, k + LIMBS - i);
-    setLimb(PRODUCT, k, low + 38 * high);
+  for (let i = 0; i < LIMBS; i++) {
+    setLimb(ODD2, i, limb(a, i) << (i & 1));
+    setLimb(B19, i, 19 * limb(b, i));
   }
-  feCarry(PRODUCT);
+  for (let k = 0; k < LIMBS; k++) {
+    let sum: i64 = 0;
+    for (let i = 0; i < LIMBS; i++) {
+      const j = k - i;
+      // j odd: take a_i doubled when i is odd too; j < 0: b_{j+10} with its 19.
+      const ai = limb((j & 1) != 0 ? ODD2 : a, i);
+      sum += j >= 0 ? ai * limb(b, j) : ai * limb(B19, j + LIMBS);
+    }
+    setLimb(PRODUCT, k, sum);
+  }
   feCarry(PRODUCT);
   memory.copy(o, PRODUCT, FE);
 }
@@ -152,12 +204,14 @@ function fePow(o: usize, a: usize, top: i32, zeros: u32): void {
 /** a^((p-5)/8), (p-5)/8 = 2^252 - 3. */
 @inline function fePow2523(o: usize, a: usize): void { fePow(o, a, 250, 0b10); }
 
-// Points in extended coordinates (RFC 8032 §5.1.4).
+// Points in extended coordinates (RFC 8032 §5.1.4), and cached ones
+// (Y+X, Y-X, 2Z, 2dT) that an addition takes as its second operand.
 
 @inline function X(p: usize): usize { return p; }
 @inline function Y(p: usize): usize { return p + <usize>FE; }
 @inline function Z(p: usize): usize { return p + 2 * <usize>FE; }
 @inline function T(p: usize): usize { return p + 3 * <usize>FE; }
+@inline function entry(table: usize, i: i32): usize { return table + <usize>i * POINT; }
 
 function setIdentity(p: usize): void {
   memory.fill(p, 0, POINT);
@@ -165,28 +219,106 @@ function setIdentity(p: usize): void {
   store<i64>(Z(p), 1);
 }
 
-/** p = p + q; complete, so it also doubles (q = p). */
-function pointAdd(p: usize, q: usize): void {
-  const a = temp(0), b = temp(1), c = temp(2), d = temp(3);
-  const e = temp(4), f = temp(5), g = temp(6), h = temp(7), t = temp(8);
-  feSub(a, Y(p), X(p)); feSub(t, Y(q), X(q)); feMul(a, a, t);
-  feAdd(b, Y(p), X(p)); feAdd(t, Y(q), X(q)); feMul(b, b, t);
-  feMul(c, T(p), T(q)); feMul(c, c, D2);
-  feMul(d, Z(p), Z(q)); feAdd(d, d, d);
-  feSub(e, b, a); feSub(f, d, c); feAdd(g, d, c); feAdd(h, b, a);
+/** c = p as a cached point: Y+X, Y-X, 2Z, 2dT in the X, Y, Z, T places. */
+function cache(c: usize, p: usize): void {
+  const sum = temp(0);
+  feAdd(sum, Y(p), X(p));
+  feSub(Y(c), Y(p), X(p));
+  memory.copy(X(c), sum, FE);
+  feAdd(Z(c), Z(p), Z(p));
+  feMul(T(c), T(p), D2);
+}
+
+/** p = p + c, or p - c when `negative`; complete, so also right for p = c and the identity. */
+function pointAdd(p: usize, c: usize, negative: bool): void {
+  const a = temp(0), b = temp(1), cc = temp(2), d = temp(3);
+  const e = temp(4), f = temp(5), g = temp(6), h = temp(7);
+  // -c swaps Y+X with Y-X and negates 2dT.
+  feSub(a, Y(p), X(p)); feMul(a, a, negative ? X(c) : Y(c));
+  feAdd(b, Y(p), X(p)); feMul(b, b, negative ? Y(c) : X(c));
+  feMul(cc, T(p), T(c));
+  feMul(d, Z(p), Z(c));
+  feSub(e, b, a); feAdd(h, b, a);
+  if (negative) { feAdd(f, d, cc); feSub(g, d, cc); } else { feSub(f, d, cc); feAdd(g, d, cc); }
   feMul(X(p), e, f); feMul(Y(p), g, h); feMul(T(p), e, h); feMul(Z(p), f, g);
 }
 
+/** p = 2p (RFC 8032 §5.1.4's doubling: four squarings where an addition multiplies eight times). */
+function pointDouble(p: usize): void {
+  const a = temp(0), b = temp(1), c = temp(2), e = temp(3), f = temp(4), g = temp(5), h = temp(6);
+  feSquare(a, X(p)); feSquare(b, Y(p)); feSquare(c, Z(p));
+  feAdd(h, a, b);
+  feAdd(e, X(p), Y(p)); feSquare(e, e); feSub(e, h, e);
+  feSub(g, a, b);
+  feAdd(f, c, c); feAdd(f, f, g);
+  feMul(X(p), e, f); feMul(Y(p), g, h); feMul(T(p), e, h); feMul(Z(p), f, g);
+}
+
+/** table[i] = (2i+1) p, cached. */
+function fillTable(table: usize, p: usize): void {
+  const acc = CHECK; // free until the main loop
+  memory.copy(acc, p, POINT);
+  cache(entry(table, 0), p);
+  memory.copy(TWICE, p, POINT);
+  pointDouble(TWICE);
+  cache(TWICE, TWICE);
+  for (let i = 1; i < TABLE; i++) {
+    pointAdd(acc, TWICE, false);
+    cache(entry(table, i), acc);
+  }
+}
+
 /** 32-byte `s` as a little-endian scalar: its bit i. */
-@inline function bit(s: usize, i: i32): u32 { return (load<u8>(s + (<usize>i >> 3)) >> (i & 7)) & 1; }
+@inline function bit(s: usize, i: i32): i32 { return (load<u8>(s + (<usize>i >> 3)) >> (i & 7)) & 1; }
+@inline function digit(r: usize, i: i32): i32 { return load<i8>(r + <usize>i); }
+@inline function setDigit(r: usize, i: i32, v: i32): void { store<i8>(r + <usize>i, <i8>v); }
+
+/**
+ * r = s in signed digits: r[i] is 0 or odd in -15..15 and s = sum r[i] 2^i,
+ * so a nonzero digit is followed by at least four zeros (ref10's slide).
+ */
+function slide(r: usize, s: usize): void {
+  for (let i = 0; i < 256; i++) setDigit(r, i, bit(s, i));
+  for (let i = 0; i < 256; i++) {
+    if (digit(r, i) == 0) continue;
+    for (let b = 1; b <= 6 && i + b < 256; b++) {
+      const next = digit(r, i + b);
+      if (next == 0) continue;
+      const cur = digit(r, i);
+      if (cur + (next << b) <= 15) {
+        setDigit(r, i, cur + (next << b));
+        setDigit(r, i + b, 0);
+      } else if (cur - (next << b) >= -15) {
+        setDigit(r, i, cur - (next << b));
+        for (let k = i + b; k < 256; k++) { // add 2^(i+b): carry up through the ones
+          if (digit(r, k) == 0) { setDigit(r, k, 1); break; }
+          setDigit(r, k, 0);
+        }
+      } else break;
+    }
+  }
+}
+
+/** p += r[i] * table's point, for a signed odd digit (nothing for 0). */
+function addDigit(p: usize, table: usize, r: usize, i: i32): void {
+  const v = digit(r, i);
+  if (v > 0) pointAdd(p, entry(table, v >> 1), false);
+  else if (v < 0) pointAdd(p, entry(table, (-v) >> 1), true);
+}
 
 /** p = [s]q + [k]r, sharing the doublings (Straus); variable time. */
 function doubleScalarMult(p: usize, s: usize, q: usize, k: usize, r: usize): void {
+  slide(DIGITS_S, s);
+  slide(DIGITS_K, k);
+  fillTable(TABLE_B, q);
+  fillTable(TABLE_A, r);
   setIdentity(p);
-  for (let i = 255; i >= 0; i--) {
-    pointAdd(p, p);
-    if (bit(s, i)) pointAdd(p, q);
-    if (bit(k, i)) pointAdd(p, r);
+  let i = 255;
+  while (i >= 0 && digit(DIGITS_S, i) == 0 && digit(DIGITS_K, i) == 0) i--;
+  for (; i >= 0; i--) {
+    pointDouble(p);
+    addDigit(p, TABLE_B, DIGITS_S, i);
+    addDigit(p, TABLE_A, DIGITS_K, i);
   }
 }
 

@@ -30,6 +30,8 @@ export interface CnfOptions {
   /** The image the phone must run (loadInformation); omitted: an empty element. */
   load?: string;
   protocol?: 'SCCP' | 'SIP';
+  /** A SIP phone's transport to its proxies (default: what the phone chooses). */
+  sipTransport?: 'tcp' | 'udp';
   /** Write XMLDefault.cnf.xml instead of a SEP<MAC> file. */
   xmlDefault?: boolean;
   /** deviceSecurityMode of a SEP file: 1 non-secure (default), 2 authenticated, 3 encrypted. */
@@ -54,6 +56,9 @@ export interface CnfOptions {
 export interface CnfLine {
   dirNumber: string;
   displayName: string;
+  /** A SIP line's digest user name and password (CUCM's <authName>, <authPassword>). */
+  authName?: string;
+  password?: string;
 }
 
 /** The device type CUCM numbers the Cisco 7960 with, as in loadInformation7. */
@@ -103,20 +108,27 @@ function member(cm: CnfCallManager, index: number): string {
 function line(l: CnfLine, index: number): string {
   if (!/^[0-9*#+]{1,24}$/.test(l.dirNumber)) throw new RangeError(`line ${index + 1}: directory number '${l.dirNumber}' (1 to 24 of 0-9 * # +)`);
   if (new TextEncoder().encode(l.displayName).length > 39) throw new RangeError(`line ${index + 1}: display name longer than 39 bytes`);
-  return [`<line button="${index + 1}">`, el('featureID', 9), el('featureLabel', l.dirNumber), el('name', l.dirNumber), el('displayName', l.displayName), '</line>'].join('\n');
+  return [`<line button="${index + 1}">`, el('featureID', 9), el('featureLabel', l.dirNumber), el('name', l.dirNumber), el('displayName', l.displayName),
+    ...(l.authName === undefined ? [] : [el('authName', l.authName)]), ...(l.password === undefined ? [] : [el('authPassword', l.password)]), '</line>'].join('\n');
 }
 
 /** The lines of a SEP file written by cnfXml (or laid out the same way), in button order; null when it has no <lines>. */
 export function cnfLines(file: string | Uint8Array): CnfLine[] | null {
   const xml = typeof file === 'string' ? file : new TextDecoder().decode(file);
-  const block = /<lines>([\s\S]*?)<\/lines>/.exec(xml);
+  // An SCCP file's <lines>, a SIP file's <sipLines> (CUCM's name inside <sipProfile>).
+  const block = /<(lines|sipLines)>([\s\S]*?)<\/\1>/.exec(xml);
   if (block === null) return null;
   const out: CnfLine[] = [];
-  for (const m of block[1].matchAll(/<line\b[^>]*>([\s\S]*?)<\/line>/g)) {
+  for (const m of block[2].matchAll(/<line\b[^>]*>([\s\S]*?)<\/line>/g)) {
     const name = /<name>([^<]*)<\/name>/.exec(m[1]);
     const display = /<displayName>([^<]*)<\/displayName>/.exec(m[1]);
     if (name === null) continue;
-    out.push({ dirNumber: xmlUnescape(name[1].trim()), displayName: display === null ? '' : xmlUnescape(display[1].trim()) });
+    const authName = /<authName>([^<]*)<\/authName>/.exec(m[1]);
+    const password = /<authPassword>([^<]*)<\/authPassword>/.exec(m[1]);
+    out.push({
+      dirNumber: xmlUnescape(name[1].trim()), displayName: display === null ? '' : xmlUnescape(display[1].trim()),
+      ...(authName === null ? {} : { authName: xmlUnescape(authName[1].trim()) }), ...(password === null ? {} : { password: xmlUnescape(password[1]) }),
+    });
   }
   return out;
 }

@@ -159,7 +159,7 @@ test("registrar: 401 with Kamailio's challenge, the digest answered: 200 OK with
   assert.equal(c.status, 401);
   assert.match(header(c, "www-authenticate")!, /^Digest realm="192\.0\.2\.11", nonce="[0-9a-f]{48}", qop="auth", algorithm=MD5$/);
   assert.match(header(c, "to")!, /;tag=[0-9a-f]{10}$/, "the To gets a tag");
-  assert.equal(header(c, "via"), `SIP/2.0/UDP ${PHONE}:5060;branch=z9hG4bK1x;rport=5060`, "rport filled in");
+  assert.equal(header(c, "via"), `SIP/2.0/UDP ${PHONE}:5060;branch=z9hG4bK1x;rport=5060;received=${PHONE}`, "rport and received filled in, as Kamailio does");
   assert.deepEqual([header(c, "call-id"), header(c, "cseq")], ["call-1@192.0.2.50", "1 REGISTER"]);
   r.reg.receive(register({ cseq: 2, auth: authFor(c) }), r.peer);
   assert.equal(status(r), "200 OK");

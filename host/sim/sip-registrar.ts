@@ -662,11 +662,16 @@ export class SimSipService {
   }
 }
 
-/** RFC 3261 18.2.1 and RFC 3581: the top Via gets received= when its host is not the source, rport= when asked. */
+/**
+ * RFC 3261 18.2.1 and RFC 3581: the top Via gets rport=<source port> when
+ * asked, and received=<source address> when its host is not the source or
+ * rport was asked (as Kamailio writes it: ";rport=5062;received=192.0.2.9").
+ */
 function stampVia(v: string, peer: SipPeer): string {
   const via = parseVia(v);
-  let out = v;
-  if (via !== null && via.host !== ipToString(peer.ip)) out += `;received=${ipToString(peer.ip)}`;
-  if (via?.params.has("rport") && via.params.get("rport") === "") out = out.replace(/;rport(?=;|$)/i, `;rport=${peer.port}`);
+  if (via === null) return v;
+  const rport = via.params.get("rport") === "";
+  let out = rport ? v.replace(/;\s*rport(?=\s*;|\s*$)/i, `;rport=${peer.port}`) : v;
+  if (rport || via.host !== ipToString(peer.ip)) out += `;received=${ipToString(peer.ip)}`;
   return out;
 }

@@ -1,5 +1,5 @@
 import {
-  CNF_CUCM_SEP, CNF_CUCM_SIP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_XMLDEFAULT,
+  CNF_CUCM_SEP, CNF_CUCM_SIP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_SIM_SIP, CNF_XMLDEFAULT,
 } from "./config-fixtures";
 import {
   CNF_MAX_FILE, CNF_DEFAULT_PORT, CNF_DSCP_DEFAULT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfBegin, cnfEnd, cnfError, cnfFeed, cnfLoad, cnfParse,
@@ -574,7 +574,7 @@ describe("cnf scanner: read as it streams", () => {
   });
 
   it("reads every fixture and every error case the same in blocks of 1 and 7 bytes as whole", () => {
-    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM, CNF_CUCM_SIP,
+    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM, CNF_CUCM_SIP, CNF_SIM_SIP,
       sipFile(sipLine("1", "USECALLMANAGER", "1001", "1001", "x".repeat(CNF_SIP_PASS_MAX + 1))),
       sipFile(sipLine("1", "192.0.2.5", "1001", "", "&amp;&lt;&gt;")) + " ",
       "<device><devicePool></device></devicePool>", "<device><name>&averyveryverylongname;</name></device>",
@@ -689,6 +689,25 @@ describe("cnf scanner: a SIP phone's file", () => {
     expectLine(2, 5, "1004", "", " two  spaces ", "Shared line", 0, 5060); // a password is kept as written
     expectLine(3, 6, "1005", "1005", "five", "Lab <5>", 0, CNF_SIP_PORT);
     expect(cnf.stop).toBe(n);
+  });
+
+  it("reads what the simulated TFTP server serves a SIP phone (host/sim/cnf.ts)", () => {
+    expect(parse(CNF_SIM_SIP)).toBe(CnfErr.Ok);
+    expect(cnf.protocol).toBe(CnfProto.Sip);
+    expect(cnf.cmCount).toBe(2);
+    expectCm(0, "192.0.2.11", IP_11, 2000, 0);
+    expectCm(1, "192.0.2.12", 0xc000020c, 2000, 1);
+    expect(cnf.cm(0).sipPort).toBe(5060);
+    expect(cnf.cm(1).sipPort).toBe(5070);
+    expect(cnf.sipTransport).toBe(CnfSipTransport.Udp);
+    expect(cnf.sipExpires).toBe(600);
+    expect(cnf.sipT1).toBe(500);
+    expect(cnf.sipT2).toBe(4000);
+    expect(cnf.sipLineCount).toBe(2);
+    expect(cnf.sipLinesSkipped).toBe(0);
+    expectLine(0, 1, "1001", "1001", "s3cr&t<1>", "Alice & Co", 0, 5060);
+    expectLine(1, 2, "1002", "bob.auth", "\"quoted\" 'pw'", "Bob", 0, 5060);
+    expect(loadName()).toBe("SIP45.9-4-2SR3-1S");
   });
 
   it("reads the SIP file the same in blocks of 1, 2, 7 and 1428 bytes as whole", () => {

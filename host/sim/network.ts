@@ -255,8 +255,9 @@ export function sipSubscribers(tftp: TftpServer): (user: string) => SipSubscribe
       if (!/^SEP[0-9A-F]{12}\.cnf\.xml$/.test(name)) continue;
       let lines = parsed.get(file);
       if (lines === undefined) parsed.set(file, (lines = cnfLines(file) ?? []));
-      const l = lines.find((x) => x.dirNumber === user && x.authName !== undefined);
-      if (l !== undefined) return { user, authName: l.authName!, password: l.password ?? "" };
+      // A SIP line: credentials written (cnfLines leaves out an auth name that is the line's name).
+      const l = lines.find((x) => x.dirNumber === user && (x.authName !== undefined || x.password !== undefined));
+      if (l !== undefined) return { user, authName: l.authName ?? l.dirNumber, password: l.password ?? "" };
     }
     return null;
   };

@@ -13,8 +13,8 @@
 //   the simulated network, the <lines> of the SEP files the TFTP server
 //   serves, as the CallManager answers LineStat from them.
 // - A wrong password or an auth name that is not the line's: 403.
-// - 200 OK lists every binding of the AOR with ;expires= (as Kamailio does)
-//   and an Expires header; an expiry under minExpiresS: 423 + Min-Expires.
+// - 200 OK lists every binding of the AOR with ;expires= in one Contact
+//   header, comma-separated (as Kamailio 5.6 does), and an Expires header; an expiry under minExpiresS: 423 + Min-Expires.
 //   Bindings expire.
 // - Strict: 400 for a top Via without a z9hG4bK branch, missing
 //   Max-Forwards, CSeq, Call-ID, From tag or To, a CSeq method that is not
@@ -479,10 +479,15 @@ export class SipRegistrar {
     this.event(how, peer ?? b.peer, detail || b.contact, b.aor);
   }
 
-  /** 200 OK with every binding of the AOR and their time left; Expires: what this request was granted. */
+  /**
+   * 200 OK with every binding of the AOR and its time left, in one Contact
+   * header field, comma-separated, as Kamailio writes it; Expires: what
+   * this request was granted.
+   */
   private ok(msg: SipMessage, peer: SipPeer, aor: string, granted: number | null): Uint8Array {
     const now = this.clock.nowMs();
-    const extra: Array<[string, string]> = this.bindingsOf(aor).map((b) => ["Contact", `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAtMs - now) / 1000))}`]);
+    const contacts = this.bindingsOf(aor).map((b) => `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAtMs - now) / 1000))}`);
+    const extra: Array<[string, string]> = contacts.length > 0 ? [["Contact", contacts.join(", ")]] : [];
     if (granted !== null) extra.push(["Expires", String(granted)]);
     return this.answer(msg, peer, 200, "OK", extra);
   }

@@ -368,6 +368,8 @@ export class SipRegistrar {
         this.stats.stale++;
         return this.challenge(msg, peer, aor, true, `nc ${cred.get("nc")} not above ${this.lastNc.get(nonce)}`);
       }
+      // Forgotten once the nonce is stale anyway.
+      if (!this.lastNc.has(nonce)) this.clock.after((this.cfg.nonceExpiresS - age + 1) * 1000, () => this.lastNc.delete(nonce));
       this.lastNc.set(nonce, nc);
     }
     return this.bind(msg, peer, aor);

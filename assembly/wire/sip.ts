@@ -529,6 +529,14 @@ export function sipDomainUri(ip: u32, p: usize, cap: i32): i32 {
   return finish(p);
 }
 
+/** "a.b.c.d", with ":port" unless `port` is 0, at `p`; its length, or -1. */
+export function sipHostPort(ip: u32, port: u32, p: usize, cap: i32): i32 {
+  begin(p, cap);
+  dotted(ip);
+  if (port != 0) { byte(0x3a); decimal(port); }
+  return finish(p);
+}
+
 /** What a REGISTER carries (emit fills nothing in; the phone keeps the transaction's state). */
 @unmanaged export class SipRegister {
   tcp: bool;

@@ -248,7 +248,8 @@ function nextWake(): i64 {
   if (sipState == RegState.AllDown) return retryAt;
   let next = NEVER;
   if (active >= 0) next = min(timerF, rtxAt);
-  else for (let i = 0; i < sipLineCount; i++) {
+  // Connecting: TCP's poll gives the wake-up; the lines wait for the connection.
+  else if (flow == Flow.Up) for (let i = 0; i < sipLineCount; i++) {
     const l = line(i);
     if (l.state == SipLineState.Waiting || l.state == SipLineState.Failed || l.state == SipLineState.Registered) next = min(next, l.due);
   }

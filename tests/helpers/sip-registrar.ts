@@ -77,8 +77,8 @@ export class RegistrarCore {
     if (c.status !== undefined) return reply(c.status, "Refused", c.retryAfter ? [`Retry-After: ${c.retryAfter}`] : []);
     const realm = c.realm ?? "sim.example";
     const auth = header(m, "authorization");
-    if (!auth || !this.verify(auth, user, realm)) {
-      if (auth && !(user in c.users)) return reply(403, "Forbidden");
+    if (!auth || !this.verify(auth, realm)) {
+      if (auth && !(digestParam(auth, "username")! in c.users)) return reply(403, "Forbidden");
       return reply(401, "Unauthorized", [`WWW-Authenticate: Digest realm="${realm}", nonce="${this.freshNonce()}", opaque="op-${this.nonce}", qop="auth", algorithm=MD5`]);
     }
     const expires = Number(header(m, "expires") ?? "3600");
@@ -91,16 +91,22 @@ export class RegistrarCore {
 
   private freshNonce(): string { return `n${++this.nonce}x${md5(String(this.nonce)).slice(0, 12)}`; }
 
-  /** A current nonce is any this registrar issued; the response must match the user's password. */
-  private verify(auth: string, user: string, realm: string): boolean {
-    const p = (k: string) => new RegExp(`[ ,]${k}="?([^",]*)"?`).exec(" " + auth.replace(/^Digest\s+/, ""))?.[1];
+  /** A current nonce is any this registrar issued; the response must match the auth user's password. */
+  private verify(auth: string, realm: string): boolean {
+    const p = (k: string) => digestParam(auth, k);
+    const user = p("username") ?? "";
     const pass = this.config.users[user];
-    if (pass === undefined || p("username") !== user || p("realm") !== realm) return false;
+    if (pass === undefined || p("realm") !== realm) return false;
     const ha1 = md5(`${user}:${realm}:${pass}`);
     const ha2 = md5(`REGISTER:${p("uri")}`);
     const want = p("qop") === "auth" ? md5(`${ha1}:${p("nonce")}:${p("nc")}:${p("cnonce")}:auth:${ha2}`) : md5(`${ha1}:${p("nonce")}:${ha2}`);
     return p("response") === want;
   }
+}
+
+/** A parameter of a Digest credentials header, unquoted. */
+export function digestParam(auth: string, k: string): string | undefined {
+  return new RegExp(`[ ,]${k}="?([^",]*)"?`).exec(" " + auth.replace(/^Digest\s+/, ""))?.[1];
 }
 
 /** A response to `m` (§8.2.6): its Vias, From, To with a tag, Call-ID and CSeq. */

@@ -57,6 +57,9 @@ export const enum Ctr {
   DhcpOptionMalformed,
   IcmpErrors,
   DropIcmpError,
+  DropSipMalformed,
+  DropSipTooLong,
+  DropSipUnexpected,
   Count,
 }
 

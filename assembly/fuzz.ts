@@ -27,6 +27,7 @@ import { DhcpRepr } from "./wire/dhcp";
 import { DnsRepr } from "./wire/dns";
 import { TftpRepr } from "./wire/tftp";
 import { SccpRepr, sccpFrameLength } from "./wire/sccp";
+import { SipRepr, sipAnswerStatus, sipEmitResponse, sipFrameLength, sipKeepAlive } from "./wire/sip";
 import { cnfBegin, cnfEnd, cnfFeed, cnfParse } from "./phone/config";
 import { discoveryInit } from "./phone/discovery";
 import { HEADER_SIZE, headerCheck, ImageErr, loadNameLen, payloadSize, Tlv, TLV_INFO_SIZE, tlvAreaLen, tlvFind, tlvMalformed } from "./boot/image";
@@ -47,6 +48,8 @@ const dhcp = changetype<DhcpRepr>(memory.data(offsetof<DhcpRepr>()));
 const dns = changetype<DnsRepr>(memory.data(offsetof<DnsRepr>()));
 const tftp = changetype<TftpRepr>(memory.data(offsetof<TftpRepr>()));
 const sccp = changetype<SccpRepr>(memory.data(offsetof<SccpRepr>()));
+const sip = changetype<SipRepr>(memory.data(offsetof<SipRepr>()));
+const sipOut = memory.data(2048);
 
 @inline function fixing(p: usize, len: i32): bool { return len > 0 && (load<u8>(p) & 1) != 0; }
 
@@ -174,6 +177,20 @@ export function fuzz_sccp(p: usize, len: i32): i32 {
   const framed = sccpFrameLength(p, len);
   if (framed <= 0) return framed == 0 ? 0 : Ctr.SccpMalformed;
   return sccp.parse(p, framed);
+}
+
+/**
+ * A SIP message as the phone's TCP receive buffer frames it (keep-alive CRLFs
+ * skipped); when the stream wants more, the bytes parsed as one UDP datagram.
+ * A request parsed is answered, as the phone would (into a scratch buffer).
+ */
+export function fuzz_sip(p: usize, len: i32): i32 {
+  const skip = sipKeepAlive(p, len);
+  const framed = sipFrameLength(p + <usize>skip, len - skip, 1024);
+  if (framed < 0) return -framed;
+  const r = sip.parse(p + <usize>skip, framed > 0 ? framed : len - skip);
+  if (r == 0 && sip.isRequest) sipEmitResponse(sip, max(sipAnswerStatus(sip.method), 200), p, min(len, 8), sipOut, 2048);
+  return r;
 }
 
 /**

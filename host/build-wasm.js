@@ -28,6 +28,7 @@ const RELEASE = ["--config", "asconfig.json", "--target", "release"];
 const TESTING = {
   "tftp-harness": HARNESS,    // tests/helpers/tftp-harness.ts: the TFTP and DNS clients on a simulated switch
   "register-harness": HARNESS, // tests/callmanager-failover.test.ts: ARP, TCP and registration
+  "sip-harness": HARNESS,     // tests/sip-register.test.ts: the receive path and SIP registration
   "phone-next": RELEASE,       // tests/upgrade.test.ts: the phone plus build_id(), the "next" load
   "flash-harness": RELEASE,    // host/boot/harness.ts: slots, preferences and boot record on the flash model
 };

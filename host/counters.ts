@@ -55,6 +55,9 @@ export const COUNTER_NAMES = [
   "dhcp_option_malformed",
   "icmp_errors",
   "drop_icmp_error",
+  "drop_sip_malformed",
+  "drop_sip_too_long",
+  "drop_sip_unexpected",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

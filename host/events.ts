@@ -149,6 +149,14 @@ export const Ev = {
   RegStandby: 117,
   RegStandbyConnected: 118,
   RegStandbyLost: 119,
+  SipRegister: 160,
+  SipLineRegistered: 161,
+  SipChallenge: 162,
+  SipAuthFailed: 163,
+  SipLineRejected: 164,
+  SipIntervalTooBrief: 165,
+  SipRetryAfter: 166,
+  SipAnswered: 167,
   Abort: 0x7fff,
 } as const;
 
@@ -168,8 +176,11 @@ const cm = (i: number) => `CM${(i & 0xff) + 1}`;
 export const REG_FAILURES: Mirror = {
   Refused: [1, "refused"], Timeout: [2, "connect timeout"], Reset: [3, "reset"], Closed: [4, "closed by the CallManager"], Rejected: [5, "rejected"],
   NoAnswer: [6, "no answer to StationRegister"], KeepaliveLost: [7, "keepalive acks missing"], Malformed: [8, "malformed SCCP"], NoConnection: [9, "no TCP connection free"], Unreachable: [10, "unreachable (ICMP)"],
-  SetupUnanswered: [11, "station set-up not answered"],
+  SetupUnanswered: [11, "station set-up not answered"], ServerError: [12, "5xx from the SIP proxy"],
 };
+
+/** assembly/wire/sip.ts SipMethod, for SipAnswered. */
+const SIP_METHODS: Record<number, string> = { 0: "a request of an unknown method", 1: "REGISTER", 2: "OPTIONS", 3: "INVITE", 4: "ACK", 5: "BYE", 6: "CANCEL", 7: "a request" };
 
 /** Why the phone ended a transfer, by the ERROR code it sent (assembly/client/tftp.ts abort). */
 const ABORT_REASONS: Record<number, string> = { 0: "the file's content refused", 3: "too large for its destination" };
@@ -245,7 +256,7 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegNoCallManager, name: "NoCallManager", stage: "register", detail: () => "the configuration lists no CallManager" },
   { code: Ev.RegConnecting, name: "Connecting", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}` },
   { code: Ev.RegConnected, name: "Connected", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: StationRegister sent` },
-  { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => `with ${cm(a)}, keepalive ${b}s: station set-up complete` },
+  { code: Ev.RegRegistered, name: "Registered", stage: "register", detail: (a, b) => b === 0 ? `with ${cm(a)}: every SIP line has a binding` : `with ${cm(a)}, keepalive ${b}s: station set-up complete` },
   { code: Ev.RegRejected, name: "Rejected", stage: "register", detail: (a, b, text) => `RegisterReject "${text(a, b)}"` },
   { code: Ev.RegFailed, name: "Failed", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}` },
   { code: Ev.RegFailover, name: "Failover", stage: "register", detail: (a, b) => `${cm(a)} -> ${cm(b)}${b & 0x100 ? " over the standby connection" : ""}` },
@@ -262,6 +273,14 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegStandby, name: "Standby", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: standby connection (KeepAlive only)` },
   { code: Ev.RegStandbyConnected, name: "StandbyConnected", stage: "register", detail: (a, b) => `${cm(a)} acknowledged KeepAlive, every ${b}s` },
   { code: Ev.RegStandbyLost, name: "StandbyLost", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}; again in 30s` },
+  { code: Ev.SipRegister, name: "SipRegister", stage: "register", detail: (a, b) => `line ${a + 1}: REGISTER CSeq ${b & 0xffff}${b & 0x10000 ? " with credentials" : ""}` },
+  { code: Ev.SipLineRegistered, name: "SipLineRegistered", stage: "register", detail: (a, b) => `line ${a + 1}: 200 OK, binding for ${b}s` },
+  { code: Ev.SipChallenge, name: "SipChallenge", stage: "register", detail: (a, b) => `line ${a + 1}: ${b} challenge, answering with digest credentials` },
+  { code: Ev.SipAuthFailed, name: "SipAuthFailed", stage: "register", detail: (a, b) => `line ${a + 1}: ${b === 403 ? "403 Forbidden" : `${b} again for the same nonce, or a challenge the phone cannot answer`}: authentication failed` },
+  { code: Ev.SipLineRejected, name: "SipLineRejected", stage: "register", detail: (a, b) => `line ${a + 1}: ${b === 0 ? "the REGISTER does not fit a message" : `refused with ${b}`}` },
+  { code: Ev.SipIntervalTooBrief, name: "SipIntervalTooBrief", stage: "register", detail: (a, b) => `line ${a + 1}: 423, asking again for ${b}s` },
+  { code: Ev.SipRetryAfter, name: "SipRetryAfter", stage: "register", detail: (a, b) => `${cm(a)} asks for a pause of ${b}s (Retry-After)` },
+  { code: Ev.SipAnswered, name: "SipAnswered", stage: "register", detail: (a, b) => `${SIP_METHODS[a] ?? "a request"} from the proxy answered ${b}` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];
 

@@ -102,12 +102,17 @@ function lineList(v: unknown, where: string): CnfLine[] | undefined {
   if (!Array.isArray(v) || v.length > 42) throw new ScenarioError(`${where} must be a list of at most 42 lines${got(v)}`);
   return v.map((l, i) => {
     const o = obj(l, `${where}[${i}]`);
-    known(o, `${where}[${i}]`, ["number", "name"]);
+    known(o, `${where}[${i}]`, ["number", "name", "auth_name", "password"]);
     const dirNumber = str(o.number, `${where}[${i}].number`);
     if (dirNumber === undefined || !/^[0-9*#+]{1,24}$/.test(dirNumber)) throw new ScenarioError(`${where}[${i}].number must be 1 to 24 of 0-9 * # +${got(o.number)}`);
     const displayName = str(o.name, `${where}[${i}].name`) ?? "";
     if (new TextEncoder().encode(displayName).length > 39) throw new ScenarioError(`${where}[${i}].name must be at most 39 bytes${got(o.name)}`);
-    return { dirNumber, displayName };
+    // A SIP line's digest credentials (CUCM's <authName>, <authPassword>).
+    const authName = str(o.auth_name, `${where}[${i}].auth_name`);
+    if (authName !== undefined && !/^[\x21-\x7e]{1,64}$/.test(authName)) throw new ScenarioError(`${where}[${i}].auth_name must be 1 to 64 printable ASCII characters${got(o.auth_name)}`);
+    const password = str(o.password, `${where}[${i}].password`);
+    if (password !== undefined && !/^[\x20-\x7e]{0,64}$/.test(password)) throw new ScenarioError(`${where}[${i}].password must be at most 64 printable ASCII characters${got(o.password)}`);
+    return { dirNumber, displayName, ...(authName !== undefined ? { authName } : {}), ...(password !== undefined ? { password } : {}) };
   });
 }
 
@@ -120,12 +125,13 @@ function tftpFile(v: unknown, where: string, plan: AddressPlan): Uint8Array {
   if (f.text !== undefined) return new TextEncoder().encode(str(f.text, `${where}.text`));
   if (f.config !== undefined) {
     const c = obj(f.config, `${where}.config`);
-    known(c, `${where}.config`, ["callmanagers", "load", "lines", "dscp_for_cm2dvce"]);
+    known(c, `${where}.config`, ["callmanagers", "load", "lines", "dscp_for_cm2dvce", "protocol", "sip_transport"]);
     const cms = ipList(c.callmanagers, `${where}.config.callmanagers`) ?? plan.callManagers;
     if (cms.length > 3) throw new ScenarioError(`${where}.config.callmanagers lists at most 3${got(c.callmanagers)}`);
     return new TextEncoder().encode(cnfXml({
       callManagers: cms.map((host, i) => ({ host, priority: i })), load: loadName(c.load, `${where}.config.load`) ?? DEFAULT_LOAD,
       lines: lineList(c.lines, `${where}.config.lines`), dscpForCm2Dvce: int(c.dscp_for_cm2dvce, `${where}.config.dscp_for_cm2dvce`, 0, 255),
+      protocol: oneOf(c.protocol, `${where}.config.protocol`, ["SCCP", "SIP"] as const), sipTransport: oneOf(c.sip_transport, `${where}.config.sip_transport`, ["tcp", "udp"] as const),
     }));
   }
   const i = obj(f.image, `${where}.image`);

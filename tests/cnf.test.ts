@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './helpers/tools.js';
-import { cnfXml, xmlEscape } from '../host/sim/cnf.js';
+import { cnfLines, cnfXml, xmlEscape } from '../host/sim/cnf.js';
 import type { CnfOptions } from '../host/sim/cnf.js';
+import { FuzzInstance, target } from '../host/fuzz/targets.js';
 
 // A small, strict XML reader for checking what cnfXml() writes: elements,
 // quoted attributes, the five entities and character references, comments
@@ -190,15 +191,122 @@ test('cnfXml may write no CallManager (the phone then reports NoCallManager), an
   assert.throws(() => cnfXml({ callManagers: [{ host: '' }] }), RangeError);
 });
 
+/** A one-line fixture of assembly/__tests__/config-fixtures.ts (export const NAME = "...";). */
+function fixture(name: string): string {
+  const src = readFileSync(join(ROOT, 'assembly/__tests__/config-fixtures.ts'), 'utf8');
+  const head = `export const ${name} = `;
+  const start = src.indexOf(head);
+  assert.notEqual(start, -1, `${name} in config-fixtures.ts`);
+  const line = src.slice(start + head.length, src.indexOf('\n', start));
+  assert.ok(line.endsWith(';'));
+  return JSON.parse(line.slice(0, -1)) as string;
+}
+
 test("the firmware's CNF_SIM fixture is still what cnfXml writes", () => {
   const opts: CnfOptions = {
     callManagers: [{ host: '192.0.2.11' }, { host: 'cucm2.voice.example', port: 2002, name: 'CM_B&C' }],
     load: 'P0030801SR02',
   };
-  const src = readFileSync(join(ROOT, 'assembly/__tests__/config-fixtures.ts'), 'utf8');
-  const start = src.indexOf('export const CNF_SIM = ');
-  assert.notEqual(start, -1, 'CNF_SIM in config-fixtures.ts');
-  const line = src.slice(start + 'export const CNF_SIM = '.length, src.indexOf('\n', start));
-  assert.ok(line.endsWith(';'));
-  assert.equal(JSON.parse(line.slice(0, -1)), cnfXml(opts));
+  assert.equal(fixture('CNF_SIM'), cnfXml(opts));
+});
+
+// ---- a SIP phone's file (issue 23) ----
+
+/** CNF_SIM_SIP of config-fixtures.ts: two CallManagers (one on sipPort 5070), UDP, expires 600, two lines. */
+const SIM_SIP: CnfOptions = {
+  callManagers: [{ host: '192.0.2.11' }, { host: '192.0.2.12', sipPort: 5070 }],
+  load: 'SIP45.9-4-2SR3-1S',
+  protocol: 'SIP',
+  sipTransport: 'udp',
+  sipExpires: 600,
+  lines: [
+    { dirNumber: '1001', displayName: 'Alice & Co', password: 's3cr&t<1>' },
+    { dirNumber: '1002', displayName: 'Bob', authName: 'bob.auth', password: `"quoted" 'pw'` },
+  ],
+};
+
+test('cnfXml writes a CUCM-style SIP SEP file: sipPorts, sipProfile with sipStack and sipLines, transportLayerProtocol', () => {
+  const xml = cnfXml(SIM_SIP);
+  const root = parseXml(xml);
+  assert.equal(child(root, 'deviceProtocol').text, 'SIP');
+  const ms = child(path(root, 'devicePool', 'callManagerGroup'), 'members').children;
+  assert.deepEqual(ms.map((m) => path(m, 'callManager', 'ports', 'sipPort').text), ['5060', '5070']);
+  assert.deepEqual(root.children.map((c) => c.name).slice(3, 6), ['sshPassword', 'devicePool', 'sipProfile'], 'sipProfile follows devicePool, as CUCM writes it');
+  const stack = path(root, 'sipProfile', 'sipStack');
+  assert.deepEqual(['timerRegisterExpires', 'timerT1', 'timerT2'].map((n) => child(stack, n).text), ['600', '500', '4000']);
+  const lines = path(root, 'sipProfile', 'sipLines').children;
+  assert.deepEqual(lines.map((l) => [l.attrs.get('button'), ...['featureID', 'proxy', 'name', 'displayName', 'authName', 'authPassword'].map((n) => child(l, n).text)]), [
+    ['1', '9', 'USECALLMANAGER', '1001', 'Alice & Co', '1001', 's3cr&t<1>'],
+    ['2', '9', 'USECALLMANAGER', '1002', 'Bob', 'bob.auth', `"quoted" 'pw'`],
+  ]);
+  assert.equal(child(root, 'transportLayerProtocol').text, '2');
+  assert.equal(root.children.filter((c) => c.name === 'lines').length, 0, 'no SCCP <lines>');
+  assert.deepEqual(cnfLines(xml), SIM_SIP.lines, 'cnfLines reads the lines back, credentials included');
+  // TCP unless told; no lines, no expiry given: an empty sipLines, 3600 s.
+  const plain = parseXml(cnfXml({ callManagers: [{ host: '192.0.2.11' }], protocol: 'SIP' }));
+  assert.equal(child(plain, 'transportLayerProtocol').text, '1');
+  assert.equal(path(plain, 'sipProfile', 'sipStack', 'timerRegisterExpires').text, '3600');
+  assert.equal(path(plain, 'sipProfile', 'sipLines').children.length, 0);
+  // An SCCP file keeps its <lines> and has no SIP profile.
+  const sccp = parseXml(cnfXml({ callManagers: [{ host: '192.0.2.11' }], lines: [{ dirNumber: '2001', displayName: 'Desk' }] }));
+  assert.deepEqual(['lines', 'sipProfile', 'transportLayerProtocol'].map((n) => sccp.children.filter((c) => c.name === n).length), [1, 0, 0]);
+});
+
+test('cnfXml refuses SIP lines and timers the phone would refuse', () => {
+  const sip = (o: Partial<CnfOptions>): string => cnfXml({ callManagers: [{ host: '192.0.2.11' }], protocol: 'SIP', ...o });
+  const line = { dirNumber: '1001', displayName: 'A' };
+  assert.ok(sip({ lines: [{ ...line, displayName: 'd'.repeat(32), authName: 'a'.repeat(32), password: '&'.repeat(64) }] }).includes('&amp;'.repeat(64)));
+  assert.throws(() => sip({ lines: [{ ...line, password: 'p'.repeat(65) }] }), RangeError);
+  assert.throws(() => sip({ lines: [{ ...line, password: 'é'.repeat(33) }] }), RangeError, '66 bytes of UTF-8');
+  assert.throws(() => sip({ lines: [{ ...line, displayName: 'd'.repeat(33) }] }), RangeError);
+  assert.throws(() => sip({ lines: [{ ...line, authName: 'a'.repeat(33) }] }), RangeError);
+  assert.throws(() => sip({ lines: [{ ...line, authName: '' }] }), RangeError);
+  assert.throws(() => sip({ lines: [{ ...line, dirNumber: 'alice' }] }), RangeError);
+  assert.throws(() => sip({ sipExpires: 59 }), RangeError);
+  assert.throws(() => sip({ sipExpires: 86401 }), RangeError);
+  assert.throws(() => sip({ callManagers: [{ host: '192.0.2.11', sipPort: 0 }] }), RangeError);
+});
+
+test("the firmware's CNF_SIM_SIP fixture is still what cnfXml writes", () => {
+  assert.equal(fixture('CNF_SIM_SIP'), cnfXml(SIM_SIP));
+});
+
+test("the firmware's scanner (build/fuzz.wasm) takes every SIP file cnfXml writes, and refuses what it must", () => {
+  const fi = new FuzzInstance();
+  const cnf = target('cnf');
+  const read = (xml: string): number => fi.run(cnf, new TextEncoder().encode(xml));
+  const OK = 0;
+  const BAD_VALUE = 5;
+  // Passwords up to the 64 bytes the phone keeps, with every character XML escapes; no line to six (two past the four kept); both transports.
+  for (let lines = 0; lines <= 6; lines++) {
+    for (const sipTransport of ['tcp', 'udp'] as const) {
+      const ls = Array.from({ length: lines }, (_, i) => ({
+        dirNumber: `10${i}`, displayName: `Line <${i}> & "co"`, authName: i % 2 === 0 ? undefined : `user${i}`,
+        password: `&<>"'${'x'.repeat(i * 12)}`.slice(0, 64),
+      }));
+      const xml = cnfXml({ callManagers: [{ host: '192.0.2.11', sipPort: 5062 }], protocol: 'SIP', sipTransport, sipExpires: 60 + lines, lines: ls });
+      assert.equal(read(xml), OK, `${lines} lines, ${sipTransport}`);
+    }
+  }
+  const xml = cnfXml(SIM_SIP);
+  assert.equal(read(xml), OK);
+  assert.equal(read(xml.replace('<authPassword>', `<authPassword>${'p'.repeat(56)}`)), BAD_VALUE, 'a 65-byte password is refused, not cut');
+  assert.equal(read(xml.replace('<proxy>USECALLMANAGER</proxy>', '<proxy>registrar.voice.example</proxy>')), BAD_VALUE);
+  assert.equal(read(xml.replace('<timerRegisterExpires>600<', '<timerRegisterExpires>59<')), BAD_VALUE);
+  assert.equal(read(xml.replace('<transportLayerProtocol>2<', '<transportLayerProtocol>9<')), BAD_VALUE);
+  assert.equal(read(cnfXml({ ...SIM_SIP, protocol: 'SCCP' })), OK);
+});
+
+test('scenarios/sip-phone.cnf.xml: a CUCM-style SIP SEP file with two lines, documentation addresses only, that the firmware takes', () => {
+  const xml = readFileSync(join(ROOT, 'scenarios/sip-phone.cnf.xml'), 'utf8');
+  const root = parseXml(xml);
+  assert.equal(child(root, 'deviceProtocol').text, 'SIP');
+  assert.equal(child(root, 'transportLayerProtocol').text, '1');
+  assert.deepEqual(cnfLines(xml), [
+    { dirNumber: '1001', displayName: 'Alice', password: 's3cr&t<1>' },
+    { dirNumber: '1002', displayName: 'Bob', password: "b0b's pass" },
+  ]);
+  const addresses = xml.match(/\b\d+\.\d+\.\d+\.\d+\b/g) ?? [];
+  assert.ok(addresses.length > 0 && addresses.every((a) => a.startsWith('192.0.2.')), addresses.join(' '));
+  assert.equal(new FuzzInstance().run(target('cnf'), new TextEncoder().encode(xml)), 0, 'CnfErr.Ok');
 });

@@ -13,7 +13,7 @@ import { FuzzInstance, FUZZ_WASM, TARGETS } from "../host/fuzz/targets.js";
 import { fuzz, inputName, Mutator, regressions, REGRESSIONS_DIR, seedCorpus } from "../host/fuzz/engine.js";
 import { Random } from "../host/sim/random.js";
 
-const PARSERS = ["ethernet", "vlan", "arp", "ipv4", "icmp", "udp", "tcp", "cdp", "lldp", "dhcp", "dns", "tftp", "cnf", "sccp", "image"];
+const PARSERS = ["ethernet", "vlan", "arp", "ipv4", "icmp", "udp", "tcp", "cdp", "lldp", "dhcp", "dns", "tftp", "cnf", "sccp", "sip", "image"];
 
 test("build/fuzz.wasm has an entry point per parser; the release modules have none", () => {
   const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(FUZZ_WASM))).map((e) => e.name);

@@ -19,7 +19,7 @@ import { DnsRcode } from "../host/wire/dns.js";
 import { DhcpType, DhcpOpt } from "../host/wire/dhcp.js";
 import { CdpTlv } from "../host/wire/cdp.js";
 import { LldpTlv, MedSubtype } from "../host/wire/lldp.js";
-import { TftpStatus, DnsStatus, RegState } from "./helpers/firmware-enums.js";
+import { TftpStatus, DnsStatus, RegState, SipLineState } from "./helpers/firmware-enums.js";
 import { firmwareConst, firmwareEnum, parseEnumBody } from "./helpers/firmware-source.js";
 
 /** The firmware's enum as a plain object, optionally without some members (such as a trailing Count). */
@@ -71,10 +71,11 @@ test("the enums events carry: Stage, VlanSource, ProvisionFail, UpgradeFail, Cnf
   for (const [name, mirror] of mirrors) assert.deepEqual(codesOf(mirror), fw(name), `enum ${name}`);
 });
 
-test("the test harnesses' status codes: TftpStatus, DnsStatus, RegState", () => {
+test("the test harnesses' status codes: TftpStatus, DnsStatus, RegState, SipLineState", () => {
   assert.deepEqual({ ...TftpStatus }, fw("TftpStatus"));
   assert.deepEqual({ ...DnsStatus }, fw("DnsStatus"));
   assert.deepEqual({ ...RegState }, fw("RegState"));
+  assert.deepEqual({ ...SipLineState }, fw("SipLineState"));
 });
 
 test("the flash layout: host/flash.ts LAYOUT is the firmware's map", () => {

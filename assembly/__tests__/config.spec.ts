@@ -1,8 +1,9 @@
 import {
-  CNF_CUCM_SEP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_XMLDEFAULT,
+  CNF_CUCM_SEP, CNF_CUCM_SIP, CNF_HOSTNAMES, CNF_MINIMAL, CNF_ODD, CNF_SIM, CNF_SIM_SIP, CNF_XMLDEFAULT,
 } from "./config-fixtures";
 import {
   CNF_MAX_FILE, CNF_DEFAULT_PORT, CNF_DSCP_DEFAULT, CNF_LOAD_MAX, CNF_HOST_MAX, CNF_MAX_CM, CnfErr, CnfProto, cnf, cnfBegin, cnfEnd, cnfError, cnfFeed, cnfLoad, cnfParse,
+  CNF_SIP_EXPIRES, CNF_SIP_LINES, CNF_SIP_NAME_MAX, CNF_SIP_PASS_MAX, CNF_SIP_PORT, CNF_SIP_T1, CNF_SIP_T2, CnfSipLine, CnfSipTransport,
 } from "../phone/config";
 
 const buf = memory.data(CNF_MAX_FILE + 1024);
@@ -233,7 +234,7 @@ describe("cnf scanner: errors", () => {
   });
 
   it("calls every prefix of every file truncated", () => {
-    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM];
+    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM, CNF_CUCM_SIP];
     for (let f = 0; f < files.length; f++) {
       const s = files[f];
       const n = ascii(s);
@@ -405,11 +406,20 @@ function sane(e: i32, len: i32): bool {
   if (e < CnfErr.Ok || e > CnfErr.NoCallManager) return false;
   if (cnf.cmCount < 0 || cnf.cmCount > CNF_MAX_CM || cnf.loadLen < 0 || cnf.loadLen > CNF_LOAD_MAX) return false;
   if (e != CnfErr.TooLarge && (cnf.stop < 0 || cnf.stop > max(len, 0))) return false;
-  if (e != CnfErr.Ok) return cnf.cmCount == 0 && cnf.loadLen == 0;
+  if (cnf.sipLineCount < 0 || cnf.sipLineCount > CNF_SIP_LINES || cnf.sipLinesSkipped < 0) return false;
+  if (e != CnfErr.Ok) return cnf.cmCount == 0 && cnf.loadLen == 0 && cnf.sipLineCount == 0 && cnf.sipLinesSkipped == 0 && sipDefaults();
   if (cnf.cmCount == 0) return false;
+  if (cnf.sipTransport != CnfSipTransport.Udp && cnf.sipTransport != CnfSipTransport.Tcp) return false;
+  if (cnf.sipExpires < 60 || cnf.sipExpires > 86400 || cnf.sipT1 < 100 || cnf.sipT2 < cnf.sipT1 || cnf.sipT2 > 60000) return false;
+  for (let i = 0; i < cnf.sipLineCount; i++) {
+    const l = cnf.sipLine(i);
+    if (l.nameLen <= 0 || l.nameLen > CNF_SIP_NAME_MAX || l.authNameLen < 0 || l.authNameLen > CNF_SIP_NAME_MAX) return false;
+    if (l.displayLen < 0 || l.displayLen > CNF_SIP_NAME_MAX || l.passwordLen < 0 || l.passwordLen > CNF_SIP_PASS_MAX) return false;
+    if (l.proxyPort == 0 || l.proxyPort > 65535 || l.button > 65535) return false;
+  }
   for (let i = 0; i < cnf.cmCount; i++) {
     const m = cnf.cm(i);
-    if (m.hostLen <= 0 || m.hostLen > CNF_HOST_MAX || m.port == 0 || m.port > 65535) return false;
+    if (m.hostLen <= 0 || m.hostLen > CNF_HOST_MAX || m.port == 0 || m.port > 65535 || m.sipPort == 0 || m.sipPort > 65535) return false;
     if (i > 0 && m.priority < cnf.cm(i - 1).priority) return false;
   }
   return true;
@@ -417,7 +427,7 @@ function sane(e: i32, len: i32): bool {
 
 describe("cnf scanner: robustness", () => {
   it("returns on 12,000 seeded random mutations and truncations of the fixtures", () => {
-    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM];
+    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM, CNF_CUCM_SIP];
     const seen = new StaticArray<i32>(8);
     for (let round = 0; round < 12000; round++) {
       let len = ascii(files[round % files.length]);
@@ -520,10 +530,13 @@ function result(e: i32): string {
   let s = e.toString() + " cm=" + cnf.cmCount.toString();
   for (let i = 0; i < cnf.cmCount; i++) {
     const m = cnf.cm(i);
-    s += " [" + host(i) + " " + m.addr.toString() + ":" + m.port.toString() + " p" + m.priority.toString() + "]";
+    s += " [" + host(i) + " " + m.addr.toString() + ":" + m.port.toString() + "/" + m.sipPort.toString() + " p" + m.priority.toString() + "]";
   }
-  return s + " load=" + loadName() + " proto=" + cnf.protocol.toString() + " sec=" + cnf.security.toString()
-    + " dscp=" + cnf.dscp.toString() + (cnf.dscpGiven ? "!" : "");
+  s += " load=" + loadName() + " proto=" + cnf.protocol.toString() + " sec=" + cnf.security.toString()
+    + " dscp=" + cnf.dscp.toString() + (cnf.dscpGiven ? "!" : "") + " sip=" + cnf.sipTransport.toString() + "/" + cnf.sipExpires.toString()
+    + "/" + cnf.sipT1.toString() + "/" + cnf.sipT2.toString() + " skipped=" + cnf.sipLinesSkipped.toString();
+  for (let i = 0; i < cnf.sipLineCount; i++) s += " " + sipLineText(cnf.sipLine(i));
+  return s;
 }
 
 /** Reads the `len` bytes at buf in blocks of `block` bytes. */
@@ -561,7 +574,9 @@ describe("cnf scanner: read as it streams", () => {
   });
 
   it("reads every fixture and every error case the same in blocks of 1 and 7 bytes as whole", () => {
-    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM,
+    const files: string[] = [CNF_CUCM_SEP, CNF_XMLDEFAULT, CNF_MINIMAL, CNF_ODD, CNF_HOSTNAMES, CNF_SIM, CNF_CUCM_SIP, CNF_SIM_SIP,
+      sipFile(sipLine("1", "USECALLMANAGER", "1001", "1001", "x".repeat(CNF_SIP_PASS_MAX + 1))),
+      sipFile(sipLine("1", "192.0.2.5", "1001", "", "&amp;&lt;&gt;")) + " ",
       "<device><devicePool></device></devicePool>", "<device><name>&averyveryverylongname;</name></device>",
       withDscp("97"), withMembers(member("0", "a".repeat(65))), nest(12, "<x/>"), "<device><a></b></device>"];
     for (let f = 0; f < files.length; f++) {
@@ -607,5 +622,226 @@ describe("cnf scanner: read as it streams", () => {
     expect(cnfFeed(buf, ascii("</device>"))).toBe(CnfErr.Malformed);
     expect(cnfEnd()).toBe(CnfErr.Malformed);
     expect(cnf.cmCount).toBe(0);
+  });
+});
+
+// ---- a SIP phone's configuration (issue 23) -------------------------------
+
+function lineName(l: CnfSipLine): string { return str(l.name(), l.nameLen); }
+function lineAuth(l: CnfSipLine): string { return str(l.authName(), l.authNameLen); }
+function linePassword(l: CnfSipLine): string { return str(l.password(), l.passwordLen); }
+function lineDisplay(l: CnfSipLine): string { return str(l.display(), l.displayLen); }
+/** A line as text: button, name, auth name, password, display name, proxy. */
+function sipLineText(l: CnfSipLine): string {
+  return "{" + l.button.toString() + " " + lineName(l) + "/" + lineAuth(l) + "/" + linePassword(l) + "/" + lineDisplay(l)
+    + " @" + l.proxyAddr.toString() + ":" + l.proxyPort.toString() + "}";
+}
+/** What a file without SIP settings leaves: TCP, CUCM's timers, no line. */
+function sipDefaults(): bool {
+  return cnf.sipTransport == CnfSipTransport.Tcp && cnf.sipExpires == CNF_SIP_EXPIRES && cnf.sipT1 == CNF_SIP_T1
+    && cnf.sipT2 == CNF_SIP_T2 && cnf.sipLineCount == 0 && cnf.sipLinesSkipped == 0;
+}
+/** A <sipLines> line (featureID 9); an empty argument leaves its element out. */
+function sipLine(button: string, proxy: string, name: string, auth: string, password: string, display: string = "", port: string = ""): string {
+  return "<line button=\"" + button + "\"><featureID>9</featureID>"
+    + (proxy.length > 0 ? "<proxy>" + proxy + "</proxy>" : "") + (port.length > 0 ? "<port>" + port + "</port>" : "")
+    + (name.length > 0 ? "<name>" + name + "</name>" : "") + (display.length > 0 ? "<displayName>" + display + "</displayName>" : "")
+    + (auth.length > 0 ? "<authName>" + auth + "</authName>" : "") + (password.length > 0 ? "<authPassword>" + password + "</authPassword>" : "")
+    + "</line>";
+}
+/** A SIP SEP file: one CallManager, a sipProfile with `stack` in its sipStack and `lines` in its sipLines, `tail` under the root. */
+function sipFile(lines: string, stack: string = "", tail: string = ""): string {
+  return "<device><deviceProtocol>SIP</deviceProtocol><devicePool><callManagerGroup><members>" + member("0", "192.0.2.11")
+    + "</members></callManagerGroup></devicePool><sipProfile><sipStack>" + stack + "</sipStack><sipLines>" + lines
+    + "</sipLines></sipProfile>" + tail + "</device>";
+}
+function expectLine(i: i32, button: u32, name: string, auth: string, password: string, display: string, proxy: u32, port: u32): void {
+  const l = cnf.sipLine(i);
+  expect(l.button).toBe(button);
+  expect(lineName(l)).toBe(name);
+  expect(lineAuth(l)).toBe(auth);
+  expect(linePassword(l)).toBe(password);
+  expect(lineDisplay(l)).toBe(display);
+  expect(l.proxyAddr).toBe(proxy);
+  expect(l.proxyPort).toBe(port);
+}
+
+describe("cnf scanner: a SIP phone's file", () => {
+  it("reads a CUCM SIP SEP file: sipPorts, transport, sipStack timers, the first four named line buttons", () => {
+    const n = ascii(CNF_CUCM_SIP);
+    expect(cnfParse(buf, n)).toBe(CnfErr.Ok);
+    expect(cnf.protocol).toBe(CnfProto.Sip);
+    expect(cnf.cmCount).toBe(2);
+    expectCm(0, "192.0.2.11", IP_11, 2000, 0);
+    expect(cnf.cm(0).sipPort).toBe(5060);
+    expectCm(1, "192.0.2.12", 0xc000020c, 2000, 1);
+    expect(cnf.cm(1).sipPort).toBe(5070);
+    expect(cnf.sipTransport).toBe(CnfSipTransport.Udp);
+    expect(cnf.sipExpires).toBe(1800);
+    expect(cnf.sipT1).toBe(400);
+    expect(cnf.sipT2).toBe(3000);
+    expect(loadName()).toBe("SIP45.9-4-2SR3-1S");
+    // The intercom (featureID 23) and BLF (21) buttons are not lines; 1006 is the fifth.
+    expect(cnf.sipLineCount).toBe(CNF_SIP_LINES);
+    expect(cnf.sipLinesSkipped).toBe(1);
+    expectLine(0, 1, "1001", "1001", "s3cr&t<1>", "Alice", 0, 5060);
+    expectLine(1, 2, "1002", "bob.auth", "B0b's pass", "Bob \"the builder\"", 0xc6336414, 5080); // 198.51.100.20
+    expectLine(2, 5, "1004", "", " two  spaces ", "Shared line", 0, 5060); // a password is kept as written
+    expectLine(3, 6, "1005", "1005", "five", "Lab <5>", 0, CNF_SIP_PORT);
+    expect(cnf.stop).toBe(n);
+  });
+
+  it("reads what the simulated TFTP server serves a SIP phone (host/sim/cnf.ts)", () => {
+    expect(parse(CNF_SIM_SIP)).toBe(CnfErr.Ok);
+    expect(cnf.protocol).toBe(CnfProto.Sip);
+    expect(cnf.cmCount).toBe(2);
+    expectCm(0, "192.0.2.11", IP_11, 2000, 0);
+    expectCm(1, "192.0.2.12", 0xc000020c, 2000, 1);
+    expect(cnf.cm(0).sipPort).toBe(5060);
+    expect(cnf.cm(1).sipPort).toBe(5070);
+    expect(cnf.sipTransport).toBe(CnfSipTransport.Udp);
+    expect(cnf.sipExpires).toBe(600);
+    expect(cnf.sipT1).toBe(500);
+    expect(cnf.sipT2).toBe(4000);
+    expect(cnf.sipLineCount).toBe(2);
+    expect(cnf.sipLinesSkipped).toBe(0);
+    expectLine(0, 1, "1001", "1001", "s3cr&t<1>", "Alice & Co", 0, 5060);
+    expectLine(1, 2, "1002", "bob.auth", "\"quoted\" 'pw'", "Bob", 0, 5060);
+    expect(loadName()).toBe("SIP45.9-4-2SR3-1S");
+  });
+
+  it("reads the SIP file the same in blocks of 1, 2, 7 and 1428 bytes as whole", () => {
+    const n = ascii(CNF_CUCM_SIP);
+    const want = result(cnfParse(buf, n));
+    expect(want.includes("{2 1002/bob.auth/B0b's pass/Bob \"the builder\" @3325256724:5080}")).toBe(true);
+    const blocks: i32[] = [1, 2, 7, 1428];
+    for (let b = 0; b < blocks.length; b++) expect(result(streamed(n, blocks[b]))).toBe(want);
+  });
+
+  it("gives an SCCP file no SIP line and the SIP defaults; its <lines> are not <sipLines>", () => {
+    const files: string[] = [CNF_CUCM_SEP, CNF_SIM, CNF_MINIMAL, CNF_ODD, CNF_XMLDEFAULT, cucmFile(4096)];
+    for (let f = 0; f < files.length; f++) {
+      expect(parse(files[f])).toBe(CnfErr.Ok);
+      expect(sipDefaults()).toBe(true); // CNF_CUCM_SEP's transportLayerProtocol is 1: TCP
+      for (let i = 0; i < cnf.cmCount; i++) expect(cnf.cm(i).sipPort).toBe(CNF_SIP_PORT); // CNF_ODD's <sipPort/> too
+    }
+    expect(files[5].includes("<lines>\n<line button=\"1\"")).toBe(true);
+  });
+
+  it("maps transportLayerProtocol 2 to UDP; 1, 3, 4, empty and absent to TCP; anything else is BadValue", () => {
+    const tcp: string[] = ["1", "3", "4", " 1 ", ""];
+    for (let i = 0; i < tcp.length; i++) {
+      expect(parse(sipFile("", "", "<transportLayerProtocol>" + tcp[i] + "</transportLayerProtocol>"))).toBe(CnfErr.Ok);
+      expect(cnf.sipTransport).toBe(CnfSipTransport.Tcp);
+    }
+    expect(parse(sipFile("", "", "<transportLayerProtocol>2</transportLayerProtocol>"))).toBe(CnfErr.Ok);
+    expect(cnf.sipTransport).toBe(CnfSipTransport.Udp);
+    const bad: string[] = ["0", "5", "TCP", "-1", "2 2", "4294967298"];
+    for (let i = 0; i < bad.length; i++) {
+      expect(parse(sipFile("", "", "<transportLayerProtocol>" + bad[i] + "</transportLayerProtocol>"))).toBe(CnfErr.BadValue);
+      expect(sipDefaults()).toBe(true);
+    }
+    // Only the root's child is the device's.
+    expect(parse(sipFile("", "", "<x><transportLayerProtocol>2</transportLayerProtocol></x>"))).toBe(CnfErr.Ok);
+    expect(cnf.sipTransport).toBe(CnfSipTransport.Tcp);
+  });
+
+  it("takes sipStack's timers in range, only under sipProfile; out of range, empty or T2 below T1 is BadValue", () => {
+    expect(parse(sipFile("", "<timerRegisterExpires>60</timerRegisterExpires><timerT1>100</timerT1><timerT2>200</timerT2>"))).toBe(CnfErr.Ok);
+    expect(cnf.sipExpires).toBe(60);
+    expect(cnf.sipT1).toBe(100);
+    expect(cnf.sipT2).toBe(200);
+    expect(parse(sipFile("", "<timerRegisterExpires>86400</timerRegisterExpires><timerT1>10000</timerT1><timerT2>60000</timerT2>"))).toBe(CnfErr.Ok);
+    expect(cnf.sipExpires).toBe(86400);
+    expect(cnf.sipT1).toBe(10000);
+    expect(cnf.sipT2).toBe(60000);
+    const bad: string[] = [
+      "<timerRegisterExpires>59</timerRegisterExpires>", "<timerRegisterExpires>86401</timerRegisterExpires>", "<timerRegisterExpires></timerRegisterExpires>",
+      "<timerT1>99</timerT1>", "<timerT1>10001</timerT1>", "<timerT1>5x</timerT1>", "<timerT2>199</timerT2>", "<timerT2>60001</timerT2>",
+      "<timerT1>4001</timerT1>", // above the default T2
+      "<timerT1>1000</timerT1><timerT2>999</timerT2>",
+    ];
+    for (let i = 0; i < bad.length; i++) {
+      const e = parse(sipFile("", bad[i]));
+      if (e != CnfErr.BadValue) trace("not a bad value: " + bad[i]);
+      expect(e).toBe(CnfErr.BadValue);
+      expect(sipDefaults()).toBe(true);
+    }
+    // Timers elsewhere are not the SIP stack's.
+    expect(parse(sipFile("", "", "<timerT1>1</timerT1><sipStack><timerT1>2</timerT1></sipStack><x><sipProfile><sipStack><timerT1>3</timerT1></sipStack></sipProfile></x>"))).toBe(CnfErr.Ok);
+    expect(sipDefaults()).toBe(true);
+  });
+
+  it("keeps names, auth names and display names up to 32 bytes, passwords up to 64, entities decoded; longer is BadValue, never cut", () => {
+    const n32 = "n".repeat(CNF_SIP_NAME_MAX);
+    const p64 = "p".repeat(CNF_SIP_PASS_MAX - 6) + "&amp;&lt;&gt;&quot;&apos;&#x21;"; // 64 bytes once decoded
+    expect(parse(sipFile(sipLine("1", "", n32, n32, p64, n32)))).toBe(CnfErr.Ok);
+    expectLine(0, 1, n32, n32, "p".repeat(CNF_SIP_PASS_MAX - 6) + "&<>\"'!", n32, 0, CNF_SIP_PORT);
+    const bad: string[] = [
+      sipLine("1", "", n32 + "1", "", "x"), sipLine("1", "", "1", n32 + "a", "x"), sipLine("1", "", "1", "", "x", n32 + "d"),
+      sipLine("1", "", "1", "", "p".repeat(CNF_SIP_PASS_MAX + 1)), sipLine("1", "", "1", "", p64 + "&amp;"),
+      sipLine("1", "", "1", "", "caf&#233;"), sipLine("1", "", "b&#xe9;b", "", "x"), sipLine("1", "", "1", "&#1234;", "x"), // no '?' for what the registrar checks
+      sipLine("x", "", "1", "", "x"), sipLine("65536", "", "1", "", "x"),
+    ];
+    for (let i = 0; i < bad.length; i++) {
+      const e = parse(sipFile(sipLine("1", "", "1000", "", "ok") + bad[i]));
+      if (e != CnfErr.BadValue) trace("not a bad value: " + bad[i]);
+      expect(e).toBe(CnfErr.BadValue);
+      expect(sipDefaults()).toBe(true);
+    }
+    // A display name may lose a character: it is only shown.
+    expect(parse(sipFile(sipLine("1", "", "1", "", "x", "Caf&#233;")))).toBe(CnfErr.Ok);
+    expect(lineDisplay(cnf.sipLine(0))).toBe("Caf?");
+  });
+
+  it("takes USECALLMANAGER or nothing as the CallManagers, an IPv4 proxy with its port; anything else is BadValue", () => {
+    expect(parse(sipFile(sipLine("1", "USECALLMANAGER", "1", "", "x", "", "5062") + sipLine("2", "192.0.2.99", "2", "", "y")
+      + sipLine("3", " 198.51.100.7 ", "3", "", "z", "", "65535")))).toBe(CnfErr.Ok);
+    expect(cnf.sipLineCount).toBe(3);
+    expectLine(0, 1, "1", "", "x", "", 0, 5062);
+    expectLine(1, 2, "2", "", "y", "", 0xc0000263, CNF_SIP_PORT);
+    expectLine(2, 3, "3", "", "z", "", 0xc6336407, 65535);
+    const bad: string[] = [
+      sipLine("1", "cucm1.voice.example", "1", "", "x"), sipLine("1", "usecallmanager", "1", "", "x"), sipLine("1", "192.0.2.300", "1", "", "x"),
+      sipLine("1", "192.0.2", "1", "", "x"), sipLine("1", "192.0.2.1.1", "1", "", "x"), sipLine("1", "0.0.0.0", "1", "", "x"),
+      sipLine("1", "255.255.255.255", "1", "", "x"), sipLine("1", "192.0.2.1:5060", "1", "", "x"), sipLine("1", "1.2.3.4" + "0".repeat(70), "1", "", "x"),
+      sipLine("1", "", "1", "", "x", "", "0"), sipLine("1", "", "1", "", "x", "", "65536"), sipLine("1", "", "1", "", "x", "", "sip"),
+    ];
+    for (let i = 0; i < bad.length; i++) {
+      const e = parse(sipFile(bad[i]));
+      if (e != CnfErr.BadValue) trace("not a bad value: " + bad[i]);
+      expect(e).toBe(CnfErr.BadValue);
+      expect(cnf.sipLineCount).toBe(0);
+    }
+  });
+
+  it("skips line buttons without a name or of another feature, keeps four and counts the rest", () => {
+    let s = sipLine("1", "", "", "", "nameless") + "<line button=\"2\"><featureID>2</featureID><name>speed</name></line>";
+    for (let i = 1; i <= 7; i++) s += sipLine((i + 2).toString(), "", "10" + i.toString(), "", "pw" + i.toString());
+    expect(parse(sipFile(s))).toBe(CnfErr.Ok);
+    expect(cnf.sipLineCount).toBe(CNF_SIP_LINES);
+    expect(cnf.sipLinesSkipped).toBe(3);
+    for (let i = 0; i < CNF_SIP_LINES; i++) expectLine(i, <u32>i + 3, "10" + (i + 1).toString(), "", "pw" + (i + 1).toString(), "", 0, CNF_SIP_PORT);
+    // A line without featureID is a line; the last <name> wins; lines elsewhere are not the profile's.
+    expect(parse(sipFile("<line><name>a</name><name>b</name></line>", "", "<sipLines><line><name>c</name></line></sipLines><x><sipProfile><sipLines><line><name>d</name></line></sipLines></sipProfile></x>"))).toBe(CnfErr.Ok);
+    expect(cnf.sipLineCount).toBe(1);
+    expectLine(0, 0, "b", "", "", "", 0, CNF_SIP_PORT);
+  });
+
+  it("leaves no SIP line, no password and the defaults after an error, and after the next file", () => {
+    expect(parse(CNF_CUCM_SIP)).toBe(CnfErr.Ok);
+    expect(parse(CNF_CUCM_SIP.replace("<timerT2>3000</timerT2>", "<timerT2>300</timerT2>"))).toBe(CnfErr.BadValue);
+    expect(sipDefaults()).toBe(true);
+    expect(cnf.cmCount).toBe(0);
+    for (let i = 0; i <= CNF_SIP_LINES; i++) {
+      // The slots are wiped: a refused file leaves no secret in memory.
+      const l = changetype<usize>(cnf.sipLine(i));
+      for (let k = 0; k < CNF_SIP_PASS_MAX; k++) expect(load<u8>(cnf.sipLine(i).password() + <usize>k)).toBe(0);
+      expect(load<u32>(l)).toBe(0);
+    }
+    expect(parse(CNF_CUCM_SIP.slice(0, CNF_CUCM_SIP.indexOf("</sipLines>")))).toBe(CnfErr.Truncated);
+    expect(sipDefaults()).toBe(true);
+    expect(parse(CNF_SIM)).toBe(CnfErr.Ok);
+    expect(sipDefaults()).toBe(true);
   });
 });

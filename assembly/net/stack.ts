@@ -306,13 +306,13 @@ export function ipOutput(dst: u32, proto: u32, len: i32, now: i64, dscp: u32 = 0
 }
 
 /** Sends the `len`-byte UDP payload already at udpTxPayload(). */
-export function udpSend(dst: u32, srcPort: u32, dstPort: u32, len: i32, now: i64): bool {
+export function udpSend(dst: u32, srcPort: u32, dstPort: u32, len: i32, now: i64, dscp: u32 = 0): bool {
   const u = udpOut;
   u.srcPort = srcPort;
   u.dstPort = dstPort;
   u.payloadLen = len;
   u.emit(ipTxPayload(), myIp, dst);
-  return ipOutput(dst, IpProto.Udp, UDP_HEADER + len, now);
+  return ipOutput(dst, IpProto.Udp, UDP_HEADER + len, now, dscp);
 }
 
 /**

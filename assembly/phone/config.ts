@@ -10,8 +10,22 @@
 // (VAL_MAX). The open elements are a fixed stack of (name length, name hash,
 // id) slots, and only what this phone uses is kept:
 // up to three CallManagers in priority order, the load name, the device
-// protocol, deviceSecurityMode and the DSCP for signalling. Anything else
-// that is well-formed XML is skipped.
+// protocol, deviceSecurityMode and the DSCP for signalling, and what a SIP
+// phone needs: each member's sipPort, the transport, sipProfile's sipStack
+// timers and the first CNF_SIP_LINES lines of its <sipLines>. Anything else
+// that is well-formed XML is skipped, the <lines> the simulated CallManager
+// reads for SCCP phones too (host/sim/cnf.ts).
+//
+// transportLayerProtocol: no Cisco document giving its values was found.
+// CUCM writes the phone security profile's Transport Type there; the files
+// seen agree on 1 for TCP (CUCM's SCCP files, which are TCP only; a guide
+// for SIP 8945s: "défini sur 1 pour utiliser TCP") and 2 for UDP (Wazo's
+// SEP template for Asterisk, which listens on UDP:
+// wazo-platform/wazo-provd-plugins plugins/wazo-cisco-sip/common/templates/
+// base.tpl), 3 being TLS and 4 CUCM's default "TCP+UDP"; one generator
+// (a NixOS module) writes 1 for UDP instead. So: 2 is UDP; 1, 3, 4 and
+// absent are TCP (TLS only comes with deviceSecurityMode 2 or 3, which the
+// phone refuses by name); another value is BadValue.
 //
 // The DSCP: CUCM writes three such elements into a phone's file,
 // dscpForSCCPPhoneConfig (configuration downloads), dscpForSCCPPhoneServices
@@ -38,6 +52,18 @@ export const CNF_LOAD_MAX = 32;
 export const CNF_DEFAULT_PORT: u32 = 2000;
 /** The DSCP of SCCP signalling when the file gives none: CS3, as Cisco phones mark it. */
 export const CNF_DSCP_DEFAULT: u32 = 24;
+/** SIP's port (RFC 3261), for a member without sipPort and a line without port. */
+export const CNF_SIP_PORT: u32 = 5060;
+/** Lines kept from <sipLines>: the first four with a name, in file order. */
+export const CNF_SIP_LINES = 4;
+/** Longest line name, auth name and display name kept; longer is BadValue. */
+export const CNF_SIP_NAME_MAX = 32;
+/** Longest password kept; longer is BadValue, never cut. */
+export const CNF_SIP_PASS_MAX = 64;
+/** sipStack's defaults: timerRegisterExpires (s), timerT1 and timerT2 (ms), as CUCM's SIP profile. */
+export const CNF_SIP_EXPIRES: u32 = 3600;
+export const CNF_SIP_T1: u32 = 500;
+export const CNF_SIP_T2: u32 = 4000;
 const MAX_DEPTH = 16;
 const VAL_MAX = 64; // longest value kept: a host name
 const NAME_MAX = 32; // longest name kept for lookup: the known ones are up to 18
@@ -54,20 +80,29 @@ export const enum CnfErr {
   TooLarge = 3,
   /** Not well-formed: mismatched close tag, bad attribute, unknown entity, text or a second element outside the root. */
   Malformed = 4,
-  /** A port, priority, deviceSecurityMode or dscpForCm2Dvce that is not a number in range, or a load name too long or with odd characters. */
+  /**
+   * A port, priority, deviceSecurityMode, dscpForCm2Dvce, transportLayerProtocol or SIP timer that is
+   * not a number in range (timerT2 below timerT1 too), a load name too long or with odd characters, or a
+   * SIP line's name, auth name, display name or password too long (or, but for the display name, with a
+   * character reference beyond ASCII), or a proxy neither USECALLMANAGER nor an IPv4 address.
+   */
   BadValue = 5,
   /** Well-formed, but no member with a usable processNodeName. */
   NoCallManager = 6,
 }
 
 export const enum CnfProto { None = 0, Sccp = 1, Sip = 2, Other = 3 }
+export const enum CnfSipTransport { Udp = 1, Tcp = 2 }
 
 /** One CallManager: its address or host name is in host(), hostLen bytes. */
 @unmanaged export class CnfCallManager {
   /** processNodeName as an IPv4 address; 0 when it is a host name to resolve. */
   addr: u32;
+  /** ethernetPhonePort (SCCP). */
   port: u32;
   priority: u32;
+  /** sipPort, CNF_SIP_PORT when absent or empty. */
+  sipPort: u32;
   hostLen: i32;
   host(): usize { return changetype<usize>(this) + offsetof<CnfCallManager>(); }
 }
@@ -75,6 +110,29 @@ const CM_SIZE = offsetof<CnfCallManager>() + <usize>CNF_HOST_MAX;
 // The sorted CallManagers, then the member being read.
 const slots = memory.data(<i32>CM_SIZE * (CNF_MAX_CM + 1));
 function slot(i: i32): CnfCallManager { return changetype<CnfCallManager>(slots + <usize>i * CM_SIZE); }
+
+/** One line of <sipLines>; its texts, entities decoded, at name(), authName(), password(), display(). */
+@unmanaged export class CnfSipLine {
+  /** The button attribute; 0 when absent. */
+  button: u32;
+  nameLen: i32;
+  /** 0: authenticate with the name. */
+  authNameLen: i32;
+  passwordLen: i32;
+  displayLen: i32;
+  /** <proxy> as an IPv4 address; 0 for USECALLMANAGER (or empty): register with the CallManagers. */
+  proxyAddr: u32;
+  /** <port>, CNF_SIP_PORT when absent or empty: the proxy's port when proxyAddr is set. */
+  proxyPort: u32;
+  name(): usize { return changetype<usize>(this) + offsetof<CnfSipLine>(); }
+  authName(): usize { return this.name() + <usize>CNF_SIP_NAME_MAX; }
+  display(): usize { return this.name() + <usize>(2 * CNF_SIP_NAME_MAX); }
+  password(): usize { return this.name() + <usize>(3 * CNF_SIP_NAME_MAX); }
+}
+const LINE_SIZE = offsetof<CnfSipLine>() + <usize>(3 * CNF_SIP_NAME_MAX + CNF_SIP_PASS_MAX);
+// The kept lines, then the line being read.
+const lineSlots = memory.data(<i32>LINE_SIZE * (CNF_SIP_LINES + 1));
+function lineSlot(i: i32): CnfSipLine { return changetype<CnfSipLine>(lineSlots + <usize>i * LINE_SIZE); }
 
 /** What cnfEnd() (or cnfParse()) found; all zero after an error. */
 @unmanaged export class Cnf {
@@ -89,9 +147,22 @@ function slot(i: i32): CnfCallManager { return changetype<CnfCallManager>(slots 
   dscp: u32;
   /** dscpForCm2Dvce was in the file. */
   dscpGiven: bool;
+  /** CnfSipTransport from transportLayerProtocol: TCP when absent. */
+  sipTransport: u32;
+  /** sipStack's timerRegisterExpires, 60..86400 s (below 60 a registrar may answer 423), CNF_SIP_EXPIRES when absent. */
+  sipExpires: u32;
+  /** timerT1, 100..10000 ms, CNF_SIP_T1 when absent. */
+  sipT1: u32;
+  /** timerT2, 200..60000 ms and not below T1, CNF_SIP_T2 when absent. */
+  sipT2: u32;
+  /** SIP lines in sipLine(0..sipLineCount-1), file order: the first CNF_SIP_LINES line buttons (featureID 9 or none) with a name. */
+  sipLineCount: i32;
+  /** Named line buttons after those, not kept. */
+  sipLinesSkipped: i32;
   /** Offset where scanning stopped: the end, or just past the byte where the error was found. */
   stop: i32;
   cm(i: i32): CnfCallManager { return slot(i); }
+  sipLine(i: i32): CnfSipLine { return lineSlot(i); }
 }
 export const cnf = changetype<Cnf>(memory.data(offsetof<Cnf>()));
 export const cnfLoad = memory.data(CNF_LOAD_MAX);
@@ -99,7 +170,10 @@ export const cnfLoad = memory.data(CNF_LOAD_MAX);
 // Element names and values the scanner knows, as (length, ASCII) entries;
 // an id is the 1-based position: callManagerGroup members member priority
 // callManager ports ethernetPhonePort processNodeName deviceProtocol
-// loadInformation loadInformation7 deviceSecurityMode dscpForCm2Dvce SCCP SIP amp lt gt quot apos.
+// loadInformation loadInformation7 deviceSecurityMode dscpForCm2Dvce SCCP SIP
+// sipPort sipProfile sipStack timerRegisterExpires timerT1 timerT2 sipLines
+// line featureID name authName authPassword displayName proxy port button
+// transportLayerProtocol USECALLMANAGER amp lt gt quot apos.
 // loadInformation7 is XMLDefault's entry for device type 7, the CP-7960.
 const NAMES = memory.data<u8>([
   16, 99, 97, 108, 108, 77, 97, 110, 97, 103, 101, 114, 71, 114, 111, 117, 112,
@@ -117,12 +191,32 @@ const NAMES = memory.data<u8>([
   14, 100, 115, 99, 112, 70, 111, 114, 67, 109, 50, 68, 118, 99, 101,
   4, 83, 67, 67, 80,
   3, 83, 73, 80,
+  7, 115, 105, 112, 80, 111, 114, 116,
+  10, 115, 105, 112, 80, 114, 111, 102, 105, 108, 101,
+  8, 115, 105, 112, 83, 116, 97, 99, 107,
+  20, 116, 105, 109, 101, 114, 82, 101, 103, 105, 115, 116, 101, 114, 69, 120, 112, 105, 114, 101, 115,
+  7, 116, 105, 109, 101, 114, 84, 49,
+  7, 116, 105, 109, 101, 114, 84, 50,
+  8, 115, 105, 112, 76, 105, 110, 101, 115,
+  4, 108, 105, 110, 101,
+  9, 102, 101, 97, 116, 117, 114, 101, 73, 68,
+  4, 110, 97, 109, 101,
+  8, 97, 117, 116, 104, 78, 97, 109, 101,
+  12, 97, 117, 116, 104, 80, 97, 115, 115, 119, 111, 114, 100,
+  11, 100, 105, 115, 112, 108, 97, 121, 78, 97, 109, 101,
+  5, 112, 114, 111, 120, 121,
+  4, 112, 111, 114, 116,
+  6, 98, 117, 116, 116, 111, 110,
+  22, 116, 114, 97, 110, 115, 112, 111, 114, 116, 76, 97, 121, 101, 114, 80, 114, 111, 116, 111, 99, 111, 108,
+  14, 85, 83, 69, 67, 65, 76, 76, 77, 65, 78, 65, 71, 69, 82,
   3, 97, 109, 112, 2, 108, 116, 2, 103, 116, 4, 113, 117, 111, 116, 4, 97, 112, 111, 115,
   0,
 ]);
 const enum Id {
-  None, Group, Members, Member, Priority, CallManager, Ports, Port, Host, Protocol,
-  Load, LoadModel, Security, Dscp, Sccp, Sip, Amp,
+  None, Group, Members, Member, Priority, CallManager, Ports, EthPort, Host, Protocol,
+  Load, LoadModel, Security, Dscp, Sccp, Sip,
+  SipPort, SipProfile, SipStack, Expires, T1, T2, SipLines, Line, FeatureId, Name, AuthName, Password, Display,
+  Proxy, LinePort, Button, Transport, UseCm, Amp,
 }
 const ENTITY_CHARS = memory.data<u8>([38, 60, 62, 34, 39]); // & < > " '
 const enum Ch {
@@ -155,6 +249,10 @@ let err = 0;      // the first error, sticky until cnfBegin()
 let pos: u32 = 0; // bytes fed so far
 let depth = 0;
 let member = 0;   // depth of the member being read; 0 outside one
+let line = 0;     // depth of the <sipLines> line being read; 0 outside one
+let lineIsLine = true; // its featureID is 9 (a line, not a speed dial or service) or absent
+let raw = false;  // the element being read is a password: its white space is kept
+let lossy = false; // a character reference beyond ASCII was kept as '?' in its text
 let rootClosed = false;
 let spaced = false;  // white space since the start tag's name or last attribute
 let k = 0;           // Bang: bytes matched; Comment/Pi/Cdata: bytes of the end literal matched
@@ -182,7 +280,7 @@ export function cnfBegin(): void {
   state = St.Text;
   err = 0;
   pos = 0;
-  depth = member = valLen = 0;
+  depth = member = line = valLen = 0;
   rootClosed = false;
 }
 
@@ -221,6 +319,7 @@ export function cnfEnd(): i32 {
     if (state == St.Bom1 || state == St.Bom2) e = CnfErr.Malformed; // 0xEF is no text outside the root
     else if (state != St.Text || !rootClosed) e = CnfErr.Truncated;
     else if (cnf.cmCount == 0) e = CnfErr.NoCallManager;
+    else if (cnf.sipT2 < cnf.sipT1) e = CnfErr.BadValue;
     err = e;
   }
   if (e != 0) clear();
@@ -240,6 +339,12 @@ function clear(): void {
   cnf.protocol = CnfProto.None;
   cnf.dscp = CNF_DSCP_DEFAULT;
   cnf.dscpGiven = false;
+  cnf.sipTransport = CnfSipTransport.Tcp;
+  cnf.sipExpires = CNF_SIP_EXPIRES;
+  cnf.sipT1 = CNF_SIP_T1;
+  cnf.sipT2 = CNF_SIP_T2;
+  cnf.sipLineCount = cnf.sipLinesSkipped = 0;
+  memory.fill(lineSlots, 0, LINE_SIZE * (CNF_SIP_LINES + 1)); // no password left behind
 }
 
 /** One byte of the file: its state's family takes it. */
@@ -429,6 +534,7 @@ function tagStep(c: u32): i32 {
         state = St.Tag;
         spaced = false;
         if (member == depth && attrId == Id.Priority) return priority();
+        if (line == depth && attrId == Id.Button) return button();
         return 0;
       }
       return text(c);
@@ -480,18 +586,30 @@ function nameId(): u32 { return nameLen <= <u32>NAME_MAX ? lookup(name, <i32>nam
 
 function push(): void {
   const s = stack + <usize>(depth * 12);
+  const id = nameId();
   store<u32>(s, nameLen);
   store<u32>(s, nameHash, 4);
-  store<u8>(s, <u8>nameId(), 8);
+  store<u8>(s, <u8>id, 8);
   depth++;
   valLen = 0;
-  if (idAt(0) == Id.Member && idAt(1) == Id.Members && idAt(2) == Id.Group) {
+  lossy = false;
+  raw = line != 0 && depth == line + 1 && id == Id.Password;
+  if (id == Id.Member && idAt(1) == Id.Members && idAt(2) == Id.Group) {
     member = depth;
     const m = slot(CNF_MAX_CM);
     m.addr = 0;
     m.port = CNF_DEFAULT_PORT;
     m.priority = 0;
+    m.sipPort = CNF_SIP_PORT;
     m.hostLen = -1;
+  } else if (depth == 4 && id == Id.Line && idAt(1) == Id.SipLines && idAt(2) == Id.SipProfile) {
+    line = depth;
+    lineIsLine = true;
+    const l = lineSlot(CNF_SIP_LINES);
+    l.button = 0;
+    l.nameLen = l.authNameLen = l.passwordLen = l.displayLen = 0;
+    l.proxyAddr = 0;
+    l.proxyPort = CNF_SIP_PORT;
   }
 }
 
@@ -502,10 +620,11 @@ function idAt(up: i32): u32 {
 }
 
 function close(): i32 {
-  trim();
+  if (!raw) trim();
   const e = take();
   if (--depth == 0) rootClosed = true;
   valLen = 0;
+  raw = false;
   return e;
 }
 
@@ -521,7 +640,11 @@ function entity(): i32 {
     if (id >= <u32>Id.Amp) c = load<u8>(ENTITY_CHARS + <usize>(id - Id.Amp));
   }
   if (c == 0) return CnfErr.Malformed;
-  keep(c > 0x7f ? Ch.Question : c);
+  if (c > 0x7f) {
+    lossy = true;
+    c = Ch.Question;
+  }
+  keep(c);
   return 0;
 }
 
@@ -547,9 +670,15 @@ function take(): i32 {
       if (v > 252 || (v & 3) != 0) return CnfErr.BadValue;
       cnf.dscp = v >> 2;
       cnf.dscpGiven = true;
+    } else if (id == Id.Transport && valLen > 0) {
+      const v = number(val, valLen, 10);
+      if (v - 1 > 3) return CnfErr.BadValue;
+      cnf.sipTransport = v == 2 ? CnfSipTransport.Udp : CnfSipTransport.Tcp;
     }
     return 0;
   }
+  if (line != 0) return takeLine(id);
+  if (depth == 4 && idAt(1) == Id.SipStack && idAt(2) == Id.SipProfile) return takeTimer(id);
   if (member == 0) return 0;
   const rel = depth - member;
   if (rel == 0) {
@@ -557,12 +686,102 @@ function take(): i32 {
     commit();
   } else if (rel == 1 && id == Id.Priority) return priority();
   else if (rel == 2 && id == Id.Host && idAt(1) == Id.CallManager) takeHost();
-  else if (rel == 3 && id == Id.Port && idAt(1) == Id.Ports && idAt(2) == Id.CallManager) {
-    const v = number(val, valLen, 10);
-    if (v == 0 || v > 0xffff) return CnfErr.BadValue;
-    slot(CNF_MAX_CM).port = v;
+  else if (rel == 3 && idAt(1) == Id.Ports && idAt(2) == Id.CallManager) {
+    if (id == Id.EthPort) {
+      const v = port();
+      if (v == 0) return CnfErr.BadValue;
+      slot(CNF_MAX_CM).port = v;
+    } else if (id == Id.SipPort && valLen > 0) { // CUCM's SCCP files may have an empty one
+      const v = port();
+      if (v == 0) return CnfErr.BadValue;
+      slot(CNF_MAX_CM).sipPort = v;
+    }
   }
   return 0;
+}
+
+/** The value as a port number, 0 when it is none. */
+function port(): u32 {
+  const v = number(val, valLen, 10);
+  return v > 0xffff ? 0 : v;
+}
+
+/** timerRegisterExpires, timerT1 or timerT2 of sipProfile's sipStack. */
+function takeTimer(id: u32): i32 {
+  const v = number(val, valLen, 10); // BAD is out of every range
+  if (id == Id.Expires) {
+    if (v < 60 || v > 86400) return CnfErr.BadValue;
+    cnf.sipExpires = v;
+  } else if (id == Id.T1) {
+    if (v < 100 || v > 10000) return CnfErr.BadValue;
+    cnf.sipT1 = v;
+  } else if (id == Id.T2) {
+    if (v < 200 || v > 60000) return CnfErr.BadValue;
+    cnf.sipT2 = v;
+  }
+  return 0;
+}
+
+/** A child of the <sipLines> line being read, or the line itself as it closes. */
+function takeLine(id: u32): i32 {
+  const l = lineSlot(CNF_SIP_LINES);
+  const rel = depth - line;
+  if (rel == 0) {
+    line = 0;
+    commitLine();
+    return 0;
+  }
+  if (rel != 1) return 0;
+  const at = changetype<usize>(l);
+  if (id == Id.FeatureId) lineIsLine = valLen == 0 || number(val, valLen, 10) == 9;
+  else if (id == Id.Name) return lineText(l.name(), CNF_SIP_NAME_MAX, at + offsetof<CnfSipLine>("nameLen"), true);
+  else if (id == Id.AuthName) return lineText(l.authName(), CNF_SIP_NAME_MAX, at + offsetof<CnfSipLine>("authNameLen"), true);
+  else if (id == Id.Password) return lineText(l.password(), CNF_SIP_PASS_MAX, at + offsetof<CnfSipLine>("passwordLen"), true);
+  else if (id == Id.Display) return lineText(l.display(), CNF_SIP_NAME_MAX, at + offsetof<CnfSipLine>("displayLen"), false);
+  else if (id == Id.Proxy) {
+    let a: u32 = 0;
+    if (valLen > 0 && lookup(val, valLen) != Id.UseCm) {
+      a = quad(val, valLen);
+      if (a == 0 || a == BAD) return CnfErr.BadValue;
+    }
+    l.proxyAddr = a;
+  } else if (id == Id.LinePort && valLen > 0) {
+    const v = port();
+    if (v == 0) return CnfErr.BadValue;
+    l.proxyPort = v;
+  }
+  return 0;
+}
+
+/** The button attribute of a <sipLines> line. */
+function button(): i32 {
+  trim();
+  const v = number(val, valLen, 10);
+  if (v > 0xffff) return CnfErr.BadValue;
+  lineSlot(CNF_SIP_LINES).button = v;
+  return 0;
+}
+
+/** Copies the value to `dst` and its length to `lenAt`; too long, or lossy when `exact`, is BadValue. */
+function lineText(dst: usize, max: i32, lenAt: usize, exact: bool): i32 {
+  const n = valLen;
+  if (n > max || (exact && lossy)) return CnfErr.BadValue;
+  memory.copy(dst, val, <usize>n);
+  store<i32>(lenAt, n);
+  return 0;
+}
+
+/** Keeps the line just read if it is a named line button and there is room; counts it if not. */
+function commitLine(): void {
+  const l = lineSlot(CNF_SIP_LINES);
+  if (l.nameLen == 0 || !lineIsLine) return;
+  const k = cnf.sipLineCount;
+  if (k == CNF_SIP_LINES) {
+    cnf.sipLinesSkipped++;
+    return;
+  }
+  memory.copy(changetype<usize>(lineSlot(k)), changetype<usize>(l), LINE_SIZE);
+  cnf.sipLineCount = k + 1;
 }
 
 function priority(): i32 {
@@ -580,36 +799,51 @@ function takeHost(): void {
   m.addr = 0;
   const n = valLen;
   if (n == 0 || n > CNF_HOST_MAX) return;
-  let addr: u32 = 0;
-  let oct: u32 = 0;
-  let dots = 0;
   let label = 0;
   let numeric = true;
-  let big = false;
   for (let i = 0; i < n; i++) {
     const c = <u32>load<u8>(val + <usize>i);
     if (c == Ch.Dot) {
       if (label == 0) return;
-      if (oct > 255) big = true;
-      addr = (addr << 8) | oct;
-      oct = 0;
       label = 0;
-      dots++;
       continue;
     }
     label++;
-    if (c - Ch.Zero <= 9) oct = min<u32>(oct * 10 + c - Ch.Zero, 256);
-    else if (hostChar(c)) numeric = false;
-    else return;
+    if (c - Ch.Zero > 9) {
+      if (!hostChar(c)) return;
+      numeric = false;
+    }
   }
   if (numeric) {
-    if (dots != 3 || label == 0 || big || oct > 255) return;
-    addr = (addr << 8) | oct;
+    const addr = quad(val, n);
     if (addr == 0 || addr == BAD) return;
     m.addr = addr;
   }
   memory.copy(m.host(), val, <usize>n);
   m.hostLen = n;
+}
+
+/** The dotted quad (four decimal numbers up to 255) in the `n` bytes at `p`, or BAD. */
+function quad(p: usize, n: i32): u32 {
+  if (n <= 0 || n > VAL_MAX) return BAD;
+  let addr: u32 = 0;
+  let oct: u32 = 0;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = <u32>load<u8>(p + <usize>i);
+    if (c == Ch.Dot) {
+      if (digits == 0 || ++dots > 3) return BAD;
+      addr = (addr << 8) | oct;
+      oct = digits = 0;
+      continue;
+    }
+    if (c - Ch.Zero > 9) return BAD;
+    oct = oct * 10 + c - Ch.Zero;
+    if (oct > 255) return BAD;
+    digits++;
+  }
+  return dots == 3 && digits > 0 ? (addr << 8) | oct : BAD;
 }
 
 /** Files the member just read among the kept ones, in ascending priority (stable). */
@@ -639,7 +873,7 @@ function trim(): void {
 }
 
 function keep(c: u32): void {
-  if (valLen == 0 && isWs(c)) return;
+  if (valLen == 0 && isWs(c) && !raw) return;
   if (valLen < VAL_MAX) store<u8>(val + <usize>valLen, <u8>c);
   valLen++;
 }

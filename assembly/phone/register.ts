@@ -47,6 +47,8 @@ export const enum RegState { Off, Connecting, Registering, Registered, AllDown }
 export const enum RegFail {
   Refused = 1, Timeout = 2, Reset = 3, Closed = 4, Rejected = 5, NoAnswer = 6, KeepaliveLost = 7, Malformed = 8, NoConnection = 9, Unreachable = 10,
   SetupUnanswered = 11,
+  /** SIP: a 5xx answer from the proxy (NoAnswer: Timer F, or 408; Malformed: a stream that is not SIP). */
+  ServerError = 12,
 }
 
 /** Registered: the standby connection opens at once, and again this long after it was lost. */

@@ -15,7 +15,8 @@ import { discoveryAnnounce, discoveryInit, discoveryPoll, discoveryStart, discov
 import { identityLoad, setDeviceName } from "./identity";
 import { Lcd, lcdShow } from "./lcd";
 import { Provision, provisionPoll, provisionStart, provisionState, provisionStop } from "./provision";
-import { cnf } from "./config";
+import { cnf, CnfProto, CnfSipTransport } from "./config";
+import { sipInit, sipPoll, sipSetLine, sipSetProxy, sipSetTransport, sipStart, sipState, sipStop, sipClear } from "./sip";
 import { registerClear, registerPoll, registerSetCallManager, registerSetDscp, registerStart, registerState, registerStop, RegState } from "./register";
 import { slotConfirm } from "../flash/slots";
 
@@ -28,6 +29,8 @@ let dead = false;
 let healthy = false;
 let stage = Stage.Power;
 let vlanDeadline: i64 = NEVER;
+/** Stage 6 is SIP's (the configuration's deviceProtocol), not SCCP's. */
+let sip = false;
 
 function start(now: i64): void {
   started = true;
@@ -57,6 +60,7 @@ function attach(): void {
   dnsInit();
   tcpInit();
   discoveryInit();
+  sipInit();
 }
 
 function enter(s: Stage): void {
@@ -82,6 +86,11 @@ function showRegistration(): void {
 }
 
 function startRegistration(now: i64): void {
+  sip = cnf.protocol == CnfProto.Sip;
+  if (sip) {
+    startSip(now);
+    return;
+  }
   registerClear();
   let n = 0;
   for (let i = 0; i < cnf.cmCount; i++) {
@@ -94,13 +103,40 @@ function startRegistration(now: i64): void {
   registerStart(now);
 }
 
+/**
+ * SIP: the proxies are the CallManagers at their SIP port, in priority
+ * order; a file that lists none but gives each line its proxy (the older
+ * SIP files' way) gives those, in line order.
+ */
+function startSip(now: i64): void {
+  sipClear();
+  let n = 0;
+  for (let i = 0; i < cnf.cmCount; i++) {
+    const cm = cnf.cm(i);
+    if (cm.addr != 0) sipSetProxy(n++, cm.addr, cm.sipPort);
+  }
+  for (let i = 0; i < cnf.sipLineCount && n == 0; i++) {
+    const l = cnf.sipLine(i);
+    if (l.proxyAddr != 0) sipSetProxy(n++, l.proxyAddr, l.proxyPort);
+  }
+  sipSetTransport(cnf.sipTransport == CnfSipTransport.Tcp, cnf.sipT1, cnf.sipT2, cnf.sipExpires, cnf.dscp);
+  for (let i = 0; i < cnf.sipLineCount; i++) {
+    const l = cnf.sipLine(i);
+    sipSetLine(i, l.name(), l.nameLen, l.authName(), l.authNameLen, l.password(), l.passwordLen, l.display(), l.displayLen);
+  }
+  enter(Stage.Register);
+  lcdShow(Lcd.Registering);
+  sipStart(now);
+}
+
 /** Stages 5 and 6 need an address: start them when DHCP binds, stop them when it is lost. */
 function followAddress(now: i64): void {
   if (stage == Stage.Dhcp && myIp != 0) {
     enter(Stage.Tftp);
     provisionStart(now);
   } else if (stage > Stage.Dhcp && myIp == 0) {
-    registerStop(now, false);
+    if (sip) sipStop(now);
+    else registerStop(now, false);
     provisionStop();
     enter(Stage.Dhcp);
     lcdShow(Lcd.ConfiguringIp);
@@ -133,11 +169,12 @@ export function startupPoll(now: i64): i64 {
   if (stage == Stage.Register) {
     // TCP first so registration sees its timeouts, then again for the deadlines registration set.
     tcpPoll(now);
-    next = min(next, registerPoll(now));
+    next = min(next, sip ? sipPoll(now) : registerPoll(now));
     next = min(next, tcpPoll(now));
-    showRegistration();
+    // SIP shows each line's state itself.
+    if (!sip) showRegistration();
     // The healthy point: a new image on trial confirms itself once registered, else the next boot reverts it.
-    if (!healthy && registerState == RegState.Registered) {
+    if (!healthy && (sip ? sipState : registerState) == RegState.Registered) {
       healthy = true;
       slotConfirm();
     }

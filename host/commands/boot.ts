@@ -154,7 +154,12 @@ function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | 
   const failure = result.registered ? null : failureOf(report);
   const exitCode = exitCodeOf(report, failure);
   const switchLog = net.poe.log.filter((l) => l.port === PORTS.phone).map((l) => l.text);
-  finish({ seed, scenario: scenario?.name ?? null, ...report, bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs, failure, exit_code: exitCode, switch_log: switchLog }, json, pcap);
+  // What the CallManagers' SIP registrars saw, when the phone spoke SIP to any.
+  const sip = net.callManagers.map((cm) => cm.sip.registrar.report()).filter((r) => r.stats.requests > 0);
+  finish({
+    seed, scenario: scenario?.name ?? null, ...report, bound_at_ms: result.boundAtMs, registered_at_ms: result.registeredAtMs, failure, exit_code: exitCode, switch_log: switchLog,
+    ...(sip.length > 0 ? { sip_registrars: sip } : {}),
+  }, json, pcap);
   return exitCode;
 }
 

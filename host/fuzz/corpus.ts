@@ -26,6 +26,8 @@ import { ETHERTYPE_VLAN } from "../wire/vlan.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const PER_TARGET = 40;
+/** SIP's registered port (RFC 3261 §19.1.2). */
+const SIP_PORT = 5060;
 
 /** The frames that crossed the phone's port in a boot of `opts`. */
 function framesOf(opts: Omit<NetworkOptions, "pcap">, limitMs = 120_000): Uint8Array[] {
@@ -65,13 +67,15 @@ export function splitFrame(f: Uint8Array, add: (target: string, input: Uint8Arra
     const sport = (l4[0] << 8) | l4[1];
     const dport = (l4[2] << 8) | l4[3];
     if ((sport === SCCP_PORT || dport === SCCP_PORT) && payload.length >= SCCP_HEADER_LEN) add("sccp", payload);
+    if ((sport === SIP_PORT || dport === SIP_PORT) && payload.length > 0) add("sip", payload);
   }
   if (ip[9] === IPPROTO_UDP && l4.length >= UDP_HEADER_LEN) {
     add("udp", cat([0], addrs, l4));
     const sport = (l4[0] << 8) | l4[1];
     const dport = (l4[2] << 8) | l4[3];
     const payload = l4.subarray(UDP_HEADER_LEN);
-    if (sport === DHCP_SERVER_PORT || sport === DHCP_CLIENT_PORT) add("dhcp", payload);
+    if (sport === SIP_PORT || dport === SIP_PORT) add("sip", payload);
+    else if (sport === DHCP_SERVER_PORT || sport === DHCP_CLIENT_PORT) add("dhcp", payload);
     else if (sport === DNS_PORT || dport === DNS_PORT) add("dns", payload);
     else add("tftp", payload); // the TFTP server's transfer IDs, and port 69
   }
@@ -111,6 +115,14 @@ function hexFixtures(file: string): Uint8Array[] {
   return [...text.matchAll(/export const \w+ = "([0-9a-f]+)";/g)].map((m) => Uint8Array.from(Buffer.from(m[1], "hex")));
 }
 
+/** The SIP messages of sip-fixtures.ts (hex strings joined by +), with CRLF keep-alives before one. */
+function sipFixtures(): Uint8Array[] {
+  const text = readFileSync(join(ROOT, "assembly/__tests__/sip-fixtures.ts"), "utf8");
+  const out = [...text.matchAll(/export const \w+ =((?:\s*"[0-9a-f]+"\s*\+?)+);/g)]
+    .map((m) => Uint8Array.from(Buffer.from(m[1].replace(/[^0-9a-f]/g, ""), "hex")));
+  return [...out, cat([13, 10, 13, 10], out[0])];
+}
+
 /** Template-literal and string .cnf.xml fixtures. */
 function cnfFixtures(): Uint8Array[] {
   const text = readFileSync(join(ROOT, "assembly/__tests__/config-fixtures.ts"), "utf8");
@@ -144,6 +156,7 @@ export function buildCorpus(): Map<string, Uint8Array[]> {
     else if (f.length >= 20 && f[0] >> 4 === 4) splitFrame(cat([0x00, 0x1b, 0x54, 0xc2, 0xa7, 0x10, 0x02, 0, 0x5e, 0, 2, 1, 8, 0], f), add);
   }
   for (const c of cnfFixtures()) add("cnf", c);
+  for (const m of sipFixtures()) add("sip", m);
   for (const [name, file] of Object.entries(upgradeFiles())) if (name.endsWith(".cnf.xml")) add("cnf", file);
   const image = devImage(PHONE_WASM, NEW_LOAD);
   const payload = new DataView(image.buffer, image.byteOffset).getUint32(8);

@@ -1,6 +1,8 @@
 // A CallManager on the simulated network: a host (MAC, IP, ARP) with the
 // host TCP of host/sim/tcp.ts listening on port 2000, and the SCCP logic of
-// host/callmanager/server.ts on each connection. Outages for failover
+// host/callmanager/server.ts on each connection; beside it, as on a CUCM
+// node, the SIP registrar of host/sim/sip-registrar.ts on port 5060 (UDP
+// and TCP), which the outages take down too. Outages for failover
 // tests: stop("refuse") (the service is down, the host answers every SYN
 // with a RST; open connections are reset), stop("fin") (the service shuts
 // down cleanly: FIN on each connection, then RSTs), stop("silent") (the host
@@ -9,6 +11,8 @@
 import { CallManagerLogic, type CallManagerConfig, type CmClock, type CmEvent, type CmSession } from "../callmanager/server.js";
 import { SCCP_PORT } from "../wire/sccp.js";
 import { TcpHost, type TcpConnection } from "./tcp.js";
+import { SimSipService, SipRegistrar, type SipRegistrarConfig } from "./sip-registrar.js";
+import { ipToString } from "../wire/address.js";
 import type { Mac } from "../wire/address.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Nic, Side, Wire } from "./wire.js";
@@ -21,6 +25,8 @@ export interface SimCallManagerConfig extends CallManagerConfig {
   seed?: number;
   /** Down from the start: "refuse" or "silent". */
   down?: "refuse" | "silent";
+  /** The SIP registrar on port 5060 (UDP and TCP) beside SCCP; its domain defaults to this node's address, its seed to seed + 1000. */
+  sip?: Partial<SipRegistrarConfig>;
 }
 
 export type Outage = "refuse" | "fin" | "silent";
@@ -43,6 +49,8 @@ export class SimCallManager implements Nic {
   readonly tcp: TcpHost;
   readonly logic: CallManagerLogic;
   readonly port: number;
+  /** The node's SIP service (host/sim/sip-registrar.ts). */
+  readonly sip: SimSipService;
   /** Everything the logic reported, in order. */
   readonly events: CmEvent[] = [];
   onEvent: ((e: CmEvent) => void) | null = null;
@@ -58,6 +66,10 @@ export class SimCallManager implements Nic {
     };
     this.port = config.port ?? SCCP_PORT;
     this.tcp.listen(this.port, (c) => this.accept(c));
+    const registrar = new SipRegistrar(simClock(scheduler), {
+      name: this.logic.name, domain: ipToString(this.tcp.ip), seed: (config.seed ?? 0) + 1000, subscribers: () => null, ...config.sip,
+    });
+    this.sip = new SimSipService(this.tcp, registrar);
     if (config.down !== undefined) this.stop(config.down);
   }
 
@@ -86,6 +98,7 @@ export class SimCallManager implements Nic {
       this.tcp.mode = "silent";
       return;
     }
+    this.sip.stop();
     for (const [c, s] of [...this.open]) {
       s.ended(how === "fin" ? "CallManager stopped" : "CallManager failed");
       if (how === "fin") c.close();
@@ -103,10 +116,12 @@ export class SimCallManager implements Nic {
         c.onEnd = null;
         c.finish("aborted");
       }
+      this.sip.forgetConnections();
       this.tcp.mode = "up";
     }
     this.outage = null;
     this.tcp.listen(this.port, (c) => this.accept(c));
+    this.sip.start();
   }
 
   private accept(c: TcpConnection): void {

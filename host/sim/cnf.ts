@@ -13,6 +13,13 @@
 // answers LineStat (and builds the button template) from the lines of the
 // file the TFTP server serves the device (cnfLines), the firmware skips
 // the element.
+//
+// A SIP phone's file (protocol 'SIP') has CUCM's SIP layout instead: a
+// sipPort in each member's ports, <sipProfile> with <sipProxies>,
+// <sipCallFeatures>, <sipStack> (the timers, timerRegisterExpires given)
+// and <sipLines>, one line button per line with its name, display name,
+// auth name and password, and <transportLayerProtocol> under the root
+// (1 TCP, 2 UDP: see assembly/phone/config.ts for where that comes from).
 
 export interface CnfCallManager {
   /** processNodeName: an IPv4 address or a host name. */
@@ -23,6 +30,8 @@ export interface CnfCallManager {
   priority?: number;
   /** The CallManager's name in the group, default CM_<host>. */
   name?: string;
+  /** sipPort, default 5060. */
+  sipPort?: number;
 }
 
 export interface CnfOptions {
@@ -39,8 +48,12 @@ export interface CnfOptions {
    * has CUCM's three DSCP elements (dscpForSCCPPhoneConfig 96, dscpForSCCPPhoneServices 0, this one).
    */
   dscpForCm2Dvce?: number;
-  /** The device's lines (a SEP file's <lines>), in button order. */
+  /** The device's lines, in button order: a SEP file's <lines>, or <sipLines> when the protocol is SIP. */
   lines?: CnfLine[];
+  /** A SIP file's transportLayerProtocol, default 'tcp'. */
+  sipTransport?: 'tcp' | 'udp';
+  /** A SIP file's timerRegisterExpires in seconds (60 to 86400, the phone's range), default 3600. */
+  sipExpires?: number;
   /**
    * Grow a SEP file to at least this many bytes with what CUCM writes for a
    * phone with many settings and services: a <vendorConfig> of many
@@ -50,11 +63,24 @@ export interface CnfOptions {
   size?: number;
 }
 
-/** One line of a device: directory number (LineStat's 24-byte lineDirNumber) and display name (40 bytes). */
+/**
+ * One line of a device: directory number (LineStat's 24-byte lineDirNumber) and display name (40 bytes);
+ * for a SIP phone the line's name and display name (up to 32 bytes), and its digest credentials.
+ */
 export interface CnfLine {
   dirNumber: string;
   displayName: string;
+  /** SIP: the digest user name (authName, up to 32 bytes), default the directory number. */
+  authName?: string;
+  /** SIP: the digest password (authPassword, up to 64 bytes), default none. */
+  password?: string;
 }
+
+/** What the phone keeps of a SIP line (CNF_SIP_NAME_MAX and CNF_SIP_PASS_MAX in assembly/phone/config.ts). */
+const SIP_NAME_MAX = 32;
+const SIP_PASS_MAX = 64;
+/** transportLayerProtocol's values for TCP and UDP. */
+const TRANSPORT = { tcp: 1, udp: 2 } as const;
 
 /** The device type CUCM numbers the Cisco 7960 with, as in loadInformation7. */
 export const CP7960_DEVICE_TYPE = 7;
@@ -79,8 +105,10 @@ function el(name: string, text: string | number): string {
 
 function member(cm: CnfCallManager, index: number): string {
   const port = cm.port ?? 2000;
+  const sipPort = cm.sipPort ?? 5060;
   const priority = cm.priority ?? index;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`ethernetPhonePort ${port}`);
+  if (!Number.isInteger(sipPort) || sipPort < 1 || sipPort > 65535) throw new RangeError(`sipPort ${sipPort}`);
   if (!Number.isInteger(priority) || priority < 0) throw new RangeError(`priority ${priority}`);
   if (cm.host === '') throw new RangeError('empty processNodeName');
   return [
@@ -90,7 +118,7 @@ function member(cm: CnfCallManager, index: number): string {
     el('description', cm.host),
     '<ports>',
     el('ethernetPhonePort', port),
-    el('sipPort', 5060),
+    el('sipPort', sipPort),
     el('securedSipPort', 5061),
     '<mgcpPorts>', el('listen', 2427), el('keepAlive', 2428), '</mgcpPorts>',
     '</ports>',
@@ -102,21 +130,80 @@ function member(cm: CnfCallManager, index: number): string {
 
 function line(l: CnfLine, index: number): string {
   if (!/^[0-9*#+]{1,24}$/.test(l.dirNumber)) throw new RangeError(`line ${index + 1}: directory number '${l.dirNumber}' (1 to 24 of 0-9 * # +)`);
-  if (new TextEncoder().encode(l.displayName).length > 39) throw new RangeError(`line ${index + 1}: display name longer than 39 bytes`);
+  if (utf8Length(l.displayName) > 39) throw new RangeError(`line ${index + 1}: display name longer than 39 bytes`);
   return [`<line button="${index + 1}">`, el('featureID', 9), el('featureLabel', l.dirNumber), el('name', l.dirNumber), el('displayName', l.displayName), '</line>'].join('\n');
 }
 
-/** The lines of a SEP file written by cnfXml (or laid out the same way), in button order; null when it has no <lines>. */
+function utf8Length(s: string): number { return new TextEncoder().encode(s).length; }
+
+/** A <sipLines> line button as CUCM writes it: registered with the CallManagers (USECALLMANAGER). */
+function sipLine(l: CnfLine, index: number): string {
+  line(l, index); // the same directory number rules
+  const auth = l.authName ?? l.dirNumber;
+  const what = `line ${index + 1}:`;
+  if (utf8Length(l.displayName) > SIP_NAME_MAX) throw new RangeError(`${what} display name longer than ${SIP_NAME_MAX} bytes`);
+  if (auth === '' || utf8Length(auth) > SIP_NAME_MAX) throw new RangeError(`${what} auth name empty or longer than ${SIP_NAME_MAX} bytes`);
+  if (utf8Length(l.password ?? '') > SIP_PASS_MAX) throw new RangeError(`${what} password longer than ${SIP_PASS_MAX} bytes`);
+  return [
+    `<line button="${index + 1}" lineIndex="${index + 1}">`,
+    el('featureID', 9), el('featureLabel', l.dirNumber), el('proxy', 'USECALLMANAGER'), el('port', 5060),
+    el('name', l.dirNumber), el('displayName', l.displayName),
+    '<autoAnswer>', el('autoAnswerEnabled', 2), '</autoAnswer>', el('callWaiting', 3),
+    el('authName', auth), el('authPassword', l.password ?? ''), el('sharedLine', 'false'),
+    el('messageWaitingLampPolicy', 3), el('ringSettingIdle', 4), el('ringSettingActive', 5), el('contact', l.dirNumber),
+    '</line>',
+  ].join('\n');
+}
+
+/** <sipProfile>: CUCM's standard SIP profile with the given expiry, and the lines. */
+function sipProfile(lines: CnfLine[], expires: number): string {
+  if (!Number.isInteger(expires) || expires < 60 || expires > 86400) throw new RangeError(`timerRegisterExpires ${expires} (60 to 86400)`);
+  return [
+    '<sipProfile>',
+    '<sipProxies>', '<backupProxy></backupProxy>', '<backupProxyPort></backupProxyPort>', '<emergencyProxy></emergencyProxy>',
+    '<emergencyProxyPort></emergencyProxyPort>', '<outboundProxy></outboundProxy>', '<outboundProxyPort></outboundProxyPort>',
+    el('registerWithProxy', 'true'), '</sipProxies>',
+    '<sipCallFeatures>', el('cnfJoinEnabled', 'true'), el('callForwardURI', 'x-cisco-serviceuri-cfwdall'),
+    el('callPickupURI', 'x-cisco-serviceuri-pickup'), el('meetMeServiceURI', 'x-cisco-serviceuri-meetme'),
+    el('rfc2543Hold', 'false'), el('remoteCcEnable', 'true'), '</sipCallFeatures>',
+    '<sipStack>', el('sipInviteRetx', 6), el('sipRetx', 10), el('timerInviteExpires', 180), el('timerRegisterExpires', expires),
+    el('timerRegisterDelta', 5), el('timerKeepAliveExpires', 120), el('timerSubscribeExpires', 120), el('timerSubscribeDelta', 5),
+    el('timerT1', 500), el('timerT2', 4000), el('maxRedirects', 70), el('remotePartyID', 'true'), el('userInfo', 'None'), '</sipStack>',
+    el('autoAnswerTimer', 1), el('enableVad', 'false'), el('dtmfAvtPayload', 101), el('dtmfOutofBand', 'avt'),
+    '<sipLines>', ...lines.map(sipLine), '</sipLines>',
+    el('voipControlPort', 5060), el('startMediaPort', 16384), el('stopMediaPort', 32766), el('dscpForAudio', 184),
+    '</sipProfile>',
+  ].join('\n');
+}
+
+/**
+ * The lines of a SEP file written by cnfXml (or laid out the same way), in button order: its <lines>, or
+ * for a SIP phone its <sipLines> (line buttons, featureID 9 or none, with a name; authName and password as
+ * written, authName given only when it differs from the name); null when it has neither.
+ */
 export function cnfLines(file: string | Uint8Array): CnfLine[] | null {
   const xml = typeof file === 'string' ? file : new TextDecoder().decode(file);
   const block = /<lines>([\s\S]*?)<\/lines>/.exec(xml);
-  if (block === null) return null;
+  const sip = block === null ? /<sipLines>([\s\S]*?)<\/sipLines>/.exec(xml) : null;
+  if (block === null && sip === null) return null;
+  const text = (body: string, name: string): string | null => {
+    const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(body);
+    return m === null ? null : xmlUnescape(m[1]);
+  };
   const out: CnfLine[] = [];
-  for (const m of block[1].matchAll(/<line\b[^>]*>([\s\S]*?)<\/line>/g)) {
-    const name = /<name>([^<]*)<\/name>/.exec(m[1]);
-    const display = /<displayName>([^<]*)<\/displayName>/.exec(m[1]);
-    if (name === null) continue;
-    out.push({ dirNumber: xmlUnescape(name[1].trim()), displayName: display === null ? '' : xmlUnescape(display[1].trim()) });
+  for (const m of (block ?? sip)![1].matchAll(/<line\b[^>]*>([\s\S]*?)<\/line>/g)) {
+    const name = text(m[1], 'name')?.trim();
+    if (name === undefined || name === '') continue;
+    const l: CnfLine = { dirNumber: name, displayName: text(m[1], 'displayName')?.trim() ?? '' };
+    if (sip !== null) {
+      const feature = text(m[1], 'featureID');
+      if (feature !== null && feature.trim() !== '9') continue;
+      const auth = text(m[1], 'authName')?.trim();
+      if (auth !== undefined && auth !== '' && auth !== name) l.authName = auth;
+      const password = text(m[1], 'authPassword');
+      if (password !== null) l.password = password;
+    }
+    out.push(l);
   }
   return out;
 }
@@ -158,10 +245,11 @@ export function cnfXml(opts: CnfOptions): string {
       '</Default>',
     );
   } else {
+    const protocol = opts.protocol ?? 'SCCP';
     lines.push(
       '<device xsi:type="axl:XIPPhone" ctiid="1">',
       el('fullConfig', 'true'),
-      el('deviceProtocol', opts.protocol ?? 'SCCP'),
+      el('deviceProtocol', protocol),
       '<sshUserId></sshUserId>',
       '<sshPassword></sshPassword>',
       '<devicePool>',
@@ -179,8 +267,9 @@ export function cnfXml(opts: CnfOptions): string {
       '</srstInfo>',
       el('connectionMonitorDuration', 120),
       '</devicePool>',
+      ...(protocol === 'SIP' ? [sipProfile(opts.lines ?? [], opts.sipExpires ?? 3600)] : []),
       el('loadInformation', load),
-      ...(opts.lines === undefined ? [] : ['<lines>', ...opts.lines.map(line), '</lines>']),
+      ...(protocol === 'SIP' || opts.lines === undefined ? [] : ['<lines>', ...opts.lines.map(line), '</lines>']),
       el('versionStamp', '1700000000-00000000-0000-0000-0000-000000000000'),
       el('idleTimeout', 0),
       '<authenticationURL></authenticationURL>',
@@ -190,6 +279,7 @@ export function cnfXml(opts: CnfOptions): string {
       ...(opts.dscpForCm2Dvce === undefined ? [] : [
         el('dscpForSCCPPhoneConfig', 96), el('dscpForSCCPPhoneServices', 0), el('dscpForCm2Dvce', opts.dscpForCm2Dvce),
       ]),
+      ...(protocol === 'SIP' ? [el('transportLayerProtocol', TRANSPORT[opts.sipTransport ?? 'tcp'])] : []),
     );
     if (opts.size !== undefined) lines.push(...bulk(opts.size - lines.join('\n').length - '\n</device>\n'.length));
     lines.push('</device>');

@@ -13,7 +13,8 @@ import { TftpServer, type TftpServerConfig } from "./tftp-server.js";
 import { DnsServer, type DnsServerConfig } from "./dns-server.js";
 import { PcapWriter } from "./pcap.js";
 import { PortDiscovery, type VlanAnnouncement } from "./discovery.js";
-import { cnfLines, cnfXml } from "./cnf.js";
+import { cnfLines, cnfXml, type CnfLine } from "./cnf.js";
+import type { SipSubscriber } from "./sip-registrar.js";
 import { defaultLines } from "../callmanager/server.js";
 import { SimCallManager, type SimCallManagerConfig } from "./callmanager.js";
 import { Phone, type PhoneOptions } from "../phone.js";
@@ -224,8 +225,12 @@ export function buildNetwork(opts: NetworkOptions): Network {
     const file = tftp.files.get(`${device}.cnf.xml`);
     return (file === undefined ? null : cnfLines(file)) ?? defaultLines(device);
   };
+  const subscribers = sipSubscribers(tftp);
   const callManagers = plan.callManagers.map((ip, i) => {
-    const cm = new SimCallManager(scheduler, { name: `CM${i + 1}`, mac: `02:00:5e:00:02:${(0x11 + i).toString(16)}`, ip, seed: opts.seed + i, lines, ...opts.callManagers?.[i] });
+    const extra = opts.callManagers?.[i];
+    const cm = new SimCallManager(scheduler, {
+      name: `CM${i + 1}`, mac: `02:00:5e:00:02:${(0x11 + i).toString(16)}`, ip, seed: opts.seed + i, lines, ...extra, sip: { subscribers, ...extra?.sip },
+    });
     plug(PORTS.callManagers[i], cm);
     return cm;
   });
@@ -236,6 +241,26 @@ export function buildNetwork(opts: NetworkOptions): Network {
     pcap.tapWire(phoneWire);
   }
   return { scheduler, phone, dhcp, tftp, dns, callManagers, switch: sw, discovery, poe, pcap, router, faults, plug };
+}
+
+/**
+ * The SIP subscribers: the lines with an auth name of the SEP files the
+ * TFTP server holds (the CallManagers' database, as for LineStat), found by
+ * the line's name. Each file is read once, as long as it stays the same.
+ */
+export function sipSubscribers(tftp: TftpServer): (user: string) => SipSubscriber | null {
+  const parsed = new WeakMap<Uint8Array, CnfLine[]>();
+  return (user) => {
+    for (const [name, file] of tftp.files) {
+      if (!/^SEP[0-9A-F]{12}\.cnf\.xml$/.test(name)) continue;
+      let lines = parsed.get(file);
+      if (lines === undefined) parsed.set(file, (lines = cnfLines(file) ?? []));
+      // A SIP line: credentials written (cnfLines leaves out an auth name that is the line's name).
+      const l = lines.find((x) => x.dirNumber === user && (x.authName !== undefined || x.password !== undefined));
+      if (l !== undefined) return { user, authName: l.authName ?? l.dirNumber, password: l.password ?? "" };
+    }
+    return null;
+  };
 }
 
 /** The DHCP server at the plan's address, its scope the voice subnet; behind the router, chosen by the relay's giaddr. */

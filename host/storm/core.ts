@@ -10,6 +10,8 @@ import { EthernetSwitch } from "../sim/switch.js";
 import { ACCESS_LINK_LATENCY_US, Wire, serialisationUs } from "../sim/wire.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { TftpServer } from "../sim/tftp-server.js";
+import { sipSubscribers } from "../sim/network.js";
+import type { SipRegistrarStats } from "../sim/sip-registrar.js";
 import { DnsServer } from "../sim/dns-server.js";
 import { SimCallManager } from "../sim/callmanager.js";
 import { cnfXml } from "../sim/cnf.js";
@@ -37,6 +39,8 @@ export interface CallManagerResult {
   peakQueue: number;
   /** Registrations in each second of virtual time. */
   perSecond: number[];
+  /** What the node's SIP registrar saw (all zero when the phones speak SCCP). */
+  sip: SipRegistrarStats;
 }
 
 export interface CoreResult {
@@ -149,10 +153,13 @@ export class Core {
     this.dns = new DnsServer(scheduler, { ...SERVERS.dns, records: { [TFTP_NAME]: SERVERS.tftp.ip } });
     plug(SERVER_LAN.dns, this.dns);
     this.cmStats = plan.callManagers.map(() => ({ peakQueue: 0, perSecond: [] }));
+    const subscribers = sipSubscribers(this.tftp);
     this.callManagers = plan.callManagers.map((c, i) => {
       const cm = new SimCallManager(scheduler, {
         name: `CM${i + 1}`, ...SERVERS.callManagers[i], seed: phoneSeed(plan.seed ^ 0xc411, i),
         registrationsPerSecond: c.registrationsPerSecond, burst: c.burst, keepAliveS: c.keepAliveS, down: c.down,
+        // The node's SIP registrar: the same rate, its subscribers the SIP lines of the files the TFTP server holds.
+        sip: { subscribers, registrationsPerSecond: c.registrationsPerSecond, burst: c.burst },
       });
       cm.onEvent = (e) => this.onCmEvent(i, e);
       plug(SERVER_LAN.callManagers[i], cm);
@@ -216,7 +223,7 @@ export class Core {
         return {
           name: `CM${i + 1}`, ip: SERVERS.callManagers[i].ip, registrationsPerSecond: this.plan.callManagers[i].registrationsPerSecond,
           registrations: s.registrations, throttled: s.throttled, rejects: s.rejects, connections: s.connections, keepalives: s.keepalives,
-          peakQueue: this.cmStats[i].peakQueue, perSecond: this.cmStats[i].perSecond,
+          peakQueue: this.cmStats[i].peakQueue, perSecond: this.cmStats[i].perSecond, sip: cm.sip.registrar.report().stats,
         };
       }),
       router: this.router.stats,

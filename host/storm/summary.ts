@@ -66,6 +66,8 @@ export interface StormSummary {
       state: CmState;
       /** Attempts of phones that failed on it, by the firmware's reason. */
       failed_attempts: Record<string, number>;
+      /** Its SIP registrar's counts, when SIP phones spoke to it. */
+      sip?: { registrations: number; refreshes: number; challenges: number; stale: number; forbidden: number; too_brief: number; throttled: number; bad_requests: number; options_sent: number; options_answered: number };
       /** Phone-seconds spent on attempts that failed on it before failing over. */
       lost_phone_s: number;
     }>;
@@ -425,6 +427,11 @@ export function summarize(run: StormRun): StormSummary {
         name: c.name, ip: c.ip, registrations_per_second_limit: c.registrationsPerSecond, registrations: c.registrations,
         throttled: c.throttled, peak_queue: c.peakQueue, rejects: c.rejects, connections: c.connections,
         state: states[i], failed_attempts: cmFailures[i], lost_phone_s: lost.failed_attempts_phone_s[i],
+        ...(c.sip.requests > 0 ? { sip: {
+          registrations: c.sip.registrations, refreshes: c.sip.refreshes, challenges: c.sip.challenges, stale: c.sip.stale,
+          forbidden: c.sip.badPassword + c.sip.unknownUser + c.sip.wrongAuthName, too_brief: c.sip.tooBrief, throttled: c.sip.throttled,
+          bad_requests: c.sip.badRequests, options_sent: c.sip.optionsSent, options_answered: c.sip.optionsAnswered,
+        } } : {}),
       })),
       router: {
         routed: core.router.routed, dhcp_relayed_up: core.router.relayedUp, dhcp_relayed_down: core.router.relayedDown,
@@ -489,6 +496,8 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
     const failed = Object.entries(c.failed_attempts).map(([why, n]) => `${n} ${why}`).join(", ");
     const down = c.state === "up" ? "" : ` ${STATE_WORDS[c.state].toUpperCase()}:`;
     out.push(`  ${c.name} ${c.ip}:${down} ${c.registrations_per_second_limit || "unlimited"} registrations/s: ${c.registrations} registrations, ${c.throttled} throttled, peak queue ${c.peak_queue}, ${c.rejects} rejected${failed ? `; attempts failed: ${failed}, ${c.lost_phone_s.toFixed(1)} phone-s lost on it` : ""}`);
+    const sip = c.sip;
+    if (sip) out.push(`    SIP: ${sip.registrations} registrations, ${sip.refreshes} refreshes, ${sip.challenges} challenges (${sip.stale} stale), ${sip.forbidden} forbidden, ${sip.too_brief} too brief, ${sip.throttled} throttled (503), ${sip.bad_requests} bad requests`);
   }
   const u = s.uplinks;
   if (u.lost_up + u.lost_down > 0) {

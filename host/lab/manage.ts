@@ -230,6 +230,12 @@ function ownDirs(name: string): string[] {
   return readdirSafe(tmpdir()).filter((d) => d.startsWith(prefix)).map((d) => join(tmpdir(), d));
 }
 
+/** "dnsmasq", or "ipphone callmanager" for node running the product's command. */
+function processName(argv: string[]): string {
+  const base = (a: string | undefined) => a?.split("/").pop() ?? "?";
+  return base(argv[1]) === "ipphone.js" ? `ipphone ${argv[2] ?? ""}`.trim() : base(argv[0]);
+}
+
 /** Processes whose command line names one of the lab's directories (its servers, after the state file was lost). */
 function straysOf(name: string): ProcessRecord[] {
   const marker = join(tmpdir(), dirPrefix(name));
@@ -244,8 +250,7 @@ function straysOf(name: string): ProcessRecord[] {
       continue;
     }
     if (!argv.some((a) => a.includes(marker))) continue;
-    const rec = { name: argv[0].split("/").pop() ?? "?", pid, startTime: "", argv };
-    out.push({ ...rec, startTime: startTimeOf(pid) });
+    out.push({ name: processName(argv), pid, startTime: startTimeOf(pid), argv });
   }
   return out.filter((p) => p.startTime !== "" && recordAlive(p));
 }

@@ -113,6 +113,24 @@ test("lab up: the boot command it prints registers a phone with its dnsmasq, tft
   });
 });
 
+test("lab up --servers isc --tftp dnsmasq --load: another phone reads XMLDefault.cnf.xml, upgrades to the load from dnsmasq's TFTP, leases from isc-dhcp-server", { skip: labUnavailable("dnsmasq", "dhcpd"), timeout: 150_000 }, async () => {
+  const load = "P0030801SR07";
+  await withCommandLab(["--servers", "isc", "--tftp", "dnsmasq", "--load", load], async (name, up) => {
+    assert.match(up.stdout, new RegExp(`TFTP root \\S+: ${load}\\.bin SEP001B54C2A710\\.cnf\\.xml XMLDefault\\.cnf\\.xml$`, "m"));
+    const s = state(name);
+    assert.deepEqual(s.processes.map((p) => p.name), ["dnsmasq", "dhcpd", "callmanager CM1"]);
+    const boot = /^ {2}(ip netns exec \S+ ipphone boot --link vxlan .*)$/m.exec(up.stdout)![1].replace(/--mac \S+/, "--mac 00:1b:54:c2:a7:44");
+    const [ip, netns, exec, ns, , ...bootArgs] = boot.split(" ");
+    const phone = spawnSync(ip, [netns, exec, ns, process.execPath, CLI, ...bootArgs, "--until", "registered", "--timeout", "90", "--json"], { encoding: "utf8", timeout: 120_000 });
+    assert.equal(phone.status, 0, `${phone.stderr}${phone.stdout.slice(0, 3000)}`);
+    const report = JSON.parse(phone.stdout) as { registered: boolean; ip: string; firmware: { load: string; upgrade: { outcome: string } }; timeline: { event: string; detail: string }[] };
+    assert.equal(report.registered, true);
+    assert.equal(report.firmware.load, load, "running the load XMLDefault names");
+    assert.ok(report.timeline.some((e) => /XMLDefault\.cnf\.xml/.test(e.detail)), "its configuration from XMLDefault.cnf.xml");
+    assert.match(readFileSync(join(s.dir, "dhcpd.leases"), "utf8"), new RegExp(`lease ${report.ip.replace(/\./g, "\\.")} \\{[^}]*hardware ethernet 00:1b:54:c2:a7:44;`));
+  });
+});
+
 test("lab down after a crash that lost the state file: the servers found by the lab's names, stopped, namespaces and files removed", { skip: unavailable, timeout: 120_000 }, async () => {
   await withCommandLab(["--callmanagers", "1"], async (name) => {
     const s = state(name);

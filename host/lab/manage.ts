@@ -6,7 +6,7 @@
 // temporary directory, processes whose command line names such a directory.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { PHONE_WASM } from "../firmware.js";
 import { DEFAULT_PHONE_MAC } from "../sim/network.js";
 import { Lab, reapNamespaces } from "./lab.js";
@@ -81,8 +81,17 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     processes: lab.records, commands: labCommands(opts.name, opts.stormPhones),
   };
   writeState(state);
+  // Interrupted on the way (Ctrl-C): undo what was made, as on a failure.
+  let interrupted = "";
+  const onSignal = (sig: NodeJS.Signals) => (interrupted = sig);
+  const check = () => {
+    if (interrupted) throw new Error(`interrupted by ${interrupted}; what was made is undone`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     await lab.up();
+    check();
     writeTftpRoot(state.tftpRoot, { callManagers: opts.callManagers, load: opts.load });
     const hosts: Record<string, string> = { [`tftp.voice.example`]: LAB_TFTP_IP };
     cms.forEach((ip, i) => (hosts[`cm${i + 1}.voice.example`] = ip));
@@ -91,11 +100,15 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     for (const l of all) {
       await lab.start(l.name, l.argv, l.ready, 15_000, l.role);
       writeState(state);
+      check();
     }
   } catch (e) {
     await lab.down();
     removeState(opts.name);
     throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   state.complete = true;
   writeState(state);
@@ -201,7 +214,9 @@ export async function labDown(name: string): Promise<DownReport> {
   await stopPids(victims.map((p) => p.pid));
   const namespaces = [...new Set([...(s?.namespaces ?? []), ...leftoverNamespaces(`${id}-`)])].filter(namespaceExists);
   reapNamespaces(namespaces);
-  const dirs = [...new Set([...(s ? [s.dir] : []), ...ownDirs(name)])].filter((d) => existsSync(d));
+  // Only directories named as the lab names its own are removed, whatever the state file says.
+  const recordedDir = s && typeof s.dir === "string" && basename(s.dir).startsWith(dirPrefix(name)) ? [s.dir] : [];
+  const dirs = [...new Set([...recordedDir, ...ownDirs(name)])].filter((d) => existsSync(d));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   const stateFile = existsSync(statePath(name)) ? statePath(name) : null;
   removeState(name);

@@ -53,8 +53,13 @@ export function readState(name: string): LabState | null {
   } catch {
     return null;
   }
-  const s = JSON.parse(text) as LabState;
-  if (s.version !== STATE_VERSION || s.name !== name || !Array.isArray(s.processes) || !Array.isArray(s.namespaces)) {
+  let s: LabState;
+  try {
+    s = JSON.parse(text) as LabState;
+  } catch {
+    throw new Error(`${statePath(name)} is not the state of lab '${name}' (not JSON)`);
+  }
+  if (s === null || typeof s !== "object" || s.version !== STATE_VERSION || s.name !== name || !Array.isArray(s.processes) || !Array.isArray(s.namespaces)) {
     throw new Error(`${statePath(name)} is not the state of lab '${name}'`);
   }
   return s;

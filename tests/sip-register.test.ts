@@ -16,6 +16,7 @@ import { RegState, SipLineState } from "./helpers/firmware-enums.js";
 import { sipNet, runMs, runUntil, PHONE_IP } from "./helpers/sip-net.js";
 import { options, parseSip, header, TcpRegistrar, UdpRegistrar } from "./helpers/sip-registrar.js";
 import { Ev } from "../host/events.js";
+import { readPcap } from "../host/sim/pcap.js";
 
 const USERS = { "1001": "secret1001", "1002": "pw-1002" };
 const LINES = [{ name: "1001", password: "secret1001", display: "Desk \"A\"" }, { name: "1002", password: "pw-1002" }];
@@ -49,6 +50,9 @@ test("TCP: both lines registered with digest; tshark reads every REGISTER, Autho
   assert.equal(rows.length, 4, r.stdout);
   assert.deepEqual(rows[0].slice(0, 7), ["1", "1001", "", "", "", "", "3600"]);
   assert.deepEqual(rows[1].slice(0, 7), ["2", "1001", "\"1001\"", "\"sim.example\"", "auth", "00000001", "3600"]);
+  // Signalling marked as SCCP's is (dscpForCm2Dvce, CS3 here), the handshake too.
+  const dscp = run("tshark", ["-r", file, "-Y", `ip.src == ${PHONE_IP} && tcp`, "-T", "fields", "-e", "ip.dsfield.dscp"]);
+  assert.deepEqual([...new Set(dscp.stdout.trim().split("\n"))], ["24"]);
   const bad = run("tshark", ["-r", file, "-Y", "_ws.malformed || _ws.expert.severity >= 6291456 || (tcp.analysis.flags && !tcp.analysis.window_update)"]);
   assert.equal(bad.stdout.trim(), "", bad.stdout);
   const verbose = run("tshark", ["-r", file, "-V", "-Y", "sip"]);
@@ -146,6 +150,10 @@ test("UDP: Timer E retransmits the same request; OPTIONS answered 200; rport in 
   assert.equal(header(answer!, "cseq"), "7 OPTIONS");
   assert.match(header(answer!, "to")!, /;tag=/);
   assert.deepEqual(n.phone.of(Ev.SipAnswered).map((e) => [e.a, e.b]), [[2, 200]]);
+  // Every datagram the phone sent from 5060 carries the signalling DSCP (CS3: TOS 0x60).
+  const sent = readPcap(n.pcap.toBuffer())!.records.map((r) => r.data)
+    .filter((f) => f[6] === 0x00 && f[7] === 0x1b && f[12] === 8 && f[13] === 0 && f[23] === 17 && ((f[34] << 8) | f[35]) === 5060);
+  assert.ok(sent.length >= 4 && sent.every((f) => f[15] === 0x60), sent.map((f) => f[15]).join(","));
   assert.equal(n.phone.state, RegState.Registered);
 });
 

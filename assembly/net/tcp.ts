@@ -160,6 +160,9 @@ export function tcpSend(h: i32, p: usize, len: i32, now: i64): i32 {
   return n;
 }
 
+/** Bytes tcpSend would take now: a user whose messages must not be cut checks first. */
+export function tcpSendRoom(h: i32): i32 { return valid(h) ? TCP_SND_BUF - tcb(h).sndLen : 0; }
+
 /** Bytes received in order and not yet consumed. */
 export function tcpAvailable(h: i32): i32 { return valid(h) ? tcb(h).rcvLen : 0; }
 

@@ -20,7 +20,7 @@ import { event, lcd, random } from "../hal";
 import { Ev } from "../events";
 import { Ctr, count, drop } from "../counters";
 import { myIp } from "../net/netif";
-import { TCP_RCV_BUF, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpConnect, tcpConsume, tcpLocalPort, tcpOutcome, tcpPeek, tcpSend, tcpState } from "../net/tcp";
+import { TCP_RCV_BUF, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpConnect, tcpConsume, tcpLocalPort, tcpOutcome, tcpPeek, tcpSend, tcpSendRoom, tcpState } from "../net/tcp";
 import { canSend, udpBind, udpOnError, udpSend, udpSlot, udpTxPayload } from "../net/stack";
 import { Dscp } from "../wire/ipv4";
 import { digestResponse } from "../lib/digest";
@@ -348,12 +348,20 @@ function sipUdpError(dst: u32, dstPort: u32, code: u32, now: i64): bool {
   return true;
 }
 
-/** Sends the `n` bytes of a message: at txMsg for TCP, already at udpTxPayload() for UDP (to ip:port). */
-function transmit(n: i32, ip: u32, port: u32, now: i64): void {
+/**
+ * Sends the `n` bytes of a message: at txMsg for TCP, already at
+ * udpTxPayload() for UDP (to ip:port). Over TCP a message is queued whole
+ * or not at all (a cut one would corrupt the stream): a REGISTER that does
+ * not fit fails the flow, an answer is left out (the proxy asks again).
+ */
+function transmit(n: i32, ip: u32, port: u32, now: i64, answer: bool = false): void {
   if (n < 0) return;
   if (tcp) {
-    // One message at a time fits the send buffer; a partial one would corrupt the stream.
-    if (tcpSend(h, txMsg, n, now) != n) fail(RegFail.NoConnection, now);
+    if (tcpSendRoom(h) < n) {
+      if (!answer) fail(RegFail.NoConnection, now);
+      return;
+    }
+    tcpSend(h, txMsg, n, now);
   } else if (!udpSend(ip, SIP_PORT, port, n, now, dscp) && active >= 0 && ip == proxyIp(sipProxy)) {
     // The proxy's MAC is being resolved: the request leaves the moment ARP answers, not at Timer E.
     arpHeld = true;
@@ -655,7 +663,7 @@ function answer(now: i64, srcIp: u32, srcPort: u32): void {
   if (st == 0) return;
   const n = sipEmitResponse(msgIn, st, txt(0, TAG), 8, txBuf(), txCap());
   event(Ev.SipAnswered, msgIn.method, st);
-  transmit(n, srcIp, srcPort, now);
+  transmit(n, srcIp, srcPort, now, true);
 }
 
 // ---- identifiers and the display ------------------------------------------------------------------

@@ -126,8 +126,8 @@ function slot(i: i32): CnfCallManager { return changetype<CnfCallManager>(slots 
   proxyPort: u32;
   name(): usize { return changetype<usize>(this) + offsetof<CnfSipLine>(); }
   authName(): usize { return this.name() + <usize>CNF_SIP_NAME_MAX; }
-  display(): usize { return this.name() + <usize>(2 * CNF_SIP_NAME_MAX); }
-  password(): usize { return this.name() + <usize>(3 * CNF_SIP_NAME_MAX); }
+  password(): usize { return this.name() + <usize>(2 * CNF_SIP_NAME_MAX); }
+  display(): usize { return this.password() + <usize>CNF_SIP_PASS_MAX; }
 }
 const LINE_SIZE = offsetof<CnfSipLine>() + <usize>(3 * CNF_SIP_NAME_MAX + CNF_SIP_PASS_MAX);
 // The kept lines, then the line being read.
@@ -605,11 +605,7 @@ function push(): void {
   } else if (depth == 4 && id == Id.Line && idAt(1) == Id.SipLines && idAt(2) == Id.SipProfile) {
     line = depth;
     lineIsLine = true;
-    const l = lineSlot(CNF_SIP_LINES);
-    l.button = 0;
-    l.nameLen = l.authNameLen = l.passwordLen = l.displayLen = 0;
-    l.proxyAddr = 0;
-    l.proxyPort = CNF_SIP_PORT;
+    memory.fill(changetype<usize>(lineSlot(CNF_SIP_LINES)), 0, offsetof<CnfSipLine>()); // proxyPort 0 until commitLine: not given
   }
 }
 
@@ -706,19 +702,17 @@ function port(): u32 {
   return v > 0xffff ? 0 : v;
 }
 
-/** timerRegisterExpires, timerT1 or timerT2 of sipProfile's sipStack. */
+// The ranges of timerRegisterExpires (s), timerT1 and timerT2 (ms): low, high.
+const TIMER_RANGE = memory.data<u32>([60, 86400, 100, 10000, 200, 60000]);
+
+/** timerRegisterExpires, timerT1 or timerT2 of sipProfile's sipStack, into sipExpires, sipT1, sipT2. */
 function takeTimer(id: u32): i32 {
+  const k = id - Id.Expires;
+  if (k > 2) return 0;
   const v = number(val, valLen, 10); // BAD is out of every range
-  if (id == Id.Expires) {
-    if (v < 60 || v > 86400) return CnfErr.BadValue;
-    cnf.sipExpires = v;
-  } else if (id == Id.T1) {
-    if (v < 100 || v > 10000) return CnfErr.BadValue;
-    cnf.sipT1 = v;
-  } else if (id == Id.T2) {
-    if (v < 200 || v > 60000) return CnfErr.BadValue;
-    cnf.sipT2 = v;
-  }
+  const r = TIMER_RANGE + <usize>(k * 8);
+  if (v < load<u32>(r) || v > load<u32>(r, 4)) return CnfErr.BadValue;
+  store<u32>(changetype<usize>(cnf) + offsetof<Cnf>("sipExpires") + <usize>(k * 4), v);
   return 0;
 }
 
@@ -732,12 +726,13 @@ function takeLine(id: u32): i32 {
     return 0;
   }
   if (rel != 1) return 0;
-  const at = changetype<usize>(l);
-  if (id == Id.FeatureId) lineIsLine = valLen == 0 || number(val, valLen, 10) == 9;
-  else if (id == Id.Name) return lineText(l.name(), CNF_SIP_NAME_MAX, at + offsetof<CnfSipLine>("nameLen"), true);
-  else if (id == Id.AuthName) return lineText(l.authName(), CNF_SIP_NAME_MAX, at + offsetof<CnfSipLine>("authNameLen"), true);
-  else if (id == Id.Password) return lineText(l.password(), CNF_SIP_PASS_MAX, at + offsetof<CnfSipLine>("passwordLen"), true);
-  else if (id == Id.Display) return lineText(l.display(), CNF_SIP_NAME_MAX, at + offsetof<CnfSipLine>("displayLen"), false);
+  const k = id - Id.Name; // name, authName, password, display: their lengths and texts in that order
+  if (k < 4) {
+    const n = valLen;
+    if (n > (k == 2 ? CNF_SIP_PASS_MAX : CNF_SIP_NAME_MAX) || (lossy && k < 3)) return CnfErr.BadValue; // only the display name may lose a character
+    memory.copy(l.name() + <usize>(k * CNF_SIP_NAME_MAX + (k == 3 ? CNF_SIP_PASS_MAX - CNF_SIP_NAME_MAX : 0)), val, <usize>n);
+    store<i32>(changetype<usize>(l) + offsetof<CnfSipLine>("nameLen") + <usize>(k * 4), n);
+  } else if (id == Id.FeatureId) lineIsLine = valLen == 0 || number(val, valLen, 10) == 9;
   else if (id == Id.Proxy) {
     let a: u32 = 0;
     if (valLen > 0 && lookup(val, valLen) != Id.UseCm) {
@@ -762,15 +757,6 @@ function button(): i32 {
   return 0;
 }
 
-/** Copies the value to `dst` and its length to `lenAt`; too long, or lossy when `exact`, is BadValue. */
-function lineText(dst: usize, max: i32, lenAt: usize, exact: bool): i32 {
-  const n = valLen;
-  if (n > max || (exact && lossy)) return CnfErr.BadValue;
-  memory.copy(dst, val, <usize>n);
-  store<i32>(lenAt, n);
-  return 0;
-}
-
 /** Keeps the line just read if it is a named line button and there is room; counts it if not. */
 function commitLine(): void {
   const l = lineSlot(CNF_SIP_LINES);
@@ -780,6 +766,7 @@ function commitLine(): void {
     cnf.sipLinesSkipped++;
     return;
   }
+  if (l.proxyPort == 0) l.proxyPort = CNF_SIP_PORT;
   memory.copy(changetype<usize>(lineSlot(k)), changetype<usize>(l), LINE_SIZE);
   cnf.sipLineCount = k + 1;
 }

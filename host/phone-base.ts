@@ -114,12 +114,12 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.wake();
   }
 
-  /** Several frames, one poll and timer update after them (the firmware answers each from onFrame). */
-  receiveBatch(frames: Uint8Array[]): void {
-    for (const frame of frames) {
-      if (!this.firmware) return;
-      this.firmware.onFrame(frame, this.nowMs);
-    }
+  /** A frame from a real link: the firmware answers it from onFrame; settle() polls once after a socket read. */
+  receiveNow(frame: Uint8Array): void {
+    this.firmware?.onFrame(frame, this.nowMs);
+  }
+
+  settle(): void {
     this.wake();
   }
 

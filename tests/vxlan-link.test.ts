@@ -36,12 +36,18 @@ async function blast(port: number, count: number, vni = VNI): Promise<void> {
 
 async function open(recvBufferBytes?: number): Promise<{ link: VxlanLink; got: Uint8Array[]; batches: number[] }> {
   const got: Uint8Array[] = [];
+  // Frames delivered before each settle (one socket read's).
   const batches: number[] = [];
+  let unsettled = 0;
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = 40_000 + Math.floor(Math.random() * 20_000);
     const link = new VxlanLink({ remote: "127.0.0.1", local: "127.0.0.1", port, vni: VNI, recvBufferBytes });
     try {
-      await link.open({ receive: (f) => got.push(f), receiveBatch: (fs) => { batches.push(fs.length); got.push(...fs); } });
+      await link.open({
+        receive: () => assert.fail("a real link hands frames over with receiveNow (the phone answers at once) and settles once per read"),
+        receiveNow: (f) => { got.push(f); unsettled++; },
+        settle: () => { batches.push(unsettled); unsettled = 0; },
+      });
       return { link, got, batches };
     } catch {
       link.close();
@@ -55,7 +61,7 @@ async function settle(link: VxlanLink, expected: number): Promise<void> {
   await new Promise((r) => setImmediate(r));
 }
 
-test("frames read together reach the phone as one batch, in order", async () => {
+test("frames read together reach the phone in order as they come, with one settle per read", async () => {
   const { link, got, batches } = await open();
   try {
     await blast(link.port, 64);
@@ -118,6 +124,26 @@ test("a frame sent leaves as one VXLAN datagram to the remote's port (on loopbac
     for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(got.map((f) => [f.length, f[0]]), [[1400, 7], [1400, 8]]);
     assert.equal(link.framesOut, 2);
+  } finally {
+    link.close();
+  }
+});
+
+test("frames sent back to back each leave whole (the link builds them in one buffer while the kernel takes them)", async () => {
+  const { link, got } = await open();
+  try {
+    for (let i = 0; i < 200; i++) {
+      const f = frame(i);
+      f.fill(i & 0xff, 2);
+      link.send(i % 2 ? f.subarray(0, 60) : f);
+    }
+    for (let i = 0; i < 200 && got.length < 200; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(got.length, 200);
+    got.forEach((f, i) => {
+      assert.equal(f.length, i % 2 ? 60 : 1400);
+      assert.equal(f[0] | (f[1] << 8), i);
+      assert.ok(f.subarray(2).every((b) => b === (i & 0xff)), `frame ${i} intact`);
+    });
   } finally {
     link.close();
   }

@@ -270,10 +270,11 @@ export async function bootVxlan(o: VxlanBoot, link: RealLink = new VxlanLink(o.v
       pcap?.record(clock.now, frame);
       phone.receive(frame);
     },
-    receiveBatch: (frames) => {
-      for (const f of frames) pcap?.record(clock.now, f);
-      phone.receiveBatch(frames);
+    receiveNow: (frame) => {
+      pcap?.record(clock.now, frame);
+      phone.receiveNow(frame);
     },
+    settle: () => phone.settle(),
   };
   phone.connect({
     send: (frame) => {

@@ -6,11 +6,22 @@ import type { Timer } from "../sim/scheduler.js";
 interface RealTimer extends Timer {
   atUs: number;
   cancelled: boolean;
-  handle: NodeJS.Timeout;
+  fn: () => void;
 }
 
+/**
+ * One Node timer under all of the clock's timers. A lockstep TFTP transfer
+ * moves the phone's wake-up later with every block (a cancel and an at()
+ * per round trip); the Node timer is re-armed only when a wake-up comes
+ * earlier than the one it is set for. When it fires early it runs nothing
+ * and is set again for the earliest timer left.
+ */
 export class RealTimeClock {
   private readonly origin = performance.now();
+  /** Pending timers, unordered: a phone has one or two. */
+  private readonly pending: RealTimer[] = [];
+  private handle: NodeJS.Timeout | null = null;
+  private armedUs = Infinity;
 
   /** Microseconds since the clock was made. */
   get now(): number {
@@ -18,19 +29,47 @@ export class RealTimeClock {
   }
 
   at(tUs: number, fn: () => void): Timer {
-    const timer: RealTimer = {
-      atUs: tUs,
-      cancelled: false,
-      handle: setTimeout(() => {
-        if (!timer.cancelled) fn();
-      }, Math.max(0, (tUs - this.now) / 1000)),
-    };
+    const timer: RealTimer = { atUs: tUs, cancelled: false, fn };
+    this.pending.push(timer);
+    if (tUs < this.armedUs) this.arm(tUs);
     return timer;
   }
 
   cancel(timer: Timer): void {
     const t = timer as RealTimer;
     t.cancelled = true;
-    clearTimeout(t.handle);
+    const i = this.pending.indexOf(t);
+    if (i >= 0) this.pending.splice(i, 1);
+    if (this.pending.length === 0) this.disarm(); // nothing left to keep the process waiting
+  }
+
+  private arm(tUs: number): void {
+    this.disarm();
+    this.armedUs = tUs;
+    this.handle = setTimeout(() => this.fire(), Math.max(0, (tUs - this.now) / 1000));
+  }
+
+  private disarm(): void {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = null;
+    this.armedUs = Infinity;
+  }
+
+  // Runs, in time order, the timers due by the time the Node timer was set
+  // for (it may fire a little before performance.now() reaches it); timers
+  // they set go to the next firing, so a busy phone cannot spin here.
+  private fire(): void {
+    const dueUs = Math.max(this.armedUs, this.now);
+    this.handle = null;
+    this.armedUs = Infinity;
+    const due = this.pending.filter((t) => t.atUs <= dueUs).sort((a, b) => a.atUs - b.atUs);
+    for (const t of due) {
+      if (t.cancelled) continue;
+      this.pending.splice(this.pending.indexOf(t), 1);
+      t.fn();
+    }
+    let next = Infinity;
+    for (const t of this.pending) next = Math.min(next, t.atUs);
+    if (next < this.armedUs) this.arm(next);
   }
 }

@@ -4,7 +4,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import type { Nic, WirePort } from "../sim/wire.js";
-import { VXLAN_PORT, vxlanDecap, vxlanEncap } from "../wire/vxlan.js";
+import { VXLAN_HEADER_LEN, VXLAN_PORT, vxlanDecap, vxlanEncapInto } from "../wire/vxlan.js";
 
 export interface VxlanOptions {
   /** Address of the VXLAN interface's end (its `local` address). */
@@ -28,6 +28,9 @@ export interface VxlanOptions {
  * net.core.rmem_max; what it granted is in the report.
  */
 export const RECV_BUFFER_BYTES = 1 << 20;
+
+/** The largest frame send() builds in place without growing its buffer: tagged Ethernet without FCS. */
+const TX_FRAME_ROOM = 1518;
 
 /** The kernel's count of datagrams it dropped for want of room in the socket bound to `port` (/proc/net/udp's last column). */
 export function kernelDrops(port: number, procNetUdp = "/proc/net/udp"): number | null {
@@ -59,10 +62,10 @@ export class VxlanLink implements WirePort {
   /** Connected to the remote end: a send needs no address lookup and leaves at once (see send()). */
   private readonly txSocket: Socket;
   private nic: Nic | null = null;
-  // Two lists in turn: the one being delivered, the one filling (no array per read).
-  private pending: Uint8Array[] = [];
-  private spare: Uint8Array[] = [];
-  private flushScheduled = false;
+  private settleScheduled = false;
+  private readFrames = 0;
+  /** The datagram send() builds: reused while the kernel takes each at once (see send()). */
+  private txBuffer = new Uint8Array(VXLAN_HEADER_LEN + TX_FRAME_ROOM);
   private dropsAtOpen: number | null = null;
 
   constructor(private readonly opts: VxlanOptions) {
@@ -99,10 +102,15 @@ export class VxlanLink implements WirePort {
   // address first and goes out only after the current callback, a connected
   // one goes out now (a lockstep TFTP ACK is on the wire before the firmware
   // has finished with the block). A VXLAN end takes any source port: RFC
-  // 7348 makes it the flow's entropy.
+  // 7348 makes it the flow's entropy. The datagram is built in one buffer
+  // again and again; a send the kernel could not take at once stays queued
+  // with that buffer, so the next send builds in a new one.
   send(frame: Uint8Array): void {
     this.framesOut++;
-    this.txSocket.send(vxlanEncap(this.vni, frame));
+    const len = VXLAN_HEADER_LEN + frame.length;
+    if (len > this.txBuffer.length || this.txSocket.getSendQueueCount() > 0) this.txBuffer = new Uint8Array(Math.max(len, this.txBuffer.length));
+    vxlanEncapInto(this.txBuffer, this.vni, frame);
+    this.txSocket.send(this.txBuffer, 0, len);
   }
 
   /** The receive buffer the kernel granted (Linux reports twice the request: its bookkeeping share). */
@@ -126,9 +134,9 @@ export class VxlanLink implements WirePort {
     this.txSocket.close();
   }
 
-  // libuv reads up to 32 datagrams per wake-up and emits each: they are
-  // queued and handed over together once the read is done, so the phone
-  // polls and re-arms its timer once per read instead of once per frame.
+  // libuv reads up to 32 datagrams per wake-up and emits each: the phone
+  // takes each frame as it comes (its answer leaves from this callback) and
+  // polls once, with one timer update, after the read.
   private onDatagram(msg: Buffer): void {
     const frame = vxlanDecap(this.vni, msg);
     if (!frame) {
@@ -136,23 +144,21 @@ export class VxlanLink implements WirePort {
       return;
     }
     this.framesIn++;
-    this.pending.push(frame); // a view of a datagram buffer of its own: no copy needed
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    this.readFrames++;
+    const nic = this.nic;
+    if (nic?.receiveNow) nic.receiveNow(frame); // a view of a datagram buffer of its own: no copy needed
+    else nic?.receive(frame);
+    if (!this.settleScheduled) {
+      this.settleScheduled = true;
+      setImmediate(this.settleRead);
     }
   }
 
-  private flush(): void {
-    const frames = this.pending;
-    this.pending = this.spare;
-    this.spare = frames;
-    this.flushScheduled = false;
+  private readonly settleRead = (): void => {
+    this.settleScheduled = false;
     this.batches++;
-    this.largestBatch = Math.max(this.largestBatch, frames.length);
-    const nic = this.nic;
-    if (nic?.receiveBatch) nic.receiveBatch(frames);
-    else if (nic) for (const f of frames) nic.receive(f);
-    frames.length = 0;
-  }
+    this.largestBatch = Math.max(this.largestBatch, this.readFrames);
+    this.readFrames = 0;
+    this.nic?.settle?.();
+  };
 }

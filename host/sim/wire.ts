@@ -11,8 +11,14 @@ export type Side = 0 | 1;
 export interface Nic {
   /** Called by the scheduler when the last bit has arrived. The frame is the receiver's to keep. */
   receive(frame: Uint8Array): void;
-  /** Frames that arrived together (a real link's socket read): handled in order, then one wake-up. The frames are the receiver's; the array is not (read it during the call). */
-  receiveBatch?(frames: Uint8Array[]): void;
+  /**
+   * A real link's frame, taken at once (the firmware answers it before the
+   * socket's next datagram); the poll and timer update wait for settle().
+   * The frame is the receiver's to keep.
+   */
+  receiveNow?(frame: Uint8Array): void;
+  /** After the frames of one socket read were delivered: one poll, one timer update. */
+  settle?(): void;
 }
 
 /** Sees every frame when it arrives at the far end (e.g. a pcap writer). */

@@ -8,7 +8,12 @@ export const VXLAN_HEADER_LEN = 8;
 const FLAG_VNI_VALID = 0x08;
 
 export function vxlanEncap(vni: number, frame: Uint8Array): Uint8Array {
-  const out = new Uint8Array(VXLAN_HEADER_LEN + frame.length);
+  return vxlanEncapInto(new Uint8Array(VXLAN_HEADER_LEN + frame.length), vni, frame);
+}
+
+/** Writes the datagram for `frame` at the start of `out` (room for the header and the frame); returns `out`. */
+export function vxlanEncapInto(out: Uint8Array, vni: number, frame: Uint8Array): Uint8Array {
+  out.fill(0, 0, VXLAN_HEADER_LEN);
   out[0] = FLAG_VNI_VALID;
   out[4] = (vni >> 16) & 0xff;
   out[5] = (vni >> 8) & 0xff;

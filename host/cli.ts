@@ -10,6 +10,7 @@ import { CALLMANAGER_USAGE, callmanagerCommand } from "./callmanager/cli.js";
 import { SOAK_HELP, soakCommand } from "./commands/soak.js";
 import { FUZZ_HELP, fuzzCommand } from "./commands/fuzz.js";
 import { STORM_HELP, stormCommand } from "./commands/storm.js";
+import { DEVICE_HELP, deviceCommand } from "./commands/device.js";
 
 export const USAGE = `usage: ipphone <command> [options]
        ipphone <command> --help    that command's options and exit status
@@ -21,6 +22,7 @@ commands:
   soak         boot many seeds through the upgrade on lossy, corrupting links, with power cuts
   fuzz         fuzz the firmware's parsers
   storm        boot a building of phones at once after a power cut and find the bottleneck
+  device       the phone on an emulated board (QEMU mps2-an386): write its flash, run it on a tap
   help [CMD]   this text, or CMD's help
 
 exit status: 0 when the command did what it was asked (boot: the phone registered on the load its
@@ -40,6 +42,7 @@ const HELP: Record<string, string> = {
   soak: SOAK_HELP,
   fuzz: FUZZ_HELP,
   storm: STORM_HELP,
+  device: DEVICE_HELP,
   help: USAGE,
 };
 
@@ -64,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       case "soak": return soakCommand(rest);
       case "fuzz": return await fuzzCommand(rest);
       case "storm": return await stormCommand(rest);
+      case "device": return await deviceCommand(rest);
       case "help": case "--help": case "-h": {
         const topic = rest[0];
         if (topic === undefined || topic === "help" || topic === "--help" || topic === "-h") {

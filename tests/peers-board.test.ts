@@ -1,0 +1,110 @@
+// The phone on an emulated board: QEMU's mps2-an386 (Cortex-M4) runs the
+// wasm2c-translated bootloader and phone with the board's own drivers, its
+// LAN9118 on a tap in the lab's bridge, its NOR flash in a file. Real dnsmasq
+// (DHCP), tftpd-hpa (the configuration) and `ipphone callmanager`; the host
+// only reads the board's console (`ipphone device run`). Skipped, with the
+// Debian package named, where QEMU, the toolchain or namespaces are missing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLI } from "./helpers/tools.js";
+import { labUnavailable, SERVER_IP, sleep, withLab, type Lab } from "./peers/lab.js";
+import { cnfXml } from "../host/sim/cnf.js";
+import { DEFAULT_LOAD } from "../host/sim/network.js";
+import { boardToolsMissing, buildBoard } from "../host/device/board-phone.js";
+
+const MAC = "00:1b:54:c2:a7:51";
+const DEVICE = "SEP001B54C2A751";
+const TIMEOUT_S = 60;
+
+interface Entry { t_ms: number; stage: string; event: string; detail: string }
+interface BoardReport { registered: boolean; bound: boolean; ip: string | null; callmanager: string | null; mac: string; timeline: Entry[]; exit_code: number; board: { boots: number; notes: string[] } }
+
+/** Starts the servers; returns dnsmasq's log so far, read when called. */
+async function servers(lab: Lab): Promise<() => string> {
+  const root = lab.file("tftp");
+  mkdirSync(root);
+  writeFileSync(join(root, `${DEVICE}.cnf.xml`), cnfXml({ callManagers: [{ host: SERVER_IP, port: 2000, priority: 0 }], load: DEFAULT_LOAD }));
+  let dhcpLog = "";
+  const dnsmasq = await lab.start("dnsmasq", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--log-dhcp", "--user=root", "--no-resolv", "--no-hosts", "--port=0",
+    `--interface=${lab.serverIf}`, "--bind-interfaces", "--dhcp-authoritative", "--no-ping", "--dhcp-range=192.0.2.50,192.0.2.99,255.255.255.0,2m",
+    `--dhcp-option=150,${SERVER_IP}`, `--dhcp-leasefile=${lab.file("leases")}`, `--pid-file=${lab.file("dnsmasq.pid")}`], () => lab.read("dnsmasq.pid") !== "");
+  await lab.start("tftpd-hpa", ["in.tftpd", "--foreground", "--address", `${SERVER_IP}:69`, "--secure", "--verbose", root],
+    () => lab.inSwitch("ss", "-uln").includes(`${SERVER_IP}:69`));
+  await lab.start("callmanager", [process.execPath, CLI, "callmanager", "--listen", `${SERVER_IP}:2000`, "--name", "CM1"], (log) => /listen/i.test(log));
+  dnsmasq.stdout?.on("data", (d) => (dhcpLog += d));
+  dnsmasq.stderr?.on("data", (d) => (dhcpLog += d));
+  return () => dhcpLog;
+}
+
+/** The transaction ids of the board's DISCOVERs and REQUESTs, as dnsmasq --log-dhcp logged them ("<xid> DHCPREQUEST(br0) ... <mac>"). */
+function xidsIn(log: string): Set<string> {
+  const re = new RegExp(`(\\d+) DHCP(?:DISCOVER|REQUEST)\\(\\S+\\) .*${MAC}`, "gi");
+  return new Set([...log.matchAll(re)].map((m) => m[1]));
+}
+
+/** A tap in the bridge, for QEMU's NIC. */
+function tap(lab: Lab, name: string): void {
+  lab.inSwitch("ip", "tuntap", "add", "dev", name, "mode", "tap");
+  lab.inSwitch("ip", "link", "set", name, "master", "br0");
+  lab.inSwitch("ip", "link", "set", name, "up");
+}
+
+/** `ipphone device run` in the switch namespace (the lab stops it by PID if it outlives the test); its JSON report. */
+async function boardRun(lab: Lab, flash: string, until: string): Promise<{ report: BoardReport | null; log: string }> {
+  let log = "";
+  const p = await lab.start("device run", [process.execPath, CLI, "device", "run", "--board", "mps2-an386", "--flash", flash, "--tap", "tap0",
+    "--until", until, "--timeout", String(TIMEOUT_S), "--json"], () => true);
+  p.stdout?.on("data", (d) => (log += d));
+  p.stderr?.on("data", (d) => (log += d));
+  const deadline = Date.now() + (TIMEOUT_S + 20) * 1000;
+  while (p.exitCode === null && p.signalCode === null && Date.now() < deadline) await sleep(100);
+  try {
+    return { report: JSON.parse(log.slice(log.indexOf("{"))) as BoardReport, log };
+  } catch {
+    return { report: null, log };
+  }
+}
+
+function explainBoard(r: { report: BoardReport | null; log: string }): string {
+  if (!r.report) return r.log.slice(0, 3000);
+  return `${r.report.timeline.map((e) => `${e.t_ms} ${e.stage} ${e.event} ${e.detail}`).join("\n")}\n${r.report.board.notes.join("\n")}`;
+}
+
+const skip = labUnavailable("dnsmasq", "in.tftpd") || boardToolsMissing();
+
+test("the mps2-an386 board boots under QEMU on a tap: DHCP from dnsmasq, its configuration from tftpd-hpa, registered with ipphone callmanager; a second boot of the same flash uses another DHCP xid", { skip, timeout: 300_000 }, async () => {
+  const why = buildBoard();
+  assert.equal(why, false, String(why));
+  await withLab({ phones: 0 }, async (lab) => {
+    const dhcpLog = await servers(lab);
+    tap(lab, "tap0");
+    const flash = lab.file("flash.bin");
+    const made = await lab.start("device flash", [process.execPath, CLI, "device", "flash", "--board", "mps2-an386", "--mac", MAC, "--out", flash], () => true);
+    while (made.exitCode === null) await sleep(50);
+    assert.equal(made.exitCode, 0);
+
+    const first = await boardRun(lab, flash, "registered");
+    assert.ok(first.report, first.log);
+    assert.equal(first.report.exit_code, 0, explainBoard(first));
+    assert.equal(first.report.registered, true);
+    assert.equal(first.report.callmanager, "CM1");
+    assert.equal(first.report.mac, MAC, "the driver set the MAC of the factory data");
+    assert.match(first.report.ip ?? "", /^192\.0\.2\.(5\d|[6-9]\d)$/);
+    assert.ok(first.report.board.notes.some((n) => n.includes("LAN9118 id 01180001")), explainBoard(first));
+    // dnsmasq's own record: the board's MAC, the address it reported.
+    assert.match(readFileSync(lab.file("leases"), "utf8"), new RegExp(`${MAC} ${first.report.ip!.replace(/\./g, "\\.")} `, "i"));
+
+    const firstXids = xidsIn(dhcpLog());
+    assert.ok(firstXids.size > 0, dhcpLog());
+    const before = dhcpLog().length;
+    const second = await boardRun(lab, flash, "bound");
+    assert.ok(second.report, second.log);
+    assert.equal(second.report.bound, true, explainBoard(second));
+    // The second boot asks for its remembered address (REQUEST, rebooting): dnsmasq's log has its xid.
+    const secondXids = xidsIn(dhcpLog().slice(before));
+    assert.ok(secondXids.size > 0, dhcpLog());
+    for (const x of secondXids) assert.ok(!firstXids.has(x), `xid ${x} of the second boot was drawn in the first too:\n${dhcpLog()}`);
+  });
+});

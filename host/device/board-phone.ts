@@ -45,13 +45,18 @@ export function writeBoardFlash(flash: Flash, path: string): void {
   writeFileSync(path, bytes);
 }
 
-/** The QEMU command line of a board run. */
-export function qemuArgs(board: Board, flashFile: string, tap: string): string[] {
+/**
+ * The QEMU command line of a board run: its NIC on `tap`, or none; with
+ * `icount`, one instruction per ns of virtual time (repeatable counts, for
+ * benchmarks: it does not mix with real servers).
+ */
+export function qemuArgs(board: Board, flashFile: string, tap: string | null, icount = false): string[] {
   return [
     "-M", `${board},memory-backend=nor`,
     "-object", `memory-backend-file,id=nor,size=16M,mem-path=${flashFile},share=on`,
     "-kernel", BOARD_ELF[board],
-    "-nic", `tap,ifname=${tap},script=no,downscript=no,model=lan9118`,
+    "-nic", tap === null ? "none" : `tap,ifname=${tap},script=no,downscript=no,model=lan9118`,
+    ...(icount ? ["-icount", "shift=0,align=off,sleep=off"] : []),
     "-nographic", "-monitor", "none", "-serial", "stdio",
   ];
 }
@@ -214,7 +219,8 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
 export interface BoardRun {
   board: Board;
   flashFile: string;
-  tap: string;
+  tap: string | null;
+  icount?: boolean;
   timeoutMs: number;
   /** Called for each console line (after the phone took it). */
   onLine?: (line: string) => void;
@@ -224,7 +230,7 @@ export interface BoardRun {
 
 /** Runs QEMU until `done` or the timeout; QEMU is stopped by its PID either way. */
 export async function runBoard(phone: BoardPhone, o: BoardRun): Promise<{ reached: boolean; qemuExit: string | null; stderr: string }> {
-  const child: ChildProcess = spawn("qemu-system-arm", qemuArgs(o.board, o.flashFile, o.tap), { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("qemu-system-arm", qemuArgs(o.board, o.flashFile, o.tap, o.icount), { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   let partial = "";
   let finish: (how: boolean) => void = () => {};

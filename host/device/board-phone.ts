@@ -68,7 +68,9 @@ function unescape(text: string): string {
 
 /** What the board reported of one start of its firmware. */
 interface BoardBoot {
-  events: { code: number; a: number; b: number; text: string | null }[];
+  /** When the board said it began (µs of the host's clock): the power-on or the reset. */
+  at: number;
+  events: { code: number; a: number; b: number; text: string | null; at: number }[];
   choice: BootChoice;
   error: string | null;
 }
@@ -94,8 +96,10 @@ class BoardFirmware implements RunningFirmware {
  */
 class ConsoleClock implements Clock {
   private readonly real = new RealTimeClock();
+  /** While buffered lines are replayed: the time each arrived. */
+  replayAt: number | null = null;
   get now(): number {
-    return this.real.now;
+    return this.replayAt ?? this.real.now;
   }
   at(tUs: number, fn: () => void): Timer {
     if (tUs <= this.real.now) {
@@ -113,6 +117,7 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
   /** The board's own lines (driver notes) and anything else it printed. */
   readonly notes: string[] = [];
   private pending: Partial<BoardBoot> & { events: BoardBoot["events"] } = { events: [] };
+  private readonly console: ConsoleClock;
   private starting: BoardBoot | null = null;
   private resetReason: number | null = null;
   private started = false;
@@ -121,7 +126,9 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
   boardBoots = 0;
 
   constructor(options: PhoneOptions) {
-    super(new ConsoleClock(), options);
+    const clock = new ConsoleClock();
+    super(clock, options);
+    this.console = clock;
   }
 
   /** The MAC the board's driver set, from its note; null before. */
@@ -146,13 +153,13 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
     switch (kind) {
       case "H":
         this.boardBoots++;
-        this.pending = { events: [] };
+        this.pending = { events: [], at: this.clock.now };
         break;
       case "E": {
         const [code, a, b] = [num(0), num(1), num(2)];
         const parts = rest.split(" ");
         const t = parts.length > 3 ? unescape(parts.slice(3).join(" ")) : null;
-        if (this.pending.choice === undefined) this.pending.events.push({ code, a, b, text: t });
+        if (this.pending.choice === undefined) this.pending.events.push({ code, a, b, text: t, at: this.clock.now });
         else this.firmwareEvent(code, a, b, (p, n) => (t !== null && p === a && n === b ? t : ""));
         break;
       }
@@ -161,7 +168,7 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
         break;
       case "S": {
         const rc = num(0);
-        this.startBoot({ events: this.pending.events, choice: this.pending.choice ?? { slot: -1, addr: 0, size: 0 }, error: rc === 0 ? null : rest.slice(rest.indexOf(" ") + 1) });
+        this.startBoot({ at: this.pending.at ?? this.clock.now, events: this.pending.events, choice: this.pending.choice ?? { slot: -1, addr: 0, size: 0 }, error: rc === 0 ? null : rest.slice(rest.indexOf(" ") + 1) });
         break;
       }
       case "L":
@@ -188,6 +195,7 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
   /** A start the console reported: the first is the power-on, the next ones follow a reset. */
   private startBoot(boot: BoardBoot): void {
     this.starting = boot;
+    this.console.replayAt = boot.at;
     if (!this.started) {
       this.started = true;
       this.powerOn();
@@ -196,6 +204,7 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
     } else {
       this.powerOn();
     }
+    this.console.replayAt = null;
     this.resetReason = null;
     this.pending = { events: [], choice: boot.choice };
   }
@@ -203,7 +212,11 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
   protected runBootloader(event: FirmwareEvent): BootChoice {
     const boot = this.starting;
     if (!boot) return { slot: -1, addr: 0, size: 0 };
-    for (const e of boot.events) event(e.code, e.a, e.b, (p, n) => (e.text !== null && p === e.a && n === e.b ? e.text : ""));
+    for (const e of boot.events) {
+      this.console.replayAt = e.at;
+      event(e.code, e.a, e.b, (p, n) => (e.text !== null && p === e.a && n === e.b ? e.text : ""));
+    }
+    this.console.replayAt = null; // the start is now: the #S line
     return boot.choice;
   }
 

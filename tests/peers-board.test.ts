@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { CLI } from "./helpers/tools.js";
 import { labUnavailable, SERVER_IP, sleep, withLab, type Lab } from "./peers/lab.js";
 import { cnfXml } from "../host/sim/cnf.js";
@@ -106,5 +107,27 @@ test("the mps2-an386 board boots under QEMU on a tap: DHCP from dnsmasq, its con
     const secondXids = xidsIn(dhcpLog().slice(before));
     assert.ok(secondXids.size > 0, dhcpLog());
     for (const x of secondXids) assert.ok(!firstXids.has(x), `xid ${x} of the second boot was drawn in the first too:\n${dhcpLog()}`);
+  });
+});
+
+test("device run on a tap with no servers: it gives up at --timeout with the stage that failed, and QEMU is gone (stopped by PID)", { skip, timeout: 120_000 }, async () => {
+  assert.equal(buildBoard(), false);
+  await withLab({ phones: 0 }, async (lab) => {
+    tap(lab, "tap0");
+    const flash = lab.file("flash.bin");
+    const made = await lab.start("device flash", [process.execPath, CLI, "device", "flash", "--board", "mps2-an386", "--mac", MAC, "--out", flash], () => true);
+    while (made.exitCode === null) await sleep(50);
+    const t = Date.now();
+    let log = "";
+    const p = await lab.start("device run", [process.execPath, CLI, "device", "run", "--board", "mps2-an386", "--flash", flash, "--tap", "tap0",
+      "--until", "bound", "--timeout", "4"], () => true);
+    p.stdout?.on("data", (d) => (log += d));
+    while (p.exitCode === null && Date.now() - t < 30_000) await sleep(100);
+    // Still waiting for a voice VLAN (10 s) when the 4 s are up: the vlan stage failed (boot's exit 12).
+    assert.equal(p.exitCode, 12, log);
+    assert.match(log, /not registered: failed in stage vlan/);
+    assert.ok(Date.now() - t < 15_000, "gave up at the timeout");
+    const left = spawnSync("ip", ["netns", "pids", lab.sw], { encoding: "utf8" }).stdout.trim();
+    assert.equal(left, "", `no process left in the namespace (QEMU was stopped): ${left && spawnSync("ps", ["-o", "pid,args", "-p", left.split("\n").join(",")], { encoding: "utf8" }).stdout}`);
   });
 });

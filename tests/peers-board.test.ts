@@ -155,3 +155,32 @@ test("device run on a tap with no servers: it gives up at --timeout with the sta
     assert.equal(left, "", `no process left in the namespace (QEMU was stopped): ${left && spawnSync("ps", ["-o", "pid,args", "-p", left.split("\n").join(",")], { encoding: "utf8" }).stdout}`);
   });
 });
+
+test("the cable pulled and put back (QEMU's set_link): the PHY's interrupt tells the driver, the firmware sees link down and up", { skip, timeout: 120_000 }, async () => {
+  assert.equal(buildBoard(), false);
+  await withLab({ phones: 0 }, async (lab) => {
+    tap(lab, "tap0");
+    const flash = lab.file("flash.bin");
+    const made = await lab.start("device flash", [process.execPath, CLI, "device", "flash", "--board", "mps2-an386", "--mac", MAC, "--out", flash], () => true);
+    while (made.exitCode === null) await sleep(50);
+    const monitor = lab.file("monitor.sock");
+    let log = "";
+    const p = await lab.start("device run", [process.execPath, CLI, "device", "run", "--board", "mps2-an386", "--flash", flash, "--tap", "tap0",
+      "--until", "bound", "--timeout", "8", "--monitor", monitor, "--json"], () => true);
+    p.stdout?.on("data", (d) => (log += d));
+    await sleep(3000);
+    const say = (cmd: string) => spawnSync("python3", ["-c", `import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.2); s.recv(4096); s.send(sys.argv[2].encode()+b"\\n"); time.sleep(0.3)`, monitor, cmd], { encoding: "utf8" });
+    assert.equal(say("set_link lan9118.0 off").status, 0);
+    await sleep(1000);
+    assert.equal(say("set_link lan9118.0 on").status, 0);
+    const t = Date.now();
+    while (p.exitCode === null && Date.now() - t < 20_000) await sleep(100);
+    const report = JSON.parse(log.slice(log.indexOf("{"))) as BoardReport;
+    const links = report.timeline.filter((e) => /link/i.test(e.event)).map((e) => `${e.event} ${e.detail}`);
+    const down = links.findIndex((l) => /down/i.test(l));
+    assert.ok(down >= 0 && links.slice(down).some((l) => /up/i.test(l) && !/down/i.test(l)), links.join("\n"));
+    assert.ok(links.some((l) => /PHY reports link down/.test(l)), links.join("\n"));
+    assert.ok(report.timeline.some((e) => e.stage === "power" && /down/i.test(e.event)), "the firmware's own LinkDown event");
+  });
+});

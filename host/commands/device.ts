@@ -9,7 +9,7 @@ import { EXIT_CODES, exitCodeOf, failureOf, finish } from "./boot.js";
 
 export const DEVICE_HELP = `usage: ipphone device flash --board mps2-an386 [--mac M] [--image FILE] [--key FILE] --out FLASH
        ipphone device run --board mps2-an386 --flash FLASH --tap IFNAME [--until bound|registered]
-                          [--timeout S] [--json] [--verbose]
+                          [--timeout S] [--monitor SOCKET] [--json] [--verbose]
 
   flash   write the board's NOR flash as a file (16 MiB): factory data (--mac, default
           ${DEFAULT_PHONE_MAC}; the hash of --key, default the development key) and the signed
@@ -19,6 +19,8 @@ export const DEVICE_HELP = `usage: ipphone device flash --board mps2-an386 [--ma
           the timeline and report of 'ipphone boot' from its console
           --until G    bound, or registered (default)
           --timeout S  give up after S seconds (default 120); QEMU is stopped either way
+          --monitor SOCKET  QEMU's monitor on this unix socket: 'set_link lan9118.0 off' pulls
+                       the cable (the PHY reports it, the firmware sees the link go down)
           --verbose    the firmware's log lines and the board's own lines too
 
 exit status: 0 reached --until; 13 dhcp, 14 tftp, 15 register...: the stage that failed (as boot);
@@ -34,6 +36,7 @@ const OPTIONS = {
   tap: { type: "string" },
   until: { type: "string" },
   timeout: { type: "string" },
+  monitor: { type: "string" },
   json: { type: "boolean", default: false },
   verbose: { type: "boolean", default: false },
 } as const;
@@ -59,7 +62,7 @@ export async function deviceCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(rest, OPTIONS);
   const board = boardOf(values.board);
   if (sub === "flash") {
-    for (const o of ["flash", "tap", "until", "timeout"] as const) if (values[o] !== undefined) throw new UsageError(`--${o} goes with 'device run'`);
+    for (const o of ["flash", "tap", "until", "timeout", "monitor"] as const) if (values[o] !== undefined) throw new UsageError(`--${o} goes with 'device run'`);
     const out = checkOutputFile("--out", values.out);
     if (out === undefined) throw new UsageError("--out FLASH is required");
     const mac = checkMac(values.mac, DEFAULT_PHONE_MAC);
@@ -100,6 +103,7 @@ export async function deviceCommand(args: string[]): Promise<number> {
     board,
     flashFile,
     tap: values.tap,
+    monitor: checkOutputFile("--monitor", values.monitor),
     timeoutMs: timeoutS * 1000,
     onLine: verbose && !json ? (l) => { if (!l.startsWith("#")) console.log(`  board: ${l}`); } : undefined,
     done: (p) => (until === "bound" ? p.isBound : p.isRegistered),

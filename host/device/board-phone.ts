@@ -50,14 +50,14 @@ export function writeBoardFlash(flash: Flash, path: string): void {
  * `icount`, one instruction per ns of virtual time (repeatable counts, for
  * benchmarks: it does not mix with real servers).
  */
-export function qemuArgs(board: Board, flashFile: string, tap: string | null, icount = false): string[] {
+export function qemuArgs(board: Board, flashFile: string, tap: string | null, icount = false, monitor?: string): string[] {
   return [
     "-M", `${board},memory-backend=nor`,
     "-object", `memory-backend-file,id=nor,size=16M,mem-path=${flashFile},share=on`,
     "-kernel", BOARD_ELF[board],
     "-nic", tap === null ? "none" : `tap,ifname=${tap},script=no,downscript=no,model=lan9118`,
     ...(icount ? ["-icount", "shift=0,align=off,sleep=off"] : []),
-    "-nographic", "-monitor", "none", "-serial", "stdio",
+    "-nographic", "-monitor", monitor === undefined ? "none" : `unix:${monitor},server,nowait`, "-serial", "stdio",
   ];
 }
 
@@ -234,6 +234,8 @@ export interface BoardRun {
   flashFile: string;
   tap: string | null;
   icount?: boolean;
+  /** QEMU's monitor on this unix socket (set_link lan9118.0 off pulls the cable). */
+  monitor?: string;
   timeoutMs: number;
   /** Called for each console line (after the phone took it). */
   onLine?: (line: string) => void;
@@ -243,7 +245,7 @@ export interface BoardRun {
 
 /** Runs QEMU until `done` or the timeout; QEMU is stopped by its PID either way. */
 export async function runBoard(phone: BoardPhone, o: BoardRun): Promise<{ reached: boolean; qemuExit: string | null; stderr: string }> {
-  const child: ChildProcess = spawn("qemu-system-arm", qemuArgs(o.board, o.flashFile, o.tap, o.icount), { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("qemu-system-arm", qemuArgs(o.board, o.flashFile, o.tap, o.icount, o.monitor), { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   let partial = "";
   let finish: (how: boolean) => void = () => {};

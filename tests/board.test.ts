@@ -107,3 +107,14 @@ test("the board's program links for the AN386 map: vectors at 0 in SSRAM1, data 
   assert.equal(words[15], addr("SysTick_Handler") | 1);
   assert.equal(words[16 + 13], addr("ETH_IRQHandler") | 1);
 });
+
+test("console lines of a board with no bootable image: boot failed, named, the phone dark", () => {
+  const phone = new BoardPhone({ mac: MAC, seed: 0 });
+  for (const l of ["#H mps2-an386 1", `#E ${Ev.BootNoImage} 0 0`, "#B -2 0 0", "#S -1 no bootable image"]) phone.line(l);
+  const r = phone.report();
+  assert.equal(r.stage, "boot");
+  const failed = r.timeline.find((e) => e.stage === "boot" && e.event === "failed");
+  assert.match(failed?.detail ?? "", /bootloader error -2/, JSON.stringify(r.timeline));
+  assert.equal(r.timeline.some((e) => e.event === "run"), false);
+  assert.equal(phone.image, null);
+});

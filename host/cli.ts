@@ -11,6 +11,7 @@ import { SOAK_HELP, soakCommand } from "./commands/soak.js";
 import { FUZZ_HELP, fuzzCommand } from "./commands/fuzz.js";
 import { STORM_HELP, stormCommand } from "./commands/storm.js";
 import { LAB_HELP, labCommand } from "./commands/lab.js";
+import { DEVICE_HELP, deviceCommand } from "./commands/device.js";
 
 export const USAGE = `usage: ipphone <command> [options]
        ipphone <command> --help    that command's options and exit status
@@ -23,6 +24,7 @@ commands:
   fuzz         fuzz the firmware's parsers
   storm        boot a building of phones at once after a power cut and find the bottleneck
   lab          up, status, down: a namespace lab of real DHCP, DNS, TFTP servers and CallManagers (root)
+  device       the phone on an emulated board (QEMU mps2-an386): write its flash, run it on a tap
   help [CMD]   this text, or CMD's help
 
 exit status: 0 when the command did what it was asked (boot: the phone registered on the load its
@@ -43,6 +45,7 @@ const HELP: Record<string, string> = {
   fuzz: FUZZ_HELP,
   storm: STORM_HELP,
   lab: LAB_HELP,
+  device: DEVICE_HELP,
   help: USAGE,
 };
 
@@ -68,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       case "fuzz": return await fuzzCommand(rest);
       case "storm": return await stormCommand(rest);
       case "lab": return await labCommand(rest);
+      case "device": return await deviceCommand(rest);
       case "help": case "--help": case "-h": {
         const topic = rest[0];
         if (topic === undefined || topic === "help" || topic === "--help" || topic === "-h") {

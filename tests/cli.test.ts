@@ -73,6 +73,7 @@ const HELPS: [string[], string][] = [
   [["soak"], "usage: ipphone soak "],
   [["fuzz"], "usage: ipphone fuzz "],
   [["storm"], "usage: ipphone storm "],
+  [["device"], "usage: ipphone device "],
   [["help"], "usage: ipphone <command>"],
 ];
 

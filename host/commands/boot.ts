@@ -306,7 +306,7 @@ function tftpSummary(r: PhoneReport): string {
   return list.join(", ") || "none offered";
 }
 
-type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null; failure?: Failure | null; [more: string]: unknown };
+export type BootReport = PhoneReport & { seed: number; bound_at_ms: number | null; registered_at_ms: number | null; failure?: Failure | null; [more: string]: unknown };
 
 /**
  * "power 0.590000s, boot 0.000000s, vlan 0.000412s, ...": how long the phone spent in
@@ -340,7 +340,7 @@ function linkSummary(l: Record<string, unknown>): string {
   return `link ${l.kind} to ${l.remote}: frames in ${l.frames_in}, out ${l.frames_out}, not ours ${l.ignored ?? 0}, ${drops}${buffer}`;
 }
 
-function finish(report: BootReport, json: boolean, pcap: string | undefined, clock = "virtual time"): void {
+export function finish(report: BootReport, json: boolean, pcap: string | undefined, clock = "virtual time"): void {
   if (json) {
     console.log(JSON.stringify(report, null, 2));
     return;

@@ -40,6 +40,11 @@ void device_init(uint32_t seed) {
   Z_phone_init_module();
 }
 
+void device_seed_mix(uint32_t sample) {
+  g_rng = (g_rng ^ sample) * 0x9e3779b1u;
+  g_rng ^= g_rng >> 15;
+}
+
 /* ------------------------------------------------------------ helpers with JavaScript's semantics */
 
 /* Uint8Array.prototype.slice/subarray(start, end) index clamping, on a memory of `len` bytes. */

@@ -47,6 +47,8 @@ extern jmp_buf* device_trap_target;
 
 /* Seeds the hal's random() (splitmix32 of host/sim/random.ts) and loads the translations. */
 void device_init(uint32_t seed);
+/* Stirs entropy a board gathered (timer samples at frames) into random()'s state. */
+void device_seed_mix(uint32_t sample);
 
 /* 0, or a negative wasm_rt_trap_t when the firmware trapped (device_trap_text says which). */
 typedef int device_rc;

@@ -14,6 +14,7 @@ import { bootBench } from "./boot-bench.js";
 import { bootTimeBench } from "./boot-time-bench.js";
 import { tftpBench } from "./tftp-bench.js";
 import { deviceBench } from "./device-bench.js";
+import { boardBench } from "./board-bench.js";
 import { stormBench } from "./storm-bench.js";
 import { tftpRealBench } from "./tftp-real-bench.js";
 
@@ -176,5 +177,6 @@ for (const line of bootBench()) console.log(line);
 for (const l of tftpBench()) console.log(l);
 for (const l of bootTimeBench()) console.log(l);
 for (const l of deviceBench()) console.log(l);
+for (const l of await boardBench()) console.log(l);
 for (const l of stormBench()) console.log(l);
 for (const l of await tftpRealBench()) console.log(l);

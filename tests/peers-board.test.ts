@@ -71,6 +71,17 @@ function tap(lab: Lab, name: string): void {
   lab.inSwitch("ip", "link", "set", name, "up");
 }
 
+/** tap0 in the bridge and a flash file (factory data + slot A) written by `ipphone device flash`, within 30 s. */
+async function tapAndFlash(lab: Lab): Promise<string> {
+  tap(lab, "tap0");
+  const flash = lab.file("flash.bin");
+  const made = await lab.start("device flash", [process.execPath, CLI, "device", "flash", "--board", "mps2-an386", "--mac", MAC, "--out", flash], () => true);
+  const t = Date.now();
+  while (made.exitCode === null && Date.now() - t < 30_000) await sleep(50);
+  assert.equal(made.exitCode, 0, "device flash wrote the flash file");
+  return flash;
+}
+
 /** `ipphone device run` in the switch namespace (the lab stops it by PID if it outlives the test); its JSON report. */
 async function boardRun(lab: Lab, flash: string, until: string): Promise<{ report: BoardReport | null; log: string }> {
   let log = "";
@@ -99,11 +110,7 @@ test("the mps2-an386 board boots under QEMU on a tap: DHCP from dnsmasq, its con
   assert.equal(why, false, String(why));
   await withLab({ phones: 0 }, async (lab) => {
     const dhcpLog = await servers(lab);
-    tap(lab, "tap0");
-    const flash = lab.file("flash.bin");
-    const made = await lab.start("device flash", [process.execPath, CLI, "device", "flash", "--board", "mps2-an386", "--mac", MAC, "--out", flash], () => true);
-    while (made.exitCode === null) await sleep(50);
-    assert.equal(made.exitCode, 0);
+    const flash = await tapAndFlash(lab);
 
     const first = await boardRun(lab, flash, "registered");
     assert.ok(first.report, first.log);
@@ -137,10 +144,7 @@ test("the mps2-an386 board boots under QEMU on a tap: DHCP from dnsmasq, its con
 test("device run on a tap with no servers: it gives up at --timeout with the stage that failed, and QEMU is gone (stopped by PID)", { skip, timeout: 120_000 }, async () => {
   assert.equal(buildBoard(), false);
   await withLab({ phones: 0 }, async (lab) => {
-    tap(lab, "tap0");
-    const flash = lab.file("flash.bin");
-    const made = await lab.start("device flash", [process.execPath, CLI, "device", "flash", "--board", "mps2-an386", "--mac", MAC, "--out", flash], () => true);
-    while (made.exitCode === null) await sleep(50);
+    const flash = await tapAndFlash(lab);
     const t = Date.now();
     let log = "";
     const p = await lab.start("device run", [process.execPath, CLI, "device", "run", "--board", "mps2-an386", "--flash", flash, "--tap", "tap0",
@@ -159,10 +163,7 @@ test("device run on a tap with no servers: it gives up at --timeout with the sta
 test("the cable pulled and put back (QEMU's set_link): the PHY's interrupt tells the driver, the firmware sees link down and up", { skip, timeout: 120_000 }, async () => {
   assert.equal(buildBoard(), false);
   await withLab({ phones: 0 }, async (lab) => {
-    tap(lab, "tap0");
-    const flash = lab.file("flash.bin");
-    const made = await lab.start("device flash", [process.execPath, CLI, "device", "flash", "--board", "mps2-an386", "--mac", MAC, "--out", flash], () => true);
-    while (made.exitCode === null) await sleep(50);
+    const flash = await tapAndFlash(lab);
     const monitor = lab.file("monitor.sock");
     let log = "";
     const p = await lab.start("device run", [process.execPath, CLI, "device", "run", "--board", "mps2-an386", "--flash", flash, "--tap", "tap0",

@@ -59,8 +59,11 @@ export class FirmwareInstance {
           if (len < 0 || ptr < 0 || ptr + len > bytes().length) return -1;
           return hal.flash.readInto(addr >>> 0, bytes().subarray(ptr, ptr + len));
         },
-        flash_program: (addr: number, ptr: number, len: number) =>
-          hal.flash.program(addr >>> 0, bytes().slice(ptr, ptr + len)),
+        // A view, not a copy: Flash.program copies what it keeps.
+        flash_program: (addr: number, ptr: number, len: number) => {
+          if (len < 0 || ptr < 0 || ptr + len > bytes().length) return -1;
+          return hal.flash.program(addr >>> 0, bytes().subarray(ptr, ptr + len));
+        },
         flash_erase: (addr: number) => hal.flash.erase(addr >>> 0),
         random: () => hal.random() | 0,
         event: (code: number, a: number, b: number) => hal.event(code, a, b),

@@ -192,10 +192,23 @@ export class Flash {
       const sector = Math.floor((addr + i) / ss);
       const at = addr + i - sector * ss;
       const n = Math.min(ss - at, bytes.length - i);
-      const old = this.sectors.get(sector) ?? this.blank;
+      const old = this.sectors.get(sector);
+      if (old === undefined && i + n <= done) {
+        // An erased sector takes any bytes: one copy, no bit to check (an
+        // image arrives this way, a whole sector per program).
+        if (n === ss) {
+          this.sectors.set(sector, bytes.slice(i, i + n));
+          this.owned.add(sector);
+        } else {
+          this.writable(sector).set(bytes.subarray(i, i + n), at);
+        }
+        i += n;
+        continue;
+      }
       let target: Uint8Array | null = null;
+      const was0 = old ?? this.blank;
       for (let j = 0; j < n; j++, i++) {
-        const was = old[at + j];
+        const was = was0[at + j];
         if ((bytes[i] & ~was & 0xff) !== 0) result = FLASH_ERR_NOT_ERASED;
         if (i > done) continue;
         // At the cut, the byte being written keeps some of the bits it should have lost.

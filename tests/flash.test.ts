@@ -89,3 +89,18 @@ test("shared sectors are copied on first write: other flashes keep the original"
   assert.equal(a.ownedBytes(), 4096);
   assert.throws(() => b.programShared(0x10000, sectors), /not erased/);
 });
+
+test("a whole erased sector takes its bytes as a copy; later programs of it still check bits; a cut still tears it", () => {
+  const f = new Flash();
+  const data = new Uint8Array(8192).map((_, i) => (i * 7) & 0xff);
+  const view = data.subarray(0, 8192);
+  assert.equal(f.program(4096, view), FLASH_OK, "two whole erased sectors");
+  data.fill(0); // the firmware reuses its buffer: the flash kept its own copy
+  assert.deepEqual(read(f, 4096 + 4094, 4), [(4094 * 7) & 0xff, (4095 * 7) & 0xff, 0, 7]);
+  assert.equal(f.program(4096 + 1, bytes(0xff)), FLASH_ERR_NOT_ERASED, "7 & ~0xff: a 0 back to 1 is reported");
+  assert.equal(f.ownedBytes(), 8192);
+  f.armPowerCut({ atOp: 1, tear: 0.5 });
+  assert.throws(() => f.program(3 * 4096, new Uint8Array(4096)), PowerCut);
+  f.restorePower();
+  assert.deepEqual(read(f, 3 * 4096 + 2047, 3), [0, 0x0f, 0xff], "half written, the byte at the cut partly");
+});

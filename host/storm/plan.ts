@@ -12,6 +12,7 @@
 // process, so no address here can reach a real network.
 import { parseIp, ipToString } from "../wire/address.js";
 import type { PoePriority } from "../poe.js";
+import { DEFAULT_CPU_MHZ } from "../device-time.js";
 
 export const VOICE_VLAN = 110;
 export const NATIVE_VLAN = 1;
@@ -75,6 +76,16 @@ export interface Scenario {
   loadWasm?: string;
   /** The load's image is corrupt on the server (one bit flipped after signing): the bootloader refuses it. */
   loadCorrupt?: boolean;
+  phone?: {
+    /** The phones' CPU clock, MHz, their boot is charged at (host/device-time.ts; default 168). */
+    cpuMhz?: number;
+    /** false: boots take no virtual time (the model before issue 22). */
+    deviceTime?: boolean;
+  };
+  power?: {
+    /** Seconds between one access switch getting its power back and the next (default 0: all at once). */
+    switchDelayS?: number;
+  };
   uplink?: {
     /** One-way latency between an access switch and the servers, µs (default 500). Also the synchronisation window. */
     latencyUs?: number;
@@ -115,6 +126,10 @@ export interface StormPlan {
   load: string;
   upgrade: { load: string; wasm: string | null; corrupt: boolean } | null;
   uplink: { latencyUs: number; bitsPerSecond: number };
+  /** The phones' boot timing; null: boots take no virtual time. */
+  device: { cpuMhz: number } | null;
+  /** µs between one switch's power coming back and the next's. */
+  switchDelayUs: number;
 }
 
 export interface PlanOptions {
@@ -223,6 +238,7 @@ export function makePlan(o: PlanOptions): StormPlan {
   const load = sc.load ?? DEFAULT_LOAD;
   if (!/^[\x21-\x7e]{1,31}$/.test(load)) throw new PlanError(`load "${load}" is not a load name`);
   const uplink = sc.uplink ?? {};
+  const phone = sc.phone ?? {};
   return {
     phones, switches, seed, loss,
     limitUs: Math.round(limitS * 1_000_000),
@@ -249,6 +265,8 @@ export function makePlan(o: PlanOptions): StormPlan {
       latencyUs: int("uplink.latencyUs", uplink.latencyUs ?? 500, 10, 1_000_000),
       bitsPerSecond: int("uplink.bitsPerSecond", uplink.bitsPerSecond ?? 1_000_000_000, 1_000_000, 1e11),
     },
+    device: phone.deviceTime === false ? null : { cpuMhz: num("phone.cpuMhz", phone.cpuMhz ?? DEFAULT_CPU_MHZ, 1, 10_000) },
+    switchDelayUs: Math.round(num("power.switchDelayS", sc.power?.switchDelayS ?? 0, 0, 3600) * 1_000_000),
   };
 }
 

@@ -90,7 +90,11 @@ function parseFields(text: string, baseDir: string): Scenario {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ScenarioError(`must be a JSON object, got ${JSON.stringify(raw)}`);
   const s = raw as Json;
-  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink"]);
+  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "power", "phone", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink"]);
+  const phone = obj(s.phone, "phone");
+  fields(phone, "phone", ["cpu_mhz", "device_time"]);
+  const power = obj(s.power, "power");
+  fields(power, "power", ["switch_delay_s"]);
   str(s.description, "description");
   const dhcp = obj(s.dhcp, "dhcp");
   fields(dhcp, "dhcp", ["answers_per_s", "backlog", "lease_s"]);
@@ -120,6 +124,8 @@ function parseFields(text: string, baseDir: string): Scenario {
     load,
     loadWasm,
     loadCorrupt,
+    phone: { cpuMhz: num(phone.cpu_mhz, "phone.cpu_mhz", 1, 10_000), deviceTime: bool(phone.device_time, "phone.device_time") },
+    power: { switchDelayS: num(power.switch_delay_s, "power.switch_delay_s", 0, 3600) },
     uplink: { latencyUs: int(uplink.latency_us, "uplink.latency_us", 10, 1_000_000), bitsPerSecond: int(uplink.bits_per_s, "uplink.bits_per_s", 1_000_000, 1e11) },
   };
 }

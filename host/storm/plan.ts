@@ -21,6 +21,28 @@ export const DEFAULT_LOAD = "P0030801SR01";
 export const PORTS_PER_SWITCH = 48;
 export const MAX_PHONES = 100_000;
 
+/**
+ * Published DHCPv4 lease rates (a lease is a whole DISCOVER-OFFER-REQUEST-ACK,
+ * so two answers). Kea: ISC's "Kea Performance Tests - 2.0" (kb.isc.org),
+ * perfdhcp at a 2.5 % drop rate, one subnet, no options, Xeon E5-2680 v3:
+ * memfile 11,686 leases/s single-threaded and 18,977 multi-threaded, MySQL
+ * 2,559 and PostgreSQL 2,396 single-threaded. ISC dhcpd writes and fsync()s
+ * its lease file before every answer (ISC KB AA-00373; ISC publishes no rate
+ * since it is the disk's): 400 fsync/s on a battery-backed RAID controller,
+ * 40 on a laptop disk (David Hankins, ISC, dhcp-users 2006-07-19); the 400.
+ */
+export const DHCP_SERVERS = {
+  "kea-memfile": { leasesPerSecond: 11_686 },
+  "kea-memfile-mt": { leasesPerSecond: 18_977 },
+  "kea-mysql": { leasesPerSecond: 2_559 },
+  "kea-postgresql": { leasesPerSecond: 2_396 },
+  "isc-dhcpd": { leasesPerSecond: 400 },
+} as const;
+export type DhcpServerKind = keyof typeof DHCP_SERVERS;
+export const DEFAULT_DHCP_SERVER: DhcpServerKind = "kea-memfile";
+/** Cisco TFTP's serving limit (host/sim/tftp-server.ts TftpServing): 5 connection objects (CUCM 11.5 on), Maximum Serving Count 3000 (Cisco document 222878's suggestion for a dual-processor server). */
+export const CISCO_TFTP = { connections: 5, maxServingCount: 3000 } as const;
+
 export const SERVER_NET = { base: "192.0.2.0", mask: "255.255.255.0", router: "192.0.2.254" } as const;
 export const SERVERS = {
   dhcp: { mac: "02:00:5e:00:02:01", ip: "192.0.2.1" },
@@ -57,7 +79,9 @@ export interface Scenario {
     switches?: Record<string, { budgetW?: number; priorities?: Partial<Record<PoePriority, string>> }>;
   };
   dhcp?: {
-    /** Answers (OFFER, ACK, NAK) per second the server gets through (default 1000). */
+    /** The server whose published lease rate sets answersPerSecond (default kea-memfile): see DHCP_SERVERS. */
+    server?: DhcpServerKind;
+    /** Answers (OFFER, ACK, NAK) per second the server gets through (default two per lease of the server's rate). */
     answersPerSecond?: number;
     /** Requests waiting for an answer before new ones are dropped (default 512, a socket buffer's worth). */
     backlog?: number;
@@ -67,6 +91,10 @@ export interface Scenario {
     /** Bytes per second of the server's uplink, shared by every transfer (default 12,500,000: 100 Mbit/s). */
     bytesPerSecond?: number;
     maxWindowsize?: number;
+    /** Requests served at a time (default 5, Cisco TFTP from CUCM 11.5; 0: no limit). */
+    connections?: number;
+    /** Requests held past which a new one is answered busy (default 3000: Cisco's suggestion for a dual-processor TFTP server). */
+    maxServingCount?: number;
   };
   /** One to three CallManagers, in priority order. */
   callManagers?: Array<{ registrationsPerSecond?: number; burst?: number; keepAliveS?: number; down?: "refuse" | "silent" }>;
@@ -120,8 +148,8 @@ export interface StormPlan {
   limitUs: number;
   perSwitch: number;
   cells: CellPlan[];
-  dhcp: { answersPerSecond: number; backlog: number; leaseS: number };
-  tftp: { bytesPerSecond: number; maxWindowsize: number };
+  dhcp: { server: DhcpServerKind | null; answersPerSecond: number; backlog: number; leaseS: number };
+  tftp: { bytesPerSecond: number; maxWindowsize: number; connections: number; maxServingCount: number };
   callManagers: Array<{ registrationsPerSecond: number; burst?: number; keepAliveS: number; down?: "refuse" | "silent" }>;
   load: string;
   upgrade: { load: string; wasm: string | null; corrupt: boolean } | null;
@@ -245,13 +273,17 @@ export function makePlan(o: PlanOptions): StormPlan {
     perSwitch,
     cells,
     dhcp: {
-      answersPerSecond: int("dhcp.answersPerSecond", dhcp.answersPerSecond ?? 1000, 0, 1_000_000),
+      // A rate given outright is no server's published one.
+      server: dhcp.answersPerSecond === undefined ? dhcp.server ?? DEFAULT_DHCP_SERVER : null,
+      answersPerSecond: int("dhcp.answersPerSecond", dhcp.answersPerSecond ?? 2 * DHCP_SERVERS[dhcp.server ?? DEFAULT_DHCP_SERVER].leasesPerSecond, 0, 1_000_000),
       backlog: int("dhcp.backlog", dhcp.backlog ?? 512, 1, 1_000_000),
       leaseS: int("dhcp.leaseS", dhcp.leaseS ?? 86_400, 60, 0xffffffff),
     },
     tftp: {
       bytesPerSecond: int("tftp.bytesPerSecond", tftp.bytesPerSecond ?? 12_500_000, 0, 1e12),
       maxWindowsize: int("tftp.maxWindowsize", tftp.maxWindowsize ?? 256, 0, 65535),
+      connections: int("tftp.connections", tftp.connections ?? CISCO_TFTP.connections, 0, 100_000),
+      maxServingCount: int("tftp.maxServingCount", tftp.maxServingCount ?? CISCO_TFTP.maxServingCount, 1, 1_000_000),
     },
     callManagers: cms.map((c, i) => ({
       registrationsPerSecond: num(`callManagers[${i}].registrationsPerSecond`, c.registrationsPerSecond ?? 100, 0, 1e6),

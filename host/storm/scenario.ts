@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { bool, int, known, num, obj, oneOf, readScenarioText, ScenarioError, str, type Json } from "../scenario.js";
 import type { PoePriority } from "../poe.js";
-import type { Scenario } from "./plan.js";
+import { DHCP_SERVERS, type DhcpServerKind, type Scenario } from "./plan.js";
 
 /** The spellings storm scenarios had before they took boot's style, and what they are now. */
 const OLD_SPELLINGS: Record<string, string> = {
@@ -97,9 +97,9 @@ function parseFields(text: string, baseDir: string): Scenario {
   fields(power, "power", ["switch_delay_s"]);
   str(s.description, "description");
   const dhcp = obj(s.dhcp, "dhcp");
-  fields(dhcp, "dhcp", ["answers_per_s", "backlog", "lease_s"]);
+  fields(dhcp, "dhcp", ["server", "answers_per_s", "backlog", "lease_s"]);
   const tftp = obj(s.tftp, "tftp");
-  fields(tftp, "tftp", ["bytes_per_s", "max_windowsize"]);
+  fields(tftp, "tftp", ["bytes_per_s", "max_windowsize", "connections", "max_serving_count"]);
   const uplink = obj(s.uplink, "uplink");
   fields(uplink, "uplink", ["latency_us", "bits_per_s"]);
   const load = str(s.load, "load");
@@ -115,11 +115,15 @@ function parseFields(text: string, baseDir: string): Scenario {
     limitS: num(s.limit_s, "limit_s", 1, 86_400),
     poe: poe(s.poe),
     dhcp: {
+      server: oneOf(dhcp.server, "dhcp.server", Object.keys(DHCP_SERVERS) as DhcpServerKind[]),
       answersPerSecond: int(dhcp.answers_per_s, "dhcp.answers_per_s", 0, 1_000_000),
       backlog: int(dhcp.backlog, "dhcp.backlog", 1, 1_000_000),
       leaseS: int(dhcp.lease_s, "dhcp.lease_s", 60, 0xffffffff),
     },
-    tftp: { bytesPerSecond: int(tftp.bytes_per_s, "tftp.bytes_per_s", 0, 1e12), maxWindowsize: int(tftp.max_windowsize, "tftp.max_windowsize", 0, 65535) },
+    tftp: {
+      bytesPerSecond: int(tftp.bytes_per_s, "tftp.bytes_per_s", 0, 1e12), maxWindowsize: int(tftp.max_windowsize, "tftp.max_windowsize", 0, 65535),
+      connections: int(tftp.connections, "tftp.connections", 0, 100_000), maxServingCount: int(tftp.max_serving_count, "tftp.max_serving_count", 1, 1_000_000),
+    },
     callManagers: callManagers(s.callmanagers),
     load,
     loadWasm,

@@ -238,7 +238,7 @@ export function bootTimeBench(): string[] {
       `(target <= ${TARGET * 100} %): ${overhead <= TARGET ? "PASS" : "MISS"}`,
     `boot floor = PoE ${poeMs} ms (${poeParts}, plug-in to power granted; IEEE 802.3 Table 33-11: T_det <= 500, T_pdc 10-75, T_pon <= 400)` +
       ` + device boot ${fmt(deviceMs)} ms (verify of ${hashed} bytes and one Ed25519 check ${fmt(verifyMs)} + firmware start ${fmt(startMs)} at ${timing.cpuMhz} MHz, from the board's -icount counts; auto-negotiation ${AUTONEG_US / 1000} ms alongside)` +
-      ` + RFC 2131 initial wait ${initialMs} ms as drawn (${RFC2131_INITIAL_MIN_MS}-${RFC2131_INITIAL_MAX_MS})` +
+      ` + RFC 2131 initial wait ${+initialMs.toFixed(3)} ms as drawn (${RFC2131_INITIAL_MIN_MS}-${RFC2131_INITIAL_MAX_MS})` +
       ` + RFC 5227 ${+rfc5227Ms.toFixed(3)} ms as drawn (PROBE_WAIT ${+probeWait.toFixed(3)} of 0-1000, probe spacing ${spacing.join(" + ")} of 1000-2000 each, ANNOUNCE_WAIT ${RFC5227.announceWaitMs})` +
       ` + ${10 + setupTrips} round trips ${tripsMs.toFixed(3)} ms (DHCP 2, ARP 1, TFTP 4: CTL and ITL RRQ/ERROR 1, RRQ/OACK and ACK 0/${data.length} DATA, ARP 1, TCP 1, SCCP 1, station set-up ${setupTrips};` +
       ` ${HOPS} hops each way of ${wire.latencyUs} us + serialisation at ${wire.bitsPerSecond / 1e6} Mbit/s)`,

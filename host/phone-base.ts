@@ -4,7 +4,7 @@
 // display, report). Phone (host/phone.ts) runs the firmware in V8,
 // NativePhone (host/device/native-phone.ts) in a wasm2c process; both must
 // behave identically, so what they share lives only here.
-import { bootErrorText, slotName } from "./image.js";
+import { bootErrorText, IMAGE_ERRORS, slotName } from "./image.js";
 import { announcedVid, describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
 import { summarizeCounters, type Counters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
@@ -12,8 +12,11 @@ import type { Timer } from "./sim/scheduler.js";
 import { ipToString } from "./wire/address.js";
 import type { BootedImage, Clock, PhoneOptions, PhoneReport } from "./phone.js";
 import { VerdictTracker } from "./verdict.js";
+import { AUTONEG_US, BOOT_INSTRUCTIONS, instructionsUs, verifyInstructions } from "./device-time.js";
 
 const CALLMANAGER_NAMES = ["CM1", "CM2", "CM3"];
+const REJECT_HASH = IMAGE_ERRORS.findIndex((e) => e.name === "hash");
+const REJECT_SIGNATURE = IMAGE_ERRORS.findIndex((e) => e.name === "signature");
 
 /** Reads a string out of the calling firmware's memory. */
 export type TextReader = (ptr: number, len: number) => string;
@@ -54,6 +57,8 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   private vlan: { id: number; source: string } | null = null;
   private stageReached = 0;
   private resetPending = false;
+  /** The firmware's start, while the bootloader's verify and the start itself take device time. */
+  private pendingStart: Timer | null = null;
   /** The load, the upgrade and the most specific cause per stage, from the firmware's events. */
   private readonly verdict = new VerdictTracker();
 
@@ -68,6 +73,11 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   /** Starts the image at [addr, addr + size): the running firmware, or why it does not start. */
   protected abstract startImage(addr: number, size: number): F | string;
+
+  /** Header and payload bytes of the image in `slot` (what the bootloader hashes), or 0 when unknown. */
+  protected slotSignedBytes(_slot: number): number {
+    return 0;
+  }
 
   connect(port: WirePort): void {
     this.port = port;
@@ -96,15 +106,22 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     return this.bound;
   }
 
-  /** Power comes on: run the bootloader, then start the firmware it chose. */
-  powerOn(): boolean {
+  /**
+   * Power comes on: run the bootloader, then start the firmware it chose.
+   * With options.deviceTime the start comes when the verify, the start and
+   * the PHY's auto-negotiation are done; `onLinkUp` (the switch's side of
+   * the link) is called then, once the firmware runs. False when the
+   * bootloader found nothing to start.
+   */
+  powerOn(onLinkUp?: () => void): boolean {
     this.record({ t_ms: this.tMs, stage: "power", event: "on", detail: "" });
-    return this.boot(true);
+    return this.boot(true, onLinkUp ?? null);
   }
 
   /** Power goes away: the firmware stops, its timer with it. */
   powerOff(): void {
     this.cancelTimer();
+    this.cancelStart();
     this.firmware = null;
   }
 
@@ -142,7 +159,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       this.vlan = null;
       this.stageReached = STAGES.indexOf("boot");
       this.record({ t_ms: this.tMs, stage: "boot", event: "reset", detail: `requested by the firmware (reason ${reason})` });
-      this.boot(true);
+      this.boot(true, null);
     });
   }
 
@@ -212,17 +229,25 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   // ---- boot path (issue 6): the bootloader picks a slot, its image runs.
 
-  private boot(retry: boolean): boolean {
+  /** `onLinkUp`: a cold start's (power-on) switch side, told when the link is up; null on a reset (the link stays up). */
+  private boot(retry: boolean, onLinkUp: (() => void) | null): boolean {
     this.cancelTimer();
+    this.cancelStart();
     this.firmware = null;
     this.image = null;
     const chosen = { load: "", trial: false };
+    const hashed = { bytes: 0, signatures: 0 };
     this.verdict.starting();
     const { slot, addr, size } = this.runBootloader((code, a, b, text) => {
       this.options.onFirmwareEvent?.(code, a, b);
       if (code === Ev.BootLoad) chosen.load = text(a, b);
       else if (code === Ev.BootImage) chosen.trial = b !== 0;
       else {
+        // A slot refused for its hash or signature was read to its end first; the signature check ran only in the second case.
+        if (code === Ev.BootReject && (b === REJECT_HASH || b === REJECT_SIGNATURE)) {
+          hashed.bytes += this.slotSignedBytes(a);
+          if (b === REJECT_SIGNATURE) hashed.signatures++;
+        }
         this.verdict.event(code, a, b, text);
         this.record(describeEvent(this.tMs, code, a, b, text));
       }
@@ -232,12 +257,39 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       this.record({ t_ms: this.tMs, stage: "boot", event: "failed", detail: `bootloader error ${slot}: ${bootErrorText(slot)}` });
       return false;
     }
+    const timing = this.options.deviceTime;
+    if (!timing) return this.start(retry, onLinkUp, slot, addr, size, chosen);
+    hashed.bytes += this.slotSignedBytes(slot);
+    hashed.signatures++;
+    const verifyUs = instructionsUs(verifyInstructions(hashed.bytes, hashed.signatures), timing.cpuMhz);
+    const startUs = instructionsUs(BOOT_INSTRUCTIONS.firmwareStart, timing.cpuMhz);
+    // The PHY negotiates in hardware from power-good while the bootloader runs; the firmware's first poll waits for both.
+    const linkUs = onLinkUp ? timing.autonegUs ?? AUTONEG_US : 0;
+    const waitUs = Math.max(verifyUs + startUs, linkUs);
+    this.record({
+      t_ms: this.tMs, stage: "boot", event: "verify",
+      detail: `${hashed.bytes} bytes hashed, ${hashed.signatures} signature${hashed.signatures === 1 ? "" : "s"}: ${(verifyUs / 1000).toFixed(1)} ms, firmware start ${(startUs / 1000).toFixed(1)} ms at ${timing.cpuMhz} MHz${onLinkUp ? `; link up after ${(linkUs / 1000).toFixed(0)} ms` : ""}`,
+    });
+    this.pendingStart = this.clock.at(this.clock.now + waitUs, () => {
+      this.pendingStart = null;
+      this.start(retry, onLinkUp, slot, addr, size, chosen);
+    });
+    return true;
+  }
+
+  private cancelStart(): void {
+    if (this.pendingStart) this.clock.cancel(this.pendingStart);
+    this.pendingStart = null;
+  }
+
+  /** Starts the image the bootloader chose and polls it; the link comes up with it on a cold start. */
+  private start(retry: boolean, onLinkUp: (() => void) | null, slot: number, addr: number, size: number, chosen: { load: string; trial: boolean }): boolean {
     const started = this.startImage(addr, size);
     if (typeof started === "string") {
       this.verdict.notStarted(slot, started);
       this.record({ t_ms: this.tMs, stage: "boot", event: "failed", detail: `slot ${slotName(slot)}: the image does not start (${started})` });
       // A trial that cannot start is over: booting again reverts it.
-      return chosen.trial && retry ? this.boot(false) : false;
+      return chosen.trial && retry ? this.boot(false, onLinkUp) : false;
     }
     this.firmware = started;
     this.image = { slot, load: chosen.load, trial: chosen.trial };
@@ -245,6 +297,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     this.boots++;
     this.record({ t_ms: this.tMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
     this.wake();
+    onLinkUp?.();
     return true;
   }
 

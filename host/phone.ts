@@ -4,7 +4,8 @@
 import { BootFirmware, BOOT_WASM, loadImageModule, loadModule, PhoneFirmware, PHONE_WASM, type Hal } from "./firmware.js";
 import { Flash, PowerCut } from "./flash.js";
 import { writeFactory } from "./factory.js";
-import { devImage, devKey, flashImage, keyHashOf } from "./image.js";
+import { devImage, devKey, flashImage, HEADER_SIZE, ImageError, keyHashOf, parseHeader, slotAddress } from "./image.js";
+import type { DeviceTiming } from "./device-time.js";
 import type { StageName, TimelineEntry } from "./events.js";
 import type { summarizeCounters } from "./counters.js";
 import type { Timer } from "./sim/scheduler.js";
@@ -36,6 +37,8 @@ export interface PhoneOptions {
   onEvent?: (e: TimelineEntry) => void;
   /** Called with each event of the firmware and its bootloader (hal.event): its code (Ev) and arguments, for counting. */
   onFirmwareEvent?: (code: number, a: number, b: number) => void;
+  /** Charge the boot its device time (host/device-time.ts): verify, firmware start and link-up take virtual time. Without it they take none. */
+  deviceTime?: DeviceTiming;
 }
 
 export interface PhoneReport {
@@ -114,6 +117,17 @@ export class Phone extends PhoneBase<PhoneFirmware> {
     } catch (e) {
       if (e instanceof PowerCut) throw e;
       return (e as Error).message;
+    }
+  }
+
+  protected override slotSignedBytes(slot: number): number {
+    const head = new Uint8Array(HEADER_SIZE);
+    this.flash.copyOut(slotAddress(slot), head);
+    try {
+      return HEADER_SIZE + parseHeader(head).payloadSize;
+    } catch (e) {
+      if (e instanceof ImageError) return 0;
+      throw e;
     }
   }
 

@@ -28,6 +28,8 @@ export interface Scenario {
   outages: ("up" | "refuse" | "silent")[];
   /** The phone's own image, trusted key and recorded security counter (phone.image, factory_key, security_counter). */
   phoneSetup: PhoneSetup;
+  /** phone.cpu_mhz: the clock its boot is charged at (host/device-time.ts; default 168). */
+  cpuMhz?: number;
 }
 
 export type Json = Record<string, unknown>;
@@ -172,7 +174,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
     throw new ScenarioError((e as Error).message);
   }
   const phone = obj(s.phone, "phone");
-  known(phone, "phone", ["mac", ...PHONE_SETUP_FIELDS]);
+  known(phone, "phone", ["mac", "cpu_mhz", ...PHONE_SETUP_FIELDS]);
   const mac = str(phone.mac, "phone.mac") ?? DEFAULT_PHONE_MAC;
   try {
     parseMac(mac);
@@ -238,6 +240,7 @@ function parseFields(text: string, name: string, baseDir: string): Scenario {
     limitMs: (num(s.limit_s, "limit_s", 1, 86_400) ?? 300) * 1000,
     outages: cms.map((c) => c.state),
     phoneSetup: phoneSetupOf(phone, baseDir),
+    cpuMhz: num(phone.cpu_mhz, "phone.cpu_mhz", 1, 10_000),
     network: {
       mac,
       ...(faults ? { faults } : {}),

@@ -422,3 +422,47 @@ test('8 MiB at 100 Mbit/s and 1 ms round trip: windowsize 256 with 1428-byte blo
   assert.ok(windowed < 1428 / 1474);
   assert.ok(lockstep < 0.05, `lockstep ${lockstep}`);
 });
+
+test("Cisco TFTP's serving limit: a few at a time, the rest queued in order, busy (ERROR 0) past the maximum serving count, repeats dropped", () => {
+  const { s, client, server, events } = rig({ serving: { connections: 2, maxServingCount: 3 } });
+  // Four phones (client ports) ask at once, no options: DATA 1 comes at once to those served.
+  for (let i = 0; i < 4; i++) client.send(encodeRrq('SEP001B54C2A710.cnf.xml', []), TFTP_PORT, CPORT + i);
+  s.run({ untilUs: 10_000 });
+  const first = client.take();
+  const data = first.filter((r) => r.p.op === TftpOp.DATA);
+  assert.deepEqual(data.map((r) => r.dstPort), [CPORT, CPORT + 1], 'two served: the connections');
+  const busy = first.filter((r) => r.p.op === TftpOp.ERROR);
+  assert.deepEqual(busy.map((r) => [r.dstPort, r.p]), [[CPORT + 3, { op: TftpOp.ERROR, code: 0, message: 'Server busy (503)' }]], 'the fourth is past the maximum serving count');
+  assert.equal(server.queueLength, 1);
+  assert.deepEqual(events.map((e) => e.type), ['request', 'request', 'queued', 'busy']);
+  // The third phone retransmits its RRQ while queued: the copy is dropped, not queued again.
+  client.send(encodeRrq('SEP001B54C2A710.cnf.xml', []), TFTP_PORT, CPORT + 2);
+  s.run({ untilUs: 20_000 });
+  assert.equal(client.take().length, 0);
+  assert.equal(server.stats.duplicates, 1);
+  // The first transfer ends (3000 bytes: blocks 1-6 of 512): its connection goes to the queued request.
+  const tid = data[0].srcPort;
+  for (let b = 1; b <= 6; b++) {
+    client.send(encodeAck(b), tid, CPORT);
+    s.run({ untilUs: s.now + 10_000 });
+  }
+  const after = client.take();
+  assert.equal(server.stats.completed, 1);
+  assert.deepEqual(after.filter((r) => r.dstPort === CPORT + 2).map((r) => r.p.op), [TftpOp.DATA], 'the queued request is served when a connection frees');
+  assert.equal(server.queueLength, 0);
+  assert.deepEqual([server.stats.queued, server.stats.peakQueue, server.stats.busy], [1, 1, 1]);
+  // Room again: a new request is taken (queued behind the two transfers under way), not answered busy.
+  client.send(encodeRrq('SEP001B54C2A710.cnf.xml', []), TFTP_PORT, CPORT + 9);
+  s.run({ untilUs: s.now + 10_000 });
+  assert.equal(server.stats.busy, 1);
+  assert.equal(server.queueLength, 1);
+});
+
+test('without a serving limit every request is served at once', () => {
+  const { s, client, server } = rig();
+  for (let i = 0; i < 8; i++) client.send(encodeRrq('SEP001B54C2A710.cnf.xml', []), TFTP_PORT, CPORT + i);
+  s.run({ untilUs: 10_000 });
+  assert.equal(client.take().filter((r) => r.p.op === TftpOp.DATA).length, 8);
+  assert.equal(server.active, 8);
+  assert.deepEqual([server.stats.queued, server.stats.busy], [0, 0]);
+});

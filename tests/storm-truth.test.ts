@@ -40,7 +40,8 @@ test("CM1 silent: the bottleneck is CM1, charged with the time the phones lost f
 });
 
 test("uplink loss is its own line and cause: DHCP, which dropped nothing, is not the bottleneck", async () => {
-  const s = summarize(await run(300, {}, { loss: 0.05, seed: 5 }));
+  // No TFTP serving limit here: with it, every packet lost in a transfer holds one of Cisco TFTP's five connections for a retransmission timeout, and TFTP becomes the bottleneck.
+  const s = summarize(await run(300, { tftp: { connections: 0 } }, { loss: 0.05, seed: 5 }));
   assert.equal(s.registered, 300);
   assert.equal(s.servers.dhcp.dropped, 0);
   assert.ok(s.uplinks.dhcp_lost > 0, JSON.stringify(s.uplinks));

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { buildNetwork, bootPhone, DEFAULT_PHONE_MAC, PORTS } from "../sim/network.js";
 import { applyOutages, loadScenario, type Scenario } from "../scenario.js";
+import { deviceTiming } from "../device-time.js";
 import type { StageName } from "../events.js";
 import { formatSeconds, timelinePrinter, type TimelineEntry } from "../events.js";
 import { Phone, type PhoneReport } from "../phone.js";
@@ -146,7 +147,7 @@ interface OwnFirmware {
 }
 
 function bootSimulated(seed: number, mac: string, json: boolean, pcap: string | undefined, print: ((e: TimelineEntry) => void) | undefined, scenario: Scenario | null, own: OwnFirmware): number {
-  const phone = { ...(print ? { onEvent: print } : {}), ...phoneFlash(mac, own.setup), firmwareLogs: own.verbose };
+  const phone = { ...(print ? { onEvent: print } : {}), ...phoneFlash(mac, own.setup), firmwareLogs: own.verbose, deviceTime: deviceTiming(scenario?.cpuMhz) };
   const net = buildNetwork({ ...scenario?.network, ...configForImage(own.setup, scenario?.network.tftpFiles), seed, mac, pcap: pcap !== undefined, phone });
   if (scenario) applyOutages(net, scenario);
   const result = bootPhone(net, scenario?.limitMs);

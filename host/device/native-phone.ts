@@ -290,13 +290,13 @@ export class NativePhone extends PhoneBase<NativeDevice> {
     return this.device;
   }
 
-  override powerOn(): boolean {
+  override powerOn(onLinkUp?: () => void): boolean {
     if (!this.device) {
       const file = join(this.flashDir, "flash.bin");
       writeFlashFile(this.flash, file);
       this.device = new NativeDevice(file, this.options.seed, this.options.binary);
     }
-    return super.powerOn();
+    return super.powerOn(onLinkUp);
   }
 
   /** Stops the device process. */

@@ -198,7 +198,7 @@ export function buildNetwork(opts: NetworkOptions): Network {
     ports: Array.from({ length: SWITCH_PORTS }, (_, p) => ({ priority: p === PORTS.phone ? opts.poe?.priority ?? "low" : "low" })),
     onPower: (port, on) => {
       if (port !== PORTS.phone) return;
-      if (on && phone.powerOn()) discovery.start();
+      if (on) phone.powerOn(() => discovery.start());
       if (!on) phone.powerOff();
     },
     onLog: (entry) => { if (entry.port === PORTS.phone) phone.note("power", entry.kind, entry.text); },

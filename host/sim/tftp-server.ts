@@ -45,7 +45,29 @@ export interface TftpServerConfig {
   silent?: boolean;
   /** The daemon is not running but its host is up: port 69 is closed and the host answers with ICMP port unreachable. */
   stopped?: boolean;
+  /** CUCM's Cisco TFTP service: a few requests served at a time, the rest queued, "busy" past a maximum (see TftpServing). */
+  serving?: TftpServing;
 }
+
+/**
+ * How Cisco TFTP (CUCM 11.5 on) takes requests, per Cisco's "Troubleshoot
+ * Issues When TFTP Reaches Maximum Serving Count" (document 222878): five
+ * connection objects serve a request each; later requests wait in a
+ * processing queue, taken in order as a connection frees; once the requests
+ * held reach the Maximum Serving Count service parameter (suggested 1500 for
+ * a single-processor server, 3000 for a dual-processor one, up to 3500), the
+ * service answers with its error 503. On the wire that is a TFTP ERROR:
+ * RFC 1350 has no "busy" code, so code 0 ("not defined, see message").
+ */
+export interface TftpServing {
+  /** Requests served at a time (Cisco: 5). */
+  connections: number;
+  /** Requests held (served and queued) past which a new one is answered busy (Cisco's Maximum Serving Count). */
+  maxServingCount: number;
+}
+
+/** The busy answer: ERROR 0 and the service's own code in the text. */
+export const TFTP_BUSY = { code: 0, message: 'Server busy (503)' } as const;
 
 export interface TftpServerStats {
   received: number;
@@ -60,6 +82,12 @@ export interface TftpServerStats {
   /** ERROR 5 sent to packets from a host or port that is not the transfer's. */
   unknownTid: number;
   errorsSent: number;
+  /** Requests answered busy (serving limit), queued behind the serving limit, and repeats of a request already held. */
+  busy: number;
+  queued: number;
+  duplicates: number;
+  /** The longest the processing queue got. */
+  peakQueue: number;
   dataSent: number;
   /** DATA packets sent again (timeouts and repeated windows). */
   retransmitted: number;
@@ -72,7 +100,7 @@ export interface TftpServerStats {
   arpReplies: number;
 }
 
-export type TftpServerEventType = 'request' | 'oack' | 'done' | 'not-found' | 'refused' | 'timeout' | 'aborted' | 'unknown-tid';
+export type TftpServerEventType = 'request' | 'oack' | 'done' | 'not-found' | 'refused' | 'timeout' | 'aborted' | 'unknown-tid' | 'busy' | 'queued';
 
 export interface TftpServerEvent {
   type: TftpServerEventType;
@@ -108,6 +136,8 @@ interface Transfer {
   last: number;
   tries: number;
   timer: Timer | null;
+  /** Frees its connection of the serving limit when the transfer ends. */
+  release?: () => void;
 }
 
 const IP_UDP_TFTP = 32;
@@ -133,11 +163,18 @@ export class TftpServer extends HostedServer {
   readonly root: string | null;
   private readonly counts: Omit<TftpServerStats, 'received' | 'arpReplies'> = {
     requests: 0, oacks: 0, completed: 0, notFound: 0, timeouts: 0, aborted: 0, unknownTid: 0,
-    errorsSent: 0, dataSent: 0, retransmitted: 0, bytesSent: 0, staleAcks: 0, ignored: 0,
+    errorsSent: 0, busy: 0, queued: 0, duplicates: 0, peakQueue: 0, dataSent: 0, retransmitted: 0, bytesSent: 0, staleAcks: 0, ignored: 0,
   };
   private readonly transfers = new Map<number, Transfer>();
   private nextPort = FIRST_PORT;
   private uplinkFreeUs = 0;
+  readonly serving: TftpServing | null;
+  /** Requests waiting for a connection (serving limit), oldest first, and the ones in hand, by client and file. */
+  private readonly waiting: Array<() => void> = [];
+  private waitingHead = 0;
+  private readonly held = new Set<string>();
+  private servingNow = 0;
+  private draining = false;
 
   constructor(private readonly scheduler: Scheduler, config: TftpServerConfig) {
     super(scheduler, config.mac, config.ip, config.silent);
@@ -153,6 +190,16 @@ export class TftpServer extends HostedServer {
     this.bytesPerSecond = positiveInt('bytesPerSecond', config.bytesPerSecond ?? 0, 0);
     this.rollover = config.rollover ?? 0;
     this.answerDelayUs = positiveInt('answerDelayUs', config.answerDelayUs ?? 0, 0);
+    this.serving = config.serving ?? null;
+    if (this.serving) {
+      positiveInt('serving.connections', this.serving.connections, 1);
+      positiveInt('serving.maxServingCount', this.serving.maxServingCount, this.serving.connections);
+    }
+  }
+
+  /** Requests waiting in the processing queue. */
+  get queueLength(): number {
+    return this.waiting.length - this.waitingHead;
   }
 
   get stats(): TftpServerStats {
@@ -185,8 +232,57 @@ export class TftpServer extends HostedServer {
     if (p === null || p.op !== TftpOp.RRQ && p.op !== TftpOp.WRQ) { this.counts.ignored++; return; }
     this.counts.requests++;
     const answer = () => this.onRequest(p, d.srcMac, d.srcIp, d.srcPort);
-    if (this.answerDelayUs > 0) this.scheduler.after(this.answerDelayUs, answer);
-    else answer();
+    const serve = this.serving ? this.admit(p, d, answer) : answer;
+    if (serve === null) return;
+    if (this.answerDelayUs > 0) this.scheduler.after(this.answerDelayUs, serve);
+    else serve();
+  }
+
+  /**
+   * The serving limit: the request is served now (the function to run),
+   * queued or answered busy (null). A repeat of a request still held (the
+   * client's retransmission of its RRQ) is dropped: its first copy is in hand.
+   */
+  private admit(p: Extract<TftpPacket, { op: 1 | 2 }>, d: UdpIn, answer: () => Transfer | null): (() => void) | null {
+    const limit = this.serving as TftpServing;
+    const key = `${d.srcIp}:${d.srcPort}:${p.file}`;
+    if (this.held.has(key)) { this.counts.duplicates++; return null; }
+    const base = { clientIp: d.srcIp, clientPort: d.srcPort, file: p.file.replace(/^\/+/, '') };
+    if (this.held.size >= limit.maxServingCount) {
+      this.counts.busy++;
+      this.sendError(this.allocatePort(), d.srcMac, d.srcIp, d.srcPort, TFTP_BUSY.code, TFTP_BUSY.message);
+      this.emit('busy', base, `${this.held.size} held`);
+      return null;
+    }
+    this.held.add(key);
+    // A connection is in use until the transfer ends; an answer that is only an ERROR frees it at once.
+    const run = () => {
+      this.servingNow++;
+      const t = answer();
+      if (t) t.release = () => this.release(key);
+      else this.release(key);
+    };
+    if (this.servingNow < limit.connections) return run;
+    this.counts.queued++;
+    this.waiting.push(run);
+    if (this.queueLength > this.counts.peakQueue) this.counts.peakQueue = this.queueLength;
+    this.emit('queued', base, `${this.queueLength} waiting`);
+    return null;
+  }
+
+  /** A connection frees: the oldest queued requests take the free connections (a loop, not recursion: answers that free at once are common). */
+  private release(key: string): void {
+    this.held.delete(key);
+    this.servingNow--;
+    if (this.draining) return;
+    this.draining = true;
+    const limit = this.serving as TftpServing;
+    while (this.servingNow < limit.connections && this.queueLength > 0) {
+      const next = this.waiting[this.waitingHead++];
+      if (this.waitingHead === this.waiting.length) { this.waiting.length = 0; this.waitingHead = 0; }
+      next();
+    }
+    this.draining = false;
   }
 
   /** A datagram to transfer t's port. */
@@ -214,7 +310,8 @@ export class TftpServer extends HostedServer {
 
   // ------------------------------------------------------------ requests
 
-  private onRequest(p: Extract<TftpPacket, { op: 1 | 2 }>, mac: Mac, ip: number, port: number): void {
+  /** Answers a request: the transfer it starts, or null when the answer was an ERROR. */
+  private onRequest(p: Extract<TftpPacket, { op: 1 | 2 }>, mac: Mac, ip: number, port: number): Transfer | null {
     const name = p.file.replace(/^\/+/, '');
     const reply = (code: number, msg: string) => {
       const tid = this.allocatePort();
@@ -222,22 +319,22 @@ export class TftpServer extends HostedServer {
     };
     const base = { clientIp: ip, clientPort: port, file: name };
     this.emit('request', base);
-    if (p.op === TftpOp.WRQ) { reply(TftpError.ACCESS, 'Read-only server'); this.emit('refused', base, 'WRQ'); return; }
+    if (p.op === TftpOp.WRQ) { reply(TftpError.ACCESS, 'Read-only server'); this.emit('refused', base, 'WRQ'); return null; }
     const mode = p.mode.toLowerCase();
-    if (mode !== 'octet' && mode !== 'netascii') { reply(TftpError.ILLEGAL, 'Unknown mode'); this.emit('refused', base, mode); return; }
+    if (mode !== 'octet' && mode !== 'netascii') { reply(TftpError.ILLEGAL, 'Unknown mode'); this.emit('refused', base, mode); return null; }
     const data = this.lookup(name);
-    if (data === 'denied') { reply(TftpError.ACCESS, 'Access violation'); this.emit('refused', base, 'outside the root'); return; }
+    if (data === 'denied') { reply(TftpError.ACCESS, 'Access violation'); this.emit('refused', base, 'outside the root'); return null; }
     if (data === null) {
       this.counts.notFound++;
       reply(TftpError.NOT_FOUND, 'File not found');
       this.emit('not-found', base);
-      return;
+      return null;
     }
     const asked = this.options === 'ignore' ? [] : p.options;
     if (asked.length > 0 && this.options === 'refuse') {
       reply(TftpError.OPTIONS, 'Unsupported option(s) requested');
       this.emit('refused', base, 'options');
-      return;
+      return null;
     }
     const t: Transfer = {
       port: this.allocatePort(), clientMac: mac, clientIp: ip, clientPort: port, file: name, data,
@@ -256,6 +353,7 @@ export class TftpServer extends HostedServer {
     } else {
       this.sendWindow(t);
     }
+    return t;
   }
 
   /** RFC 2347-2349, 7440: what the server grants; unknown or invalid options are left out. */
@@ -386,6 +484,7 @@ export class TftpServer extends HostedServer {
     t.timer = null;
     this.transfers.delete(t.port);
     this.host.unbindUdp(t.port);
+    t.release?.();
   }
 
   private allocatePort(): number {

@@ -13,6 +13,7 @@ import { Random } from "../sim/random.js";
 import { PoeSwitch, catalystLogLine, type PoweredDevice } from "../poe.js";
 import { PoeFrontEnd } from "../firmware.js";
 import { Phone } from "../phone.js";
+import { deviceTiming } from "../device-time.js";
 import { Ev, STAGES, type StageName } from "../events.js";
 import type { UpgradeOutcome } from "../verdict.js";
 import { NATIVE_VLAN, VOICE_VLAN, phoneMac, phoneSeed, type CellPlan, type StormPlan } from "./plan.js";
@@ -146,6 +147,7 @@ export class Cell {
   private uplinkNic: Nic | null = null;
   private readonly bitsPerSecond: number;
   private readonly latencyUs: number;
+  private readonly switchDelayUs: number;
   private busyUntilUs = 0;
   private seq = 0;
   private readonly loss: number;
@@ -161,6 +163,7 @@ export class Cell {
     this.plan = plan;
     this.bitsPerSecond = storm.uplink.bitsPerSecond;
     this.latencyUs = storm.uplink.latencyUs;
+    this.switchDelayUs = storm.switchDelayUs;
     this.loss = storm.loss;
     this.lossRandom = new Random(phoneSeed(storm.seed ^ 0x5eed_0001, plan.index));
     this.milestones = new Float64Array(plan.phones * MILESTONES).fill(NaN);
@@ -193,7 +196,10 @@ export class Cell {
     const deviceId = `${plan.name}.voice.example`;
     for (let p = 0; p < plan.phones; p++) {
       const n = plan.firstPhone + p;
-      const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b) });
+      const phone = new Phone(scheduler, {
+        mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b),
+        ...(storm.device ? { deviceTime: deviceTiming(storm.device.cpuMhz) } : {}),
+      });
       const wire = new Wire(scheduler, { latencyUs: ACCESS_LINK_LATENCY_US });
       phone.connect(wire.attach(0, phone));
       this.sw.connect(p, wire, 1);
@@ -204,10 +210,13 @@ export class Cell {
     this.sw.onLinkLocal = (port, frame) => this.discovery[port]?.receive(frame);
   }
 
-  /** The power comes back: every PSE port starts detecting at this instant. */
+  /** The power comes back (switch by switch, storm.switchDelayUs apart): every PSE port of this switch starts detecting then. */
   start(): void {
     const fe = new PortPd(PoeFrontEnd.dark());
-    for (let p = 0; p < this.plan.phones; p++) this.poe.plug(p, fe);
+    const plug = () => { for (let p = 0; p < this.plan.phones; p++) this.poe.plug(p, fe); };
+    const atUs = this.index * this.switchDelayUs;
+    if (atUs === 0) plug();
+    else this.scheduler.at(atUs, plug);
   }
 
   /** A frame from the core arrives on the uplink at m.atUs. */
@@ -244,7 +253,7 @@ export class Cell {
     this.total.powered++;
     if (this.deniedNow.delete(port)) this.total.denied--;
     this.milestones[port * MILESTONES + M.powered] = this.scheduler.now;
-    if (phone.powerOn()) this.discovery[port].start();
+    phone.powerOn(() => this.discovery[port].start());
   }
 
   /** Milestones and counts, by the firmware's event codes. */

@@ -55,6 +55,12 @@ export interface CoreResult {
     timeouts: number;
     notFound: number;
     peakConcurrent: number;
+    /** The serving limit (0: none), and what it did: requests queued, the longest queue, busy answers. */
+    connections: number;
+    maxServingCount: number;
+    queued: number;
+    peakQueue: number;
+    busy: number;
     /** Transfers under way, sampled each second of virtual time (the largest seen in the second). */
     concurrentPerSecond: number[];
     /** File bytes sent in each second. */
@@ -135,6 +141,7 @@ export class Core {
     }
     this.tftp = new TftpServer(scheduler, {
       ...SERVERS.tftp, files, bytesPerSecond: plan.tftp.bytesPerSecond, maxWindowsize: plan.tftp.maxWindowsize,
+      ...(plan.tftp.connections > 0 ? { serving: { connections: plan.tftp.connections, maxServingCount: plan.tftp.maxServingCount } } : {}),
     });
     this.tftp.onEvent = (e) => {
       if (e.type === "request") {
@@ -216,6 +223,7 @@ export class Core {
       tftp: {
         bytesPerSecond: this.plan.tftp.bytesPerSecond, requests: t.requests, completed: t.completed, bytesSent: t.bytesSent,
         dataSent: t.dataSent, retransmitted: t.retransmitted, timeouts: t.timeouts, notFound: t.notFound, ...this.tftpStats,
+        connections: this.plan.tftp.connections, maxServingCount: this.plan.tftp.maxServingCount, queued: t.queued, peakQueue: t.peakQueue, busy: t.busy,
       },
       dns: { queries: this.dns.stats.queries },
       callManagers: this.callManagers.map((cm, i) => {

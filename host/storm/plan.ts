@@ -12,6 +12,7 @@
 // process, so no address here can reach a real network.
 import { parseIp, ipToString } from "../wire/address.js";
 import type { PoePriority } from "../poe.js";
+import { DEFAULT_CPU_MHZ } from "../device-time.js";
 
 export const VOICE_VLAN = 110;
 export const NATIVE_VLAN = 1;
@@ -19,6 +20,28 @@ export const DEFAULT_LOAD = "P0030801SR01";
 /** Phones per access switch when --switches is not given: a 48-port switch. */
 export const PORTS_PER_SWITCH = 48;
 export const MAX_PHONES = 100_000;
+
+/**
+ * Published DHCPv4 lease rates (a lease is a whole DISCOVER-OFFER-REQUEST-ACK,
+ * so two answers). Kea: ISC's "Kea Performance Tests - 2.0" (kb.isc.org),
+ * perfdhcp at a 2.5 % drop rate, one subnet, no options, Xeon E5-2680 v3:
+ * memfile 11,686 leases/s single-threaded and 18,977 multi-threaded, MySQL
+ * 2,559 and PostgreSQL 2,396 single-threaded. ISC dhcpd writes and fsync()s
+ * its lease file before every answer (ISC KB AA-00373; ISC publishes no rate
+ * since it is the disk's): 400 fsync/s on a battery-backed RAID controller,
+ * 40 on a laptop disk (David Hankins, ISC, dhcp-users 2006-07-19); the 400.
+ */
+export const DHCP_SERVERS = {
+  "kea-memfile": { leasesPerSecond: 11_686 },
+  "kea-memfile-mt": { leasesPerSecond: 18_977 },
+  "kea-mysql": { leasesPerSecond: 2_559 },
+  "kea-postgresql": { leasesPerSecond: 2_396 },
+  "isc-dhcpd": { leasesPerSecond: 400 },
+} as const;
+export type DhcpServerKind = keyof typeof DHCP_SERVERS;
+export const DEFAULT_DHCP_SERVER: DhcpServerKind = "kea-memfile";
+/** Cisco TFTP's serving limit (host/sim/tftp-server.ts TftpServing): 5 connection objects (CUCM 11.5 on), Maximum Serving Count 3000 (Cisco document 222878's suggestion for a dual-processor server). */
+export const CISCO_TFTP = { connections: 5, maxServingCount: 3000 } as const;
 
 export const SERVER_NET = { base: "192.0.2.0", mask: "255.255.255.0", router: "192.0.2.254" } as const;
 export const SERVERS = {
@@ -56,7 +79,9 @@ export interface Scenario {
     switches?: Record<string, { budgetW?: number; priorities?: Partial<Record<PoePriority, string>> }>;
   };
   dhcp?: {
-    /** Answers (OFFER, ACK, NAK) per second the server gets through (default 1000). */
+    /** The server whose published lease rate sets answersPerSecond (default kea-memfile): see DHCP_SERVERS. */
+    server?: DhcpServerKind;
+    /** Answers (OFFER, ACK, NAK) per second the server gets through (default two per lease of the server's rate). */
     answersPerSecond?: number;
     /** Requests waiting for an answer before new ones are dropped (default 512, a socket buffer's worth). */
     backlog?: number;
@@ -66,6 +91,10 @@ export interface Scenario {
     /** Bytes per second of the server's uplink, shared by every transfer (default 12,500,000: 100 Mbit/s). */
     bytesPerSecond?: number;
     maxWindowsize?: number;
+    /** Requests served at a time (default 5, Cisco TFTP from CUCM 11.5; 0: no limit). */
+    connections?: number;
+    /** Requests held past which a new one is answered busy (default 3000: Cisco's suggestion for a dual-processor TFTP server). */
+    maxServingCount?: number;
   };
   /** One to three CallManagers, in priority order. */
   callManagers?: Array<{ registrationsPerSecond?: number; burst?: number; keepAliveS?: number; down?: "refuse" | "silent" }>;
@@ -75,6 +104,16 @@ export interface Scenario {
   loadWasm?: string;
   /** The load's image is corrupt on the server (one bit flipped after signing): the bootloader refuses it. */
   loadCorrupt?: boolean;
+  phone?: {
+    /** The phones' CPU clock, MHz, their boot is charged at (host/device-time.ts; default 168). */
+    cpuMhz?: number;
+    /** false: boots take no virtual time (the model before issue 22). */
+    deviceTime?: boolean;
+  };
+  power?: {
+    /** Seconds between one access switch getting its power back and the next (default 0: all at once). */
+    switchDelayS?: number;
+  };
   uplink?: {
     /** One-way latency between an access switch and the servers, µs (default 500). Also the synchronisation window. */
     latencyUs?: number;
@@ -109,12 +148,16 @@ export interface StormPlan {
   limitUs: number;
   perSwitch: number;
   cells: CellPlan[];
-  dhcp: { answersPerSecond: number; backlog: number; leaseS: number };
-  tftp: { bytesPerSecond: number; maxWindowsize: number };
+  dhcp: { server: DhcpServerKind | null; answersPerSecond: number; backlog: number; leaseS: number };
+  tftp: { bytesPerSecond: number; maxWindowsize: number; connections: number; maxServingCount: number };
   callManagers: Array<{ registrationsPerSecond: number; burst?: number; keepAliveS: number; down?: "refuse" | "silent" }>;
   load: string;
   upgrade: { load: string; wasm: string | null; corrupt: boolean } | null;
   uplink: { latencyUs: number; bitsPerSecond: number };
+  /** The phones' boot timing; null: boots take no virtual time. */
+  device: { cpuMhz: number } | null;
+  /** µs between one switch's power coming back and the next's. */
+  switchDelayUs: number;
 }
 
 export interface PlanOptions {
@@ -223,19 +266,24 @@ export function makePlan(o: PlanOptions): StormPlan {
   const load = sc.load ?? DEFAULT_LOAD;
   if (!/^[\x21-\x7e]{1,31}$/.test(load)) throw new PlanError(`load "${load}" is not a load name`);
   const uplink = sc.uplink ?? {};
+  const phone = sc.phone ?? {};
   return {
     phones, switches, seed, loss,
     limitUs: Math.round(limitS * 1_000_000),
     perSwitch,
     cells,
     dhcp: {
-      answersPerSecond: int("dhcp.answersPerSecond", dhcp.answersPerSecond ?? 1000, 0, 1_000_000),
+      // A rate given outright is no server's published one.
+      server: dhcp.answersPerSecond === undefined ? dhcp.server ?? DEFAULT_DHCP_SERVER : null,
+      answersPerSecond: int("dhcp.answersPerSecond", dhcp.answersPerSecond ?? 2 * DHCP_SERVERS[dhcp.server ?? DEFAULT_DHCP_SERVER].leasesPerSecond, 0, 1_000_000),
       backlog: int("dhcp.backlog", dhcp.backlog ?? 512, 1, 1_000_000),
       leaseS: int("dhcp.leaseS", dhcp.leaseS ?? 86_400, 60, 0xffffffff),
     },
     tftp: {
       bytesPerSecond: int("tftp.bytesPerSecond", tftp.bytesPerSecond ?? 12_500_000, 0, 1e12),
       maxWindowsize: int("tftp.maxWindowsize", tftp.maxWindowsize ?? 256, 0, 65535),
+      connections: int("tftp.connections", tftp.connections ?? CISCO_TFTP.connections, 0, 100_000),
+      maxServingCount: int("tftp.maxServingCount", tftp.maxServingCount ?? CISCO_TFTP.maxServingCount, 1, 1_000_000),
     },
     callManagers: cms.map((c, i) => ({
       registrationsPerSecond: num(`callManagers[${i}].registrationsPerSecond`, c.registrationsPerSecond ?? 100, 0, 1e6),
@@ -249,6 +297,8 @@ export function makePlan(o: PlanOptions): StormPlan {
       latencyUs: int("uplink.latencyUs", uplink.latencyUs ?? 500, 10, 1_000_000),
       bitsPerSecond: int("uplink.bitsPerSecond", uplink.bitsPerSecond ?? 1_000_000_000, 1_000_000, 1e11),
     },
+    device: phone.deviceTime === false ? null : { cpuMhz: num("phone.cpuMhz", phone.cpuMhz ?? DEFAULT_CPU_MHZ, 1, 10_000) },
+    switchDelayUs: Math.round(num("power.switchDelayS", sc.power?.switchDelayS ?? 0, 0, 3600) * 1_000_000),
   };
 }
 

@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { bool, int, known, num, obj, oneOf, readScenarioText, ScenarioError, str, type Json } from "../scenario.js";
 import type { PoePriority } from "../poe.js";
-import type { Scenario } from "./plan.js";
+import { DHCP_SERVERS, type DhcpServerKind, type Scenario } from "./plan.js";
 
 /** The spellings storm scenarios had before they took boot's style, and what they are now. */
 const OLD_SPELLINGS: Record<string, string> = {
@@ -90,12 +90,16 @@ function parseFields(text: string, baseDir: string): Scenario {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ScenarioError(`must be a JSON object, got ${JSON.stringify(raw)}`);
   const s = raw as Json;
-  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink"]);
+  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "power", "phone", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink"]);
+  const phone = obj(s.phone, "phone");
+  fields(phone, "phone", ["cpu_mhz", "device_time"]);
+  const power = obj(s.power, "power");
+  fields(power, "power", ["switch_delay_s"]);
   str(s.description, "description");
   const dhcp = obj(s.dhcp, "dhcp");
-  fields(dhcp, "dhcp", ["answers_per_s", "backlog", "lease_s"]);
+  fields(dhcp, "dhcp", ["server", "answers_per_s", "backlog", "lease_s"]);
   const tftp = obj(s.tftp, "tftp");
-  fields(tftp, "tftp", ["bytes_per_s", "max_windowsize"]);
+  fields(tftp, "tftp", ["bytes_per_s", "max_windowsize", "connections", "max_serving_count"]);
   const uplink = obj(s.uplink, "uplink");
   fields(uplink, "uplink", ["latency_us", "bits_per_s"]);
   const load = str(s.load, "load");
@@ -111,15 +115,21 @@ function parseFields(text: string, baseDir: string): Scenario {
     limitS: num(s.limit_s, "limit_s", 1, 86_400),
     poe: poe(s.poe),
     dhcp: {
+      server: oneOf(dhcp.server, "dhcp.server", Object.keys(DHCP_SERVERS) as DhcpServerKind[]),
       answersPerSecond: int(dhcp.answers_per_s, "dhcp.answers_per_s", 0, 1_000_000),
       backlog: int(dhcp.backlog, "dhcp.backlog", 1, 1_000_000),
       leaseS: int(dhcp.lease_s, "dhcp.lease_s", 60, 0xffffffff),
     },
-    tftp: { bytesPerSecond: int(tftp.bytes_per_s, "tftp.bytes_per_s", 0, 1e12), maxWindowsize: int(tftp.max_windowsize, "tftp.max_windowsize", 0, 65535) },
+    tftp: {
+      bytesPerSecond: int(tftp.bytes_per_s, "tftp.bytes_per_s", 0, 1e12), maxWindowsize: int(tftp.max_windowsize, "tftp.max_windowsize", 0, 65535),
+      connections: int(tftp.connections, "tftp.connections", 0, 100_000), maxServingCount: int(tftp.max_serving_count, "tftp.max_serving_count", 1, 1_000_000),
+    },
     callManagers: callManagers(s.callmanagers),
     load,
     loadWasm,
     loadCorrupt,
+    phone: { cpuMhz: num(phone.cpu_mhz, "phone.cpu_mhz", 1, 10_000), deviceTime: bool(phone.device_time, "phone.device_time") },
+    power: { switchDelayS: num(power.switch_delay_s, "power.switch_delay_s", 0, 3600) },
     uplink: { latencyUs: int(uplink.latency_us, "uplink.latency_us", 10, 1_000_000), bitsPerSecond: int(uplink.bits_per_s, "uplink.bits_per_s", 1_000_000, 1e11) },
   };
 }

@@ -51,7 +51,7 @@ export interface StormSummary {
   failure_causes: Array<{ stage: string; cause: string; phones: number }>;
   servers: {
     dhcp: {
-      ip: string; answers_per_second_limit: number; backlog: number; requests: number; answers: number; offers: number; acks: number;
+      ip: string; /** The server whose published rate the limit is (null: a rate the scenario set). */ server: string | null; answers_per_second_limit: number; backlog: number; requests: number; answers: number; offers: number; acks: number;
       naks: number; dropped: number; peak_backlog: number; mean_queue_ms: number; max_queue_ms: number;
       /** Seconds of virtual time in which the server answered at 95 % of its limit or more. */
       seconds_at_limit: number;
@@ -59,6 +59,8 @@ export interface StormSummary {
     tftp: {
       ip: string; bytes_per_second_limit: number; transfers: number; completed: number; bytes: number; peak_concurrent: number;
       retransmitted_packets: number; timeouts: number; not_found: number;
+      /** CUCM's serving limit (0: none): requests served at a time and the Maximum Serving Count; requests that waited, the longest queue, busy answers. */
+      connections: number; max_serving_count: number; queued: number; peak_queue: number; busy: number;
     };
     callmanagers: Array<{
       name: string; ip: string; registrations_per_second_limit: number; registrations: number; throttled: number; peak_queue: number; rejects: number; connections: number;
@@ -413,7 +415,7 @@ export function summarize(run: StormRun): StormSummary {
     failure_causes: failureCauses(run, t.info),
     servers: {
       dhcp: {
-        ip: SERVERS.dhcp.ip, answers_per_second_limit: d.answersPerSecondLimit, backlog: d.backlog, requests: d.served + d.dropped,
+        ip: SERVERS.dhcp.ip, server: run.plan.dhcp.server, answers_per_second_limit: d.answersPerSecondLimit, backlog: d.backlog, requests: d.served + d.dropped,
         answers: d.answers, offers: d.offers, acks: d.acks, naks: d.naks, dropped: d.dropped, peak_backlog: d.peakBacklog,
         mean_queue_ms: d.served ? Math.round(d.waitUs / d.served) / 1000 : 0, max_queue_ms: ms(d.maxWaitUs),
         seconds_at_limit: d.answersPerSecondLimit > 0 ? d.answersPerSecond.filter((a) => a >= 0.95 * d.answersPerSecondLimit).length : 0,
@@ -422,6 +424,7 @@ export function summarize(run: StormRun): StormSummary {
         ip: SERVERS.tftp.ip, bytes_per_second_limit: core.tftp.bytesPerSecond, transfers: core.tftp.requests, completed: core.tftp.completed,
         bytes: core.tftp.bytesSent, peak_concurrent: core.tftp.peakConcurrent, retransmitted_packets: core.tftp.retransmitted,
         timeouts: core.tftp.timeouts, not_found: core.tftp.notFound,
+        connections: core.tftp.connections, max_serving_count: core.tftp.maxServingCount, queued: core.tftp.queued, peak_queue: core.tftp.peakQueue, busy: core.tftp.busy,
       },
       callmanagers: cms.map((c, i) => ({
         name: c.name, ip: c.ip, registrations_per_second_limit: c.registrationsPerSecond, registrations: c.registrations,
@@ -489,9 +492,9 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
   for (const [k, p] of Object.entries(s.server_wait_ms)) out.push(`    ${k.padEnd(12)} ${sec(p.p50)} ${sec(p.p90)} ${sec(p.p99)} ${sec(p.max)}   ${p.total_phone_s.toFixed(1)} phone-s`);
   out.push("");
   const d = s.servers.dhcp;
-  out.push(`  DHCP ${d.ip}: ${d.answers_per_second_limit || "unlimited"} answers/s, backlog ${d.backlog}: ${d.answers} answers (${d.offers} OFFER, ${d.acks} ACK, ${d.naks} NAK), ${d.dropped} requests dropped, peak backlog ${d.peak_backlog}, queue mean ${d.mean_queue_ms} ms max ${d.max_queue_ms} ms, ${d.seconds_at_limit} s at the limit`);
+  out.push(`  DHCP ${d.ip}: ${d.server ? `${d.server}, ` : ""}${d.answers_per_second_limit || "unlimited"} answers/s, backlog ${d.backlog}: ${d.answers} answers (${d.offers} OFFER, ${d.acks} ACK, ${d.naks} NAK), ${d.dropped} requests dropped, peak backlog ${d.peak_backlog}, queue mean ${d.mean_queue_ms} ms max ${d.max_queue_ms} ms, ${d.seconds_at_limit} s at the limit`);
   const tf = s.servers.tftp;
-  out.push(`  TFTP ${tf.ip}: ${tf.bytes_per_second_limit ? `${(tf.bytes_per_second_limit * 8 / 1e6).toFixed(1)} Mbit/s` : "unlimited"} shared: ${tf.completed}/${tf.transfers} transfers, ${tf.bytes} bytes, peak ${tf.peak_concurrent} at once, ${tf.retransmitted_packets} packets again, ${tf.timeouts} timeouts`);
+  out.push(`  TFTP ${tf.ip}: ${tf.bytes_per_second_limit ? `${(tf.bytes_per_second_limit * 8 / 1e6).toFixed(1)} Mbit/s` : "unlimited"} shared: ${tf.completed}/${tf.transfers} transfers, ${tf.bytes} bytes, peak ${tf.peak_concurrent} at once, ${tf.retransmitted_packets} packets again, ${tf.timeouts} timeouts${tf.connections ? `; ${tf.connections} served at a time, max serving count ${tf.max_serving_count}: ${tf.queued} queued (peak ${tf.peak_queue}), ${tf.busy} answered busy` : ""}`);
   for (const c of s.servers.callmanagers) {
     const failed = Object.entries(c.failed_attempts).map(([why, n]) => `${n} ${why}`).join(", ");
     const down = c.state === "up" ? "" : ` ${STATE_WORDS[c.state].toUpperCase()}:`;

@@ -16,6 +16,7 @@ import { tftpBench } from "./tftp-bench.js";
 import { deviceBench } from "./device-bench.js";
 import { boardBench } from "./board-bench.js";
 import { stormBench } from "./storm-bench.js";
+import { stormTimeBench } from "./storm-time-bench.js";
 import { tftpRealBench } from "./tftp-real-bench.js";
 
 const FPS_TARGET = 150_000;
@@ -179,4 +180,5 @@ for (const l of bootTimeBench()) console.log(l);
 for (const l of deviceBench()) console.log(l);
 for (const l of await boardBench()) console.log(l);
 for (const l of stormBench()) console.log(l);
+for (const l of stormTimeBench()) console.log(l);
 for (const l of await tftpRealBench()) console.log(l);

@@ -1,0 +1,72 @@
+// The time a phone's own hardware takes between power-good and its first
+// poll: the bootloader's verify of the image it starts, the firmware's start,
+// and the Ethernet PHY's auto-negotiation. The switch's PoE sequence before
+// power-good is host/poe.ts's (POE_TIMING). This file is the one place the
+// simulation takes these figures from.
+
+/**
+ * Instructions the board port counts (tests/bench/board-bench.ts, QEMU
+ * mps2-an386 under `-icount shift=0`: one instruction per ns of virtual
+ * time, read from the LAN9118's 25 MHz counter, exact to 40 instructions).
+ * Measured 2026-12-03 on the build of that day (Ed25519 with its faster
+ * field arithmetic), the same in repeated runs:
+ *   verify of the default image, 61,283 signed bytes:        68,915,960
+ *   the same with 524,296 bytes of padding (585,579 bytes):  284,904,680
+ *   the same with 1,048,584 bytes of padding (1,109,867):    500,404,200
+ *   phone.wasm's start (the board's check of its translation's SHA-256,
+ *   instantiation, start function), default image:          11,096,840
+ * Verify is linear in the bytes hashed: 411.5 instructions a signed byte
+ * (SHA-256 for the digest and SHA-512 for Ed25519, one pass, flash reads
+ * through the hal) plus 43.7 M fixed (the key hash and the Ed25519 point
+ * decompression and double scalar multiplication).
+ * To measure again: `npm run build && node -e "import('./dist/tests/bench/board-bench.js').then(async m => console.log(await m.measureBoot(), await m.measureBoot(m.paddedImage(524288))))"`
+ * (needs qemu-system-arm, gcc-arm-none-eabi, wabt), then update these three numbers.
+ */
+export const BOOT_INSTRUCTIONS = {
+  verifyPerSignedByte: 411.5,
+  verifyFixed: 43_700_000,
+  firmwareStart: 11_100_000,
+} as const;
+
+/**
+ * The phone CPU's clock when the scenario sets none: 168 MHz, an STM32F407's
+ * Cortex-M4 (ST datasheet DS8626, "up to 168 MHz"), the core the counts above
+ * are Thumb-2 instructions of. Cisco publishes no clock for its phones' SoCs
+ * (a 7961G's is a Broadcom BCM1100, MIPS32). One cycle an instruction: a
+ * Cortex-M4 runs most in one (loads and taken branches take more), so the
+ * charged time is a lower bound.
+ */
+export const DEFAULT_CPU_MHZ = 168;
+
+/**
+ * IEEE 802.3 clause 28 auto-negotiation to a 100BASE-TX link, µs: Fast Link
+ * Pulse bursts every 16 ms (8-24 ms; Micrel KSZ8041 datasheet, table 14);
+ * the arbitration needs 3 matching bursts to detect abilities, 3 more
+ * acknowledged, and 6 to 8 more in COMPLETE ACKNOWLEDGE, so about 13 bursts
+ * after the first; then the 100BASE-TX descrambler must stay locked about
+ * 50 ms (Intel LXT9785 datasheet, 4.6.1.4) before the link is up. The PHY
+ * starts at power-good, in hardware, while the bootloader runs.
+ */
+export const AUTONEG_US = 14 * 16_000 + 50_000;
+
+/** A phone's hardware timing in the simulation. */
+export interface DeviceTiming {
+  /** CPU clock, MHz (one instruction a cycle). */
+  cpuMhz: number;
+  /** Auto-negotiation after power-good, µs (default AUTONEG_US). */
+  autonegUs?: number;
+}
+
+export function deviceTiming(cpuMhz = DEFAULT_CPU_MHZ): DeviceTiming {
+  return { cpuMhz, autonegUs: AUTONEG_US };
+}
+
+/** µs for `instructions` at `cpuMhz` (whole µs, rounded up: a deterministic integer clock). */
+export function instructionsUs(instructions: number, cpuMhz: number): number {
+  return Math.ceil(instructions / cpuMhz);
+}
+
+/** The bootloader's verify: every hashed byte of every slot it checked, and the fixed signature check of each that got that far. */
+export function verifyInstructions(signedBytesHashed: number, signatureChecks: number): number {
+  return signedBytesHashed * BOOT_INSTRUCTIONS.verifyPerSignedByte + signatureChecks * BOOT_INSTRUCTIONS.verifyFixed;
+}

@@ -10,16 +10,24 @@ import { factory, factoryLoad, FACTORY_KEY_HASH } from "./flash/factory";
 import { Flag, slotSetFlag, slotState, SlotState, trailerSeq } from "./flash/slots";
 import { bootrecCounter, bootrecLoad, bootrecSlot, bootrecStore } from "./flash/bootrec";
 import { slotAddr, trailerAddr } from "./flash/layout";
-import { HEADER_SIZE, LOAD_NAME, loadNameLen, payloadSize, securityCounter } from "./boot/image";
+import { HEADER_SIZE, LOAD_NAME, loadNameLen, payloadSize, securityCounter, Target } from "./boot/image";
 import { header, verifySlot } from "./boot/verify";
 
 /** boot()'s errors besides the factory data's (FactoryErr, -1..-4). */
 export const enum BootErr { NoImage = -10 }
 
 let imageAddr: u32 = 0;
+let target: u32 = Target.Wasm;
 let imageSize: u32 = 0;
 
 @inline function startable(s: SlotState): bool { return s == SlotState.Pending || s == SlotState.Confirmed; }
+
+/**
+ * What the engine hosting this bootloader starts (enum Target): a WebAssembly
+ * runtime leaves the default; a board whose images carry native code says so
+ * before boot(). An image of another target is refused like a corrupt one.
+ */
+export function set_target(t: u32): void { target = t; }
 
 /** Returns the slot to start (0 = A, 1 = B), or a negative error; then image_addr()/image_size() locate its WebAssembly. */
 export function boot(): i32 {
@@ -47,7 +55,7 @@ export function boot(): i32 {
     const slot = i == 0 ? first : 1 - first;
     const state = slot == 0 ? state0 : state1;
     if (!startable(state)) continue;
-    const why = verifySlot(slot, bootrecCounter, factory + FACTORY_KEY_HASH);
+    const why = verifySlot(slot, bootrecCounter, factory + FACTORY_KEY_HASH, target);
     if (why != 0) {
       event(Ev.BootReject, slot, why);
       continue;

@@ -12,6 +12,8 @@ import { valueOf, type Mirror } from "./mirror.js";
 export const IMAGE_MAGIC = 0x49505049; // "IPPI"
 export const HEADER_VERSION = 1;
 export const HEADER_SIZE = 64;
+export const TARGET_OFFSET = 20;
+export const LOAD_ADDR_OFFSET = 24;
 export const LOAD_NAME_OFFSET = 32;
 export const LOAD_NAME_MAX = 32;
 export const TLV_INFO_MAGIC = 0x6907;
@@ -19,6 +21,15 @@ export const TLV_INFO_SIZE = 4;
 export const TLV_MAX = 1024;
 /** The largest image (header, payload and TLVs) a slot holds: all but its trailer sector. */
 export const IMAGE_MAX = LAYOUT.trailerOffset;
+
+/**
+ * What a payload is (enum Target in assembly/boot/image.ts): WebAssembly for
+ * any runtime, or the phone's native code for one board, linked to run at the
+ * header's load address. A bootloader refuses an image of another target.
+ */
+export const TARGETS = ["wasm", "mps2-an386"] as const;
+export type TargetName = (typeof TARGETS)[number];
+export const targetName = (code: number): string => TARGETS[code] ?? `unknown target ${code}`;
 
 export const TLV = { PUBKEY: 0x02, SHA256: 0x10, ED25519: 0x24 } as const;
 export const TLV_NAMES: Record<number, string> = { [TLV.PUBKEY]: "ED25519_PUBKEY", [TLV.SHA256]: "SHA256", [TLV.ED25519]: "ED25519_SIGNATURE" };
@@ -37,6 +48,7 @@ export const IMAGE_ERRORS = [
   { name: "downgrade", text: "security counter below the one recorded (downgrade)" },
   { name: "hash", text: "SHA-256 of header and payload does not match (corrupt image)" },
   { name: "signature", text: "Ed25519 signature does not verify" },
+  { name: "target", text: "built for another target (native code for a WebAssembly runtime, or the reverse)" },
 ] as const;
 export type ImageErrorName = (typeof IMAGE_ERRORS)[number]["name"];
 
@@ -51,6 +63,10 @@ export interface ImageHeader {
   payloadSize: number;
   securityCounter: number;
   flags: number;
+  /** TARGETS' index: 0 WebAssembly, 1 mps2-an386. */
+  target: number;
+  /** Where a board copies the payload and runs it (0 for WebAssembly). */
+  loadAddr: number;
   loadName: string;
 }
 
@@ -75,6 +91,10 @@ export interface ParsedImage {
 export interface BuildOptions {
   loadName: string;
   securityCounter?: number;
+  /** Default "wasm". */
+  target?: TargetName;
+  /** A board image's RAM-load address. */
+  loadAddr?: number;
 }
 
 const enc = new TextEncoder();
@@ -98,6 +118,9 @@ export function encodeHeader(payloadSize: number, opts: BuildOptions): Uint8Arra
   v.setUint16(6, HEADER_SIZE);
   v.setUint32(8, payloadSize);
   v.setUint32(12, counter);
+  v.setUint32(TARGET_OFFSET, TARGETS.indexOf(opts.target ?? "wasm"));
+  checkU32("load address", opts.loadAddr ?? 0);
+  v.setUint32(LOAD_ADDR_OFFSET, opts.loadAddr ?? 0);
   h.set(enc.encode(opts.loadName), LOAD_NAME_OFFSET);
   return h;
 }
@@ -156,6 +179,8 @@ export function parseHeader(bytes: Uint8Array): ImageHeader {
     payloadSize: v.getUint32(8),
     securityCounter: v.getUint32(12),
     flags: v.getUint32(16),
+    target: v.getUint32(TARGET_OFFSET),
+    loadAddr: v.getUint32(LOAD_ADDR_OFFSET),
     loadName: String.fromCharCode(...nameBytes.subarray(0, nul < 0 ? LOAD_NAME_MAX : nul)),
   };
   if (header.magic !== IMAGE_MAGIC) throw new ImageError("magic", `magic 0x${header.magic.toString(16).padStart(8, "0")}, expected 0x${IMAGE_MAGIC.toString(16)} ("IPPI")`);
@@ -220,6 +245,8 @@ export interface VerifyOptions {
   keyHash?: Uint8Array | null;
   /** The recorded security counter: lower is a downgrade. */
   minCounter?: number;
+  /** The target the device starts; undefined = any. */
+  target?: TargetName;
 }
 
 export interface VerifyResult {
@@ -238,6 +265,9 @@ export function verifyImage(bytes: Uint8Array, opts: VerifyOptions = {}): Verify
     throw e;
   }
   const fail = (reason: ImageErrorName, detail: string): VerifyResult => ({ ok: false, reason, detail: `${reason}: ${detail}` });
+  if (opts.target !== undefined && img.header.target !== TARGETS.indexOf(opts.target)) {
+    return fail("target", `an image for ${targetName(img.header.target)}, the device starts ${opts.target}`);
+  }
   const hash = findTlv(img, TLV.SHA256, 32);
   const key = findTlv(img, TLV.PUBKEY, 32);
   const sig = findTlv(img, TLV.ED25519, 64);

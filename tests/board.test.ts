@@ -14,11 +14,13 @@ import { ipphone } from "./helpers/tools.js";
 import { setupFlash } from "../host/phone-setup.js";
 import { BOARD_ELF, BoardPhone, boardToolsMissing, buildBoard } from "../host/device/board-phone.js";
 import { LAYOUT } from "../host/flash.js";
+import { boardImage } from "../host/device/board-image.js";
+import { parseImage, TARGETS } from "../host/image.js";
 import { Ev } from "../host/events.js";
 
 const MAC = "00:1b:54:c2:a7:52";
 
-test("device flash: 16 MiB as the board maps its PSRAM: the factory data and slot A of setupFlash, the rest erased", () => {
+test("device flash: 16 MiB as the board maps its PSRAM: the factory data of setupFlash and the board image of build/phone.wasm in slot A, the rest erased", { skip: boardToolsMissing(), timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "ipphone-board-"));
   try {
     const out = join(dir, "flash.bin");
@@ -26,7 +28,9 @@ test("device flash: 16 MiB as the board maps its PSRAM: the factory data and slo
     assert.equal(r.status, 0, r.stderr);
     assert.equal(statSync(out).size, 16 * 1024 * 1024);
     const bytes = readFileSync(out);
-    const want = setupFlash(MAC, {});
+    const image = boardImage();
+    assert.equal(parseImage(image).header.target, TARGETS.indexOf("mps2-an386"));
+    const want = setupFlash(MAC, { image });
     const expected = new Uint8Array(want.size);
     want.copyOut(0, expected);
     assert.ok(bytes.subarray(0, want.size).equals(expected), "the same bytes as the simulated phone's flash");

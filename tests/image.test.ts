@@ -23,7 +23,7 @@ test("build lays out header, payload and a SHA-256 TLV; parse reads every field 
   const img = buildImage(WASM, { loadName: "P0030801SR02", securityCounter: 7 });
   const p = parseImage(img);
   assert.deepEqual(p.header, {
-    magic: 0x49505049, headerVersion: 1, headerSize: 64, payloadSize: WASM.length, securityCounter: 7, flags: 0, loadName: "P0030801SR02",
+    magic: 0x49505049, headerVersion: 1, headerSize: 64, payloadSize: WASM.length, securityCounter: 7, flags: 0, target: 0, loadAddr: 0, loadName: "P0030801SR02",
   });
   assert.deepEqual(p.payload, WASM);
   assert.equal(p.tlvOffset, HEADER_SIZE + WASM.length);

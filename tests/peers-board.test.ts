@@ -11,22 +11,26 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { CLI } from "./helpers/tools.js";
 import { labUnavailable, SERVER_IP, sleep, withLab, type Lab } from "./peers/lab.js";
-import { cnfXml } from "../host/sim/cnf.js";
 import { DEFAULT_LOAD } from "../host/sim/network.js";
 import { boardToolsMissing, buildBoard } from "../host/device/board-phone.js";
+import { boardImage } from "../host/device/board-image.js";
+import { otherKey } from "../host/boot/testkit.js";
+import { corrupt, PHONE_NEXT_WASM, qemuPidOf, serveImage, writeCnf } from "./peers/board-lab.js";
 
 const MAC = "00:1b:54:c2:a7:51";
 const DEVICE = "SEP001B54C2A751";
 const TIMEOUT_S = 60;
 
 interface Entry { t_ms: number; stage: string; event: string; detail: string }
+const NEXT_LOAD = "P0030802SR01";
+const NEXT_VERSION = "next-2 (phone-next.wasm)";
 interface BoardReport { counters: { all: Record<string, number> }; registered: boolean; bound: boolean; ip: string | null; callmanager: string | null; mac: string; timeline: Entry[]; exit_code: number; board: { boots: number; notes: string[] } }
 
-/** Starts the servers; returns dnsmasq's log so far, read when called. */
-async function servers(lab: Lab): Promise<() => string> {
+/** Starts the servers (TFTP root lab.file("tftp"), the SEP file naming `load`); returns dnsmasq's log so far, read when called. */
+async function servers(lab: Lab, load = DEFAULT_LOAD): Promise<() => string> {
   const root = lab.file("tftp");
   mkdirSync(root);
-  writeFileSync(join(root, `${DEVICE}.cnf.xml`), cnfXml({ callManagers: [{ host: SERVER_IP, port: 2000, priority: 0 }], load: DEFAULT_LOAD }));
+  writeCnf(root, DEVICE, load);
   let dhcpLog = "";
   const dnsmasq = await lab.start("dnsmasq", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--log-dhcp", "--user=root", "--no-resolv", "--no-hosts", "--port=0",
     `--interface=${lab.serverIf}`, "--bind-interfaces", "--dhcp-authoritative", "--no-ping", "--dhcp-range=192.0.2.50,192.0.2.99,255.255.255.0,2m",
@@ -104,6 +108,90 @@ function explainBoard(r: { report: BoardReport | null; log: string }): string {
 }
 
 const skip = labUnavailable("dnsmasq", "in.tftpd") || boardToolsMissing();
+
+/** What the started images' own code announced, in order (the timeline's "version" notes). */
+const versionsOf = (r: BoardReport): string[] => r.timeline.filter((e) => e.event === "version").map((e) => e.detail.replace(/^.* says it is /, ""));
+const has = (r: BoardReport, event: RegExp, detail: RegExp) => r.timeline.some((e) => event.test(e.event) && detail.test(e.detail));
+
+test("an upgrade to a different build: downloaded into slot B, reset, the NEW native code runs on trial (its version string), registers and confirms; the next boot keeps it", { skip, timeout: 600_000 }, async () => {
+  assert.equal(buildBoard(), false);
+  const next = boardImage(PHONE_NEXT_WASM, { loadName: NEXT_LOAD, version: NEXT_VERSION });
+  await withLab({ phones: 0 }, async (lab) => {
+    await servers(lab, NEXT_LOAD);
+    serveImage(lab.file("tftp"), NEXT_LOAD, next);
+    const flash = await tapAndFlash(lab);
+    const run = await boardRun(lab, flash, "registered");
+    assert.ok(run.report, run.log);
+    const r = run.report;
+    assert.equal(r.exit_code, 0, explainBoard(run));
+    assert.deepEqual(versionsOf(r), [DEFAULT_LOAD, NEXT_VERSION], `the factory load's code, then the new build's own code: ${explainBoard(run)}`);
+    assert.ok(has(r, /^run$/i, new RegExp(`^${NEXT_LOAD} from slot B \\(trial\\)$`)), explainBoard(run));
+    assert.equal(r.board.boots, 2, "one reset, into the new load");
+    assert.equal(r.registered, true);
+    // The confirmation is the firmware's: the next boot finds slot B confirmed and starts it again.
+    const again = await boardRun(lab, flash, "bound");
+    assert.ok(again.report, again.log);
+    assert.ok(has(again.report, /^slot$/i, /^B confirmed$/), explainBoard(again));
+    assert.deepEqual(versionsOf(again.report), [NEXT_VERSION], explainBoard(again));
+  });
+});
+
+test("a corrupted board image, then one signed with another key: each downloaded into slot B and refused by the bootloader; the old load keeps running and registers", { skip, timeout: 600_000 }, async () => {
+  assert.equal(buildBoard(), false);
+  const badHash = corrupt(boardImage(PHONE_NEXT_WASM, { loadName: "P0030803SR01", version: "corrupt" }));
+  const badKey = boardImage(PHONE_NEXT_WASM, { loadName: "P0030804SR01", version: "other-key", key: otherKey() });
+  await withLab({ phones: 0 }, async (lab) => {
+    const root = lab.file("tftp");
+    await servers(lab, "P0030803SR01");
+    serveImage(root, "P0030803SR01", badHash);
+    serveImage(root, "P0030804SR01", badKey);
+    const flash = await tapAndFlash(lab);
+    for (const [load, why] of [["P0030803SR01", /^slot B: SHA-256/], ["P0030804SR01", /^slot B: signed with a key/]] as const) {
+      writeCnf(root, DEVICE, load);
+      const run = await boardRun(lab, flash, "registered");
+      assert.ok(run.report, run.log);
+      // Registered on the old load; the upgrade asked for did not happen: boot's exit 16.
+      assert.equal(run.report.registered, true, explainBoard(run));
+      assert.equal(run.report.exit_code, 16, explainBoard(run));
+      assert.ok(has(run.report, /^rejected$/i, why), `${load}: ${explainBoard(run)}`);
+      assert.ok(versionsOf(run.report).length >= 2 && versionsOf(run.report).every((v) => v === DEFAULT_LOAD), `only the old load's code ran: ${explainBoard(run)}`);
+    }
+  });
+});
+
+test("a power cut (QEMU killed) during the download of a new load: the board boots its old load from slot A, and upgrades on the next try", { skip, timeout: 600_000 }, async (t) => {
+  assert.equal(buildBoard(), false);
+  const next = boardImage(PHONE_NEXT_WASM, { loadName: NEXT_LOAD, version: NEXT_VERSION });
+  await withLab({ phones: 0 }, async (lab) => {
+    await servers(lab, NEXT_LOAD);
+    serveImage(lab.file("tftp"), NEXT_LOAD, next);
+    const flash = await tapAndFlash(lab);
+    // 30 ms each way on the board's port: the lockstep download takes seconds, long enough to cut.
+    if (spawnSync("ip", ["netns", "exec", lab.sw, "tc", "qdisc", "add", "dev", "tap0", "root", "netem", "delay", "30ms"]).status !== 0) {
+      t.skip("needs tc's netem qdisc (the kernel's sch_netem module) to slow the download down enough to cut it");
+      return;
+    }
+    let out = "";
+    const p = await lab.start("device run (cut)", [process.execPath, CLI, "device", "run", "--board", "mps2-an386", "--flash", flash, "--tap", "tap0",
+      "--until", "registered", "--timeout", String(TIMEOUT_S)], () => true);
+    p.stdout?.on("data", (d) => (out += d));
+    const t0 = Date.now();
+    while (!/Upgrading firmware [1-9]\d?%/.test(out) && p.exitCode === null && Date.now() - t0 < TIMEOUT_S * 1000) await sleep(20);
+    const qemu = qemuPidOf(p);
+    assert.ok(qemu !== null && /Upgrading firmware [1-9]\d?%/.test(out), `the download under way, QEMU running: ${out}`);
+    process.kill(qemu, "SIGKILL");
+    while (p.exitCode === null && p.signalCode === null && Date.now() - t0 < (TIMEOUT_S + 10) * 1000) await sleep(50);
+    assert.notEqual(p.exitCode, 0, "not registered: the power went");
+    assert.doesNotMatch(out, /Upgrading firmware 100%/);
+    lab.inSwitch("tc", "qdisc", "del", "dev", "tap0", "root");
+    const after = await boardRun(lab, flash, "registered");
+    assert.ok(after.report, after.log);
+    assert.equal(after.report.exit_code, 0, explainBoard(after));
+    const slotsAtPowerOn = after.report.timeline.filter((e) => /^slot$/i.test(e.event)).slice(0, 2).map((e) => e.detail);
+    assert.deepEqual(slotsAtPowerOn, ["A confirmed", "B empty"], `the cut left slot B without a trailer: ${explainBoard(after)}`);
+    assert.deepEqual(versionsOf(after.report), [DEFAULT_LOAD, NEXT_VERSION], explainBoard(after));
+  });
+});
 
 test("the mps2-an386 board boots under QEMU on a tap: DHCP from dnsmasq, its configuration from tftpd-hpa, registered with ipphone callmanager; a second boot of the same flash uses another DHCP xid", { skip, timeout: 300_000 }, async () => {
   const why = buildBoard();

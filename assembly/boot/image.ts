@@ -4,8 +4,11 @@
 //   header, 64 bytes:
 //     0 magic "IPPI" u32 | 4 header version u16 = 1 | 6 header size u16 = 64
 //     8 payload size u32 | 12 security counter u32 | 16 flags u32 = 0
-//    20 reserved[12] = 0 | 32 load name[32], ASCII, NUL-padded
-//   payload: the phone's WebAssembly module, `payload size` bytes
+//    20 target u32: 0 WebAssembly, 1 mps2-an386 (native code) | 24 load address u32
+//    28 reserved[4] = 0 | 32 load name[32], ASCII, NUL-padded
+//   payload: the phone's WebAssembly module (target 0), or its native code
+//     linked to run at the load address, where the board copies it (RAM-load)
+//     (target 1; host/device/native_abi.h)
 //   TLV area, right after the payload:
 //     info: magic u16 0x6907 | total length u16 (info included)
 //     TLVs: type u16 | length u16 | value, back to back
@@ -19,11 +22,16 @@ import { IMAGE_MAX } from "../flash/layout";
 export const IMAGE_MAGIC: u32 = 0x49505049; // "IPPI"
 export const HEADER_VERSION: u32 = 1;
 export const HEADER_SIZE: u32 = 64;
+export const TARGET = 20;
+export const LOAD_ADDR = 24;
 export const LOAD_NAME = 32;
 export const LOAD_NAME_MAX = 32;
 export const TLV_INFO_MAGIC: u32 = 0x6907;
 export const TLV_INFO_SIZE: u32 = 4;
 export const TLV_MAX: u32 = 1024;
+
+/** What an image's payload is: which engine may start it. Version 1 headers before targets had 0 here. */
+export const enum Target { Wasm = 0, Mps2An386 = 1 }
 
 export const enum Tlv { PubKey = 0x02, Sha256 = 0x10, Ed25519 = 0x24 }
 
@@ -41,10 +49,12 @@ export const enum ImageErr {
   Downgrade = 9,   // security counter below the one recorded
   Hash = 10,       // SHA-256 of header + payload differs
   Signature = 11,  // the Ed25519 signature does not verify
+  Target = 12,     // built for another target (native code for a WebAssembly runtime, or the reverse)
 }
 
 @inline export function payloadSize(h: usize): u32 { return get32(h + 8); }
 @inline export function securityCounter(h: usize): u32 { return get32(h + 12); }
+@inline export function imageTarget(h: usize): u32 { return get32(h + TARGET); }
 
 /** Checks the 64-byte header at `h`: magic, version, size, bounds in the slot. */
 export function headerCheck(h: usize): ImageErr {

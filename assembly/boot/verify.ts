@@ -7,7 +7,7 @@ import { sha256, sha256Final, sha256Init, sha256Update } from "../lib/sha256";
 import { ed25519VerifyFinish, ed25519VerifyStart, ed25519VerifyUpdate } from "../lib/ed25519";
 import { IMAGE_MAX, slotAddr } from "../flash/layout";
 import {
-  headerCheck, HEADER_SIZE, ImageErr, payloadSize, securityCounter, Tlv, tlvAreaLen, tlvFind,
+  headerCheck, HEADER_SIZE, ImageErr, imageTarget, payloadSize, securityCounter, Tlv, tlvAreaLen, tlvFind,
   TLV_INFO_SIZE, TLV_MAX, tlvMalformed,
 } from "./image";
 
@@ -18,12 +18,16 @@ export const header = memory.data(<i32>HEADER_SIZE);
 const tlvs = memory.data(<i32>TLV_MAX);
 const digest = memory.data(32);
 
-/** Checks everything about the image in `slot`; `keyHash` is the factory data's SHA-256 of the signing key. */
-export function verifySlot(slot: i32, minCounter: u32, keyHash: usize): ImageErr {
+/**
+ * Checks everything about the image in `slot`; `keyHash` is the factory
+ * data's SHA-256 of the signing key, `target` what this device can start.
+ */
+export function verifySlot(slot: i32, minCounter: u32, keyHash: usize, target: u32): ImageErr {
   const base = slotAddr(slot);
   if (flash_read(base, header, HEADER_SIZE) != 0) return ImageErr.Read;
   const err = headerCheck(header);
   if (err != ImageErr.Ok) return err;
+  if (imageTarget(header) != target) return ImageErr.Target;
   const signed = HEADER_SIZE + payloadSize(header);
 
   // The TLV area: its info first, then all of it.

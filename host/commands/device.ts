@@ -3,7 +3,9 @@ import { statSync } from "node:fs";
 import { DEFAULT_PHONE_MAC } from "../sim/network.js";
 import { timelinePrinter } from "../events.js";
 import { readImageFile, readKeyHash, setupFlash, SetupError, type PhoneSetup } from "../phone-setup.js";
-import { BOARD_FLASH_BYTES, BOARDS, BoardPhone, buildBoard, runBoard, writeBoardFlash, type Board } from "../device/board-phone.js";
+import { BOARD_FLASH_BYTES, BOARDS, BoardPhone, boardToolsMissing, buildBoard, runBoard, writeBoardFlash, type Board } from "../device/board-phone.js";
+import { boardImage } from "../device/board-image.js";
+import { DEFAULT_LOAD_NAME, parseImage, TARGETS, targetName } from "../image.js";
 import { checkInputFile, checkMac, checkOutputFile, parseCommandArgs, parseIntArg, UsageError } from "./args.js";
 import { EXIT_CODES, exitCodeOf, failureOf, finish } from "./boot.js";
 
@@ -13,7 +15,8 @@ export const DEVICE_HELP = `usage: ipphone device flash --board mps2-an386 [--ma
 
   flash   write the board's NOR flash as a file (16 MiB): factory data (--mac, default
           ${DEFAULT_PHONE_MAC}; the hash of --key, default the development key) and the signed
-          --image in slot A (default build/phone.wasm signed with the development key)
+          board image --image in slot A (ipphone image build --target mps2-an386; default
+          build/phone.wasm built so, load ${DEFAULT_LOAD_NAME}, signed with the development key)
   run     boot the board under qemu-system-arm (-M mps2-an386, its LAN9118 on the tap IFNAME,
           the flash file as its PSRAM: what the firmware writes stays in the file) and print
           the timeline and report of 'ipphone boot' from its console
@@ -47,9 +50,13 @@ function boardOf(text: string | undefined): Board {
   return text as Board;
 }
 
-function setupOf(image: string | undefined, key: string | undefined): PhoneSetup {
+function setupOf(board: Board, image: string | undefined, key: string | undefined): PhoneSetup {
   try {
-    return { ...(image !== undefined ? { image: readImageFile(image) } : {}), ...(key !== undefined ? { keyHash: readKeyHash(key) } : {}) };
+    const bytes = image !== undefined ? readImageFile(image) : null;
+    if (bytes && parseImage(bytes).header.target !== TARGETS.indexOf(board)) {
+      throw new SetupError(`${image} is an image for ${targetName(parseImage(bytes).header.target)}, not ${board}; build one with ipphone image build --target ${board}`);
+    }
+    return { ...(bytes ? { image: bytes } : {}), ...(key !== undefined ? { keyHash: readKeyHash(key) } : {}) };
   } catch (e) {
     if (e instanceof SetupError) throw new UsageError(e.message);
     throw e;
@@ -66,7 +73,16 @@ export async function deviceCommand(args: string[]): Promise<number> {
     const out = checkOutputFile("--out", values.out);
     if (out === undefined) throw new UsageError("--out FLASH is required");
     const mac = checkMac(values.mac, DEFAULT_PHONE_MAC);
-    writeBoardFlash(setupFlash(mac, setupOf(values.image, values.key)), out);
+    const setup = setupOf(board, values.image, values.key);
+    if (!setup.image) {
+      const why = boardToolsMissing();
+      if (why) {
+        console.error(`ipphone device flash: ${why}`);
+        return 1;
+      }
+      setup.image = boardImage();
+    }
+    writeBoardFlash(setupFlash(mac, setup), out);
     console.log(`${out}: ${board} flash for ${mac} (16 MiB: factory data, slot A)`);
     return 0;
   }

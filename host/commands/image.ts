@@ -2,14 +2,17 @@
 // bootloader (format in README "Firmware images", code in host/image.ts).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import {
-  buildImage, generateKeys, hex, ImageError, keyHashOf, parseHeader, parseImage, readKey, sha256, signImage, TLV,
+  buildImage, generateKeys, hex, TARGETS, targetName, type TargetName, ImageError, keyHashOf, parseHeader, parseImage, readKey, sha256, signImage, TLV,
   verifyImage, type ImageHeader, type ParsedImage,
 } from "../image.js";
+import { boardToolsMissing } from "../device/board-phone.js";
+import { buildBoardCode, checkVersion } from "../device/board-image.js";
 import { checkInputFile, checkOutputFile, parseCommandArgs, parseIntArg, UsageError } from "./args.js";
 
 export const IMAGE_USAGE = `  image   firmware images for the bootloader (Ed25519-signed; README "Firmware images")
           image keygen --out PREFIX [--force]      write PREFIX.pem (private) and PREFIX.pub.pem
           image build --wasm FILE --load NAME --out FILE [--counter N] [--key KEY.pem]
+                      [--target wasm|mps2-an386] [--version TEXT]
                                                    header + payload + SHA-256 (signed when --key)
           image sign --key KEY.pem FILE [--out FILE]
           image inspect FILE [--json]              every header field and TLV
@@ -30,9 +33,17 @@ hash that goes into a phone's factory data.
 
 ${IMAGE_EXIT}`,
   build: `usage: ipphone image build --wasm FILE --load NAME --out FILE [--counter N] [--key KEY.pem]
+                          [--target wasm|mps2-an386] [--version TEXT]
 
 Wraps a WebAssembly module in a firmware image: header, payload, SHA-256 (and an Ed25519 signature with --key).
   --wasm FILE    the phone firmware (e.g. build/phone.wasm)
+  --target T     wasm (default): the payload is the module, for any WebAssembly runtime. mps2-an386:
+                 the module translated by wasm2c and compiled for QEMU's mps2-an386 board (needs wabt and
+                 gcc-arm-none-eabi), linked to run at the board's RAM-load address; the same header,
+                 load name and signature, the header's target and load address set. A bootloader refuses
+                 an image of another target
+  --version TEXT mps2-an386: the version string compiled into the image, which it prints when it
+                 starts (default: the load name)
   --load NAME    the load name, 1-32 printable ASCII characters (e.g. P0030801SR02)
   --out FILE     the image to write (its directory must exist)
   --counter N    security counter 0..4294967295 (default 0). A phone's bootloader refuses as a downgrade an image whose
@@ -126,25 +137,45 @@ function keygen(args: string[]): number {
 }
 
 function build(args: string[]): number {
-  const { values, positionals } = parseCommandArgs(args, { wasm: { type: "string" }, load: { type: "string" }, counter: { type: "string" }, key: { type: "string" }, out: { type: "string" } }, true);
+  const { values, positionals } = parseCommandArgs(args, {
+    wasm: { type: "string" }, load: { type: "string" }, counter: { type: "string" }, key: { type: "string" }, out: { type: "string" },
+    target: { type: "string" }, version: { type: "string" },
+  }, true);
   if (positionals.length) throw new UsageError(`image build takes its files as --wasm and --out`);
   const wasmPath = checkInputFile("--wasm", required("--wasm", values.wasm))!;
   const out = checkOutputFile("--out", required("--out", values.out))!;
   const loadName = required("--load", values.load);
   if (!/^[\x21-\x7e]{1,32}$/.test(loadName)) throw new UsageError(`--load must be 1 to 32 printable ASCII characters with no spaces, got '${loadName}'`);
   const securityCounter = parseIntArg("--counter", values.counter, 0, 0xffffffff, 0);
+  const target = values.target ?? "wasm";
+  if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`--target must be ${TARGETS.join(" or ")}, got '${target}'`);
+  if (values.version !== undefined && target === "wasm") throw new UsageError("--version goes with --target mps2-an386 (it is compiled into native code)");
+  if (values.version !== undefined) {
+    try {
+      checkVersion(values.version);
+    } catch (e) {
+      throw new UsageError(`--version: ${(e as Error).message}`);
+    }
+  }
   if (values.key !== undefined) checkInputFile("--key", values.key);
   const wasm = readInput(wasmPath);
   if (!isWasm(wasm)) throw new Failure(`${wasmPath} is not a valid WebAssembly module`);
   let image: Uint8Array;
   try {
-    image = buildImage(wasm, { loadName, securityCounter });
+    if (target === "wasm") {
+      image = buildImage(wasm, { loadName, securityCounter });
+    } else {
+      const missing = boardToolsMissing();
+      if (missing) throw new Error(`--target ${target}: ${missing}`);
+      const { code, loadAddr } = buildBoardCode(wasmPath, values.version ?? loadName);
+      image = buildImage(code, { loadName, securityCounter, target: target as TargetName, loadAddr });
+    }
   } catch (e) {
     throw new Failure((e as Error).message);
   }
   if (values.key !== undefined) image = signImage(image, privateKey(values.key));
   writeFileSync(out, image);
-  console.log(`wrote ${out}: ${loadName}, ${image.length} bytes, security counter ${securityCounter}, ${values.key !== undefined ? "signed" : "unsigned"}`);
+  console.log(`wrote ${out}: ${loadName}, ${target}, ${image.length} bytes, security counter ${securityCounter}, ${values.key !== undefined ? "signed" : "unsigned"}`);
   if (securityCounter === 0) console.log("note: security counter 0: a phone whose bootloader recorded a higher counter (the factory image records 1) refuses this image as a downgrade; --counter N sets it");
   return 0;
 }
@@ -181,6 +212,8 @@ function headerJson(h: ImageHeader) {
     payload_size: h.payloadSize,
     security_counter: h.securityCounter,
     flags: h.flags,
+    target: targetName(h.target),
+    load_address: `0x${h.loadAddr.toString(16).padStart(8, "0")}`,
     load_name: h.loadName,
   };
 }
@@ -232,10 +265,12 @@ function inspect(args: string[]): number {
     console.log(`  payload size      ${h.payload_size}`);
     console.log(`  security counter  ${h.security_counter}`);
     console.log(`  flags             0x${h.flags.toString(16).padStart(8, "0")}`);
+    console.log(`  target            ${h.target}${header.target === 0 ? "" : ` (native code, load address ${h.load_address})`}`);
     console.log(`  load name         ${h.load_name}`);
   }
   if (img && payload) {
-    console.log(`payload             ${payload.length} bytes at 64, ${isWasm(payload) ? "a valid WebAssembly module" : "NOT a valid WebAssembly module"}`);
+    const kind = header?.target !== 0 ? "native code" : isWasm(payload) ? "a valid WebAssembly module" : "NOT a valid WebAssembly module";
+    console.log(`payload             ${payload.length} bytes at 64, ${kind}`);
     console.log(`TLV area            ${img.tlvLength} bytes at ${img.tlvOffset}, ${img.tlvs.length} TLVs`);
     for (const t of img.tlvs) {
       const extra = tlvDetail(t.type, t.value);

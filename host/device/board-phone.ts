@@ -122,8 +122,14 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
   private resetReason: number | null = null;
   private started = false;
   private running: BoardFirmware | null = null;
+  /** The version the image being started announced: on the timeline once its start is. */
+  private announced: string | null = null;
   /** Boots the board began (its #H lines). */
   boardBoots = 0;
+  /** What each started board image's own code announced (#V), in order. */
+  readonly versions: string[] = [];
+  /** Each boot's ticks of 40 ns from reset to the phone's first poll (#P). */
+  readonly firstPollTicks: number[] = [];
 
   constructor(options: PhoneOptions) {
     const clock = new ConsoleClock();
@@ -169,8 +175,17 @@ export class BoardPhone extends PhoneBase<BoardFirmware> {
       case "S": {
         const rc = num(0);
         this.startBoot({ at: this.pending.at ?? this.clock.now, events: this.pending.events, choice: this.pending.choice ?? { slot: -1, addr: 0, size: 0 }, error: rc === 0 ? null : rest.slice(rest.indexOf(" ") + 1) });
+        if (this.announced !== null) this.note("boot", "version", `the image's native code says it is ${this.announced}`);
+        this.announced = null;
         break;
       }
+      case "V":
+        this.versions.push(unescape(rest));
+        this.announced = unescape(rest);
+        break;
+      case "P":
+        this.firstPollTicks.push(num(0));
+        break;
       case "L":
         this.showLcd(unescape(rest));
         break;

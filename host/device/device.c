@@ -1,27 +1,35 @@
 /*
  * The hal of host/firmware.ts for the wasm2c translations, and the device's
- * boot path: boot.wasm chooses a slot, then the translation of the
- * WebAssembly in that slot runs (identified by its SHA-256: a device runs
- * only code it was built with, and says so when the slot holds another).
+ * boot path: boot.wasm chooses a slot, then the phone in that slot runs.
+ *
+ * Two builds. Linked (native, cm4): the phone's translation is part of this
+ * program and runs only when the slot holds the very WebAssembly it was
+ * translated from (its SHA-256; a device says so when the slot holds
+ * another). RAM-load (-DDEVICE_RAM_LOAD, a board): the slot holds a board
+ * image, native code that ramload.c copies and starts; this file gives it the
+ * hal as a table (native_abi.h).
  */
 #include <string.h>
 
 #include "wasm-rt.h"
-#include "device.h"
+#include "guarded.h"
+#include "native_abi.h"
 #include "boot.h"
-#include "phone.h"
-#include "phone_image.h"
 
-struct Z_hal_instance_t {
-  /* The linear memory of the module calling the hal (boot's, then phone's). */
-  wasm_rt_memory_t* mem;
-};
+#ifdef DEVICE_RAM_LOAD
+#define DEVICE_TARGET 1u /* enum Target: mps2-an386 native code */
+#else
+#define DEVICE_TARGET 0u /* enum Target: WebAssembly */
+#include "phone_image.h"
+extern const phone_ops phone_run_ops;
+void phone_run_stop(void);
+#endif
 
 static struct Z_hal_instance_t g_hal;
 static Z_boot_instance_t g_boot;
-static Z_phone_instance_t g_phone;
-static int g_phone_live;
 static uint32_t g_rng;
+/* The phone that runs: set by device_start. */
+const phone_ops* device_phone;
 
 /* ------------------------------------------------------------ random: splitmix32, as host/sim/random.ts */
 
@@ -37,7 +45,6 @@ void device_init(uint32_t seed) {
   g_rng = seed;
   wasm_rt_init();
   Z_boot_init_module();
-  Z_phone_init_module();
 }
 
 void device_seed_mix(uint32_t sample) {
@@ -67,27 +74,27 @@ void device_text(const uint8_t* mem, uint32_t mem_size, uint32_t ptr, uint32_t l
   *out_len = (uint32_t)(end - start);
 }
 
-/* ------------------------------------------------------------ hal imports */
+/* ------------------------------------------------------------ the hal, on a module's linear memory */
 
-void Z_halZ_mac_tx(struct Z_hal_instance_t* h, u32 ptr, u32 len) {
+static void hal_mac_tx(uint8_t* mem, uint32_t size, uint32_t ptr, uint32_t len) {
   uint32_t from, n;
-  js_range((int32_t)ptr, (int64_t)(int32_t)ptr + (int32_t)len, h->mem->size, &from, &n);
-  port_tx(h->mem->data + from, n);
+  js_range((int32_t)ptr, (int64_t)(int32_t)ptr + (int32_t)len, size, &from, &n);
+  port_tx(mem + from, n);
 }
 
-u32 Z_halZ_flash_read(struct Z_hal_instance_t* h, u32 addr, u32 ptr, u32 len) {
+static uint32_t hal_flash_read(uint8_t* mem, uint32_t size, uint32_t addr, uint32_t ptr, uint32_t len) {
   int64_t p = (int32_t)ptr, n = (int32_t)len;
-  if (n < 0 || p < 0 || p + n > (int64_t)h->mem->size) return (u32)FLASH_ERR_RANGE;
-  if ((uint64_t)addr + (uint64_t)n > nor_size) return (u32)FLASH_ERR_RANGE;
-  nor_read(addr, h->mem->data + p, (uint32_t)n);
+  if (n < 0 || p < 0 || p + n > (int64_t)size) return (uint32_t)FLASH_ERR_RANGE;
+  if ((uint64_t)addr + (uint64_t)n > nor_size) return (uint32_t)FLASH_ERR_RANGE;
+  nor_read(addr, mem + p, (uint32_t)n);
   return FLASH_OK;
 }
 
-u32 Z_halZ_flash_program(struct Z_hal_instance_t* h, u32 addr, u32 ptr, u32 len) {
+static uint32_t hal_flash_program(uint8_t* mem, uint32_t size, uint32_t addr, uint32_t ptr, uint32_t len) {
   uint32_t from, n;
-  js_range((int32_t)ptr, (int64_t)(int32_t)ptr + (int32_t)len, h->mem->size, &from, &n);
-  if ((uint64_t)addr + n > nor_size) return (u32)FLASH_ERR_RANGE;
-  const uint8_t* src = h->mem->data + from;
+  js_range((int32_t)ptr, (int64_t)(int32_t)ptr + (int32_t)len, size, &from, &n);
+  if ((uint64_t)addr + n > nor_size) return (uint32_t)FLASH_ERR_RANGE;
+  const uint8_t* src = mem + from;
   int32_t result = FLASH_OK;
   uint8_t old[64], val[64];
   /* NOR: program only clears bits; a 0 that should become 1 is reported (and stays 0). */
@@ -103,87 +110,70 @@ u32 Z_halZ_flash_program(struct Z_hal_instance_t* h, u32 addr, u32 ptr, u32 len)
     if (changed) nor_write(addr + done, val, k);
     done += k;
   }
-  return (u32)result;
+  return (uint32_t)result;
 }
 
-u32 Z_halZ_flash_erase(struct Z_hal_instance_t* h, u32 addr) {
-  (void)h;
-  if (addr >= nor_size) return (u32)FLASH_ERR_RANGE;
+static uint32_t hal_flash_erase(uint32_t addr) {
+  if (addr >= nor_size) return (uint32_t)FLASH_ERR_RANGE;
   nor_erase_sector(addr - addr % FLASH_SECTOR);
   return FLASH_OK;
 }
 
-u32 Z_halZ_random(struct Z_hal_instance_t* h) {
-  (void)h;
-  return next_u32();
-}
+static void hal_event(uint8_t* mem, uint32_t size, uint32_t code, uint32_t a, uint32_t b) { port_event(code, a, b, mem, size); }
 
-void Z_halZ_event(struct Z_hal_instance_t* h, u32 code, u32 a, u32 b) {
-  port_event(code, a, b, h->mem->data, h->mem->size);
-}
-
-void Z_halZ_lcd(struct Z_hal_instance_t* h, u32 ptr, u32 len) {
+static void hal_lcd(uint8_t* mem, uint32_t size, uint32_t ptr, uint32_t len) {
   const uint8_t* t;
   uint32_t n;
-  device_text(h->mem->data, h->mem->size, ptr, len, &t, &n);
+  device_text(mem, size, ptr, len, &t, &n);
   port_lcd((const char*)t, n);
 }
 
-void Z_halZ_log(struct Z_hal_instance_t* h, u32 level, u32 ptr, u32 len) {
+static void hal_log(uint8_t* mem, uint32_t size, uint32_t level, uint32_t ptr, uint32_t len) {
   const uint8_t* t;
   uint32_t n;
-  device_text(h->mem->data, h->mem->size, ptr, len, &t, &n);
+  device_text(mem, size, ptr, len, &t, &n);
   port_log(level, (const char*)t, n);
 }
 
-void Z_halZ_watchdog_kick(struct Z_hal_instance_t* h) {
-  (void)h;
-  port_watchdog();
-}
+static void hal_fatal(const char* why) { device_fatal(why); }
 
-void Z_halZ_reset(struct Z_hal_instance_t* h, u32 reason) {
-  (void)h;
-  port_reset(reason);
-}
+/* What a board image gets (native_abi.h). */
+const hal_table device_hal = {
+  NATIVE_ABI_VERSION, sizeof(hal_table), hal_mac_tx, hal_flash_read, hal_flash_program, hal_flash_erase, next_u32,
+  hal_event, hal_lcd, hal_log, port_watchdog, port_reset, hal_fatal, port_announce,
+};
 
-/* ------------------------------------------------------------ calls into the firmware, traps caught */
+/* ------------------------------------------------------------ hal imports of the translations linked here */
 
-#if WASM_RT_USE_STACK_DEPTH_COUNT
-extern uint32_t wasm_rt_saved_call_stack_depth;
-#define SAVE_DEPTH() (wasm_rt_saved_call_stack_depth = wasm_rt_call_stack_depth)
-#else
-#define SAVE_DEPTH() ((void)0)
-#endif
+void Z_halZ_mac_tx(struct Z_hal_instance_t* h, u32 ptr, u32 len) { hal_mac_tx(h->mem->data, h->mem->size, ptr, len); }
+u32 Z_halZ_flash_read(struct Z_hal_instance_t* h, u32 addr, u32 ptr, u32 len) { return hal_flash_read(h->mem->data, h->mem->size, addr, ptr, len); }
+u32 Z_halZ_flash_program(struct Z_hal_instance_t* h, u32 addr, u32 ptr, u32 len) { return hal_flash_program(h->mem->data, h->mem->size, addr, ptr, len); }
+u32 Z_halZ_flash_erase(struct Z_hal_instance_t* h, u32 addr) { (void)h; return hal_flash_erase(addr); }
+u32 Z_halZ_random(struct Z_hal_instance_t* h) { (void)h; return next_u32(); }
+void Z_halZ_event(struct Z_hal_instance_t* h, u32 code, u32 a, u32 b) { hal_event(h->mem->data, h->mem->size, code, a, b); }
+void Z_halZ_lcd(struct Z_hal_instance_t* h, u32 ptr, u32 len) { hal_lcd(h->mem->data, h->mem->size, ptr, len); }
+void Z_halZ_log(struct Z_hal_instance_t* h, u32 level, u32 ptr, u32 len) { hal_log(h->mem->data, h->mem->size, level, ptr, len); }
+void Z_halZ_watchdog_kick(struct Z_hal_instance_t* h) { (void)h; port_watchdog(); }
+void Z_halZ_reset(struct Z_hal_instance_t* h, u32 reason) { (void)h; port_reset(reason); }
 
-#define GUARDED(rc, body)                                  \
-  do {                                                     \
-    jmp_buf jb_;                                           \
-    jmp_buf* saved_ = device_trap_target;                  \
-    device_trap_target = &jb_;                             \
-    SAVE_DEPTH();                                          \
-    int t_ = setjmp(jb_);                                  \
-    if (t_ == 0) { body; }                                 \
-    device_trap_target = saved_;                           \
-    (rc) = t_ ? -t_ : 0;                                   \
-  } while (0)
+/* ------------------------------------------------------------ boot, then the phone */
 
 const char* device_trap_text(device_rc rc) {
   if (rc == DEVICE_NO_TRANSLATION) return "no translation of this image";
+  if (device_phone && rc < 0) return device_phone->trap_text(rc);
   return rc < 0 ? wasm_rt_strerror((wasm_rt_trap_t)-rc) : "ok";
-}
-
-static void stop_phone(void) {
-  if (!g_phone_live) return;
-  Z_phone_free(&g_phone);
-  g_phone_live = 0;
 }
 
 device_rc device_boot(int32_t* slot, uint32_t* image_addr, uint32_t* image_size) {
   device_rc rc;
-  stop_phone();
+#ifndef DEVICE_RAM_LOAD
+  phone_run_stop();
+#endif
+  device_phone = NULL;
   g_hal.mem = Z_bootZ_memory(&g_boot);
   GUARDED(rc, {
     Z_boot_instantiate(&g_boot, &g_hal);
+    Z_bootZ_set_target(&g_boot, DEVICE_TARGET);
     *slot = (int32_t)Z_bootZ_boot(&g_boot);
     *image_addr = 0;
     *image_size = 0;
@@ -197,10 +187,14 @@ device_rc device_boot(int32_t* slot, uint32_t* image_addr, uint32_t* image_size)
   return rc;
 }
 
+#ifndef DEVICE_RAM_LOAD
 static const uint8_t phone_sha256[32] = PHONE_WASM_SHA256;
 
+void port_announce(const char* version) { (void)version; }
+
 device_rc device_start(uint32_t addr, uint32_t size, const char** why) {
-  stop_phone();
+  phone_run_stop();
+  device_phone = NULL;
   *why = "";
   if ((uint64_t)addr + size > nor_size) {
     *why = "the image lies outside the flash";
@@ -220,83 +214,30 @@ device_rc device_start(uint32_t addr, uint32_t size, const char** why) {
     *why = "this device has no translation of that WebAssembly (its SHA-256 differs from the build's phone.wasm)";
     return DEVICE_NO_TRANSLATION;
   }
-  device_rc rc;
-  g_hal.mem = Z_phoneZ_memory(&g_phone);
-  GUARDED(rc, { Z_phone_instantiate(&g_phone, &g_hal); });
-  if (rc != 0) Z_phone_free(&g_phone);
-  else g_phone_live = 1;
+  device_rc rc = phone_run_ops.start();
+  if (rc == 0) device_phone = &phone_run_ops;
   return rc;
 }
+#endif
 
-int device_running(void) { return g_phone_live; }
-
-uint32_t device_rx_capacity(void) {
-  device_rc rc;
-  uint32_t v = 0;
-  GUARDED(rc, { v = Z_phoneZ_rx_capacity(&g_phone); });
-  return rc ? 0 : v;
-}
-
-uint32_t device_counter_count(void) {
-  device_rc rc;
-  uint32_t v = 0;
-  GUARDED(rc, { v = Z_phoneZ_counter_count(&g_phone); });
-  return rc ? 0 : v;
-}
+int device_running(void) { return device_phone != NULL; }
+uint32_t device_rx_capacity(void) { return device_phone ? device_phone->rx_capacity() : 0; }
+uint32_t device_counter_count(void) { return device_phone ? device_phone->counter_count() : 0; }
 
 device_rc device_poll(int64_t now_ms, int64_t* next_ms) {
-  device_rc rc;
   *next_ms = INT64_MAX;
-  if (!g_phone_live) return 0;
-  GUARDED(rc, { *next_ms = (int64_t)Z_phoneZ_poll(&g_phone, (u64)now_ms); });
-  return rc;
+  return device_phone ? device_phone->poll(now_ms, next_ms) : 0;
 }
 
 device_rc device_frame(const uint8_t* frame, uint32_t len, int64_t now_ms) {
-  device_rc rc;
-  if (!g_phone_live) return 0;
-  GUARDED(rc, {
-    uint32_t cap = Z_phoneZ_rx_capacity(&g_phone);
-    uint32_t at = Z_phoneZ_rx_buffer(&g_phone);
-    wasm_rt_memory_t* m = Z_phoneZ_memory(&g_phone);
-    /* host/firmware.ts onFrame: frames longer than the buffer are reported, not written */
-    if (len <= cap) {
-      if ((uint64_t)at + len > m->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
-      memcpy(m->data + at, frame, len);
-    }
-    Z_phoneZ_on_frame(&g_phone, len, (u64)now_ms);
-  });
-  return rc;
+  return device_phone ? device_phone->frame(frame, len, now_ms) : 0;
 }
 
-device_rc device_link(int up, int64_t now_ms) {
-  device_rc rc;
-  if (!g_phone_live) return 0;
-  GUARDED(rc, { Z_phoneZ_link(&g_phone, up ? 1u : 0u, (u64)now_ms); });
-  return rc;
-}
+device_rc device_link(int up, int64_t now_ms) { return device_phone ? device_phone->link(up, now_ms) : 0; }
 
-uint32_t device_counters(uint32_t* out, uint32_t max) {
-  if (!g_phone_live) return 0;
-  device_rc rc;
-  uint32_t n = 0, at = 0;
-  GUARDED(rc, {
-    n = Z_phoneZ_counter_count(&g_phone);
-    at = Z_phoneZ_counters(&g_phone);
-  });
-  if (rc) return 0;
-  wasm_rt_memory_t* m = Z_phoneZ_memory(&g_phone);
-  for (uint32_t i = 0; i < n && i < max; i++) {
-    uint64_t p = (uint64_t)at + 4u * i;
-    if (p + 4 > m->size) break;
-    out[i] = (uint32_t)m->data[p] | (uint32_t)m->data[p + 1] << 8 | (uint32_t)m->data[p + 2] << 16 | (uint32_t)m->data[p + 3] << 24;
-  }
-  return n;
-}
+uint32_t device_counters(uint32_t* out, uint32_t max) { return device_phone ? device_phone->counters(out, max) : 0; }
 
 const uint8_t* device_memory(uint32_t* size) {
-  if (!g_phone_live) { *size = 0; return NULL; }
-  wasm_rt_memory_t* m = Z_phoneZ_memory(&g_phone);
-  *size = m->size;
-  return m->data;
+  if (!device_phone) { *size = 0; return NULL; }
+  return device_phone->memory(size);
 }

@@ -37,6 +37,8 @@ void port_lcd(const char* text, uint32_t len);
 void port_log(uint32_t level, const char* text, uint32_t len);
 void port_reset(uint32_t reason);
 void port_watchdog(void);
+/* A board image says which build it is (RAM-load builds; linked ones ignore it). */
+void port_announce(const char* version);
 /* Unrecoverable (runtime misuse, not a firmware trap): never returns. */
 void device_fatal(const char* why) __attribute__((noreturn));
 
@@ -57,9 +59,11 @@ const char* device_trap_text(device_rc rc);
 /* Runs boot.wasm (the phone instance, if any, is gone first). *slot: its answer. */
 device_rc device_boot(int32_t* slot, uint32_t* image_addr, uint32_t* image_size);
 
-/* Starts the translation of the image the bootloader chose at [addr, addr + size):
- * 0; -100 when this device has no translation of that WebAssembly (why in *why);
- * or a negative trap. */
+/* Starts the phone of the image the bootloader chose, whose payload is at
+ * [addr, addr + size): linked builds run their translation when the payload is
+ * its WebAssembly; RAM-load builds (ramload.c) copy a board image's native code
+ * to its load address and call its entry. 0; -100 when it cannot be started
+ * (why in *why); or a negative trap. */
 #define DEVICE_NO_TRANSLATION -100
 device_rc device_start(uint32_t addr, uint32_t size, const char** why);
 int device_running(void);

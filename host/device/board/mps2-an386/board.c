@@ -1,10 +1,12 @@
 /*
  * The phone on QEMU's mps2-an386 (Arm AN386: a Cortex-M4 with an SMSC
  * LAN9118/LAN9220 Ethernet controller; hw/arm/mps2.c, hw/net/lan9118.c):
- * the same device.c and wasm2c translations as the native phone and the
- * Cortex-M4 link check, with this board's drivers.
+ * the same device.c and boot.wasm translation as the native phone, with this
+ * board's drivers; the phone itself is native code in the slot's board image,
+ * which runs from RAM and reaches these drivers through device.c's hal table.
  *
- *   0x00000000  ZBT SSRAM1, 4 MiB   this program (QEMU's -kernel loads the ELF)
+ *   0x00000000  ZBT SSRAM1, 1 MiB   this program (QEMU's -kernel loads the ELF)
+ *   0x00100000  ZBT SSRAM1, 3 MiB   the RAM-load region: the board image's code (ramload.c)
  *   0x20000000  ZBT SSRAM2/3, 4 MiB stack, data, the linear memory page
  *   0x21000000  PSRAM, 16 MiB       the NOR flash, backed by a file on the host
  *   0x40004000  CMSDK UART0         console: the protocol below
@@ -15,7 +17,9 @@
  *   #H board boot_count          a boot begins (power-on or reset)
  *   #E code a b [text]           hal.event (text: a, b as printable text in memory)
  *   #B slot addr size            the bootloader's choice
+ *   #V version                   the board image's entry says which build it is
  *   #S rc why                    the image started (rc 0) or why not
+ *   #P ticks                     the phone's first poll, in 40 ns ticks since reset
  *   #L text / #G level text      hal.lcd / hal.log (\\ and \xHH escapes)
  *   #C n v0 v1 ...               the frame counters
  *   #K up                        the PHY's link changed
@@ -201,6 +205,10 @@ static void stir(uint32_t sample) {
 #define PHY_INT_MASK 30
 #define PHY_BSR_LINK 0x0004u
 
+/* The LAN9118's free-running 25 MHz counter at reset, and the ticks its soft
+ * reset (eth_init) took away: the firmware's start cost (#P). */
+static uint32_t g_t_reset, g_ticks_lost;
+
 static int g_eth_ok;
 static volatile uint32_t g_rx_pending, g_link_pending;
 
@@ -299,6 +307,15 @@ static int eth_init(const uint8_t mac[6]) {
   return 0;
 }
 
+/* eth_init, counting the free-running counter's ticks up to its soft reset. */
+static int eth_start(const uint8_t mac[6]) {
+  uint32_t before = ETH_FREE_RUN;
+  int rc = eth_init(mac);
+  uint32_t after = ETH_FREE_RUN;
+  if (after < before) g_ticks_lost = before; /* its soft reset restarted it from 0 */
+  return rc;
+}
+
 /* NVIC line 13: frames waiting, or the PHY saw the link change. */
 void ETH_IRQHandler(void) {
   uint32_t sts = ETH_INT_STS & ETH_INT_EN;
@@ -394,6 +411,12 @@ void port_reset(uint32_t reason) {
 
 void port_watchdog(void) {}
 
+void port_announce(const char* version) {
+  put_s("#V ");
+  put_text((const uint8_t*)version, (uint32_t)strnlen(version, 64));
+  put_c('\n');
+}
+
 static void __attribute__((noreturn)) system_reset(void) {
   while (UART_STATE & 1) {}
   __asm__ volatile("dsb" ::: "memory");
@@ -469,7 +492,7 @@ int main(void) {
     uint32_t start_ticks = ETH_FREE_RUN - s0;
     if (rc < 0 && rc != DEVICE_NO_TRANSLATION) why = device_trap_text(rc);
     if (rc == 0) {
-      put_s("mps2-an386: phone.wasm start ran ");
+      put_s("mps2-an386: the image's start ran ");
       put_u(start_ticks);
       put_s(" ticks of 40 ns\n");
     }
@@ -489,7 +512,7 @@ int main(void) {
   uint8_t mac[6];
   if (factory_mac(mac) != 0) {
     put_s("mps2-an386: no factory data: no MAC address\n");
-  } else if (eth_init(mac) != 0) {
+  } else if (eth_start(mac) != 0) {
     put_s("mps2-an386: LAN9118 not found or not answering\n");
   } else {
     g_eth_ok = 1;
@@ -509,8 +532,15 @@ int main(void) {
   if (!up) check(device_link(0, now_ms()));
 
   int64_t counters_at = 0;
+  int first = 1;
   while (g_reset < 0) {
     int64_t next;
+    if (first) {
+      first = 0;
+      put_s("#P ");
+      put_u(ETH_FREE_RUN + g_ticks_lost - g_t_reset);
+      put_c('\n');
+    }
     check(device_poll(now_ms(), &next));
     g_rx_pending = 0;
     uint32_t len;
@@ -552,9 +582,11 @@ int main(void) {
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 
 void Reset_Handler(void) {
+  uint32_t t = ETH_FREE_RUN;
   uint32_t* src = &_sidata;
   for (uint32_t* dst = &_sdata; dst < &_edata;) *dst++ = *src++;
   for (uint32_t* dst = &_sbss; dst < &_ebss;) *dst++ = 0;
+  g_t_reset = t;
   main();
   for (;;) {}
 }

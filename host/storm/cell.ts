@@ -12,7 +12,9 @@ import { PortDiscovery } from "../sim/discovery.js";
 import { Random } from "../sim/random.js";
 import { PoeSwitch, catalystLogLine, type PoweredDevice } from "../poe.js";
 import { PoeFrontEnd } from "../firmware.js";
-import { Phone } from "../phone.js";
+import { Phone, factoryFlash } from "../phone.js";
+import { initialDelayValue, PREF, writePrefs } from "../prefs.js";
+import type { Flash } from "../flash.js";
 import { Ev, STAGES, type StageName } from "../events.js";
 import type { UpgradeOutcome } from "../verdict.js";
 import { NATIVE_VLAN, VOICE_VLAN, phoneMac, phoneSeed, type CellPlan, type StormPlan } from "./plan.js";
@@ -193,7 +195,7 @@ export class Cell {
     const deviceId = `${plan.name}.voice.example`;
     for (let p = 0; p < plan.phones; p++) {
       const n = plan.firstPhone + p;
-      const phone = new Phone(scheduler, { mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b) });
+      const phone = new Phone(scheduler, { mac: phoneMac(n, storm.macBase), seed: phoneSeed(storm.seed, n), keepTimeline: false, flash: initialDelayFlash(phoneMac(n, storm.macBase), storm.dhcpInitialDelayMs), onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b) });
       const wire = new Wire(scheduler, { latencyUs: ACCESS_LINK_LATENCY_US });
       phone.connect(wire.attach(0, phone));
       this.sw.connect(p, wire, 1);
@@ -204,10 +206,16 @@ export class Cell {
     this.sw.onLinkLocal = (port, frame) => this.discovery[port]?.receive(frame);
   }
 
-  /** The power comes back: every PSE port starts detecting at this instant. */
-  start(): void {
+  /** Called with each firmware event of each phone (its global index) after the cell has counted it: the real storm's tally. */
+  observe: ((phone: number, code: number, a: number, b: number) => void) | null = null;
+
+  /** The power comes back: every PSE port starts detecting at this instant, or (staggerUs) phone n at n * staggerUs. */
+  start(staggerUs = 0): void {
     const fe = new PortPd(PoeFrontEnd.dark());
-    for (let p = 0; p < this.plan.phones; p++) this.poe.plug(p, fe);
+    for (let p = 0; p < this.plan.phones; p++) {
+      if (staggerUs === 0) this.poe.plug(p, fe);
+      else this.scheduler.at(this.scheduler.now + (this.plan.firstPhone + p) * staggerUs, () => this.poe.plug(p, fe));
+    }
   }
 
   /** A frame from the core arrives on the uplink at m.atUs. */
@@ -249,6 +257,11 @@ export class Cell {
 
   /** Milestones and counts, by the firmware's event codes. */
   private onFirmwareEvent(p: number, code: number, a: number, b: number): void {
+    this.countEvent(p, code, a, b);
+    this.observe?.(this.plan.firstPhone + p, code, a, b);
+  }
+
+  private countEvent(p: number, code: number, a: number, b: number): void {
     const t = this.scheduler.now;
     const m = this.milestones;
     const base = p * MILESTONES;
@@ -402,4 +415,12 @@ export function dhcpClientOf(frame: Uint8Array, port: number): number {
   const chaddr = udp + 8 + 28;
   if (frame[chaddr] !== 0x00 || frame[chaddr + 1] !== 0x1b || frame[chaddr + 2] !== 0x54) return -1;
   return ((frame[chaddr + 3] << 16) | (frame[chaddr + 4] << 8) | frame[chaddr + 5]) - 0x100000;
+}
+
+/** A factory flash whose preferences set RFC 2131's initial DHCP wait (undefined: the phone's own flash and its 1..10 s). */
+export function initialDelayFlash(mac: string, delay: { min: number; max: number } | undefined): Flash | undefined {
+  if (delay === undefined) return undefined;
+  const flash = factoryFlash(mac);
+  writePrefs(flash, [{ key: PREF.DhcpInitialDelay, value: initialDelayValue(delay.min, delay.max) }]);
+  return flash;
 }

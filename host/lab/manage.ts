@@ -30,6 +30,8 @@ export interface UpOptions {
   load: string;
   /** Phones a storm command printed for it boots. */
   stormPhones: number;
+  /** Registrations each CallManager answers per second (0: no limit). */
+  cmRate?: number;
 }
 
 export function dirPrefix(name: string): string {
@@ -97,7 +99,7 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     const hosts: Record<string, string> = { [`tftp.voice.example`]: LAB_TFTP_IP };
     cms.forEach((ip, i) => (hosts[`cm${i + 1}.voice.example`] = ip));
     const ctx = { dir: lab.dir, tftpRoot: state.tftpRoot, serverIf: lab.serverIf, hosts, listeningUdp: () => lab.inSwitch("ss", "-uln") };
-    const all = [...launchers(opts.dhcp, opts.tftp, ctx), ...cms.map((_, i) => callManagerLauncher(i, state.tftpRoot))];
+    const all = [...launchers(opts.dhcp, opts.tftp, ctx), ...cms.map((_, i) => callManagerLauncher(i, state.tftpRoot, opts.cmRate ?? 0))];
     for (const l of all) {
       await lab.start(l.name, l.argv, l.ready, 15_000, l.role);
       writeState(state);

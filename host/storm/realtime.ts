@@ -148,6 +148,15 @@ class Tally {
         this.cm(a >>> 0, cm).requests++;
         break;
       }
+      case Ev.RegStandby:
+        this.cmIps[b & 0xff] ??= a >>> 0;
+        break;
+      case Ev.RegFailover: {
+        // Over the standby connection: no RegConnecting; the registration that follows is the new CallManager's.
+        const to = b & 0xff;
+        if (this.cmIps[to] !== undefined) this.trying[phone] = { ip: this.cmIps[to], cm: to };
+        break;
+      }
       case Ev.RegRegistered: {
         const t = this.trying[phone];
         if (t) {

@@ -17,6 +17,7 @@ import { deviceBench } from "./device-bench.js";
 import { boardBench } from "./board-bench.js";
 import { stormBench } from "./storm-bench.js";
 import { tftpRealBench } from "./tftp-real-bench.js";
+import { stormRealBench } from "./storm-real-bench.js";
 
 const FPS_TARGET = 150_000;
 const WARMUP_MS = 300;
@@ -180,3 +181,4 @@ for (const l of deviceBench()) console.log(l);
 for (const l of await boardBench()) console.log(l);
 for (const l of stormBench()) console.log(l);
 for (const l of await tftpRealBench()) console.log(l);
+for (const l of await stormRealBench()) console.log(l);

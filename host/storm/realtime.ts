@@ -83,6 +83,9 @@ export interface RealStormRun extends StormRun {
   harness: HarnessFigures;
 }
 
+/** The longest a tick runs phones before the event loop reads the socket again, ms. */
+export const TICK_BUDGET_MS = 20;
+
 const REASON_REFUSED = 1, REASON_TIMEOUT = 2, REASON_RESET = 3, REASON_CLOSED = 4, REASON_REJECTED = 5;
 
 /** Per-server tallies from the phones' firmware events. */
@@ -344,10 +347,16 @@ export class RealStorm {
     const first = this.scheduler.nextEventUs();
     const t0 = this.nowUs();
     if (first !== null && first <= t0) this.lateness.push(t0 - first);
+    // A tick runs at most TICK_BUDGET_MS of events, then lets the socket be read: a building powering up at
+    // once (every phone verifying its image) must not keep the answers waiting in a full receive buffer.
+    const budgetEnd = performance.now() + TICK_BUDGET_MS;
+    const over = () => performance.now() >= budgetEnd;
+    let more = false;
     for (let round = 0; round < 64; round++) {
-      this.scheduler.run({ untilUs: Math.max(this.scheduler.now, this.nowUs()), maxEvents: Number.MAX_SAFE_INTEGER });
+      const r = this.scheduler.run({ untilUs: Math.max(this.scheduler.now, this.nowUs()), until: over, maxEvents: Number.MAX_SAFE_INTEGER });
       this.flush();
       const next = this.scheduler.nextEventUs();
+      if (r.stoppedBy === "predicate" || over()) { more = next !== null && next <= this.nowUs(); break; }
       if (next === null || next > this.nowUs()) break;
     }
     const p = this.progress();
@@ -361,7 +370,11 @@ export class RealStorm {
       this.finish("registered");
       return;
     }
-    this.arm();
+    if (more) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.queueTick();
+    } else this.arm();
   }
 
   /** The frames this tick sent up: to the other access switches when they are for them (or for all), else out of the link. */

@@ -16,7 +16,7 @@ import { writeTftpRoot } from "../../host/lab/tftp-root.js";
 import { DEFAULT_LOAD } from "../../host/sim/network.js";
 import { makePlan, phoneMac } from "../../host/storm/plan.js";
 import { runStorm } from "../../host/storm/engine.js";
-import { summarize, type StormSummary } from "../../host/storm/summary.js";
+import { formatSeen, summarize, type StormSummary } from "../../host/storm/summary.js";
 
 const PHONES = 1000;
 const TIMEOUT_S = 400;
@@ -63,6 +63,7 @@ export async function stormRealBench(): Promise<string[]> {
   const st = (x: StormSummary) => `dhcp p50 ${((x.stages_ms.dhcp.p50 ?? 0) / 1000).toFixed(2)} s, tftp p50 ${((x.stages_ms.tftp.p50 ?? 0) / 1000).toFixed(3)} s, register p50 ${((x.stages_ms.register.p50 ?? 0) / 1000).toFixed(3)} s`;
   return [
     `storm over the real link, ${PHONES} phones at once (dnsmasq DHCP/DNS/TFTP, 2 ipphone callmanager): ${realS === null ? `NOT all registered (${s.registered}/${PHONES} in ${TIMEOUT_S} s)` : `all registered in ${realS.toFixed(2)} s`} real time; harness ${h.cpu_s.toFixed(1)} CPU s in ${h.wall_s.toFixed(1)} s, event-loop lag p99 ${h.event_loop_lag_ms.p99} ms, deadlines late p99 ${h.deadline_lateness_ms.p99 ?? 0} ms; ${st(s)}`,
+    ...formatSeen(s.real).map((l) => `  ${l.trim()}`),
     `storm simulated, the same building (${PHONES} phones, 2 CallManagers, seed 1): all registered in ${simS === null ? "-" : simS.toFixed(2)} s virtual; ${st(sim)}; ratio real/simulated ${realS !== null && simS !== null ? (realS / simS).toFixed(2) : "-"}`,
     `  note: both wait RFC 2131's 1-10 s before DISCOVER and RFC 5227's ARP probes, which set the pace; the simulated servers answer at their modelled rates (DHCP 1,000/s, CallManagers 100 registrations/s each) where the real ones answer as fast as this machine lets them, and the real run shares two busy cores with the servers and the harness (its lag above), which the simulation's virtual clock never feels`,
   ];

@@ -7,7 +7,7 @@
 // phones to the other one, and the summary names it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { CLI } from "./helpers/tools.js";
 import { labUnavailable, stopGently, UNDERLAY_SWITCH, withLab, type Lab } from "./peers/lab.js";
@@ -67,15 +67,25 @@ function storm(lab: Lab, ...extra: string[]): { done: Promise<StormRun> } {
 }
 
 /**
- * The read requests tshark saw on the servers' LAN: file names. From the
- * UDP payload, not the TFTP dissector: a phone's random source port can be
- * another protocol's, which tshark then decodes instead.
+ * The TFTP read requests tshark captured on the servers' LAN: file names,
+ * read from the pcap's frames here (a phone's random source port can be a
+ * port tshark then dissects as another protocol).
  */
 function readRequests(pcap: string): string[] {
-  const r = spawnSync("tshark", ["-n", "-r", pcap, "-Y", "udp.dstport == 69", "-T", "fields", "-e", "udp.payload"], { encoding: "utf8", maxBuffer: 1 << 26 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split("\n").filter(Boolean).map((hex) => Buffer.from(hex.replace(/:/g, ""), "hex"))
-    .filter((b) => b.length > 2 && b.readUInt16BE(0) === 1).map((b) => b.subarray(2, b.indexOf(0, 2)).toString("latin1"));
+  const b = readFileSync(pcap);
+  assert.equal(b.readUInt32LE(0), 0xa1b2c3d4, "a little-endian pcap");
+  const names: string[] = [];
+  for (let at = 24; at + 16 <= b.length;) {
+    const len = b.readUInt32LE(at + 8);
+    const f = b.subarray(at + 16, at + 16 + len);
+    at += 16 + len;
+    if (f.length < 14 + 20 + 8 + 4 || f.readUInt16BE(12) !== 0x0800 || f[23] !== 17) continue;
+    const udp = 14 + (f[14] & 0x0f) * 4;
+    if (f.readUInt16BE(udp + 2) !== 69 || f.readUInt16BE(udp + 8) !== 1) continue;
+    const end = f.indexOf(0, udp + 10);
+    names.push(f.subarray(udp + 10, end < 0 ? f.length : end).toString("latin1"));
+  }
+  return names;
 }
 
 function column(csv: string, name: string): string[] {

@@ -140,10 +140,13 @@ class Tally {
         this.tftpOf[phone] = a >>> 0;
         this.server(a >>> 0, "tftp", "TFTP").requests++;
         break;
-      case Ev.TftpDone: this.server(this.tftpOf[phone] ?? 0, "tftp", "TFTP").answers++; break;
+      case Ev.TftpDone: if (this.tftpOf[phone] !== undefined) this.server(this.tftpOf[phone], "tftp", "TFTP").answers++; break;
       case Ev.TftpNotFound: this.server(a >>> 0, "tftp", "TFTP").refusals++; break;
       case Ev.TftpError: this.server(b >>> 0, "tftp", "TFTP").refusals++; break;
-      case Ev.TftpRetransmit: this.server(this.tftpOf[phone] ?? 0, "tftp", "TFTP").retries++; break;
+      case Ev.TftpRetransmit:
+        // A read request sent again before its first was counted (after a reset) has no server yet: not told.
+        if (this.tftpOf[phone] !== undefined) this.server(this.tftpOf[phone], "tftp", "TFTP").retries++;
+        break;
       case Ev.TftpTimeout: this.server(a >>> 0, "tftp", "TFTP").timeouts++; break;
       case Ev.RegConnecting: {
         const cm = b & 0xff;

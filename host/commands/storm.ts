@@ -179,7 +179,8 @@ export function parseMacBase(text: string | undefined, phones: number): number |
   if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(text)) throw new UsageError(`--mac-base must be a MAC like 00:1b:54:10:00:00, got '${text}'`);
   const n = parseInt(text.replace(/:/g, ""), 16);
   if (Math.floor(n / 2 ** 40) & 1) throw new UsageError(`--mac-base ${text} is a multicast address (its first byte is odd)`);
-  if (n + phones - 1 > 0xffffffffffff) throw new UsageError(`--mac-base ${text}: ${phones} phones run past ff:ff:ff:ff:ff:ff`);
+  // Counting up must not carry into the first byte (the next one up may be a multicast address).
+  if (Math.floor((n + phones - 1) / 2 ** 40) !== Math.floor(n / 2 ** 40)) throw new UsageError(`--mac-base ${text}: ${phones} phones run past ${text.slice(0, 2)}:ff:ff:ff:ff:ff`);
   return n;
 }
 

@@ -42,6 +42,9 @@ export const DHCP_INITIAL_DELAY_MAX: i64 = 10_000;
 /** The lease kept in the preferences: address, voice VLAN (u32 each), expiry in poll() time (i64). */
 const SAVED_LEASE_LEN = 16;
 const saved = memory.data(SAVED_LEASE_LEN);
+/** Pref.DhcpInitialDelay's value, and the longest wait it may ask (an hour: the random span stays within u32). */
+const delayPref = memory.data(8);
+const DHCP_INITIAL_DELAY_CAP: i64 = 3_600_000;
 
 export let dhcpState = DhcpState.Off;
 let deadline: i64 = NEVER;
@@ -88,8 +91,13 @@ export function dhcpBoot(now: i64): void {
       return;
     }
   }
-  const span = DHCP_INITIAL_DELAY_MAX - DHCP_INITIAL_DELAY_MIN + 1;
-  dhcpStart(now, DHCP_INITIAL_DELAY_MIN + <i64>(random() % <u32>span));
+  let lo = DHCP_INITIAL_DELAY_MIN;
+  let hi = DHCP_INITIAL_DELAY_MAX;
+  if (prefsGet(Pref.DhcpInitialDelay, delayPref, 8) == 8) {
+    lo = min<i64>(<i64>get32(delayPref), DHCP_INITIAL_DELAY_CAP);
+    hi = max<i64>(lo, min<i64>(<i64>get32(delayPref + 4), DHCP_INITIAL_DELAY_CAP));
+  }
+  dhcpStart(now, lo + <i64>(random() % <u32>(hi - lo + 1)));
 }
 
 /** Keeps the lease for the next start (or forgets it: `ip` 0). */

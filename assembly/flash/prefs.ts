@@ -11,6 +11,8 @@ export const PREFS_KEY_MAX = 254;
 export const enum Pref {
   /** The last DHCP lease (client/dhcp.ts): address, voice VLAN, expiry; for INIT-REBOOT after a restart. */
   DhcpLease = 1,
+  /** RFC 2131 4.4.1's wait before the first DISCOVER (client/dhcp.ts): least and most ms, u32 each; a storm's setting. */
+  DhcpInitialDelay = 2,
 }
 
 /** Copies the value of `key` (at most `cap` bytes) to `dst`; returns its length, or -1 when unset. */

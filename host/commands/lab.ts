@@ -16,6 +16,7 @@ export const LAB_USAGE = `  lab     the namespace lab of real servers that boot 
             --servers S     DHCP server: dnsmasq (default), isc (isc-dhcp-server) or kea (kea-dhcp4)
             --tftp T        TFTP server: tftpd-hpa (default) or dnsmasq
             --callmanagers N  ipphone callmanager instances, 1..${MAX_LAB_CALLMANAGERS} (default 1), on 192.0.2.11, .12, .13
+            --cm-rate N     registrations each CallManager answers per second, the others wait (default: no limit)
             --load NAME     the load the configurations name (default ${DEFAULT_LOAD}, the built-in one: no
                             upgrade); its image, build/phone.wasm signed with the development key, is served
             --phones N      phones in the printed storm command (default 100)
@@ -26,7 +27,7 @@ export const LAB_USAGE = `  lab     the namespace lab of real servers that boot 
           --name NAME     the lab's name, a-z and 0-9, at most 8 (default ${DEFAULT_LAB_NAME}): namespaces ipplab-NAME-*,
                           state /run/ipphone-lab/NAME.json`;
 
-export const LAB_HELP = `usage: ipphone lab up [--servers dnsmasq|isc|kea] [--tftp tftpd-hpa|dnsmasq] [--callmanagers N] [--load NAME] [--phones N] [--name NAME]
+export const LAB_HELP = `usage: ipphone lab up [--servers dnsmasq|isc|kea] [--tftp tftpd-hpa|dnsmasq] [--callmanagers N] [--cm-rate N] [--load NAME] [--phones N] [--name NAME]
        ipphone lab status [--json] [--name NAME]
        ipphone lab down [--name NAME]
 
@@ -43,6 +44,7 @@ const OPTIONS = {
   servers: { type: "string" },
   tftp: { type: "string" },
   callmanagers: { type: "string" },
+  "cm-rate": { type: "string" },
   load: { type: "string" },
   phones: { type: "string" },
   name: { type: "string" },
@@ -50,7 +52,7 @@ const OPTIONS = {
 } as const;
 
 const ONLY: Record<string, string[]> = {
-  servers: ["up"], tftp: ["up"], callmanagers: ["up"], load: ["up"], phones: ["up"], json: ["status"],
+  servers: ["up"], tftp: ["up"], callmanagers: ["up"], "cm-rate": ["up"], load: ["up"], phones: ["up"], json: ["status"],
 };
 
 function oneOf<T extends string>(option: string, text: string | undefined, allowed: readonly T[]): T {
@@ -77,6 +79,7 @@ export async function labCommand(args: string[]): Promise<number> {
     callManagers: parseIntArg("--callmanagers", values.callmanagers, 1, MAX_LAB_CALLMANAGERS, 1),
     load: values.load ?? DEFAULT_LOAD,
     stormPhones: parseIntArg("--phones", values.phones, 1, 100_000, 100),
+    cmRate: parseIntArg("--cm-rate", values["cm-rate"], 0, 100_000, 0),
   };
   if (!/^[A-Za-z0-9._-]{1,31}$/.test(up.load) || up.load.startsWith(".")) throw new UsageError(`--load must be a load name like ${DEFAULT_LOAD} (1..31 of A-Z a-z 0-9 . _ -), got '${up.load}'`);
   try {

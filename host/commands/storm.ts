@@ -4,8 +4,11 @@ import { writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { makePlan, MAX_PHONES, PlanError, type Scenario } from "../storm/plan.js";
-import { loadStormScenario } from "../storm/scenario.js";
+import { makePlan, MAX_PHONES, PlanError, type Scenario, type StormPlan } from "../storm/plan.js";
+import { loadStormScenario, MAX_INITIAL_DELAY_MS } from "../storm/scenario.js";
+import { RealStorm } from "../storm/realtime.js";
+import { VxlanLink } from "../links/vxlan.js";
+import type { StormRun } from "../storm/engine.js";
 import { ScenarioError } from "../scenario.js";
 import { phoneCsv, switchCsv, switchCsvPath } from "../storm/csv.js";
 import { runStorm } from "../storm/engine.js";
@@ -13,7 +16,7 @@ import { formatSummary, summarize, type StormSummary } from "../storm/summary.js
 import { EXIT_LOAD_NOT_REACHED } from "../verdict.js";
 import { renderReport } from "../storm/report.js";
 import type { Progress } from "../storm/partition.js";
-import { checkOutputFile, parseCommandArgs, parseIntArg, parseSeed, UsageError } from "./args.js";
+import { checkOutputFile, parseCommandArgs, parseIntArg, parseIpv4Arg, parseSeed, UsageError } from "./args.js";
 
 export const STORM_USAGE = `  storm   boot a building of phones at once after a power cut (virtual time) and report
           --phones N      how many phones (1..${MAX_PHONES}; or "phones" in the scenario)
@@ -27,9 +30,20 @@ export const STORM_USAGE = `  storm   boot a building of phones at once after a 
           --json          print the summary as one JSON object (no wall-clock figures in it)
           --report FILE   write an HTML report (charts and tables, one self-contained page)
           --csv FILE      write one CSV row per phone (switch, port, MAC, IP, CallManager, load, upgrade outcome,
-                          failure cause, ms per stage) to FILE, and one per access switch to FILE-switches.csv`;
+                          failure cause, ms per stage) to FILE, and one per access switch to FILE-switches.csv
+          --dhcp-delay MS|MIN-MAX  RFC 2131's random wait before each phone's first DISCOVER, ms (the firmware's
+                          own: 1000-10000); or dhcp.initial_delay_ms in the scenario
+          --link vxlan    the phones in real time against REAL servers, through a Linux VXLAN interface (run it in
+                          the namespace \`ipphone lab up\` prints); the harness is their access switches (CDP voice
+                          VLAN, 802.1Q, PoE), the voice VLAN untagged on the link:
+            --remote ADDR   the VXLAN interface's local address (required)
+            --vni N         VXLAN network identifier (default 42); --port P its UDP port (default 4789); --local ADDR
+            --mac-base M    the first phone's MAC (default 00:1b:54:10:00:00), the others counting up from it
+            --stagger MS    phone n gets power n * MS after the start (default 0: all at once)
+            --timeout S     stop after S seconds of real time (default 300), registered or not`;
 
-export const STORM_HELP = `usage: ipphone storm --phones N [--switches S] [--seed N] [--loss P] [--scenario FILE] [--workers N] [--json] [--report FILE.html] [--csv FILE.csv]
+export const STORM_HELP = `usage: ipphone storm --phones N [--switches S] [--seed N] [--loss P] [--scenario FILE] [--workers N] [--dhcp-delay MS|MIN-MAX] [--json] [--report FILE.html] [--csv FILE.csv]
+       ipphone storm --link vxlan --remote ADDR [--vni N] [--port P] --phones N [--mac-base M] [--stagger MS] [--timeout S] [--switches S] [--seed N] [--dhcp-delay MS|MIN-MAX] [--json] [--report FILE.html] [--csv FILE.csv]
 
 ${STORM_USAGE}
 
@@ -39,6 +53,15 @@ was refused or reverted, as boot's 16); 2 bad usage (checked before any phone bo
 files' directories included).`;
 
 const STORM_OPTIONS = {
+  "dhcp-delay": { type: "string" },
+  link: { type: "string" },
+  remote: { type: "string" },
+  vni: { type: "string" },
+  port: { type: "string" },
+  local: { type: "string" },
+  "mac-base": { type: "string" },
+  stagger: { type: "string" },
+  timeout: { type: "string" },
   phones: { type: "string" },
   switches: { type: "string" },
   seed: { type: "string" },
@@ -115,6 +138,10 @@ export async function stormCommand(args: string[]): Promise<number> {
     if (e instanceof PlanError) throw new UsageError(e.message.startsWith("phones must") && values.phones === undefined ? `--phones is required (or "phones" in the scenario)` : e.message);
     throw e;
   }
+  const delay = parseDhcpDelay(values["dhcp-delay"]);
+  if (delay) plan.dhcpInitialDelayMs = delay;
+  if (values.link !== undefined) return realStorm(plan, values, scenario);
+  for (const o of REAL_ONLY) if (values[o] !== undefined) throw new UsageError(`--${o} goes with --link vxlan (real servers)`);
   const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1) : defaultWorkers(plan.phones);
 
   if (plan.phones > BIG_STORM && !trapHandlerDisabled() && process.env.IPPHONE_STORM_CHILD === undefined) {
@@ -131,7 +158,73 @@ export async function stormCommand(args: string[]): Promise<number> {
   const run = await runStorm(plan, { workers, onProgress: tty ? (p) => process.stderr.write(progressBar(p)) : undefined });
   const seconds = (performance.now() - started) / 1000;
   if (tty) process.stderr.write("\r\x1b[K");
+  return printStorm(summarize(run), run, values, { seconds, workers: run.workers });
+}
+
+/** Options that only mean something against real servers. */
+const REAL_ONLY = ["remote", "vni", "port", "local", "mac-base", "stagger", "timeout"] as const;
+
+/** "--dhcp-delay 2000" or "--dhcp-delay 0-2000": ms. */
+export function parseDhcpDelay(text: string | undefined): { min: number; max: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d{1,7})(?:-(\d{1,7}))?$/.exec(text);
+  const min = Number(m?.[1]), max = Number(m?.[2] ?? m?.[1]);
+  if (!m || max < min || max > MAX_INITIAL_DELAY_MS) throw new UsageError(`--dhcp-delay must be ms or MIN-MAX ms within 0..${MAX_INITIAL_DELAY_MS}, like 1000-10000, got '${text}'`);
+  return { min, max };
+}
+
+/** "00:1b:54:10:00:00" -> its 48 bits as a number; room for `phones` MACs after it. */
+export function parseMacBase(text: string | undefined, phones: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(text)) throw new UsageError(`--mac-base must be a MAC like 00:1b:54:10:00:00, got '${text}'`);
+  const n = parseInt(text.replace(/:/g, ""), 16);
+  if (Math.floor(n / 2 ** 40) & 1) throw new UsageError(`--mac-base ${text} is a multicast address (its first byte is odd)`);
+  // Counting up must not carry into the first byte (the next one up may be a multicast address).
+  if (Math.floor((n + phones - 1) / 2 ** 40) !== Math.floor(n / 2 ** 40)) throw new UsageError(`--mac-base ${text}: ${phones} phones run past ${text.slice(0, 2)}:ff:ff:ff:ff:ff`);
+  return n;
+}
+
+/** Scenario fields that describe the simulated servers or network: meaningless against real ones. */
+function simOnlyScenarioField(sc: Scenario): string | null {
+  if (sc.loss !== undefined) return "loss";
+  if (sc.tftp !== undefined) return "tftp";
+  if (sc.callManagers !== undefined) return "callmanagers";
+  if (sc.uplink !== undefined) return "uplink";
+  if (sc.load !== undefined) return "load";
+  if (sc.dhcp && (sc.dhcp.answersPerSecond !== undefined || sc.dhcp.backlog !== undefined || sc.dhcp.leaseS !== undefined)) return "dhcp (but initial_delay_ms)";
+  return null;
+}
+
+type StormValues = ReturnType<typeof parseCommandArgs<typeof STORM_OPTIONS>>["values"];
+
+/** storm --link vxlan: the phones in real time against real servers. */
+async function realStorm(plan: StormPlan, values: StormValues, scenario: Scenario | undefined): Promise<number> {
+  if (values.link !== "vxlan") throw new UsageError(`--link must be 'vxlan', got '${values.link}'`);
+  for (const o of ["loss", "workers"] as const) if (values[o] !== undefined) throw new UsageError(`--${o} describes the simulation; with --link vxlan the network and servers are real`);
+  const field = scenario ? simOnlyScenarioField(scenario) : null;
+  if (field) throw new UsageError(`the scenario's ${field} describes simulated servers; with --link vxlan they are real (a scenario may set phones, switches, seed, poe, dhcp.initial_delay_ms)`);
+  const link = {
+    remote: parseIpv4Arg("--remote", values.remote),
+    vni: parseIntArg("--vni", values.vni, 0, 0xffffff, 42),
+    port: parseIntArg("--port", values.port, 1, 65535, 4789),
+    local: values.local === undefined ? undefined : parseIpv4Arg("--local", values.local),
+  };
+  plan.macBase = parseMacBase(values["mac-base"], plan.phones);
+  const staggerMs = parseIntArg("--stagger", values.stagger, 0, 60_000, 0);
+  const timeoutS = parseIntArg("--timeout", values.timeout, 1, 86_400, 300);
+  const tty = process.stderr.isTTY === true;
+  const storm = new RealStorm(plan, new VxlanLink(link), {
+    staggerMs, timeoutMs: timeoutS * 1000, onProgress: tty ? (p) => process.stderr.write(progressBar(p)) : undefined,
+  });
+  const run = await storm.run();
+  if (tty) process.stderr.write("\r\x1b[K");
   const summary = summarize(run);
+  summary.real = { link: { kind: "vxlan", remote: link.remote, vni: link.vni, port: link.port }, registered_at_end: storm.registeredNow, servers: run.seen, harness: run.harness };
+  return printStorm(summary, run, values, null);
+}
+
+/** Writes the report and CSV asked for and prints the summary; the exit status. */
+function printStorm(summary: StormSummary, run: StormRun, values: StormValues, wall: { seconds: number; workers: number } | null): number {
   if (values.report !== undefined) writeFileSync(values.report, renderReport(summary, run));
   if (values.csv !== undefined) {
     writeFileSync(values.csv, phoneCsv(run));
@@ -139,7 +232,7 @@ export async function stormCommand(args: string[]): Promise<number> {
   }
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else {
-    const lines = formatSummary(summary, { seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024, workers: run.workers });
+    const lines = formatSummary(summary, wall ? { ...wall, peakRssBytes: process.resourceUsage().maxRSS * 1024 } : undefined);
     if (values.report !== undefined) lines.push(`  report written to ${values.report}`);
     if (values.csv !== undefined) lines.push(`  CSV written to ${values.csv} (phones) and ${switchCsvPath(values.csv)} (switches)`);
     for (const l of lines) console.log(l);

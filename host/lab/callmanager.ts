@@ -13,13 +13,13 @@ export function callManagerName(i: number): string {
   return `CM${i + 1}`;
 }
 
-/** CallManager i (0-based) of the lab. */
-export function callManagerLauncher(i: number, tftpRoot: string): Launcher {
+/** CallManager i (0-based) of the lab; `rate`: registrations it answers per second (callmanager --rate; 0: no limit). */
+export function callManagerLauncher(i: number, tftpRoot: string, rate = 0): Launcher {
   const listen = `${callManagerIp(i)}:${SCCP_PORT}`;
   return {
     name: `callmanager ${callManagerName(i)}`,
-    role: `SCCP on ${listen}`,
-    argv: [process.execPath, IPPHONE_BIN, "callmanager", "--listen", listen, "--name", callManagerName(i), "--lines-from", tftpRoot],
+    role: `SCCP on ${listen}${rate > 0 ? `, ${rate} registrations/s` : ""}`,
+    argv: [process.execPath, IPPHONE_BIN, "callmanager", "--listen", listen, "--name", callManagerName(i), "--lines-from", tftpRoot, ...(rate > 0 ? ["--rate", String(rate)] : [])],
     ready: (log) => /listening on/.test(log),
   };
 }

@@ -16,6 +16,7 @@ import { recordAlive, startTimeOf, stopPids, type ProcessRecord } from "./procs.
 import { launchers, toolsFor, type DhcpServer, type TftpServer } from "./servers.js";
 import { callManagerLauncher } from "./callmanager.js";
 import { writeTftpRoot } from "./tftp-root.js";
+import { phoneMac } from "../storm/plan.js";
 import { readState, removeState, statePath, STATE_VERSION, writeState, type LabState } from "./state.js";
 
 /** The lab cannot run here (not root, a tool missing, no namespaces): a sentence saying why. */
@@ -29,6 +30,8 @@ export interface UpOptions {
   load: string;
   /** Phones a storm command printed for it boots. */
   stormPhones: number;
+  /** Registrations each CallManager answers per second (0: no limit). */
+  cmRate?: number;
 }
 
 export function dirPrefix(name: string): string {
@@ -92,11 +95,11 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
   try {
     await lab.up();
     check();
-    writeTftpRoot(state.tftpRoot, { callManagers: opts.callManagers, load: opts.load });
+    writeTftpRoot(state.tftpRoot, { callManagers: opts.callManagers, load: opts.load, macs: Array.from({ length: opts.stormPhones }, (_, i) => phoneMac(i)) });
     const hosts: Record<string, string> = { [`tftp.voice.example`]: LAB_TFTP_IP };
     cms.forEach((ip, i) => (hosts[`cm${i + 1}.voice.example`] = ip));
     const ctx = { dir: lab.dir, tftpRoot: state.tftpRoot, serverIf: lab.serverIf, hosts, listeningUdp: () => lab.inSwitch("ss", "-uln") };
-    const all = [...launchers(opts.dhcp, opts.tftp, ctx), ...cms.map((_, i) => callManagerLauncher(i, state.tftpRoot))];
+    const all = [...launchers(opts.dhcp, opts.tftp, ctx), ...cms.map((_, i) => callManagerLauncher(i, state.tftpRoot, opts.cmRate ?? 0))];
     for (const l of all) {
       await lab.start(l.name, l.argv, l.ready, 15_000, l.role);
       writeState(state);
@@ -128,7 +131,7 @@ export function formatUp(s: LabState): string {
     `lab ${s.name} up: namespaces ${sw} (bridge br0, the servers) and ${h} (the phones); veth underlay ${UNDERLAY_HARNESS} - ${UNDERLAY_SWITCH}, MTU ${UNDERLAY_MTU}; VXLAN VNI ${FIRST_VNI}, UDP port ${FIRST_PORT}`,
     `phones' pool ${LAB_POOL.start}-${LAB_POOL.end}; router ${SERVER_IP}, DNS ${LAB_DNS_IP}, TFTP ${LAB_TFTP_IP} (option 150, and option 66 tftp.voice.example)`,
     ...s.processes.map((p) => `  ${p.name.padEnd(16)} pid ${String(p.pid).padEnd(8)} ${p.role}`),
-    `TFTP root ${s.tftpRoot}: ${readdirSafe(s.tftpRoot).join(" ")}`,
+    ...tftpRootLines(s.tftpRoot),
     `state ${statePath(s.name)}`,
     "",
     "boot a phone against it:",
@@ -138,6 +141,16 @@ export function formatUp(s: LabState): string {
     `take it down: ipphone lab down${nameFlag(s.name)}`,
   ];
   return lines.join("\n");
+}
+
+/** The TFTP root's files, the storm phones' SEP files counted on a line of their own. */
+function tftpRootLines(root: string): string[] {
+  const first = `SEP${phoneMac(0).replace(/:/g, "").toUpperCase()}`.slice(0, 12);
+  const files = readdirSafe(root);
+  const storm = files.filter((f) => f.startsWith(first));
+  const lines = [`TFTP root ${root}: ${files.filter((f) => !storm.includes(f)).join(" ")}`];
+  if (storm.length) lines.push(`  and ${storm.length} SEP<MAC>.cnf.xml for the storm's phones ${phoneMac(0)} on`);
+  return lines;
 }
 
 function readdirSafe(dir: string): string[] {

@@ -18,6 +18,8 @@ export interface TftpFiles {
   load: string;
   /** The phone that gets a SEP file of its own. */
   mac?: string;
+  /** More phones that get one (a storm's: phoneMac(0..N-1)). */
+  macs?: string[];
 }
 
 /** Writes the files into `root` (created); their names. */
@@ -29,6 +31,7 @@ export function writeTftpRoot(root: string, opts: TftpFiles): string[] {
     "XMLDefault.cnf.xml": cnfXml({ callManagers, load: opts.load, xmlDefault: true }),
     [`${opts.load}.bin`]: devImage(PHONE_WASM, opts.load),
   };
+  for (const mac of opts.macs ?? []) files[sepFileName(mac)] = files[sepFileName(opts.mac ?? DEFAULT_PHONE_MAC)];
   for (const [name, body] of Object.entries(files)) writeFileSync(join(root, name), body);
   return Object.keys(files);
 }

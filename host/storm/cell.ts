@@ -12,8 +12,10 @@ import { PortDiscovery } from "../sim/discovery.js";
 import { Random } from "../sim/random.js";
 import { PoeSwitch, catalystLogLine, type PoweredDevice } from "../poe.js";
 import { PoeFrontEnd } from "../firmware.js";
-import { Phone } from "../phone.js";
+import { Phone, factoryFlash } from "../phone.js";
 import { deviceTiming } from "../device-time.js";
+import { initialDelayValue, PREF, writePrefs } from "../prefs.js";
+import type { Flash } from "../flash.js";
 import { Ev, STAGES, type StageName } from "../events.js";
 import type { UpgradeOutcome } from "../verdict.js";
 import { NATIVE_VLAN, VOICE_VLAN, phoneMac, phoneSeed, type CellPlan, type StormPlan } from "./plan.js";
@@ -196,8 +198,10 @@ export class Cell {
     const deviceId = `${plan.name}.voice.example`;
     for (let p = 0; p < plan.phones; p++) {
       const n = plan.firstPhone + p;
+      const mac = phoneMac(n, storm.macBase);
       const phone = new Phone(scheduler, {
-        mac: phoneMac(n), seed: phoneSeed(storm.seed, n), keepTimeline: false, onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b),
+        mac, seed: phoneSeed(storm.seed, n), keepTimeline: false, flash: initialDelayFlash(mac, storm.dhcpInitialDelayMs),
+        onFirmwareEvent: (code, a, b) => this.onFirmwareEvent(p, code, a, b),
         ...(storm.device ? { deviceTime: deviceTiming(storm.device.cpuMhz) } : {}),
       });
       const wire = new Wire(scheduler, { latencyUs: ACCESS_LINK_LATENCY_US });
@@ -210,13 +214,22 @@ export class Cell {
     this.sw.onLinkLocal = (port, frame) => this.discovery[port]?.receive(frame);
   }
 
-  /** The power comes back (switch by switch, storm.switchDelayUs apart): every PSE port of this switch starts detecting then. */
-  start(): void {
+  /** Called with each firmware event of each phone (its global index) after the cell has counted it: the real storm's tally. */
+  observe: ((phone: number, code: number, a: number, b: number) => void) | null = null;
+
+  /**
+   * The power comes back, switch by switch (storm.switchDelayUs apart): every
+   * PSE port of this switch starts detecting then, or (staggerUs) phone n
+   * n * staggerUs later.
+   */
+  start(staggerUs = 0): void {
     const fe = new PortPd(PoeFrontEnd.dark());
-    const plug = () => { for (let p = 0; p < this.plan.phones; p++) this.poe.plug(p, fe); };
-    const atUs = this.index * this.switchDelayUs;
-    if (atUs === 0) plug();
-    else this.scheduler.at(atUs, plug);
+    const baseUs = this.index * this.switchDelayUs;
+    for (let p = 0; p < this.plan.phones; p++) {
+      const atUs = baseUs + (this.plan.firstPhone + p) * staggerUs;
+      if (atUs === 0) this.poe.plug(p, fe);
+      else this.scheduler.at(this.scheduler.now + atUs, () => this.poe.plug(p, fe));
+    }
   }
 
   /** A frame from the core arrives on the uplink at m.atUs. */
@@ -258,6 +271,11 @@ export class Cell {
 
   /** Milestones and counts, by the firmware's event codes. */
   private onFirmwareEvent(p: number, code: number, a: number, b: number): void {
+    this.countEvent(p, code, a, b);
+    this.observe?.(this.plan.firstPhone + p, code, a, b);
+  }
+
+  private countEvent(p: number, code: number, a: number, b: number): void {
     const t = this.scheduler.now;
     const m = this.milestones;
     const base = p * MILESTONES;
@@ -411,4 +429,12 @@ export function dhcpClientOf(frame: Uint8Array, port: number): number {
   const chaddr = udp + 8 + 28;
   if (frame[chaddr] !== 0x00 || frame[chaddr + 1] !== 0x1b || frame[chaddr + 2] !== 0x54) return -1;
   return ((frame[chaddr + 3] << 16) | (frame[chaddr + 4] << 8) | frame[chaddr + 5]) - 0x100000;
+}
+
+/** A factory flash whose preferences set RFC 2131's initial DHCP wait (undefined: the phone's own flash and its 1..10 s). */
+export function initialDelayFlash(mac: string, delay: { min: number; max: number } | undefined): Flash | undefined {
+  if (delay === undefined) return undefined;
+  const flash = factoryFlash(mac);
+  writePrefs(flash, [{ key: PREF.DhcpInitialDelay, value: initialDelayValue(delay.min, delay.max) }]);
+  return flash;
 }

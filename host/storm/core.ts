@@ -41,11 +41,15 @@ export interface CallManagerResult {
   perSecond: number[];
   /** What the node's SIP registrar saw (all zero when the phones speak SCCP). */
   sip: SipRegistrarStats;
+  /** Real storm: phones registered on it that then lost it (it went away mid-storm). */
+  lostRegistered?: number;
 }
 
 export interface CoreResult {
-  dhcp: DhcpServerStats & { answersPerSecondLimit: number; backlog: number };
+  dhcp: DhcpServerStats & { answersPerSecondLimit: number; backlog: number; ip?: string };
   tftp: {
+    /** Real storm: the server's address as the phones saw it (the simulated one's is SERVERS.tftp). */
+    ip?: string;
     bytesPerSecond: number;
     requests: number;
     completed: number;

@@ -45,7 +45,7 @@ export function phoneCsv(run: StormRun): string {
       const info = t.info[i];
       const powered = !Number.isNaN(on[i]);
       out.push(line([
-        c.name, `Fa0/${p + 1}`, phoneMac(i), info.ip, info.callmanager, info.load, powered ? info.upgrade : null,
+        c.name, `Fa0/${p + 1}`, phoneMac(i, run.plan.macBase), info.ip, info.callmanager, info.load, powered ? info.upgrade : null,
         info.failure?.stage ?? (powered ? null : "power"), info.failure ? causeKind(info.failure.reason) : powered ? null : "no power",
         ...STAGES.map((s) => msOrNull(d[s][i])), msOrNull(reg[i]),
       ]));

@@ -86,6 +86,8 @@ export interface Scenario {
     /** Requests waiting for an answer before new ones are dropped (default 512, a socket buffer's worth). */
     backlog?: number;
     leaseS?: number;
+    /** RFC 2131 4.4.1's random wait before the first DISCOVER, least and most ms (the firmware's own 1..10 s when absent). */
+    initialDelayMs?: { min: number; max: number };
   };
   tftp?: {
     /** Bytes per second of the server's uplink, shared by every transfer (default 12,500,000: 100 Mbit/s). */
@@ -158,6 +160,10 @@ export interface StormPlan {
   device: { cpuMhz: number } | null;
   /** µs between one switch's power coming back and the next's. */
   switchDelayUs: number;
+  /** The first phone's MAC as a number (storm --mac-base; default DEFAULT_MAC_BASE). */
+  macBase?: number;
+  /** RFC 2131 4.4.1's wait before the first DISCOVER, ms (the firmware's own 1..10 s when absent). */
+  dhcpInitialDelayMs?: { min: number; max: number };
 }
 
 export interface PlanOptions {
@@ -279,6 +285,7 @@ export function makePlan(o: PlanOptions): StormPlan {
       backlog: int("dhcp.backlog", dhcp.backlog ?? 512, 1, 1_000_000),
       leaseS: int("dhcp.leaseS", dhcp.leaseS ?? 86_400, 60, 0xffffffff),
     },
+    dhcpInitialDelayMs: dhcp.initialDelayMs,
     tftp: {
       bytesPerSecond: int("tftp.bytesPerSecond", tftp.bytesPerSecond ?? 12_500_000, 0, 1e12),
       maxWindowsize: int("tftp.maxWindowsize", tftp.maxWindowsize ?? 256, 0, 65535),
@@ -302,11 +309,15 @@ export function makePlan(o: PlanOptions): StormPlan {
   };
 }
 
-/** Phone `i`'s MAC: 00:1b:54 (the default phone's OUI) and a counter from 0x100000. */
-export function phoneMac(i: number): string {
-  const n = 0x100000 + i;
-  return ["00", "1b", "54", (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
-    .map((b) => (typeof b === "string" ? b : b.toString(16).padStart(2, "0"))).join(":");
+/** The first storm phone's MAC as a 48-bit number: 00:1b:54:10:00:00. */
+export const DEFAULT_MAC_BASE = 0x001b54100000;
+
+/** Phone `i`'s MAC: `base` (default 00:1b:54:10:00:00, the default phone's OUI) plus i. */
+export function phoneMac(i: number, base = DEFAULT_MAC_BASE): string {
+  const n = base + i;
+  const out: string[] = [];
+  for (let k = 5; k >= 0; k--) out.push((Math.floor(n / 2 ** (8 * k)) & 0xff).toString(16).padStart(2, "0"));
+  return out.join(":");
 }
 
 /** Phone `i`'s own seed, mixed from the storm's (splitmix32 finaliser): neighbours get unrelated streams. */

@@ -6,7 +6,7 @@
 import { STAGES } from "../events.js";
 import { M } from "./cell.js";
 import type { StormRun } from "./engine.js";
-import { phoneTable, serverWaits, stageDurations, type StormSummary } from "./summary.js";
+import { phoneTable, serverWaits, stageDurations, type RealSection, type StormSummary } from "./summary.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
@@ -113,6 +113,17 @@ function table(head: string[], rows: Array<Array<string | number>>): string {
 
 const s3 = (v: number | null) => (v === null ? "-" : (v / 1000).toFixed(3));
 
+/** Storm --link vxlan: the real servers as the phones saw them, and the harness's own load. */
+function realSection(r: RealSection): string {
+  const h = r.harness;
+  return `<h2>Real servers, as the phones saw them</h2>
+${table(["server", "address", "requests", "answers", "refusals", "retries", "timeouts", "failures"], r.servers.map((v) => [
+    v.role === "callmanager" ? v.name : v.role.toUpperCase(), v.ip, v.requests, v.answers, v.refusals, v.retries, v.timeouts,
+    [...Object.entries(v.failures ?? {}).map(([w, n]) => `${n} ${w}`), ...(v.lost_registered ? [`${v.lost_registered} registered phones lost it`] : [])].join(", "),
+  ]))}
+<p>Harness: ${h.cpu_s.toFixed(1)} CPU seconds in ${h.wall_s.toFixed(1)} s; event-loop lag p99 ${h.event_loop_lag_ms.p99} ms (max ${h.event_loop_lag_ms.max} ms); deadlines run late p99 ${h.deadline_lateness_ms.p99 ?? 0} ms over ${h.ticks} ticks; frames up ${h.frames_up}, down ${h.frames_down}. Registered at the end: ${r.registered_at_end}.</p>`;
+}
+
 export function renderReport(summary: StormSummary, run: StormRun): string {
   const t = phoneTable(run);
   const endS = Math.max(1, (summary.time_to_all_registered_ms ?? summary.simulation.end_ms) / 1000 * 1.05);
@@ -188,13 +199,14 @@ svg .label { font-size: 12px; fill: #333; } svg .title { font-size: 13px; font-w
 </head>
 <body>
 <h1>Boot storm: ${s.phones} phones on ${s.switches} access switch${s.switches === 1 ? "" : "es"}</h1>
-<p class="muted">ipphone storm, seed ${s.seed}${s.loss ? `, uplink loss ${s.loss}` : ""}. Times are virtual, from the instant the power came back.</p>
+<p class="muted">ipphone storm, seed ${s.seed}${s.loss ? `, uplink loss ${s.loss}` : ""}. ${s.real ? `Real servers through VXLAN to ${esc(s.real.link.remote)} (VNI ${s.real.link.vni}); times are real` : "Times are virtual"}, from the instant the power came back.</p>
 <p class="big">${headline} Powered ${s.powered}, registered ${s.registered}, dark ${s.dark}.</p>
 <p class="bottleneck"><b>Bottleneck: ${esc(s.bottleneck.name ?? "none")}</b> &mdash; ${esc(s.bottleneck.reason)}</p>
 <h2>Phones over time</h2>
 ${timeline}
 <h2>Server load</h2>
 ${load}
+${s.real ? realSection(s.real) : ""}
 <h2>Stages (seconds)</h2>
 ${table(["stage", "phones", "p50", "p90", "p99", "max"], stageRows)}
 <p class="muted">power: PoE detection, classification and power-up; boot: the bootloader and the firmware's start; vlan: until CDP gave the voice VLAN; dhcp: DISCOVER to bound, with the RFC 5227 address check; tftp: the configuration file (and a new load with its reset); register: SCCP registration.</p>

@@ -72,6 +72,19 @@ function callManagers(v: unknown): Scenario["callManagers"] {
   });
 }
 
+/** dhcp.initial_delay_ms: [least, most] ms before a phone's first DISCOVER (RFC 2131 4.4.1 says 1..10 s). */
+function initialDelay(v: unknown): { min: number; max: number } | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== 2) throw new ScenarioError(`dhcp.initial_delay_ms must be [least, most] in ms, like [1000, 10000], got ${JSON.stringify(v)}`);
+  const min = int(v[0], "dhcp.initial_delay_ms[0]", 0, MAX_INITIAL_DELAY_MS)!;
+  const max = int(v[1], "dhcp.initial_delay_ms[1]", 0, MAX_INITIAL_DELAY_MS)!;
+  if (max < min) throw new ScenarioError(`dhcp.initial_delay_ms: the most (${max}) is less than the least (${min})`);
+  return { min, max };
+}
+
+/** The firmware caps the initial wait at an hour. */
+export const MAX_INITIAL_DELAY_MS = 3_600_000;
+
 /** A file the scenario names: relative to the scenario's directory, and it must be there. */
 function inputFile(v: unknown, where: string, baseDir: string): string | undefined {
   const s = str(v, where);
@@ -97,7 +110,7 @@ function parseFields(text: string, baseDir: string): Scenario {
   fields(power, "power", ["switch_delay_s"]);
   str(s.description, "description");
   const dhcp = obj(s.dhcp, "dhcp");
-  fields(dhcp, "dhcp", ["server", "answers_per_s", "backlog", "lease_s"]);
+  fields(dhcp, "dhcp", ["server", "answers_per_s", "backlog", "lease_s", "initial_delay_ms"]);
   const tftp = obj(s.tftp, "tftp");
   fields(tftp, "tftp", ["bytes_per_s", "max_windowsize", "connections", "max_serving_count"]);
   const uplink = obj(s.uplink, "uplink");
@@ -119,6 +132,7 @@ function parseFields(text: string, baseDir: string): Scenario {
       answersPerSecond: int(dhcp.answers_per_s, "dhcp.answers_per_s", 0, 1_000_000),
       backlog: int(dhcp.backlog, "dhcp.backlog", 1, 1_000_000),
       leaseS: int(dhcp.lease_s, "dhcp.lease_s", 60, 0xffffffff),
+      initialDelayMs: initialDelay(dhcp.initial_delay_ms),
     },
     tftp: {
       bytesPerSecond: int(tftp.bytes_per_s, "tftp.bytes_per_s", 0, 1e12), maxWindowsize: int(tftp.max_windowsize, "tftp.max_windowsize", 0, 65535),

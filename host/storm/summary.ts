@@ -9,6 +9,7 @@ import type { UpgradeOutcome } from "../verdict.js";
 import { C, COUNTS, M, MILESTONES, REG_REASONS, type PhoneInfo } from "./cell.js";
 import type { StormRun } from "./engine.js";
 import { describeNet, phoneMac, SERVERS, VOICE_VLAN } from "./plan.js";
+import type { HarnessFigures, SeenServer } from "./realtime.js";
 
 export interface Percentiles {
   count: number;
@@ -72,6 +73,8 @@ export interface StormSummary {
       sip?: { registrations: number; refreshes: number; challenges: number; stale: number; forbidden: number; too_brief: number; throttled: number; bad_requests: number; options_sent: number; options_answered: number };
       /** Phone-seconds spent on attempts that failed on it before failing over. */
       lost_phone_s: number;
+      /** Real storm: registered phones that lost it (it went away) and failed over. */
+      lost_registered?: number;
     }>;
     router: { routed: number; dhcp_relayed_up: number; dhcp_relayed_down: number; arp_requests: number; dropped: Record<string, number> };
   };
@@ -96,13 +99,38 @@ export interface StormSummary {
     dhcp_lost: number;
   };
   simulation: { windows: number; window_us: number; events: number; uplink_messages: number; end_ms: number };
+  /** A storm against real servers (storm --link vxlan): the servers as the phones saw them, and the harness's own load. */
+  real?: RealSection;
+}
+
+export interface RealSection {
+  link: { kind: "vxlan"; remote: string; vni: number; port: number };
+  /** Phones registered at the end (a phone whose CallManager went away counts once it registered on another). */
+  registered_at_end: number;
+  servers: SeenServer[];
+  harness: HarnessFigures;
+}
+
+/** The real servers as the phones saw them, and what the harness cost. */
+export function formatSeen(r: RealSection): string[] {
+  const out: string[] = ["  real servers, as the phones saw them:"];
+  for (const v of r.servers) {
+    const what = v.role === "dhcp" ? `${v.answers} answers (${v.offers} OFFER, ${v.acks} ACK), ${v.refusals} NAK, ${v.retries} requests sent again unanswered, ${v.timeouts} give-ups`
+      : v.role === "tftp" ? `${v.answers}/${v.requests} files received, ${v.refusals} ERROR answers, ${v.retries} packets sent again, ${v.timeouts} timeouts`
+      : `${v.answers} registrations of ${v.requests} attempts, ${v.refusals} refused or rejected, ${v.timeouts} timeouts${Object.keys(v.failures ?? {}).length ? `; failed: ${Object.entries(v.failures!).map(([w, n]) => `${n} ${w}`).join(", ")}` : ""}${v.lost_registered ? `; ${v.lost_registered} registered phones LOST it and failed over` : ""}`;
+    out.push(`    ${(v.role === "callmanager" ? v.name : v.role.toUpperCase()).padEnd(4)} ${v.ip.padEnd(15)} ${what}`);
+  }
+  const h = r.harness;
+  out.push(`  harness: ${h.cpu_s.toFixed(1)} CPU s in ${h.wall_s.toFixed(1)} s, event-loop lag p99 ${h.event_loop_lag_ms.p99} ms (max ${h.event_loop_lag_ms.max}), deadlines run late p99 ${h.deadline_lateness_ms.p99 ?? 0} ms over ${h.ticks} ticks; frames up ${h.frames_up}, down ${h.frames_down}${h.link.kernel_drops ? `, ${h.link.kernel_drops} dropped by the kernel (socket buffer full)` : ""}`);
+  out.push(`  registered at the end: ${r.registered_at_end}`);
+  return out;
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
 /** µs summed over phones -> phone-seconds, to the ms. */
 const phoneS = (us: number) => Math.round(us / 1000) / 1000;
 
-export type CmState = "up" | "silent" | "refuse" | "not answering";
+export type CmState = "up" | "silent" | "refuse" | "not answering" | "lost";
 
 export interface TimeLost {
   /** DHCP: first DISCOVER to ACK, less what the uplinks' losses cost (the server's queue, drops and slowness). */
@@ -246,6 +274,7 @@ function cmFailureCounts(run: StormRun): Array<Record<string, number>> {
 
 const STATE_WORDS: Record<CmState, string> = {
   up: "up", silent: "down, silent (no answer at all)", refuse: "down, refusing connections", "not answering": "up, yet no phone got through",
+  lost: "LOST during the storm (phones registered on it failed over)",
 };
 
 /** "CM1 192.0.2.11 down (silent: no answer at all): 96 connect timeout". */
@@ -291,8 +320,8 @@ function findBottleneck(run: StormRun, t: PhoneTable, lost: TimeLost, serverWait
 
 /** The CallManager charged most: its registrations' waits plus the attempts that failed on it. */
 function bottleneckName(top: ServerName | "uplink", run: StormRun, t: PhoneTable, lost: TimeLost, states: CmState[]): string {
-  if (top === "dhcp") return `DHCP ${SERVERS.dhcp.ip}`;
-  if (top === "tftp") return `TFTP ${SERVERS.tftp.ip}`;
+  if (top === "dhcp") return `DHCP ${run.core.dhcp.ip ?? SERVERS.dhcp.ip}`;
+  if (top === "tftp") return `TFTP ${run.core.tftp.ip ?? SERVERS.tftp.ip}`;
   if (top === "uplink") return "uplink loss";
   const cms = run.core.callManagers;
   const sent = t.col(M.regSent), reg = t.col(M.regAcked);
@@ -377,7 +406,7 @@ export function summarize(run: StormRun): StormSummary {
   const cms = core.callManagers;
   const lost = timeLost(run, t, serverWait);
   const cmFailures = cmFailureCounts(run);
-  const states = cms.map((c, i): CmState => plan.callManagers[i].down ?? (c.registrations === 0 && Object.keys(cmFailures[i]).length > 0 ? "not answering" : "up"));
+  const states = cms.map((c, i): CmState => plan.callManagers[i].down ?? ((c.lostRegistered ?? 0) > 0 ? "lost" : c.registrations === 0 && Object.keys(cmFailures[i]).length > 0 ? "not answering" : "up"));
   const bottleneck = findBottleneck(run, t, lost, serverWait, states, cmFailures);
   const d = core.dhcp;
   const failovers = t.count(C.failovers).reduce((a, b) => a + b, 0);
@@ -387,7 +416,7 @@ export function summarize(run: StormRun): StormSummary {
   let denialLines = 0;
   for (const c of run.cells) {
     for (const x of c.dark) {
-      dark.push({ switch: c.name, port: `Fa0/${x.port + 1}`, mac: phoneMac(c.firstPhone + x.port), priority: x.priority, log: x.log });
+      dark.push({ switch: c.name, port: `Fa0/${x.port + 1}`, mac: phoneMac(c.firstPhone + x.port, plan.macBase), priority: x.priority, log: x.log });
     }
     denialLines += c.poe.denials;
   }
@@ -415,13 +444,13 @@ export function summarize(run: StormRun): StormSummary {
     failure_causes: failureCauses(run, t.info),
     servers: {
       dhcp: {
-        ip: SERVERS.dhcp.ip, server: run.plan.dhcp.server, answers_per_second_limit: d.answersPerSecondLimit, backlog: d.backlog, requests: d.served + d.dropped,
+        ip: d.ip ?? SERVERS.dhcp.ip, server: run.plan.dhcp.server, answers_per_second_limit: d.answersPerSecondLimit, backlog: d.backlog, requests: d.served + d.dropped,
         answers: d.answers, offers: d.offers, acks: d.acks, naks: d.naks, dropped: d.dropped, peak_backlog: d.peakBacklog,
         mean_queue_ms: d.served ? Math.round(d.waitUs / d.served) / 1000 : 0, max_queue_ms: ms(d.maxWaitUs),
         seconds_at_limit: d.answersPerSecondLimit > 0 ? d.answersPerSecond.filter((a) => a >= 0.95 * d.answersPerSecondLimit).length : 0,
       },
       tftp: {
-        ip: SERVERS.tftp.ip, bytes_per_second_limit: core.tftp.bytesPerSecond, transfers: core.tftp.requests, completed: core.tftp.completed,
+        ip: core.tftp.ip ?? SERVERS.tftp.ip, bytes_per_second_limit: core.tftp.bytesPerSecond, transfers: core.tftp.requests, completed: core.tftp.completed,
         bytes: core.tftp.bytesSent, peak_concurrent: core.tftp.peakConcurrent, retransmitted_packets: core.tftp.retransmitted,
         timeouts: core.tftp.timeouts, not_found: core.tftp.notFound,
         connections: core.tftp.connections, max_serving_count: core.tftp.maxServingCount, queued: core.tftp.queued, peak_queue: core.tftp.peakQueue, busy: core.tftp.busy,
@@ -430,6 +459,7 @@ export function summarize(run: StormRun): StormSummary {
         name: c.name, ip: c.ip, registrations_per_second_limit: c.registrationsPerSecond, registrations: c.registrations,
         throttled: c.throttled, peak_queue: c.peakQueue, rejects: c.rejects, connections: c.connections,
         state: states[i], failed_attempts: cmFailures[i], lost_phone_s: lost.failed_attempts_phone_s[i],
+        ...(c.lostRegistered ? { lost_registered: c.lostRegistered } : {}),
         ...(c.sip.requests > 0 ? { sip: {
           registrations: c.sip.registrations, refreshes: c.sip.refreshes, challenges: c.sip.challenges, stale: c.sip.stale,
           forbidden: c.sip.badPassword + c.sip.unknownUser + c.sip.wrongAuthName, too_brief: c.sip.tooBrief, throttled: c.sip.throttled,
@@ -478,8 +508,9 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
   const out: string[] = [];
   out.push(`storm: ${s.phones} phones on ${s.switches} access switch${s.switches === 1 ? "" : "es"}, seed ${s.seed}${s.loss ? `, loss ${s.loss}` : ""}`);
   out.push(`  powered ${s.powered}, registered ${s.registered}, dark ${s.dark}`);
-  if (s.time_to_all_registered_ms !== null) out.push(`  every powered phone registered ${(s.time_to_all_registered_ms / 1000).toFixed(3)} s after the power came back (virtual time)`);
-  else out.push(`  not every powered phone registered: stopped by ${s.stopped_by} at ${(s.simulation.end_ms / 1000).toFixed(3)} s of virtual time`);
+  const clock = s.real ? "real" : "virtual";
+  if (s.time_to_all_registered_ms !== null) out.push(`  every powered phone registered ${(s.time_to_all_registered_ms / 1000).toFixed(3)} s after the power came back (${clock} time)`);
+  else out.push(`  not every powered phone registered: stopped by ${s.stopped_by} at ${(s.simulation.end_ms / 1000).toFixed(3)} s of ${clock} time`);
   if (s.load_not_reached > 0) out.push(`  ${s.load_not_reached} registered phone${s.load_not_reached === 1 ? "" : "s"} NOT on the configuration's load ${s.config_load} (the upgrade failed, was refused or reverted)`);
   if (wall) {
     out.push(`  wall time ${wall.seconds.toFixed(1)} s (${Math.round(s.phones / wall.seconds)} phones/s, ${wall.workers} thread${wall.workers === 1 ? "" : "s"}), peak RSS ${(wall.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
@@ -491,16 +522,19 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
   out.push("  waiting on servers");
   for (const [k, p] of Object.entries(s.server_wait_ms)) out.push(`    ${k.padEnd(12)} ${sec(p.p50)} ${sec(p.p90)} ${sec(p.p99)} ${sec(p.max)}   ${p.total_phone_s.toFixed(1)} phone-s`);
   out.push("");
-  const d = s.servers.dhcp;
-  out.push(`  DHCP ${d.ip}: ${d.server ? `${d.server}, ` : ""}${d.answers_per_second_limit || "unlimited"} answers/s, backlog ${d.backlog}: ${d.answers} answers (${d.offers} OFFER, ${d.acks} ACK, ${d.naks} NAK), ${d.dropped} requests dropped, peak backlog ${d.peak_backlog}, queue mean ${d.mean_queue_ms} ms max ${d.max_queue_ms} ms, ${d.seconds_at_limit} s at the limit`);
-  const tf = s.servers.tftp;
-  out.push(`  TFTP ${tf.ip}: ${tf.bytes_per_second_limit ? `${(tf.bytes_per_second_limit * 8 / 1e6).toFixed(1)} Mbit/s` : "unlimited"} shared: ${tf.completed}/${tf.transfers} transfers, ${tf.bytes} bytes, peak ${tf.peak_concurrent} at once, ${tf.retransmitted_packets} packets again, ${tf.timeouts} timeouts${tf.connections ? `; ${tf.connections} served at a time, max serving count ${tf.max_serving_count}: ${tf.queued} queued (peak ${tf.peak_queue}), ${tf.busy} answered busy` : ""}`);
-  for (const c of s.servers.callmanagers) {
-    const failed = Object.entries(c.failed_attempts).map(([why, n]) => `${n} ${why}`).join(", ");
-    const down = c.state === "up" ? "" : ` ${STATE_WORDS[c.state].toUpperCase()}:`;
-    out.push(`  ${c.name} ${c.ip}:${down} ${c.registrations_per_second_limit || "unlimited"} registrations/s: ${c.registrations} registrations, ${c.throttled} throttled, peak queue ${c.peak_queue}, ${c.rejects} rejected${failed ? `; attempts failed: ${failed}, ${c.lost_phone_s.toFixed(1)} phone-s lost on it` : ""}`);
-    const sip = c.sip;
-    if (sip) out.push(`    SIP: ${sip.registrations} registrations, ${sip.refreshes} refreshes, ${sip.challenges} challenges (${sip.stale} stale), ${sip.forbidden} forbidden, ${sip.too_brief} too brief, ${sip.throttled} throttled (503), ${sip.bad_requests} bad requests`);
+  if (s.real) out.push(...formatSeen(s.real));
+  else {
+    const d = s.servers.dhcp;
+    out.push(`  DHCP ${d.ip}: ${d.server ? `${d.server}, ` : ""}${d.answers_per_second_limit || "unlimited"} answers/s, backlog ${d.backlog}: ${d.answers} answers (${d.offers} OFFER, ${d.acks} ACK, ${d.naks} NAK), ${d.dropped} requests dropped, peak backlog ${d.peak_backlog}, queue mean ${d.mean_queue_ms} ms max ${d.max_queue_ms} ms, ${d.seconds_at_limit} s at the limit`);
+    const tf = s.servers.tftp;
+    out.push(`  TFTP ${tf.ip}: ${tf.bytes_per_second_limit ? `${(tf.bytes_per_second_limit * 8 / 1e6).toFixed(1)} Mbit/s` : "unlimited"} shared: ${tf.completed}/${tf.transfers} transfers, ${tf.bytes} bytes, peak ${tf.peak_concurrent} at once, ${tf.retransmitted_packets} packets again, ${tf.timeouts} timeouts${tf.connections ? `; ${tf.connections} served at a time, max serving count ${tf.max_serving_count}: ${tf.queued} queued (peak ${tf.peak_queue}), ${tf.busy} answered busy` : ""}`);
+    for (const c of s.servers.callmanagers) {
+      const failed = Object.entries(c.failed_attempts).map(([why, n]) => `${n} ${why}`).join(", ");
+      const down = c.state === "up" ? "" : ` ${STATE_WORDS[c.state].toUpperCase()}:`;
+      out.push(`  ${c.name} ${c.ip}:${down} ${c.registrations_per_second_limit || "unlimited"} registrations/s: ${c.registrations} registrations, ${c.throttled} throttled, peak queue ${c.peak_queue}, ${c.rejects} rejected${failed ? `; attempts failed: ${failed}, ${c.lost_phone_s.toFixed(1)} phone-s lost on it` : ""}`);
+      const sip = c.sip;
+      if (sip) out.push(`    SIP: ${sip.registrations} registrations, ${sip.refreshes} refreshes, ${sip.challenges} challenges (${sip.stale} stale), ${sip.forbidden} forbidden, ${sip.too_brief} too brief, ${sip.throttled} throttled (503), ${sip.bad_requests} bad requests`);
+    }
   }
   const u = s.uplinks;
   if (u.lost_up + u.lost_down > 0) {
@@ -525,7 +559,8 @@ export function formatSummary(s: StormSummary, wall?: { seconds: number; peakRss
     for (const p of s.dark_phones.slice(0, 20)) out.push(`    ${p.switch} ${p.port} ${p.mac} priority ${p.priority}: ${p.log[0] ?? "no power"}`);
     if (s.dark_phones.length > 20) out.push(`    ... and ${s.dark_phones.length - 20} more (--json lists them all)`);
   }
-  out.push(`  network: servers ${s.network.servers}, voice VLAN ${s.network.voice_vlan}, ${s.network.voice_subnets}; uplinks ${s.network.uplink_bits_per_second / 1e9} Gbit/s, ${s.network.uplink_latency_us} µs one way`);
+  if (s.real) out.push(`  network: real servers through VXLAN to ${s.real.link.remote} VNI ${s.real.link.vni}; voice VLAN ${s.network.voice_vlan} on the phones' ports (untagged on the link)`);
+  else out.push(`  network: servers ${s.network.servers}, voice VLAN ${s.network.voice_vlan}, ${s.network.voice_subnets}; uplinks ${s.network.uplink_bits_per_second / 1e9} Gbit/s, ${s.network.uplink_latency_us} µs one way`);
   return out;
 }
 

@@ -18,6 +18,7 @@ import { boardBench } from "./board-bench.js";
 import { stormBench } from "./storm-bench.js";
 import { stormTimeBench } from "./storm-time-bench.js";
 import { tftpRealBench } from "./tftp-real-bench.js";
+import { stormRealBench } from "./storm-real-bench.js";
 
 const FPS_TARGET = 150_000;
 const WARMUP_MS = 300;
@@ -182,3 +183,4 @@ for (const l of await boardBench()) console.log(l);
 for (const l of stormBench()) console.log(l);
 for (const l of stormTimeBench()) console.log(l);
 for (const l of await tftpRealBench()) console.log(l);
+for (const l of await stormRealBench()) console.log(l);

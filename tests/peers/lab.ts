@@ -20,7 +20,7 @@ const VLAN_PORT = fileURLToPath(new URL("../../../tests/peers/vlan_port.py", imp
 /** A phone that has no address after this long gives up (the test then fails, bounded). */
 export const PHONE_TIMEOUT_S = 45;
 
-export type LabOptions = Pick<HostLabOptions, "voiceVlan" | "phones" | "client">;
+export type LabOptions = Pick<HostLabOptions, "voiceVlan" | "phones" | "client" | "serverAddresses">;
 
 export interface PhoneRun {
   status: number | null;

@@ -75,6 +75,9 @@ export interface Scenario {
   loadWasm?: string;
   /** The load's image is corrupt on the server (one bit flipped after signing): the bootloader refuses it. */
   loadCorrupt?: boolean;
+  /** Stage 6: SCCP (default) or SIP (each phone's SEP file a SIP one with a line of its own and a password; the CallManager nodes' registrars). */
+  protocol?: "SCCP" | "SIP";
+  sipTransport?: "tcp" | "udp";
   uplink?: {
     /** One-way latency between an access switch and the servers, µs (default 500). Also the synchronisation window. */
     latencyUs?: number;
@@ -115,6 +118,8 @@ export interface StormPlan {
   load: string;
   upgrade: { load: string; wasm: string | null; corrupt: boolean } | null;
   uplink: { latencyUs: number; bitsPerSecond: number };
+  protocol: "SCCP" | "SIP";
+  sipTransport: "tcp" | "udp";
 }
 
 export interface PlanOptions {
@@ -225,6 +230,8 @@ export function makePlan(o: PlanOptions): StormPlan {
   const uplink = sc.uplink ?? {};
   return {
     phones, switches, seed, loss,
+    protocol: sc.protocol ?? "SCCP",
+    sipTransport: sc.sipTransport ?? "tcp",
     limitUs: Math.round(limitS * 1_000_000),
     perSwitch,
     cells,

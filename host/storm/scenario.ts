@@ -90,7 +90,7 @@ function parseFields(text: string, baseDir: string): Scenario {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ScenarioError(`must be a JSON object, got ${JSON.stringify(raw)}`);
   const s = raw as Json;
-  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink"]);
+  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink", "protocol", "sip_transport"]);
   str(s.description, "description");
   const dhcp = obj(s.dhcp, "dhcp");
   fields(dhcp, "dhcp", ["answers_per_s", "backlog", "lease_s"]);
@@ -120,6 +120,8 @@ function parseFields(text: string, baseDir: string): Scenario {
     load,
     loadWasm,
     loadCorrupt,
+    protocol: oneOf(s.protocol, "protocol", ["SCCP", "SIP"] as const),
+    sipTransport: oneOf(s.sip_transport, "sip_transport", ["tcp", "udp"] as const),
     uplink: { latencyUs: int(uplink.latency_us, "uplink.latency_us", 10, 1_000_000), bitsPerSecond: int(uplink.bits_per_s, "uplink.bits_per_s", 1_000_000, 1e11) },
   };
 }

@@ -166,12 +166,12 @@ test("Kamailio stopped mid-run: the phone fails over to the second proxy, and on
     assert.ok(await second.waitForContact("1001", 60_000), `registered with the second proxy after the first stopped:\n${second.ulDump()}`);
     await first.restart();
     const back = Date.now();
-    // On a backup the phone tries the first proxy every 30 s (SCCP's PRIMARY_RETRY): back within that and a round trip.
-    assert.ok(await first.waitForContact("1001", 45_000), `the first proxy's location table:\n${first.ulDump()}\n${first.log}`);
+    // On a backup the phone tries the first proxy every 30 s (SCCP's PRIMARY_RETRY), a probe waiting for a refresh due
+    // within Timer F (32 s): back within both and a few round trips.
+    assert.ok(await first.waitForContact("1001", 75_000), `the first proxy's location table:\n${first.ulDump()}\n${first.log}`);
     const deadline = Date.now() + 10_000;
     while (second.contacts().some((c) => c.aor === "1001") && Date.now() < deadline) await sleep(250);
     assert.deepEqual(second.contacts().filter((c) => c.aor === "1001"), [], `the binding at the second proxy removed (REGISTER with Expires: 0):\n${second.ulDump()}`);
-    assert.match(second.log, /request REGISTER from .*cseq/);
     console.log(`# back on the first proxy ${((Date.now() - back) / 1000).toFixed(1)} s after it restarted`);
     // The phone stays on for --stay; the lab stops it by its PID.
     await lab.down();

@@ -54,8 +54,8 @@ test("the simulated network: CM1's link down mid-run, the SIP phone moves to CM2
     callManagers: [{ host: cm1, sipPort: 5060, priority: 0 }, { host: cm2, sipPort: 5060, priority: 1 }], protocol: "SIP", load: DEFAULT_LOAD, sipTransport: "tcp", sipExpires: 60,
     lines: [{ dirNumber: "1001", displayName: "Desk 1001", authName: "sep1001", password: "s3cret" }, { dirNumber: "1002", displayName: "Alice", password: "pw 2" }],
   });
-  // The link to CM1 (its registrar) goes down 30 s into the run for 90 s: a seeded fault of host/sim/faults.ts.
-  const downFrom = 30_000, downMs = 90_000;
+  // The link to CM1 (its registrar) goes down 30 s into the run for 150 s (the refresh meets Timer F ~90 s in, probes follow): a fault of host/sim/faults.ts.
+  const downFrom = 30_000, downMs = 150_000;
   const net = buildNetwork({ seed: 9, tftpFiles: { [sepFileName(DEFAULT_PHONE_MAC)]: new TextEncoder().encode(file) }, faults: { cm1: { flaps: [{ atMs: downFrom, downMs }] } } });
   const boot = bootPhone(net, downFrom - 1000);
   assert.ok(boot.registered, net.phone.timeline.map((e) => `${e.t_ms} ${e.event} ${e.detail}`).join("\n"));

@@ -334,9 +334,11 @@ describe("SIP hostile input", () => {
     expect(sipFrameLength(BUF, n, 1024)).toBe(-<i32>Ctr.DropSipMalformed); // no Content-Length on a stream
   });
   it("refuses bytes without CRLF, a header without colon, binary garbage, one byte", () => {
-    for (let i = 0; i < 1500; i++) store<u8>(BUF + <usize>i, 0x41);
+    for (let i = 0; i < 1536; i++) store<u8>(BUF + <usize>i, 0x41);
     expect(msg.parse(BUF, 1500)).toBe(Ctr.DropSipMalformed);
-    expect(sipFrameLength(BUF, 1500, 1536)).toBe(-<i32>Ctr.DropSipMalformed);
+    // A line may be as long as the buffer (Kamailio's one Contact line): more is needed, until the buffer is full.
+    expect(sipFrameLength(BUF, 1500, 1536)).toBe(0);
+    expect(sipFrameLength(BUF, 1536, 1536)).toBe(-<i32>Ctr.DropSipTooLong);
     expect(sipFrameLength(BUF, 600, 600)).toBe(-<i32>Ctr.DropSipTooLong);
     let n = sip(["SIP/2.0 200 OK", "Via SIP/2.0/TCP h", "Content-Length: 0", "", ""]);
     expect(msg.parse(BUF, n)).toBe(Ctr.DropSipMalformed);

@@ -90,13 +90,14 @@ export const enum Ev {
   RegStandby = 117,   // a = address, b = index | port << 8: registered, opening the standby connection to the next CallManager
   RegStandbyConnected = 118, // a = index, b = standby keepalive interval (s): the standby CallManager acknowledged a KeepAlive
   RegStandbyLost = 119, // a = index, b = RegFail: the standby connection failed or was refused (opened again later)
-  SipRegister = 160,  // a = line, b = CSeq (low 16 bits) | 0x10000 with credentials: a REGISTER transaction begins
+  SipRegister = 160,  // a = line, b = CSeq (low 16 bits) | 0x10000 with credentials | 0x20000 Expires: 0 (leaving a backup): a REGISTER transaction begins
   SipLineRegistered = 161, // a = line, b = expires granted (s): the line has a binding
   SipChallenge = 162, // a = line, b = status (401, 407): answered with digest credentials
   SipAuthFailed = 163, // a = line, b = status: the same nonce refused again (wrong password), 403, or a challenge that cannot be answered
   SipLineRejected = 164, // a = line, b = status (0: the REGISTER does not fit a message): another final refusal
   SipIntervalTooBrief = 165, // a = line, b = Min-Expires (s): 423, asked again for that long
   SipRetryAfter = 166, // a = proxy index, b = seconds: its 5xx asked for a pause
+  SipBindingRemoved = 168, // a = line, b = status | proxy << 16: the REGISTER with Expires: 0 at the backup left was answered
   SipAnswered = 167,  // a = SipMethod of a request from the proxy (2 OPTIONS), b = status answered
   Abort = 0x7fff,     // a = line, b = column (debug builds only)
 }

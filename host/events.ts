@@ -157,6 +157,7 @@ export const Ev = {
   SipIntervalTooBrief: 165,
   SipRetryAfter: 166,
   SipAnswered: 167,
+  SipBindingRemoved: 168,
   Abort: 0x7fff,
 } as const;
 
@@ -171,7 +172,8 @@ const ip = (a: number) => ipToString(a >>> 0);
 const hex = (a: number) => "0x" + (a >>> 0).toString(16).padStart(8, "0");
 const none = () => "";
 /** "CM1" for index 0 (the low byte of `b` in the registration events). */
-const cm = (i: number) => `CM${(i & 0xff) + 1}`;
+/** A CallManager (SIP: a proxy of the list; 3 and up: line n's own proxy, assembly/phone/sip.ts). */
+const cm = (i: number) => ((i & 0xff) >= 3 && (i & 0xff) < 16 ? `line ${(i & 0xff) - 2}'s proxy` : `CM${(i & 0xff) + 1}`);
 /** enum RegFail (why a CallManager was left). */
 export const REG_FAILURES: Mirror = {
   Refused: [1, "refused"], Timeout: [2, "connect timeout"], Reset: [3, "reset"], Closed: [4, "closed by the CallManager"], Rejected: [5, "rejected"],
@@ -273,13 +275,14 @@ export const EVENT_SPECS: readonly EventSpec[] = [
   { code: Ev.RegStandby, name: "Standby", stage: "register", detail: (a, b) => `${cm(b)} ${ip(a)}:${b >>> 8}: standby connection (KeepAlive only)` },
   { code: Ev.RegStandbyConnected, name: "StandbyConnected", stage: "register", detail: (a, b) => `${cm(a)} acknowledged KeepAlive, every ${b}s` },
   { code: Ev.RegStandbyLost, name: "StandbyLost", stage: "register", detail: (a, b) => `${cm(a)}: ${valueOf(REG_FAILURES, b) ?? `reason ${b}`}; again in 30s` },
-  { code: Ev.SipRegister, name: "SipRegister", stage: "register", detail: (a, b) => `line ${a + 1}: REGISTER CSeq ${b & 0xffff}${b & 0x10000 ? " with credentials" : ""}` },
+  { code: Ev.SipRegister, name: "SipRegister", stage: "register", detail: (a, b) => `line ${a + 1}: REGISTER CSeq ${b & 0xffff}${b & 0x10000 ? " with credentials" : ""}${b & 0x20000 ? ", Expires: 0 (removing the binding)" : ""}` },
   { code: Ev.SipLineRegistered, name: "SipLineRegistered", stage: "register", detail: (a, b) => `line ${a + 1}: 200 OK, binding for ${b}s` },
   { code: Ev.SipChallenge, name: "SipChallenge", stage: "register", detail: (a, b) => `line ${a + 1}: ${b} challenge, answering with digest credentials` },
   { code: Ev.SipAuthFailed, name: "SipAuthFailed", stage: "register", detail: (a, b) => `line ${a + 1}: ${b === 403 ? "403 Forbidden" : `${b} again for the same nonce, or a challenge the phone cannot answer`}: authentication failed` },
   { code: Ev.SipLineRejected, name: "SipLineRejected", stage: "register", detail: (a, b) => `line ${a + 1}: ${b === 0 ? "the REGISTER does not fit a message" : `refused with ${b}`}` },
   { code: Ev.SipIntervalTooBrief, name: "SipIntervalTooBrief", stage: "register", detail: (a, b) => `line ${a + 1}: 423, asking again for ${b}s` },
   { code: Ev.SipRetryAfter, name: "SipRetryAfter", stage: "register", detail: (a, b) => `${cm(a)} asks for a pause of ${b}s (Retry-After)` },
+  { code: Ev.SipBindingRemoved, name: "SipBindingRemoved", stage: "register", detail: (a, b) => `line ${a + 1}: binding at ${cm(b >>> 16)} removed (${b & 0xffff}), the phone is back on the higher proxy` },
   { code: Ev.SipAnswered, name: "SipAnswered", stage: "register", detail: (a, b) => `${SIP_METHODS[a] ?? "a request"} from the proxy answered ${b}` },
   { code: Ev.Abort, name: "Abort", stage: "boot", detail: (a, b) => `firmware assertion failed at line ${a} column ${b}` },
 ];

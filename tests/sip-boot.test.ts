@@ -47,3 +47,34 @@ test("a SIP configuration with a wrong password: not registered, the failure nam
   assert.equal(reg.core.log.filter((e) => e.user === "1001").length, 2 * failed.length);
   assert.match(net.phone.lcd, /1001 failed \| 1002 ok$/);
 });
+
+test("the simulated network: CM1's link down mid-run, the SIP phone moves to CM2; CM1 back, it returns at the next probe and leaves no binding at CM2", { timeout: 60_000 }, () => {
+  const [cm1, cm2] = ["192.0.2.11", "192.0.2.12"];
+  const file = cnfXml({
+    callManagers: [{ host: cm1, sipPort: 5060, priority: 0 }, { host: cm2, sipPort: 5060, priority: 1 }], protocol: "SIP", load: DEFAULT_LOAD, sipTransport: "tcp", sipExpires: 60,
+    lines: [{ dirNumber: "1001", displayName: "Desk 1001", authName: "sep1001", password: "s3cret" }, { dirNumber: "1002", displayName: "Alice", password: "pw 2" }],
+  });
+  // The link to CM1 (its registrar) goes down 30 s into the run for 150 s (the refresh meets Timer F ~90 s in, probes follow): a fault of host/sim/faults.ts.
+  const downFrom = 30_000, downMs = 150_000;
+  const net = buildNetwork({ seed: 9, tftpFiles: { [sepFileName(DEFAULT_PHONE_MAC)]: new TextEncoder().encode(file) }, faults: { cm1: { flaps: [{ atMs: downFrom, downMs }] } } });
+  const boot = bootPhone(net, downFrom - 1000);
+  assert.ok(boot.registered, net.phone.timeline.map((e) => `${e.t_ms} ${e.event} ${e.detail}`).join("\n"));
+  const line = () => net.phone.timeline.map((e) => `${e.t_ms} ${e.event} ${e.detail}`).join("\n");
+  const at = (event: string, detail: RegExp) => net.phone.timeline.find((e) => e.event === event && detail.test(e.detail));
+  net.scheduler.run({ untilUs: 400_000_000, until: () => net.phone.timeline.filter((e) => e.event === "sip binding removed").length === 2 });
+  const failover = at("failover", /CM1 -> CM2/);
+  const back = at("fallback", /to CM1 from CM2/);
+  assert.ok(failover && failover.t_ms > downFrom, line());
+  assert.ok(back && back.t_ms >= downFrom + downMs, line());
+  // Probed every PRIMARY_RETRY (30 s) while on CM2: back within a probe under way when CM1 returned (its SYN retries or
+  // Timer F, 32 s), the interval, and a refresh due within Timer F that goes first (32 s).
+  assert.ok(back.t_ms <= downFrom + downMs + 32_000 + 30_000 + 32_000, line());
+  assert.ok(net.phone.timeline.some((e) => e.event === "probe" && e.t_ms > failover.t_ms && e.t_ms < downFrom + downMs), "probed while CM1 was down");
+  const [r1, r2] = [net.callManagers[0].sip.registrar, net.callManagers[1].sip.registrar];
+  for (const user of ["1001", "1002"]) {
+    assert.equal(r1.bindingsOf(`sip:${user}@${cm1}`).length, 1, `${user} at CM1`);
+    assert.deepEqual(r2.bindingsOf(`sip:${user}@${cm2}`), [], `${user} removed from CM2`);
+  }
+  assert.ok(net.phone.isRegistered);
+  assert.match(net.phone.lcd, /^Registered \| 1001 ok \| 1002 ok$/);
+});

@@ -183,3 +183,93 @@ test("TCP: OPTIONS answered on the connection; a garbled stream is counted and f
   assert.equal(n.phone.counter("drop_sip_malformed"), 1);
   assert.deepEqual(n.phone.of(Ev.RegFailed).map((e) => [e.a, e.b]), [[0, 8]]);
 });
+
+test("going back: on the backup the phone tries the first proxy every fallback interval; once it answers, every line registers there, then each binding at the backup is removed (Expires: 0)", { timeout: 60_000 }, () => {
+  const n = sipNet([{ users: USERS, maxExpires: 60 }, { users: USERS, maxExpires: 60 }]);
+  n.phone.start([n.regs[0].ip, n.regs[1].ip], LINES, { fallbackMs: 5_000 });
+  assert.ok(runUntil(n, registered(n), 2000), n.phone.timeline());
+  const [first, second] = n.regs.map((r) => r.core);
+  // The first proxy goes quiet: the refresh meets Timer F, the lines move to the second.
+  first.config.silent = true;
+  assert.ok(runUntil(n, () => n.phone.proxy === 1 && n.phone.state === RegState.Registered, 120_000), n.phone.timeline());
+  assert.equal(second.bindings.size, 2);
+  // Still quiet: probed every 5 s (a REGISTER there, unanswered), the phone stays on the second.
+  const quietFrom = n.s.now / 1000;
+  runMs(n, 60_000);
+  const probes = n.phone.of(Ev.RegProbe).filter((e) => e.tMs >= quietFrom);
+  assert.ok(probes.length >= 1 && probes.every((e) => (e.b & 0xff) === 0), n.phone.timeline());
+  assert.equal(n.phone.proxy, 1);
+  assert.equal(n.phone.state, RegState.Registered);
+  // Back: at the next probe the first line registers there, then the second, then both leave the backup.
+  first.config.silent = false;
+  const backAt = n.s.now / 1000;
+  assert.ok(runUntil(n, () => n.phone.of(Ev.SipBindingRemoved).length === 2, 60_000), n.phone.timeline());
+  assert.equal(n.phone.proxy, 0);
+  assert.equal(n.phone.state, RegState.Registered);
+  assert.deepEqual(n.phone.of(Ev.RegFallback).map((e) => [e.a, e.b]), [[0, 1]]);
+  const fellBack = n.phone.of(Ev.RegFallback)[0].tMs;
+  // At worst a probe sent while it was quiet runs to Timer F (32 s), then the interval (5 s), then a refresh due within 32 s goes first.
+  assert.ok(fellBack - backAt <= 32_000 + 5_000 + 32_000 + 100, `back ${fellBack - backAt} ms after the first proxy answered again`);
+  assert.deepEqual(n.phone.of(Ev.SipBindingRemoved).map((e) => [e.a, e.b]), [[0, 200 | (1 << 16)], [1, 200 | (1 << 16)]]);
+  assert.deepEqual([...first.bindings.keys()].sort(), ["1001", "1002"]);
+  assert.equal(second.bindings.size, 0, "no binding left at the backup");
+  // The removals come after both lines registered with the first, each answered to the challenge of the backup.
+  const removals = second.log.filter((e) => e.expires === 0);
+  assert.deepEqual(removals.map((e) => [e.user, e.auth, e.status]), [["1001", false, 401], ["1001", true, 200], ["1002", false, 401], ["1002", true, 200]]);
+  const lastAtFirst = first.log.filter((e) => e.status === 200).at(-1)!.tMs;
+  assert.ok(removals[0].tMs >= lastAtFirst);
+  assert.match(n.phone.timeline(), /fallback +to CM1 from CM2/);
+  // And stays: refreshes go to the first proxy, with its own nonce (one new challenge), the backup hears nothing more.
+  const heard = second.log.length;
+  runMs(n, 130_000);
+  assert.equal(second.log.length, heard);
+  assert.equal(n.phone.state, RegState.Registered);
+  assert.equal(n.phone.of(Ev.SipAuthFailed).length, 0);
+  assert.ok(first.log.filter((e) => e.tMs > lastAtFirst).every((e) => e.status === 200 || e.status === 401));
+});
+
+test("going back over UDP: the probe REGISTER to a silent first proxy ends at Timer F and the phone stays; once it answers, the phone returns", { timeout: 60_000 }, () => {
+  const n = sipNet([{ users: USERS, udp: true, silent: true }, { users: USERS, udp: true }]);
+  n.phone.start([n.regs[0].ip, n.regs[1].ip], LINES.slice(0, 1), { tcp: false, fallbackMs: 10_000 });
+  assert.ok(runUntil(n, () => n.phone.proxy === 1 && n.phone.state === RegState.Registered, 60_000), n.phone.timeline());
+  runMs(n, 25_000);
+  assert.equal(n.phone.proxy, 1);
+  const probes = n.phone.of(Ev.RegProbe).length;
+  assert.ok(probes >= 1, n.phone.timeline());
+  n.regs[0].core.config.silent = false;
+  assert.ok(runUntil(n, () => n.phone.of(Ev.SipBindingRemoved).length === 1, 60_000), n.phone.timeline());
+  assert.equal(n.phone.proxy, 0);
+  assert.equal(n.regs[1].core.bindings.size, 0);
+  assert.equal(n.regs[0].core.bindings.get("1001")?.contact, `sip:1001@${PHONE_IP}:5060`);
+});
+
+test("a line's own <proxy>: it registers there, the others with the list; its proxy down moves no other line", { timeout: 60_000 }, () => {
+  const n = sipNet([{ users: USERS }, { users: USERS, maxExpires: 60 }]);
+  const [list, own] = n.regs;
+  n.phone.start([list.ip], [LINES[0], { ...LINES[1], proxy: own.ip }]);
+  assert.ok(runUntil(n, registered(n), 3000), n.phone.timeline());
+  assert.deepEqual([...list.core.bindings.keys()], ["1001"]);
+  assert.deepEqual([...own.core.bindings.keys()], ["1002"]);
+  assert.deepEqual(n.phone.of(Ev.RegConnecting).map((e) => e.b & 0xff), [0, 4], "CM1, then line 2's proxy");
+  own.core.config.silent = true;
+  assert.ok(runUntil(n, () => n.phone.lineState(1) !== SipLineState.Registered, 120_000), n.phone.timeline());
+  assert.deepEqual(n.phone.of(Ev.RegFailed).map((e) => [e.a, e.b]), [[4, 6]]);
+  assert.equal(n.phone.lineState(0), SipLineState.Registered);
+  assert.equal(n.phone.proxy, 0);
+  assert.equal(n.phone.of(Ev.RegFailover).length, 0);
+  assert.match(n.phone.timeline(), /failed +line 2's proxy: /);
+  own.core.config.silent = false;
+  assert.ok(runUntil(n, registered(n), 120_000), n.phone.timeline());
+  assert.equal(list.core.log.filter((e) => e.user === "1002").length, 0, "line 2 never goes to the list");
+});
+
+test("TCP: a 200 OK of 2-3 KB (a dozen other bindings of the AOR in one Contact header) is read whole; the phone's own binding found after them", { timeout: 60_000 }, () => {
+  const n = sipNet([{ users: USERS, otherContacts: 14, maxExpires: 1800 }]);
+  n.phone.start([n.regs[0].ip], LINES.slice(0, 1), { expires: 1800 });
+  assert.ok(runUntil(n, registered(n), 2000), n.phone.timeline());
+  const sizes = n.regs[0].core.answerSizes;
+  assert.ok(sizes.at(-1)! > 2048 && sizes.at(-1)! < 3072, `${sizes}`);
+  // The others carry expires=3000..3013: the phone takes its own binding's.
+  assert.equal(n.phone.lineExpires(0), 1800);
+  assert.equal(n.phone.counter("drop_sip_too_long") + n.phone.counter("drop_sip_malformed"), 0);
+});

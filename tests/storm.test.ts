@@ -13,7 +13,7 @@ import { Partition } from "../host/storm/partition.js";
 import { summarize, type StormSummary } from "../host/storm/summary.js";
 import { decodeMessages, encodeMessages } from "../host/storm/exchange.js";
 import { imageModuleCount } from "../host/firmware.js";
-import { ipphone } from "./helpers/tools.js";
+import { ipphone, ROOT } from "./helpers/tools.js";
 
 async function storm(phones: number, opts: { seed?: number; switches?: number; scenario?: Scenario; workers?: number; loss?: number } = {}): Promise<StormSummary> {
   const plan = makePlan({ phones, seed: opts.seed ?? 1, switches: opts.switches, scenario: opts.scenario, loss: opts.loss });
@@ -162,4 +162,17 @@ test("ipphone storm: a summary on the terminal, --json and --report, exit 0 when
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("SIP phones (scenario protocol SIP, scenarios/storm-sip.json): every phone registers its own line by digest with the CallManager nodes' registrars", async () => {
+  const s = await storm(120, { scenario: { protocol: "SIP", sipTransport: "tcp" } });
+  assert.equal(s.registered, 120);
+  const sip = s.servers.callmanagers[0].sip;
+  assert.ok(sip, JSON.stringify(s.servers.callmanagers[0]));
+  assert.equal(sip.registrations, 120, "one binding a phone, each its own line");
+  assert.equal(sip.challenges, 120, "each challenged once");
+  assert.equal(sip.forbidden + sip.bad_requests, 0);
+  const file = ipphone("storm", "--phones", "30", "--scenario", `${ROOT}/scenarios/storm-sip.json`, "--json");
+  assert.equal(file.status, 0, file.stderr);
+  assert.equal(JSON.parse(file.stdout).registered, 30);
 });

@@ -27,7 +27,16 @@ export const enum TcpOutcome { None, Refused, Reset, Timeout, Closed, Unreachabl
 
 export const TCP_CONNECTIONS = 3;
 export const TCP_SND_BUF = 1024;
-export const TCP_RCV_BUF = 1024;
+/**
+ * A message is taken whole from here (SCCP, SIP), so this bounds the largest
+ * one: a registrar's 200 OK to REGISTER lists every binding of the AOR
+ * (RFC 3261 §10.3 step 8), Kamailio all in one Contact header; ten bindings
+ * of a Cisco phone (~180 bytes each with +sip.instance) and the other
+ * headers come to about 2.6 KB, and §18.1.1 sends anything over 1300 bytes
+ * by TCP. 4 KB holds that with room; a larger message is counted and the
+ * flow moves on. Three connections: 12 KB in all.
+ */
+export const TCP_RCV_BUF = 4096;
 /** What we announce: the Ethernet MTU less the IPv4 and TCP headers. */
 export const TCP_MSS: u32 = 1460;
 /** RFC 9293 3.7.1: without the option, 536. */

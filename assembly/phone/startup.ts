@@ -16,7 +16,7 @@ import { identityLoad, setDeviceName } from "./identity";
 import { Lcd, lcdShow } from "./lcd";
 import { Provision, provisionPoll, provisionStart, provisionState, provisionStop } from "./provision";
 import { cnf, CnfProto, CnfSipTransport } from "./config";
-import { sipInit, sipPoll, sipSetLine, sipSetProxy, sipSetTransport, sipStart, sipState, sipStop, sipClear } from "./sip";
+import { sipInit, sipPoll, sipSetLine, sipSetLineProxy, sipSetProxy, sipSetTransport, sipStart, sipState, sipStop, sipClear } from "./sip";
 import { registerClear, registerPoll, registerSetCallManager, registerSetDscp, registerStart, registerState, registerStop, RegState } from "./register";
 import { slotConfirm } from "../flash/slots";
 
@@ -105,8 +105,7 @@ function startRegistration(now: i64): void {
 
 /**
  * SIP: the proxies are the CallManagers at their SIP port, in priority
- * order; a file that lists none but gives each line its proxy (the older
- * SIP files' way) gives those, in line order.
+ * order; a line whose <proxy> names an address registers there instead.
  */
 function startSip(now: i64): void {
   sipClear();
@@ -115,14 +114,11 @@ function startSip(now: i64): void {
     const cm = cnf.cm(i);
     if (cm.addr != 0) sipSetProxy(n++, cm.addr, cm.sipPort);
   }
-  for (let i = 0; i < cnf.sipLineCount && n == 0; i++) {
-    const l = cnf.sipLine(i);
-    if (l.proxyAddr != 0) sipSetProxy(n++, l.proxyAddr, l.proxyPort);
-  }
   sipSetTransport(cnf.sipTransport == CnfSipTransport.Tcp, cnf.sipT1, cnf.sipT2, cnf.sipExpires, cnf.dscp);
   for (let i = 0; i < cnf.sipLineCount; i++) {
     const l = cnf.sipLine(i);
     sipSetLine(i, l.name(), l.nameLen, l.authName(), l.authNameLen, l.password(), l.passwordLen, l.display(), l.displayLen);
+    sipSetLineProxy(i, l.proxyAddr, l.proxyPort);
   }
   enter(Stage.Register);
   lcdShow(Lcd.Registering);

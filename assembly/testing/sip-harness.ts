@@ -9,7 +9,7 @@ import { tcpInit, tcpPoll } from "../net/tcp";
 import { countersPtr } from "../counters";
 import { setDeviceName } from "../phone/identity";
 import {
-  sipClear, sipInit, sipLineCseq, sipLineExpires, sipLineState, sipPoll, sipProxy, sipSetLine, sipSetProxy, sipSetTransport, sipStart, sipState, sipStop,
+  sipClear, sipInit, sipLineCseq, sipLineExpires, sipLineState, sipPoll, sipProxy, sipSetFallback, sipSetLine, sipSetLineProxy, sipSetProxy, sipSetTransport, sipStart, sipState, sipStop,
 } from "../phone/sip";
 
 /** Texts the host writes before set_line: name, auth name, password, display name at 64-byte offsets. */
@@ -32,6 +32,8 @@ export function set_transport(tcp: i32, t1: u32, t2: u32, expires: u32, dscp: u3
 export function set_line(i: i32, nameLen: i32, authLen: i32, passLen: i32, dispLen: i32): void {
   sipSetLine(i, texts, nameLen, texts + 64, authLen, texts + 128, passLen, texts + 192, dispLen);
 }
+export function set_line_proxy(i: i32, ip: u32, port: u32): void { sipSetLineProxy(i, ip, port); }
+export function set_fallback(ms: u32): void { sipSetFallback(ms); }
 export function start(now: i64): void { sipStart(now); }
 export function stop(now: i64): void { sipStop(now); }
 export function on_frame(len: i32, now: i64): void { onFrame(len, now); }

@@ -13,13 +13,26 @@ export const enum SipAuth { None = 0, Www = 401, Proxy = 407 }
 /** The challenge's algorithm: absent (MD5, RFC 2617 §3.2.1), MD5, or one the phone cannot compute. */
 export const enum SipAlg { Absent, Md5, Unsupported }
 export const SIP_CONTACTS = 4;
-/** The first line and each header line are at most this long: a longer one is not a SIP phone's business. */
-const LINE_MAX = 1024;
+/**
+ * The first line and each header line are at most this long: a message the
+ * phone takes (TCP's receive buffer); Kamailio lists every binding of an AOR
+ * in one Contact header line.
+ */
+const LINE_MAX = 4096;
 const NUM_MAX: i32 = 0x7fff_ffff;
 
 // Contacts of the last parse (a 200 OK to REGISTER lists every binding of the AOR):
 // URI pointer, URI length, expires parameter (-1 absent).
 const contacts = memory.data(SIP_CONTACTS * 12);
+// The phone's own contact to look for among any number of them ("@a.b.c.d:port", sipOwnContact).
+let ownAt: usize = 0;
+let ownLen = 0;
+
+/** The `n` bytes at `p` ("@a.b.c.d:port") name the phone's binding: parse() gives its expires in ownExpires. */
+export function sipOwnContact(p: usize, n: i32): void {
+  ownAt = p;
+  ownLen = n;
+}
 
 // ---- bytes ---------------------------------------------------------------------------
 
@@ -282,6 +295,8 @@ function allDigits(p: usize, n: i32): bool {
   /** Contacts (up to SIP_CONTACTS: contactUri/contactExpires); contactStar for "Contact: *". */
   contactCount: i32;
   contactStar: bool;
+  /** The expires parameter of the contact sipOwnContact names, wherever it is in the list (-1: none). */
+  ownExpires: i32;
   /** -1 when absent. */
   expires: i32;
   contentLength: i32;
@@ -310,7 +325,7 @@ function allDigits(p: usize, n: i32): bool {
   /** Reads the complete message of `len` bytes at `p`: 0, or a Ctr drop reason. */
   parse(p: usize, len: i32): i32 {
     memory.fill(changetype<usize>(this), 0, offsetof<SipRepr>());
-    this.expires = this.contentLength = this.retryAfter = this.minExpires = this.cseq = -1;
+    this.expires = this.contentLength = this.retryAfter = this.minExpires = this.cseq = this.ownExpires = -1;
     if (len < 1) return Ctr.DropSipMalformed;
     let i = nextLine(p, 0, len);
     if (i < 0 || !this.startLine(p, lineEnd)) return Ctr.DropSipMalformed;
@@ -416,23 +431,29 @@ function allDigits(p: usize, n: i32): bool {
       while (i < n && (isWs(at(v, i)) || at(v, i) == 0x2c)) i++;
       if (i == n) break;
       const e = elementEnd(v, i, n);
-      if (at(v, i) == 0x2a) this.contactStar = true;
-      else if (this.contactCount < SIP_CONTACTS) {
-        let u = i, ue = e;
-        const lt = indexOf(v, i, e, 0x3c);
-        if (lt >= 0) {
-          u = lt + 1;
-          ue = indexOf(v, u, e, 0x3e);
-          if (ue < 0) ue = e;
-        } else {
-          ue = indexOf(v, i, e, 0x3b);
-          if (ue < 0) ue = e;
-          while (ue > u && isWs(at(v, ue - 1))) ue--;
-        }
+      if (at(v, i) == 0x2a) {
+        this.contactStar = true;
+        i = e;
+        continue;
+      }
+      let u = i, ue = e;
+      const lt = indexOf(v, i, e, 0x3c);
+      if (lt >= 0) {
+        u = lt + 1;
+        ue = indexOf(v, u, e, 0x3e);
+        if (ue < 0) ue = e;
+      } else {
+        ue = indexOf(v, i, e, 0x3b);
+        if (ue < 0) ue = e;
+        while (ue > u && isWs(at(v, ue - 1))) ue--;
+      }
+      const ex = findParam(v, paramsStart(v, i, e), e, "expires", 0x3b) ? sipNumber(paramAt, paramLen) : -1;
+      if (ownLen > 0 && ex >= 0 && endsWithin(v + <usize>u, ue - u, ownAt, ownLen)) this.ownExpires = ex;
+      if (this.contactCount < SIP_CONTACTS) {
         const slot = contacts + <usize>(this.contactCount * 12);
         store<u32>(slot, <u32>(v + <usize>u));
         store<i32>(slot, ue - u, 4);
-        store<i32>(slot, findParam(v, paramsStart(v, i, e), e, "expires", 0x3b) ? sipNumber(paramAt, paramLen) : -1, 8);
+        store<i32>(slot, ex, 8);
         this.contactCount++;
       }
       i = e;
@@ -458,6 +479,15 @@ function allDigits(p: usize, n: i32): bool {
     this.qopAuth = this.qop && hasToken(paramAt, paramLen, "auth");
     this.stale = findParam(v, i, n, "stale", 0x2c) && sipIs(paramAt, paramLen, "true");
   }
+}
+
+/** `s` (n bytes) appears in the URI and ends there or at a parameter. */
+function endsWithin(p: usize, len: i32, s: usize, n: i32): bool {
+  for (let k = 0; k + n <= len; k++) {
+    if (memory.compare(p + <usize>k, s, <usize>n) != 0) continue;
+    if (k + n == len || at(p, k + n) == 0x3b) return true;
+  }
+  return false;
 }
 
 function indexOf(p: usize, i: i32, end: i32, c: u32): i32 {

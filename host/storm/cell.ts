@@ -316,6 +316,7 @@ export class Cell {
         this.counts[c + C.transfers]++;
         break;
       case Ev.RegConnected:
+      case Ev.SipRegister:
         if (Number.isNaN(m[base + M.regSent])) m[base + M.regSent] = t;
         break;
       case Ev.RegAck:

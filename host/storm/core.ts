@@ -134,7 +134,7 @@ export class Core {
     const cms = plan.callManagers.map((_, i) => ({ host: SERVERS.callManagers[i].ip, priority: i, name: `CM_${i + 1}` }));
     const config = new TextEncoder().encode(cnfXml({ callManagers: cms, load: plan.load }));
     const files = new Map<string, Uint8Array>();
-    for (let i = 0; i < plan.phones; i++) files.set(sepFileName(phoneMac(i)), config);
+    for (let i = 0; i < plan.phones; i++) files.set(sepFileName(phoneMac(i)), plan.protocol === "SIP" ? sipConfig(plan, cms, i) : config);
     files.set("XMLDefault.cnf.xml", new TextEncoder().encode(cnfXml({ callManagers: cms, load: plan.load, xmlDefault: true })));
     if (plan.upgrade) {
       const wasm = new Uint8Array(readFileSync(plan.upgrade.wasm ?? PHONE_WASM));
@@ -248,4 +248,13 @@ export class Core {
 
 function grow(a: number[], i: number): void {
   while (a.length <= i) a.push(0);
+}
+
+/** Phone `i`'s SIP file: the same CallManagers as proxies, one line of its own (100000 + i, auth name sep<i>, its own password). */
+function sipConfig(plan: StormPlan, cms: Array<{ host: string; priority: number; name: string }>, i: number): Uint8Array {
+  const number = String(100_000 + i);
+  return new TextEncoder().encode(cnfXml({
+    callManagers: cms, load: plan.load, protocol: "SIP", sipTransport: plan.sipTransport,
+    lines: [{ dirNumber: number, displayName: `Phone ${i + 1}`, authName: `sep${i}`, password: `pw-${number}` }],
+  }));
 }

@@ -116,6 +116,9 @@ export interface Scenario {
     /** Seconds between one access switch getting its power back and the next (default 0: all at once). */
     switchDelayS?: number;
   };
+  /** Stage 6: SCCP (default) or SIP (each phone's SEP file a SIP one with a line of its own and a password; the CallManager nodes' registrars). */
+  protocol?: "SCCP" | "SIP";
+  sipTransport?: "tcp" | "udp";
   uplink?: {
     /** One-way latency between an access switch and the servers, µs (default 500). Also the synchronisation window. */
     latencyUs?: number;
@@ -164,6 +167,8 @@ export interface StormPlan {
   macBase?: number;
   /** RFC 2131 4.4.1's wait before the first DISCOVER, ms (the firmware's own 1..10 s when absent). */
   dhcpInitialDelayMs?: { min: number; max: number };
+  protocol: "SCCP" | "SIP";
+  sipTransport: "tcp" | "udp";
 }
 
 export interface PlanOptions {
@@ -275,6 +280,8 @@ export function makePlan(o: PlanOptions): StormPlan {
   const phone = sc.phone ?? {};
   return {
     phones, switches, seed, loss,
+    protocol: sc.protocol ?? "SCCP",
+    sipTransport: sc.sipTransport ?? "tcp",
     limitUs: Math.round(limitS * 1_000_000),
     perSwitch,
     cells,

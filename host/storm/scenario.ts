@@ -103,7 +103,7 @@ function parseFields(text: string, baseDir: string): Scenario {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ScenarioError(`must be a JSON object, got ${JSON.stringify(raw)}`);
   const s = raw as Json;
-  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "power", "phone", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink"]);
+  fields(s, "", ["description", "phones", "switches", "seed", "loss", "limit_s", "poe", "power", "phone", "dhcp", "tftp", "callmanagers", "load", "load_wasm", "load_corrupt", "uplink", "protocol", "sip_transport"]);
   const phone = obj(s.phone, "phone");
   fields(phone, "phone", ["cpu_mhz", "device_time"]);
   const power = obj(s.power, "power");
@@ -144,6 +144,8 @@ function parseFields(text: string, baseDir: string): Scenario {
     loadCorrupt,
     phone: { cpuMhz: num(phone.cpu_mhz, "phone.cpu_mhz", 1, 10_000), deviceTime: bool(phone.device_time, "phone.device_time") },
     power: { switchDelayS: num(power.switch_delay_s, "power.switch_delay_s", 0, 3600) },
+    protocol: oneOf(s.protocol, "protocol", ["SCCP", "SIP"] as const),
+    sipTransport: oneOf(s.sip_transport, "sip_transport", ["tcp", "udp"] as const),
     uplink: { latencyUs: int(uplink.latency_us, "uplink.latency_us", 10, 1_000_000), bitsPerSecond: int(uplink.bits_per_s, "uplink.bits_per_s", 1_000_000, 1e11) },
   };
 }

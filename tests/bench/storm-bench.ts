@@ -6,7 +6,8 @@
 // (the machine is shared: another process can steal a core for seconds, and
 // a 10,000-phone run varied from 23 to 30 s here; in turn, so that a busy
 // spell does not fall on one size only); peak RSS is the largest.
-// Prints wall time, phones per second, peak RSS and the virtual time to all
+// Then 1,000 SIP phones once, their virtual time to all registered beside
+// the SCCP figure. Prints wall time, phones per second, peak RSS and the virtual time to all
 // registered, then the targets: 10,000 phones in <= 60 s of wall time and
 // <= 4 GiB, and wall time growing no worse than linearly (ratio <= 10).
 import { spawnSync } from "node:child_process";
@@ -32,9 +33,9 @@ interface ChildResult {
   bottleneck: string | null;
 }
 
-async function child(phones: number): Promise<void> {
+async function child(phones: number, protocol: "SCCP" | "SIP"): Promise<void> {
   const started = performance.now();
-  const plan = makePlan({ phones, seed: 1 });
+  const plan = makePlan({ phones, seed: 1, scenario: { protocol } });
   const run = await runStorm(plan, { workers: defaultWorkers(phones) });
   const s = summarize(run);
   const result: ChildResult = {
@@ -44,8 +45,8 @@ async function child(phones: number): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-function measureOnce(phones: number): ChildResult {
-  const r = spawnSync(process.execPath, [NO_TRAP_HANDLER, fileURLToPath(import.meta.url), "child", String(phones)], {
+function measureOnce(phones: number, protocol: "SCCP" | "SIP" = "SCCP"): ChildResult {
+  const r = spawnSync(process.execPath, [NO_TRAP_HANDLER, fileURLToPath(import.meta.url), "child", String(phones), protocol], {
     encoding: "utf8", maxBuffer: 16 << 20, timeout: 30 * 60_000,
   });
   const line = (r.stdout ?? "").trim().split("\n").at(-1) ?? "";
@@ -77,9 +78,14 @@ export function stormBench(): string[] {
   lines.push(`storm ${big.phones} phones registered in <= ${WALL_TARGET_S} s of wall time: ${big.wallS.toFixed(1)} s: ${verdict(big.registered === big.phones && big.wallS <= WALL_TARGET_S)}`);
   lines.push(`storm ${big.phones} phones peak RSS <= 4 GiB: ${(big.peakRssBytes / 2 ** 30).toFixed(2)} GiB: ${verdict(big.peakRssBytes <= RSS_TARGET)}`);
   lines.push(`storm wall time ${results[0].phones} -> ${big.phones} phones: x${ratio.toFixed(2)} (linear: x${linear}): ${verdict(ratio <= linear)}`);
+  // The same building of SIP phones (one line each, digest over TCP, the nodes' registrars at the CallManagers' rate): one run, the virtual time is the seed's.
+  const sip = measureOnce(SIZES[0], "SIP");
+  const sccp = results[0];
+  const at = (r: ChildResult) => (r.allRegisteredMs === null ? `not all registered (${r.registered})` : `${(r.allRegisteredMs / 1000).toFixed(3)} s`);
+  lines.push(`storm ${sip.phones} SIP phones: all registered at ${at(sip)} virtual (SCCP: ${at(sccp)}), wall ${sip.wallS.toFixed(1)} s, bottleneck ${sip.bottleneck ?? "none"}`);
   return lines;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "child") {
-  await child(Number(process.argv[3]));
+  await child(Number(process.argv[3]), process.argv[4] === "SIP" ? "SIP" : "SCCP");
 }

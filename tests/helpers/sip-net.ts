@@ -16,7 +16,8 @@ type Exports = Record<string, (...args: any[]) => any> & { memory: WebAssembly.M
 
 export const PHONE_IP = "198.51.100.50";
 
-export interface LineConfig { name: string; auth?: string; password: string; display?: string }
+/** A line; `proxy` its own proxy's address (port 5060). */
+export interface LineConfig { name: string; auth?: string; password: string; display?: string; proxy?: number }
 
 export class SipPhone implements Nic {
   readonly x: Exports;
@@ -47,14 +48,16 @@ export class SipPhone implements Nic {
   lineState(i: number): number { return this.x.line_state(i); }
   lineExpires(i: number): number { return this.x.line_expires(i); }
 
-  start(proxies: number[], lines: LineConfig[], opts: { tcp?: boolean; t1?: number; t2?: number; expires?: number; dscp?: number } = {}): void {
+  start(proxies: number[], lines: LineConfig[], opts: { tcp?: boolean; t1?: number; t2?: number; expires?: number; dscp?: number; fallbackMs?: number } = {}): void {
     proxies.forEach((ip, i) => this.x.set_proxy(i, ip, 5060));
     this.x.set_transport(opts.tcp === false ? 0 : 1, opts.t1 ?? 0, opts.t2 ?? 0, opts.expires ?? 0, opts.dscp ?? 24);
     const mem = () => new Uint8Array(this.x.memory.buffer, this.x.text_buffer(), 256);
     lines.forEach((l, i) => {
       const put = (s: string, at: number) => { mem().set(Buffer.from(s, "latin1"), at); return s.length; };
       this.x.set_line(i, put(l.name, 0), put(l.auth ?? "", 64), put(l.password, 128), put(l.display ?? "", 192));
+      if (l.proxy !== undefined) this.x.set_line_proxy(i, l.proxy, 5060);
     });
+    if (opts.fallbackMs !== undefined) this.x.set_fallback(opts.fallbackMs);
     this.x.start(BigInt(this.nowMs));
     this.schedule();
   }

@@ -47,6 +47,8 @@ export interface RegistrarConfig {
   ignore?: number;
   /** Never answer. */
   silent?: boolean;
+  /** A 200 OK lists this many other bindings of the AOR before the phone's (a large answer, as a registrar with many devices sends). */
+  otherContacts?: number;
 }
 
 export interface Binding { contact: string; expiresAt: number; callId: string; cseq: number }
@@ -55,7 +57,9 @@ export interface Binding { contact: string; expiresAt: number; callId: string; c
 export class RegistrarCore {
   readonly bindings = new Map<string, Binding>();
   /** Every REGISTER: user, CSeq, Call-ID, branch, with credentials, the status answered (0: none). */
-  readonly log: Array<{ user: string; cseq: number; callId: string; branch: string; auth: boolean; status: number; tMs: number }> = [];
+  readonly log: Array<{ user: string; cseq: number; callId: string; branch: string; auth: boolean; status: number; tMs: number; expires: number }> = [];
+  /** The length of every answer sent. */
+  readonly answerSizes: number[] = [];
   private nonce = 0;
   constructor(readonly config: RegistrarConfig, private readonly nowMs: () => number) {}
 
@@ -66,13 +70,15 @@ export class RegistrarCore {
     const user = /sip:([^@>;]+)@/.exec(to)?.[1] ?? "";
     const cseq = Number((header(m, "cseq") ?? "").split(/\s+/)[0]);
     const via = header(m, "via") ?? "";
-    const entry = { user, cseq, callId: header(m, "call-id") ?? "", branch: /branch=([^;,\s]+)/.exec(via)?.[1] ?? "", auth: header(m, "authorization") !== undefined, status: 0, tMs: this.nowMs() };
+    const entry = { user, cseq, callId: header(m, "call-id") ?? "", branch: /branch=([^;,\s]+)/.exec(via)?.[1] ?? "", auth: header(m, "authorization") !== undefined, status: 0, tMs: this.nowMs(), expires: Number(header(m, "expires") ?? "3600") };
     this.log.push(entry);
     const c = this.config;
     if (c.silent || (c.ignore ?? 0) >= this.log.length) return null;
     const reply = (status: number, reason: string, extra: string[] = []) => {
       entry.status = status;
-      return response(m, status, reason, extra);
+      const out = response(m, status, reason, extra);
+      this.answerSizes.push(out.length);
+      return out;
     };
     if (c.status !== undefined) return reply(c.status, "Refused", c.retryAfter ? [`Retry-After: ${c.retryAfter}`] : []);
     const realm = c.realm ?? "sim.example";
@@ -85,8 +91,15 @@ export class RegistrarCore {
     if (c.minExpires !== undefined && expires > 0 && expires < c.minExpires) return reply(423, "Interval Too Brief", [`Min-Expires: ${c.minExpires}`]);
     const contact = /<([^>]+)>/.exec(header(m, "contact") ?? "")?.[1] ?? "";
     const granted = Math.min(expires, c.maxExpires ?? 3600);
+    if (granted === 0) {
+      this.bindings.delete(user);
+      return reply(200, "OK");
+    }
     this.bindings.set(user, { contact, expiresAt: this.nowMs() + granted * 1000, callId: entry.callId, cseq });
-    return reply(200, "OK", [`Contact: <${contact}>;expires=${granted}`]);
+    // Others first, each with an instance id as Cisco phones register (~150 bytes a binding), all in one Contact header as Kamailio writes it.
+    const others = Array.from({ length: c.otherContacts ?? 0 }, (_, k) =>
+      `<sip:${user}@203.0.113.${k + 1}:${5060 + k};transport=tcp>;expires=${3000 + k};+sip.instance="<urn:uuid:00000000-0000-0000-0000-00000000${String(k).padStart(4, "0")}>";reg-id=1`);
+    return reply(200, "OK", [`Contact: ${[...others, `<${contact}>;expires=${granted}`].join(", ")}`]);
   }
 
   private freshNonce(): string { return `n${++this.nonce}x${md5(String(this.nonce)).slice(0, 12)}`; }

@@ -5,8 +5,12 @@ import type { UplinkMessage } from "./cell.js";
 import type { PartitionSpec, Progress } from "./partition.js";
 import type { StormPlan } from "./plan.js";
 
-/** Int32 control words: round counter (main -> worker), rounds done (worker -> main), command (1 round, 2 finish), error flag. */
-export const CTRL = { go: 0, done: 1, cmd: 2, error: 3 } as const;
+/**
+ * Int32 control words: round counter (main -> worker), rounds done (worker ->
+ * main), command (1 round, 2 finish), error flag, and whether the worker
+ * sleeps waiting for `go` and the main thread for `done` (see Waiter).
+ */
+export const CTRL = { go: 0, done: 1, cmd: 2, error: 3, goSleeper: 4, doneSleeper: 5 } as const;
 export const PROGRESS_FIELDS = ["powered", "denied", "bound", "configured", "registered", "dhcpBacklog"] as const;
 
 /** A partition's progress into the shared counters, in PROGRESS_FIELDS order. */

@@ -5,7 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { Partition } from "./partition.js";
 import { CTRL, decodeMessages, encodeMessages, writeProgress, type WorkerInit } from "./exchange.js";
-import { waitFor } from "./engine.js";
+import { signal, Waiter } from "./engine.js";
 
 const init = workerData as WorkerInit;
 const ctrl = new Int32Array(init.ctrl);
@@ -14,6 +14,7 @@ const progress = new Int32Array(init.progress);
 const inbox = new Uint8Array(init.inbox);
 const outbox = new Uint8Array(init.outbox);
 
+const go = new Waiter(ctrl, CTRL.go, CTRL.goSleeper, init.spin);
 const part = new Partition(init.plan, init.spec);
 part.start();
 parentPort!.postMessage({ type: "ready" });
@@ -25,7 +26,7 @@ for (;;) {
   round++;
   // Wait for the main thread's next command.
   const w0 = performance.now();
-  waitFor(ctrl, CTRL.go, round, init.spin);
+  go.wait(round);
   const r0 = performance.now();
   waitedMs += r0 - w0;
   if (ctrl[CTRL.cmd] === 2) {
@@ -45,6 +46,5 @@ for (;;) {
     console.error(`storm worker: ${(e as Error).stack ?? e}`);
   }
   roundMs += performance.now() - r0;
-  Atomics.store(ctrl, CTRL.done, round);
-  Atomics.notify(ctrl, CTRL.done);
+  signal(ctrl, CTRL.done, CTRL.doneSleeper, round);
 }

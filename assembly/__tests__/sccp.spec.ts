@@ -484,16 +484,16 @@ describe("Registration and failover", () => {
 
   it("skips a message longer than its buffer, and goes on with the next", () => {
     const bad = counterValue(Ctr.SccpMalformed);
-    // Declares 2000 bytes of data: sent as 2 x 1004 bytes.
-    let hex = "d0070000" + "00000000" + "99000000";
+    // Declares 6000 bytes of data (more than the 4 KB receive buffer): 508 bytes, then 11 x 500.
+    let hex = "70170000" + "00000000" + "99000000";
     for (let i = 0; i < 496; i++) hex += "00";
-    cm1.say(hex); // 12 + 496 = 508 bytes
-    for (let k = 0; k < 3; k++) {
+    cm1.say(hex);
+    for (let k = 0; k < 11; k++) {
       hex = "";
       for (let i = 0; i < 500; i++) hex += "00";
       cm1.say(hex);
     }
-    cm1.say(KEEPALIVE_ACK); // 1508 + 500 = 2008 skipped, this one read
+    cm1.say(KEEPALIVE_ACK); // 508 + 5500 = 6008 skipped, this one read
     expect(counterValue(Ctr.SccpMalformed)).toBe(bad + 1);
     expect(registerState).toBe(RegState.Registered);
     expect(registeredCm).toBe(0);

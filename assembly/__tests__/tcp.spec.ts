@@ -3,7 +3,7 @@
 // pseudo-header); what the phone sends is read back from txBuf.
 import { fromHex, toHex } from "./hex";
 import {
-  TCP_CONNECTIONS, TCP_MSS, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpLocalPort, tcpOutcome, tcpPoll, tcpRecv, tcpRto, tcpRttvar, tcpRx, tcpSend, tcpSrtt, tcpState,
+  TCP_CONNECTIONS, TCP_MSS, TCP_RCV_BUF, TcpOutcome, TcpState, tcpAbort, tcpAvailable, tcpClose, tcpConnect, tcpLocalPort, tcpOutcome, tcpPoll, tcpRecv, tcpRto, tcpRttvar, tcpRx, tcpSend, tcpSrtt, tcpState,
 } from "../net/tcp";
 import { TcpRepr, seqGt, seqLt } from "../wire/tcp";
 import { arpFlush } from "../net/arp";
@@ -23,7 +23,7 @@ const SILENT_IP: u32 = 0xc633640c; // nobody answers ARP for it
 const SYN: u32 = 2, FIN: u32 = 1, RST: u32 = 4, PSH: u32 = 8, ACK: u32 = 16;
 const seg = memory.data(1600);
 const data = memory.data(1100);
-const got = memory.data(1100);
+const got = memory.data(TCP_RCV_BUF);
 const OUT = txBuf + 14 + 20;
 
 let now: i64 = 1000;
@@ -186,7 +186,7 @@ describe("TCP handshake and data", () => {
     expect(outAck()).toBe(0);
     expect(outHl()).toBe(24);
     expect(toHex(OUT + 20, 4)).toBe("020405b4");
-    expect(outWin()).toBe(1024);
+    expect(outWin()).toBe(TCP_RCV_BUF);
     expect(outChecksumOk()).toBe(true);
     expect(tcpState(h)).toBe(TcpState.SynSent);
     expect(tcpRto(h)).toBe(1000); // RFC 6298 (2.1)
@@ -239,7 +239,7 @@ describe("TCP handshake and data", () => {
     expect(rx(mk(2000, lport, IRS + 1, iss + 101, PSH | ACK, 8192, 40))).toBe(true);
     expect(outAck()).toBe(IRS + 41); // 0x00000009: past the wrap
     expect(outAck()).toBe(9);
-    expect(outWin()).toBe(1024 - 40);
+    expect(outWin()).toBe(TCP_RCV_BUF - 40);
     fillData(10, 0x68);
     expect(rx(mk(2000, lport, 9, iss + 101, PSH | ACK, 8192, 10))).toBe(true);
     expect(outAck()).toBe(19);
@@ -419,7 +419,7 @@ describe("TCP resets (RFC 5961)", () => {
   it("drops data outside the window and ACKs beyond what was sent, each with an ACK", () => {
     const drops = counterValue(Ctr.DropTcpOutOfWindow);
     fillData(10, 0);
-    expect(rx(mk(2000, lport, 39 + 2000, iss + 146, ACK, 8192, 10))).toBe(false);
+    expect(rx(mk(2000, lport, 39 + TCP_RCV_BUF + 1000, iss + 146, ACK, 8192, 10))).toBe(false);
     expect(outAck()).toBe(39);
     expect(rx(mk(2000, lport, 39, iss + 9999, ACK, 8192))).toBe(false);
     expect(outFlags()).toBe(ACK);
@@ -430,7 +430,7 @@ describe("TCP resets (RFC 5961)", () => {
   it("sends at most one challenge ACK per 500 ms: no ACK war with a peer out of step", () => {
     now += 1000;
     const before = tx();
-    for (let i = 0; i < 10; i++) rx(mk(2000, lport, 39 + 3000, iss + 146, ACK, 8192)); // far ahead
+    for (let i = 0; i < 10; i++) rx(mk(2000, lport, 39 + TCP_RCV_BUF + 2000, iss + 146, ACK, 8192)); // far ahead
     expect(tx()).toBe(before + 1);
     now += 499;
     rx(mk(2000, lport, 39, iss + 9999, ACK, 8192)); // acknowledges what was never sent
@@ -592,24 +592,25 @@ describe("TCP windows", () => {
 
   it("announces the free space of its buffer, refuses data past it, and reopens past half", () => {
     fillData(512, 0);
-    expect(rx(mk(2000, lport, IRS + 1, iss + 11, ACK, 4096, 512))).toBe(true);
-    expect(outWin()).toBe(512);
-    expect(rx(mk(2000, lport, IRS + 513, iss + 11, ACK, 4096, 512))).toBe(true);
-    expect(outWin()).toBe(0);
-    expect(outAck()).toBe(IRS + 1025);
+    const full: u32 = TCP_RCV_BUF;
+    for (let at: u32 = 0; at < full; at += 512) {
+      expect(rx(mk(2000, lport, IRS + 1 + at, iss + 11, ACK, 4096, 512))).toBe(true);
+      expect(outWin()).toBe(full - at - 512);
+    }
+    expect(outAck()).toBe(IRS + 1 + full);
     // A probe of our zero window: ACKed, not taken.
     const drops = counterValue(Ctr.DropTcpOutOfWindow);
-    expect(rx(mk(2000, lport, IRS + 1025, iss + 11, ACK, 4096, 1))).toBe(false);
+    expect(rx(mk(2000, lport, IRS + 1 + full, iss + 11, ACK, 4096, 1))).toBe(false);
     expect(counterValue(Ctr.DropTcpOutOfWindow)).toBe(drops + 1);
-    expect(outAck()).toBe(IRS + 1025);
+    expect(outAck()).toBe(IRS + 1 + full);
     expect(outWin()).toBe(0);
     // Reading 100 bytes does not announce a tiny window; reading past half does.
     const before = tx();
     tcpRecv(h, got, 100, now);
     expect(tx()).toBe(before);
-    tcpRecv(h, got, 500, now);
+    tcpRecv(h, got, full / 2, now);
     expect(tx()).toBe(before + 1);
-    expect(outWin()).toBe(600);
+    expect(outWin()).toBe(full / 2 + 100);
     tcpAbort(h, now);
   });
 });

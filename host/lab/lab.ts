@@ -114,9 +114,9 @@ export class Lab {
     }
   }
 
-  /** tshark capturing what `filter` selects on the servers' interface into `file` (pcap); resolves once it captures. */
+  /** tshark capturing what `filter` selects on the servers' interface into `file` (pcap; a 32 MiB kernel buffer: a storm's bursts); resolves once it captures. */
   capture(file: string, filter: string): Promise<ChildProcess> {
-    return this.start("tshark", ["tshark", "-n", "-i", this.serverIf, "-F", "pcap", "-w", file, "-f", filter], (log) => /Capturing on/.test(log));
+    return this.start("tshark", ["tshark", "-n", "-B", "32", "-i", this.serverIf, "-F", "pcap", "-w", file, "-f", filter], (log) => /Capturing on/.test(log));
   }
 
   /** Starts a server in the switch namespace; resolves when `ready(its output so far)` holds (bounded). */

@@ -88,6 +88,12 @@ function readRequests(pcap: string): string[] {
   return names;
 }
 
+/** tshark's last frames reach its file after a moment (dumpcap hands them on through a pipe): wait, then stop it. */
+async function stopCapture(cap: ChildProcess): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1500));
+  await stopGently(cap);
+}
+
 function column(csv: string, name: string): string[] {
   const [head, ...rows] = csv.trim().split("\n");
   const i = head.split(",").indexOf(name);
@@ -127,7 +133,7 @@ test(`storm --link vxlan: ${PHONES} phones at once against dnsmasq (DHCP, TFTP) 
     const pcap = lab.file("tftp.pcap");
     const cap = await lab.capture(pcap, "udp dst port 69");
     const run = await storm(lab).done;
-    await stopGently(cap);
+    await stopCapture(cap);
     assertBuilding(run, servers.leases(), readRequests(pcap), DNSMASQ_LEASE);
     assert.equal(run.summary!.real!.servers.find((v) => v.role === "tftp")!.ip, LAB_TFTP_IP);
   });
@@ -139,7 +145,7 @@ test(`storm --link vxlan: ${PHONES} phones, power staggered 5 ms, against isc-dh
     const pcap = lab.file("tftp.pcap");
     const cap = await lab.capture(pcap, "udp dst port 69");
     const run = await storm(lab, "--stagger", "5").done;
-    await stopGently(cap);
+    await stopCapture(cap);
     assertBuilding(run, servers.leases(), readRequests(pcap), ISC_LEASE);
   });
 });

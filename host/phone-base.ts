@@ -45,6 +45,8 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   lcd = "";
   /** The image running, as the bootloader reported it; null while dark. */
   image: BootedImage | null = null;
+  /** The running image, started on trial, has confirmed itself (the firmware's ImageConfirmed). */
+  private trialConfirmed = false;
   /** Starts of the firmware since power-on, resets included. */
   boots = 0;
   /** The running firmware; null while dark or resetting. */
@@ -100,6 +102,11 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
 
   get isRegistered(): boolean {
     return this.registered !== null;
+  }
+
+  /** A new image runs on trial and has not confirmed itself yet: stopping now (a power cut) would revert it. */
+  get awaitingConfirm(): boolean {
+    return this.image !== null && this.image.trial && !this.trialConfirmed;
   }
 
   get isBound(): boolean {
@@ -293,6 +300,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
     }
     this.firmware = started;
     this.image = { slot, load: chosen.load, trial: chosen.trial };
+    this.trialConfirmed = false;
     this.verdict.booted(slot, chosen.load, chosen.trial);
     this.boots++;
     this.record({ t_ms: this.tMs, stage: "boot", event: "run", detail: `${chosen.load} from slot ${slotName(slot)} (${chosen.trial ? "trial" : "confirmed"})` });
@@ -336,6 +344,7 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
       case Ev.DhcpDomain: l.domain = text(a, b); break;
       case Ev.DhcpExpired: case Ev.DhcpNak: case Ev.DhcpDecline: case Ev.LinkDown: this.bound = false; break;
       case Ev.RegRegistered: this.registered = { cm: a }; break;
+      case Ev.ImageConfirmed: this.trialConfirmed = true; break;
       case Ev.RegFallback: this.registered = { cm: a }; break;
       case Ev.RegConnecting: case Ev.RegAllDown: case Ev.RegReset: case Ev.RegUnregistered: this.registered = null; break;
       case Ev.VlanLearned: this.vlan = { id: announcedVid(a), source: VLAN_SOURCES[b] ?? String(b) }; break;

@@ -109,17 +109,23 @@ function explainBoard(r: { report: BoardReport | null; log: string }): string {
 
 const skip = labUnavailable("dnsmasq", "in.tftpd") || boardToolsMissing();
 
-/** What the started images' own code announced, in order (the timeline's "version" notes). */
-const versionsOf = (r: BoardReport): string[] => r.timeline.filter((e) => e.event === "version").map((e) => e.detail.replace(/^.* says it is /, ""));
-const has = (r: BoardReport, event: RegExp, detail: RegExp) => r.timeline.some((e) => event.test(e.event) && detail.test(e.detail));
-
-test("an upgrade to a different build: downloaded into slot B, reset, the NEW native code runs on trial (its version string), registers and confirms; the next boot keeps it", { skip, timeout: 600_000 }, async () => {
+/** A lab whose configuration names phone-next's board image (NEXT_LOAD, served), the board's tap and a flash with the old load in slot A. */
+async function withNextLoadLab(body: (lab: Lab, flash: string) => Promise<void>): Promise<void> {
   assert.equal(buildBoard(), false);
   const next = boardImage(PHONE_NEXT_WASM, { loadName: NEXT_LOAD, version: NEXT_VERSION });
   await withLab({ phones: 0 }, async (lab) => {
     await servers(lab, NEXT_LOAD);
     serveImage(lab.file("tftp"), NEXT_LOAD, next);
-    const flash = await tapAndFlash(lab);
+    await body(lab, await tapAndFlash(lab));
+  });
+}
+
+/** What the started images' own code announced, in order (the timeline's "version" notes). */
+const versionsOf = (r: BoardReport): string[] => r.timeline.filter((e) => e.event === "version").map((e) => e.detail.replace(/^.* says it is /, ""));
+const has = (r: BoardReport, event: RegExp, detail: RegExp) => r.timeline.some((e) => event.test(e.event) && detail.test(e.detail));
+
+test("an upgrade to a different build: downloaded into slot B, reset, the NEW native code runs on trial (its version string), registers and confirms; the next boot keeps it", { skip, timeout: 600_000 }, async () => {
+  await withNextLoadLab(async (lab, flash) => {
     const run = await boardRun(lab, flash, "registered");
     assert.ok(run.report, run.log);
     const r = run.report;
@@ -160,12 +166,7 @@ test("a corrupted board image, then one signed with another key: each downloaded
 });
 
 test("a power cut (QEMU killed) during the download of a new load: the board boots its old load from slot A, and upgrades on the next try", { skip, timeout: 600_000 }, async (t) => {
-  assert.equal(buildBoard(), false);
-  const next = boardImage(PHONE_NEXT_WASM, { loadName: NEXT_LOAD, version: NEXT_VERSION });
-  await withLab({ phones: 0 }, async (lab) => {
-    await servers(lab, NEXT_LOAD);
-    serveImage(lab.file("tftp"), NEXT_LOAD, next);
-    const flash = await tapAndFlash(lab);
+  await withNextLoadLab(async (lab, flash) => {
     // The board's port shaped to 400 kbit/s towards it (a token bucket that queues, never drops): ~100 KB take seconds, long enough to cut.
     if (spawnSync("ip", ["netns", "exec", lab.sw, "tc", "qdisc", "add", "dev", "tap0", "root", "tbf", "rate", "400kbit", "burst", "3000", "latency", "2s"]).status !== 0) {
       t.skip("needs tc's tbf qdisc (the kernel's sch_tbf module) to slow the download down enough to cut it");

@@ -122,7 +122,8 @@ export async function deviceCommand(args: string[]): Promise<number> {
     monitor: checkOutputFile("--monitor", values.monitor),
     timeoutMs: timeoutS * 1000,
     onLine: verbose && !json ? (l) => { if (!l.startsWith("#")) console.log(`  board: ${l}`); } : undefined,
-    done: (p) => (until === "bound" ? p.isBound : p.isRegistered),
+    // Registered on a new image also means confirmed: stopping between the two would revert it at the next power-on.
+    done: (p) => (until === "bound" ? p.isBound : p.isRegistered && !p.awaitingConfirm),
   });
   const report = phone.report();
   const reached = until === "bound" ? report.bound : report.registered;

@@ -5,14 +5,14 @@
 import assert from "node:assert/strict";
 import { testingModule } from "./testing-wasm.js";
 import { RegState } from "./firmware-enums.js";
-import { Scheduler, type Timer } from "../../host/sim/scheduler.js";
+import { Scheduler } from "../../host/sim/scheduler.js";
 import { Wire, type Nic, type WirePort } from "../../host/sim/wire.js";
 import { EthernetSwitch } from "../../host/sim/switch.js";
 import { SimCallManager, type SimCallManagerConfig } from "../../host/sim/callmanager.js";
 import { PcapWriter } from "../../host/sim/pcap.js";
 import { parseIp } from "../../host/wire/address.js";
 import { describeEvent, formatEntry } from "../../host/events.js";
-import { COUNTER_NAMES } from "../../host/counters.js";
+import { PollTimer, readCounter } from "./harness-driver.js";
 
 /** assembly/testing/register-harness.ts, as `npm run build` built it. */
 const module = testingModule("register-harness");
@@ -26,7 +26,7 @@ export class Phone implements Nic {
   readonly resets: number[] = [];
   port!: WirePort;
   framesOut = 0;
-  private timer: Timer | null = null;
+  private readonly clock: PollTimer;
   private seed = 7;
 
   constructor(private readonly s: Scheduler) {
@@ -48,10 +48,11 @@ export class Phone implements Nic {
       flash_read: () => -1, flash_program: () => -1, flash_erase: () => -1, lcd: () => {}, log: () => {}, watchdog_kick: () => {},
     };
     this.x = new WebAssembly.Instance(module, { hal }).exports as unknown as Exports;
+    this.clock = new PollTimer(s, (t) => this.x.poll(t));
     this.x.setup(0x001b, 0x54c2a710, parseIp("198.51.100.50"), parseIp("255.255.255.0"), parseIp("198.51.100.1"));
   }
 
-  get nowMs(): number { return Math.floor(this.s.now / 1000); }
+  get nowMs(): number { return this.clock.nowMs; }
   get state(): number { return this.x.state(); }
   get cm(): number { return this.x.cm(); }
 
@@ -68,18 +69,9 @@ export class Phone implements Nic {
     return r;
   }
 
-  schedule(): void {
-    const next = Number(this.x.poll(BigInt(this.nowMs)));
-    if (this.timer !== null) this.s.cancel(this.timer);
-    this.timer = null;
-    if (next >= Number.MAX_SAFE_INTEGER) return;
-    this.timer = this.s.at(Math.max(next * 1000, this.s.now + 1), () => { this.timer = null; this.schedule(); });
-  }
+  schedule(): void { this.clock.schedule(); }
 
-  counter(name: string): number {
-    const i = COUNTER_NAMES.indexOf(name as (typeof COUNTER_NAMES)[number]);
-    return new DataView(this.x.memory.buffer).getUint32(this.x.counters() + i * 4, true);
-  }
+  counter(name: string): number { return readCounter(this.x, name); }
 
   timeline(): string {
     return this.events.map((e) => formatEntry(describeEvent(e.tMs, e.code, e.a, e.b, () => "…"))).join("\n");
@@ -119,12 +111,15 @@ export function net(cm: Array<Partial<SimCallManagerConfig>> = [{}, {}, {}], opt
   return { s, phone, cms, pcap };
 }
 
-export function runUntil(n: Net, cond: () => boolean, limitMs: number): boolean {
+/** A simulated network with a testing-module phone on it (this file's, or sip-net's). */
+type AnyNet = { s: Scheduler; phone: { timeline(): string } };
+
+export function runUntil(n: AnyNet, cond: () => boolean, limitMs: number): boolean {
   n.s.run({ untilUs: n.s.now + limitMs * 1000, until: cond });
   return cond();
 }
 
-export function runMs(n: Net, ms: number): void {
+export function runMs(n: AnyNet, ms: number): void {
   const r = n.s.runUntil(n.s.now + ms * 1000, 2_000_000);
   assert.notEqual(r.stoppedBy, "maxEvents", `a storm: ${r.events} events in ${ms} ms\n${n.phone.timeline().slice(-3000)}`);
 }

@@ -2,13 +2,14 @@
 // receive path, TCP and assembly/phone/sip.ts) as a host on a simulated
 // switch with test registrars (tests/helpers/sip-registrar.ts).
 import { testingModule } from "./testing-wasm.js";
-import { Scheduler, type Timer } from "../../host/sim/scheduler.js";
+import { Scheduler } from "../../host/sim/scheduler.js";
 import { Wire, type Nic, type WirePort } from "../../host/sim/wire.js";
 import { EthernetSwitch } from "../../host/sim/switch.js";
 import { PcapWriter } from "../../host/sim/pcap.js";
 import { parseIp } from "../../host/wire/address.js";
 import { describeEvent, formatEntry } from "../../host/events.js";
-import { COUNTER_NAMES } from "../../host/counters.js";
+import { PollTimer, readCounter } from "./harness-driver.js";
+import { runMs, runUntil } from "./register-net.js";
 import { TcpRegistrar, UdpRegistrar, type RegistrarConfig } from "./sip-registrar.js";
 
 const module = testingModule("sip-harness");
@@ -24,7 +25,7 @@ export class SipPhone implements Nic {
   readonly events: Array<{ tMs: number; code: number; a: number; b: number }> = [];
   readonly screens: string[] = [];
   port!: WirePort;
-  private timer: Timer | null = null;
+  private readonly clock: PollTimer;
   private seed = 11;
 
   constructor(private readonly s: Scheduler) {
@@ -39,10 +40,11 @@ export class SipPhone implements Nic {
       reset: () => {}, flash_read: () => -1, flash_program: () => -1, flash_erase: () => -1, log: () => {}, watchdog_kick: () => {},
     };
     this.x = new WebAssembly.Instance(module, { hal }).exports as unknown as Exports;
+    this.clock = new PollTimer(s, (t) => this.x.poll(t));
     this.x.setup(0x001b, 0x54c2a710, parseIp(PHONE_IP), parseIp("255.255.255.0"), parseIp("198.51.100.1"));
   }
 
-  get nowMs(): number { return Math.floor(this.s.now / 1000); }
+  get nowMs(): number { return this.clock.nowMs; }
   get state(): number { return this.x.state(); }
   get proxy(): number { return this.x.proxy(); }
   lineState(i: number): number { return this.x.line_state(i); }
@@ -68,18 +70,9 @@ export class SipPhone implements Nic {
     this.schedule();
   }
 
-  schedule(): void {
-    const next = Number(this.x.poll(BigInt(this.nowMs)));
-    if (this.timer !== null) this.s.cancel(this.timer);
-    this.timer = null;
-    if (next >= Number.MAX_SAFE_INTEGER) return;
-    this.timer = this.s.at(Math.max(next * 1000, this.s.now + 1), () => { this.timer = null; this.schedule(); });
-  }
+  schedule(): void { this.clock.schedule(); }
 
-  counter(name: string): number {
-    const i = COUNTER_NAMES.indexOf(name as (typeof COUNTER_NAMES)[number]);
-    return new DataView(this.x.memory.buffer).getUint32(this.x.counters() + i * 4, true);
-  }
+  counter(name: string): number { return readCounter(this.x, name); }
 
   of(code: number): Array<{ tMs: number; a: number; b: number }> { return this.events.filter((e) => e.code === code); }
 
@@ -113,11 +106,4 @@ export function sipNet(configs: Array<RegistrarConfig & { udp?: boolean; closed?
   return { s, phone, regs, pcap };
 }
 
-export function runUntil(n: SipNet, cond: () => boolean, limitMs: number): boolean {
-  n.s.run({ untilUs: n.s.now + limitMs * 1000, until: cond });
-  return cond();
-}
-
-export function runMs(n: SipNet, ms: number): void {
-  n.s.runUntil(n.s.now + ms * 1000, 2_000_000);
-}
+export { runMs, runUntil };

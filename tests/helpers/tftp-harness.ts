@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { testingModule } from './testing-wasm.js';
 import { Scheduler } from '../../host/sim/scheduler.js';
-import type { Timer } from '../../host/sim/scheduler.js';
 import { Wire } from '../../host/sim/wire.js';
 import type { Nic, WirePort } from '../../host/sim/wire.js';
 import { EthernetSwitch } from '../../host/sim/switch.js';
@@ -17,7 +16,7 @@ import type { TftpServerConfig } from '../../host/sim/tftp-server.js';
 import { DnsServer } from '../../host/sim/dns-server.js';
 import type { DnsServerConfig } from '../../host/sim/dns-server.js';
 import { parseIp } from '../../host/wire/address.js';
-import { COUNTER_NAMES } from '../../host/counters.js';
+import { PollTimer, readCounter } from './harness-driver.js';
 import { Ev } from '../../host/events.js';
 import { TftpStatus } from './firmware-enums.js';
 
@@ -40,7 +39,7 @@ export class FirmwarePhone implements Nic {
   dropOut: (frame: Uint8Array, n: number) => boolean = () => false;
   private inCount = 0;
   private outCount = 0;
-  private timer: Timer | null = null;
+  private readonly clock: PollTimer;
   private seed = 12345;
 
   constructor(private readonly s: Scheduler, readonly ip: number, module: WebAssembly.Module = harnessModule()) {
@@ -62,10 +61,11 @@ export class FirmwarePhone implements Nic {
       if (i.module !== 'hal') throw new Error(`harness imports ${i.module}.${i.name}`);
     }
     this.x = new WebAssembly.Instance(module, imports).exports as unknown as Exports;
+    this.clock = new PollTimer(s, (t) => this.x.poll(t));
     this.x.setup(0x001b, 0x54c2a710, ip);
   }
 
-  get nowMs(): number { return Math.floor(this.s.now / 1000); }
+  get nowMs(): number { return this.clock.nowMs; }
 
   receive(frame: Uint8Array): void {
     if (this.dropIn(frame, this.inCount++)) return;
@@ -75,14 +75,7 @@ export class FirmwarePhone implements Nic {
   }
 
   /** Runs the firmware's timers when it asks. */
-  schedule(): void {
-    const next = Number(this.x.poll(BigInt(this.nowMs)));
-    if (this.timer !== null) this.s.cancel(this.timer);
-    this.timer = null;
-    if (next >= Number.MAX_SAFE_INTEGER) return;
-    const at = Math.max(next * 1000, this.s.now + 1);
-    this.timer = this.s.at(at, () => { this.timer = null; this.schedule(); });
-  }
+  schedule(): void { this.clock.schedule(); }
 
   text(s: string): number {
     new Uint8Array(this.x.memory.buffer).set(Buffer.from(s, 'ascii'), this.x.text_buffer());
@@ -101,10 +94,7 @@ export class FirmwarePhone implements Nic {
     this.schedule();
   }
 
-  counter(name: string): number {
-    const i = COUNTER_NAMES.indexOf(name as (typeof COUNTER_NAMES)[number]);
-    return new DataView(this.x.memory.buffer).getUint32(this.x.counters() + i * 4, true);
-  }
+  counter(name: string): number { return readCounter(this.x, name); }
 
   eventCount(code: number): number {
     return this.events.filter((e) => e.code === code).length;

@@ -8,24 +8,24 @@
  * Instructions the board port counts (tests/bench/board-bench.ts, QEMU
  * mps2-an386 under `-icount shift=0`: one instruction per ns of virtual
  * time, read from the LAN9118's 25 MHz counter, exact to 40 instructions).
- * Measured 2026-12-03 on the build of that day (Ed25519 with its faster
- * field arithmetic), the same in repeated runs:
- *   verify of the default image, 61,283 signed bytes:        68,915,960
- *   the same with 524,296 bytes of padding (585,579 bytes):  284,904,680
- *   the same with 1,048,584 bytes of padding (1,109,867):    500,404,200
- *   phone.wasm's start (the board's check of its translation's SHA-256,
- *   instantiation, start function), default image:          11,096,840
- * Verify is linear in the bytes hashed: 411.5 instructions a signed byte
+ * Measured 2026-12-03 on the board images of that day (RAM-load: the
+ * resident bootloader verifies the slot, copies the payload to RAM and
+ * calls it), the same in repeated runs:
+ *   verify of the default board image, 104,132 signed bytes:  86,876,000
+ *   the same with 524,288 bytes of padding (628,420 bytes):   302,379,720
+ *   the firmware's start: reset to the phone's first poll less the verify
+ *   (drivers, copy to RAM, the image's start):                   191,280
+ * Verify is linear in the bytes hashed: 411.0 instructions a signed byte
  * (SHA-256 for the digest and SHA-512 for Ed25519, one pass, flash reads
- * through the hal) plus 43.7 M fixed (the key hash and the Ed25519 point
+ * through the hal) plus 44.1 M fixed (the key hash and the Ed25519 point
  * decompression and double scalar multiplication).
  * To measure again: `npm run build && node -e "import('./dist/tests/bench/board-bench.js').then(async m => console.log(await m.measureBoot(), await m.measureBoot(m.paddedImage(524288))))"`
- * (needs qemu-system-arm, gcc-arm-none-eabi, wabt), then update these three numbers.
+ * (needs qemu-system-arm, gcc-arm-none-eabi, wabt), then update the three numbers below.
  */
 export const BOOT_INSTRUCTIONS = {
-  verifyPerSignedByte: 411.5,
-  verifyFixed: 43_700_000,
-  firmwareStart: 11_100_000,
+  verifyPerSignedByte: 411.0,
+  verifyFixed: 44_100_000,
+  firmwareStart: 191_280,
 } as const;
 
 /**

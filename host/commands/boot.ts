@@ -255,7 +255,11 @@ export async function bootVxlan(o: VxlanBoot, link: RealLink = new VxlanLink(o.v
   // threads) in the middle of the first bulk transfer, taking a CPU from the
   // phone and the server (lockstep TFTP 4 MiB: ~0.29 -> ~0.25 s). Read when
   // a module is compiled, so it holds for the image the bootloader starts.
-  setFlagsFromString("--no-wasm-dynamic-tiering");
+  // The harness's own JavaScript stays at its baseline tiers (--no-opt):
+  // its per-frame work is small, and TurboFan compiling it on helper
+  // threads mid-transfer cost more than it gave (4 MiB from tftpd-hpa:
+  // medians 0.223-0.258 s -> 0.191-0.199 s).
+  setFlagsFromString("--no-wasm-dynamic-tiering --no-opt");
   const clock = new RealTimeClock();
   const pcap = o.pcap !== undefined ? new PcapWriter() : null;
   let boundAtMs: number | null = null;

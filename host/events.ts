@@ -298,6 +298,13 @@ function eventWord(spec: EventSpec): string {
   return name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 }
 
+/** The stage a firmware event belongs to (describeEvent's, without making its text). */
+export function eventStage(code: number, a: number): StageName {
+  const spec = byCode.get(code);
+  if (!spec) return "boot";
+  return code === Ev.Stage ? STAGES[a] ?? "boot" : spec.stage;
+}
+
 export function describeEvent(tMs: number, code: number, a: number, b: number, text: TextReader): TimelineEntry {
   const spec = byCode.get(code);
   if (!spec) return { t_ms: tMs, stage: "boot", event: `event ${code}`, detail: `${a} ${b}` };

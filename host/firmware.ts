@@ -245,6 +245,28 @@ const imageModules = new Map<string, WebAssembly.Module>();
  * image share its code. Throws when the bytes are not a WebAssembly module.
  */
 export function loadImageModule(flash: Flash, addr: number, size: number): { module: WebAssembly.Module; sha256: string } {
+  // An image in shared sectors (every phone of a storm has the factory's): the same sectors, the same module, without copying and hashing it again.
+  const shared = flash.sharedSectors(addr, size);
+  const key = shared ? `${addr % flash.geometry.sectorSize}:${size}` : "";
+  const known = shared ? bySectors.get(shared[0])?.find((k) => k.key === key && sameList(k.sectors, shared)) : undefined;
+  if (known) return { module: imageModules.get(known.sha256)!, sha256: known.sha256 };
+  const found = loadImageFromBytes(flash, addr, size);
+  if (shared) {
+    let list = bySectors.get(shared[0]);
+    if (!list) bySectors.set(shared[0], (list = []));
+    list.push({ key, sectors: shared, sha256: found.sha256 });
+  }
+  return found;
+}
+
+/** Images already compiled from shared flash sectors, by their first sector. */
+const bySectors = new WeakMap<Uint8Array, Array<{ key: string; sectors: Uint8Array[]; sha256: string }>>();
+
+function sameList(a: Uint8Array[], b: Uint8Array[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function loadImageFromBytes(flash: Flash, addr: number, size: number): { module: WebAssembly.Module; sha256: string } {
   const payload = new Uint8Array(size);
   flash.copyOut(addr, payload);
   const sha256 = createHash("sha256").update(payload).digest("hex");

@@ -154,6 +154,22 @@ export class Flash {
     }
   }
 
+  /**
+   * The sectors holding [addr, addr + len) when every one is shared (held
+   * by other flashes too and never written in place: see flashImage), or
+   * null. Two flashes with the same list hold the same bytes there.
+   */
+  sharedSectors(addr: number, len: number): Uint8Array[] | null {
+    const ss = this.geometry.sectorSize;
+    const out: Uint8Array[] = [];
+    for (let sector = Math.floor(addr / ss); sector * ss < addr + len; sector++) {
+      const data = this.sectors.get(sector);
+      if (!data || this.owned.has(sector)) return null;
+      out.push(data);
+    }
+    return out;
+  }
+
   /** A view of the sector holding `addr` that this flash may write. */
   private writable(sector: number): Uint8Array {
     let data = this.sectors.get(sector);

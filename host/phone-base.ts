@@ -5,7 +5,7 @@
 // NativePhone (host/device/native-phone.ts) in a wasm2c process; both must
 // behave identically, so what they share lives only here.
 import { bootErrorText, IMAGE_ERRORS, slotName } from "./image.js";
-import { announcedVid, describeEvent, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
+import { announcedVid, describeEvent, eventStage, Ev, STAGES, VLAN_SOURCES, type StageName, type TimelineEntry } from "./events.js";
 import { summarizeCounters, type Counters } from "./counters.js";
 import type { Nic, WirePort } from "./sim/wire.js";
 import type { Timer } from "./sim/scheduler.js";
@@ -65,9 +65,12 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   private readonly verdict = new VerdictTracker();
 
   private readonly keepTimeline: boolean;
+  /** No timeline kept and no onEvent: entries would be made for nobody. */
+  protected readonly quiet: boolean;
 
   constructor(protected readonly clock: Clock, readonly options: PhoneOptions) {
     this.keepTimeline = options.keepTimeline !== false;
+    this.quiet = !this.keepTimeline && options.onEvent === undefined;
   }
 
   /** Runs the bootloader, which reports the image it chose through `event`. */
@@ -218,20 +221,22 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   protected firmwareEvent(code: number, a: number, b: number, text: TextReader): void {
     this.options.onFirmwareEvent?.(code, a, b);
     const read = (p: number, n: number): string | null => (this.firmware ? text(p, n) : null);
-    const entry = describeEvent(this.tMs, code, a, b, (p, n) => read(p, n) ?? "");
+    // Nobody reads timeline entries (a storm's phones): only the stage is kept, no text is made.
+    const entry = this.quiet ? null : describeEvent(this.tMs, code, a, b, (p, n) => read(p, n) ?? "");
     this.noteLease(code, a, b, read);
     this.verdict.event(code, a, b, (p, n) => read(p, n) ?? "");
-    this.record(entry);
+    if (entry) this.record(entry);
+    else this.reached(eventStage(code, a));
   }
 
   protected firmwareLog(level: number, text: string): void {
-    if (this.options.firmwareLogs === false) return;
+    if (this.options.firmwareLogs === false || this.quiet) return;
     this.record({ t_ms: this.tMs, stage: STAGES[this.stageReached], event: "log", detail: `[${level}] ${text}` });
   }
 
   protected showLcd(text: string): void {
     this.lcd = text;
-    this.record({ t_ms: this.tMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
+    if (!this.quiet) this.record({ t_ms: this.tMs, stage: STAGES[this.stageReached], event: "lcd", detail: text });
   }
 
   // ---- boot path (issue 6): the bootloader picks a slot, its image runs.
@@ -353,9 +358,13 @@ export abstract class PhoneBase<F extends RunningFirmware> implements Nic {
   }
 
   private record(e: TimelineEntry): void {
-    const stage = STAGES.indexOf(e.stage);
-    if (stage > this.stageReached) this.stageReached = stage;
+    this.reached(e.stage);
     if (this.keepTimeline) this.timeline.push(e);
     this.options.onEvent?.(e);
+  }
+
+  private reached(stageName: StageName): void {
+    const stage = STAGES.indexOf(stageName);
+    if (stage > this.stageReached) this.stageReached = stage;
   }
 }

@@ -137,7 +137,8 @@ export class Phone extends PhoneBase<PhoneFirmware> {
       event: (code, a, b) => this.firmwareEvent(code, a, b, (p, n) => this.firmware?.text(p, n) ?? ""),
       random: () => this.random.nextU32(),
       flash: this.flash,
-      log: (level, text) => this.firmwareLog(level, text),
+      // Without a listener the firmware's log text is not even read out of its memory.
+      ...(this.quiet || this.options.firmwareLogs === false ? {} : { log: (level: number, text: string) => this.firmwareLog(level, text) }),
       lcd: (text) => this.showLcd(text),
       reset: (reason) => this.reset(reason),
     };

@@ -2,7 +2,6 @@
 // how long until every phone is registered, and which server held them up.
 import { writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { makePlan, MAX_PHONES, PlanError, type Scenario, type StormPlan } from "../storm/plan.js";
 import { loadStormScenario, MAX_INITIAL_DELAY_MS } from "../storm/scenario.js";
@@ -25,8 +24,8 @@ export const STORM_USAGE = `  storm   boot a building of phones at once after a 
           --loss P        frame loss on each access switch's uplink, each way, 0..0.5 (default 0)
           --scenario FILE JSON: PoE budget and port priorities, DHCP/TFTP/CallManager limits and states, a new load,
                           the uplinks (fields as in boot's scenarios: snake_case, checked before any phone boots)
-          --workers N     threads to simulate with (default: 2 from 2000 phones on a machine with 2 cores or more,
-                          else 1); any N gives the same result
+          --workers N     threads to simulate with (default 1: two step together and were no faster);
+                          any N gives the same result
           --json          print the summary as one JSON object (no wall-clock figures in it)
           --report FILE   write an HTML report (charts and tables, one self-contained page)
           --csv FILE      write one CSV row per phone (switch, port, MAC, IP, CallManager, load, upgrade outcome,
@@ -77,9 +76,16 @@ const STORM_OPTIONS = {
 const BIG_STORM = 2000;
 export const NO_TRAP_HANDLER = "--disable-wasm-trap-handler";
 
-/** Threads for a storm without --workers: two from BIG_STORM phones on a machine with two cores or more. */
-export function defaultWorkers(phones: number): number {
-  return phones >= BIG_STORM && availableParallelism() >= 2 ? 2 : 1;
+/**
+ * Threads for a storm without --workers: one. Two step together in windows
+ * of one uplink latency and each waits for the other about 45 % of the run
+ * (the cells are busy while phones boot, the core while they register):
+ * measured (README "Where the time goes") two were no faster than one at
+ * 5,000 phones, and a busy neighbouring process doubled their time where it
+ * slowed one thread by 11-17 %.
+ */
+export function defaultWorkers(_phones: number): number {
+  return 1;
 }
 
 /**

@@ -3,7 +3,6 @@
 import { writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
 import { performance } from "node:perf_hooks";
 import { makePlan, MAX_PHONES, PlanError, type Scenario, type StormPlan } from "../storm/plan.js";
 import { loadStormScenario, MAX_INITIAL_DELAY_MS } from "../storm/scenario.js";
@@ -211,10 +210,6 @@ async function realStorm(plan: StormPlan, values: StormValues, scenario: Scenari
     local: values.local === undefined ? undefined : parseIpv4Arg("--local", values.local),
   };
   plan.macBase = parseMacBase(values["mac-base"], plan.phones);
-  // The firmware at its top tier from the first phone on, as boot --link vxlan: with dynamic tiering a building
-  // powering up at once runs its bootloaders in Liftoff code, and the last phones start over a second late (1,000 phones:
-  // deadlines late p99 540 ms, 14 ms without). Read when a module is compiled; nothing is compiled before this.
-  setFlagsFromString("--no-wasm-dynamic-tiering");
   const staggerMs = parseIntArg("--stagger", values.stagger, 0, 60_000, 0);
   const timeoutS = parseIntArg("--timeout", values.timeout, 1, 86_400, 300);
   const tty = process.stderr.isTTY === true;

@@ -165,14 +165,18 @@ export class EthernetSwitch {
     return vid === voiceVlan && vid !== 4095 ? vid : null;
   }
 
-  /** Sends a frame of `vlan` out of `port`, tagged or untagged as the port carries that VLAN. */
-  private egress(port: number, vlan: number, frame: Uint8Array): void {
+  /**
+   * Sends a frame of `vlan` out of `port`, tagged or untagged as the port
+   * carries that VLAN. `memo` (a flood) keeps the one tagged or untagged
+   * copy for every port: receivers only read frames, so one copy serves all.
+   */
+  private egress(port: number, vlan: number, frame: Uint8Array, memo?: { tagged?: Uint8Array; untagged?: Uint8Array }): void {
     const out = this.ports[port];
     if (!out) return;
     const { accessVlan, voiceVlan } = this.vlans[port];
     let f: Uint8Array;
-    if (vlan === accessVlan) f = isTagged(frame) ? untag(frame) : frame;
-    else if (vlan === voiceVlan) f = isTagged(frame) ? frame : tag(frame, vlan);
+    if (vlan === accessVlan) f = !isTagged(frame) ? frame : memo ? (memo.untagged ??= untag(frame)) : untag(frame);
+    else if (vlan === voiceVlan) f = isTagged(frame) ? frame : memo ? (memo.tagged ??= tag(frame, vlan)) : tag(frame, vlan);
     else return;
     // What the switch received (or tagged) is its own and never modified: the wire need not copy it again.
     if (out.sendShared) out.sendShared(f);
@@ -222,9 +226,10 @@ export class EthernetSwitch {
   private flood(ingress: number, vlan: number, frame: Uint8Array): void {
     this.counters.flooded++;
     // Copies of one frame reaching many ports at one instant: one scheduler event (the same order, less work).
+    const memo = {};
     batchDeliveries(() => {
       for (let p = 0; p < this.portCount; p++) {
-        if (p !== ingress) this.egress(p, vlan, frame);
+        if (p !== ingress) this.egress(p, vlan, frame, memo);
       }
     });
   }

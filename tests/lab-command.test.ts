@@ -184,6 +184,7 @@ test("lab: bad usage is one line and exit 2, before anything is made", () => {
     [["up", "--servers", "bind"], /--servers must be dnsmasq, isc or kea, got 'bind'/],
     [["up", "--tftp", "atftpd"], /--tftp must be tftpd-hpa or dnsmasq, got 'atftpd'/],
     [["up", "--callmanagers", "4"], /--callmanagers must be an integer 1\.\.3, got '4'/],
+    [["up", "--phones", "202"], /--phones must be an integer 1\.\.201, got '202'/],
     [["up", "--name", "Lab-1"], /--name must be 1\.\.8 of a-z and 0-9/],
     [["status", "--servers", "isc"], /--servers goes with 'lab up', not 'lab status'/],
     [["down", "--json"], /--json goes with 'lab status', not 'lab down'/],

@@ -2,7 +2,7 @@
 // for users and tests alike. Root only; bad usage is exit 2 before any work,
 // a lab that cannot run here (not root, a tool missing) exit 3.
 import { DEFAULT_LOAD } from "../sim/network.js";
-import { MAX_LAB_CALLMANAGERS } from "../lab/plan.js";
+import { LAB_POOL_SIZE, MAX_LAB_CALLMANAGERS } from "../lab/plan.js";
 import { DHCP_SERVERS, TFTP_SERVERS, type DhcpServer, type TftpServer } from "../lab/servers.js";
 import { DEFAULT_LAB_NAME, formatDown, formatStatus, formatUp, labDown, labStatus, labUp, LabUnavailable } from "../lab/manage.js";
 import { parseCommandArgs, parseIntArg, UsageError } from "./args.js";
@@ -19,7 +19,7 @@ export const LAB_USAGE = `  lab     the namespace lab of real servers that boot 
             --cm-rate N     registrations each CallManager answers per second, the others wait (default: no limit)
             --load NAME     the load the configurations name (default ${DEFAULT_LOAD}, the built-in one: no
                             upgrade); its image, build/phone.wasm signed with the development key, is served
-            --phones N      phones in the printed storm command (default 100)
+            --phones N      phones in the printed storm command, 1..201 (the pool; default 100)
           status          what is up, and whether each process it started is alive
             --json          one JSON object
           down            stop every process it started and remove its namespaces, links and files, also
@@ -78,7 +78,8 @@ export async function labCommand(args: string[]): Promise<number> {
     tftp: oneOf<TftpServer>("--tftp", values.tftp, TFTP_SERVERS),
     callManagers: parseIntArg("--callmanagers", values.callmanagers, 1, MAX_LAB_CALLMANAGERS, 1),
     load: values.load ?? DEFAULT_LOAD,
-    stormPhones: parseIntArg("--phones", values.phones, 1, 100_000, 100),
+    // A storm's phones beyond the pool would never get an address.
+    stormPhones: parseIntArg("--phones", values.phones, 1, LAB_POOL_SIZE, 100),
     cmRate: parseIntArg("--cm-rate", values["cm-rate"], 0, 100_000, 0),
   };
   if (!/^[A-Za-z0-9._-]{1,31}$/.test(up.load) || up.load.startsWith(".")) throw new UsageError(`--load must be a load name like ${DEFAULT_LOAD} (1..31 of A-Z a-z 0-9 . _ -), got '${up.load}'`);

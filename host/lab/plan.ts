@@ -26,6 +26,8 @@ export const LAB_DNS_IP = "192.0.2.53";
 export const LAB_CALLMANAGER_BASE = 11;
 export const MAX_LAB_CALLMANAGERS = 3;
 export const LAB_POOL = { start: "192.0.2.54", end: "192.0.2.254", mask: "255.255.255.0" } as const;
+/** Addresses in LAB_POOL: the most phones a lab serves at once. */
+export const LAB_POOL_SIZE = 254 - 54 + 1;
 export const LAB_DOMAIN = "voice.example";
 export const LAB_TFTP_NAME = `tftp.${LAB_DOMAIN}`;
 

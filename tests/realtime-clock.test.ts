@@ -2,6 +2,8 @@
 // run in time order, a cancelled one never runs, a wake-up that moves
 // later does not re-arm, and an earlier one does.
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
 import assert from "node:assert/strict";
 import { RealTimeClock } from "../host/links/realtime.js";
 
@@ -56,4 +58,19 @@ test("a timer set from a timer at the same instant runs at the next firing, not 
   assert.equal(runs, 0);
   await sleep(30);
   assert.equal(runs, 3);
+});
+
+test("a cancel that leaves nothing pending lets the process exit at once (the Node timer is unreffed, not kept waiting)", () => {
+  const url = new URL("../host/links/realtime.js", import.meta.url).href;
+  const script = `import { RealTimeClock } from ${JSON.stringify(url)};
+const clock = new RealTimeClock();
+let t = clock.at(clock.now + 20_000_000, () => console.log("ran"));
+clock.cancel(t);
+t = clock.at(clock.now + 30_000_000, () => console.log("ran"));
+clock.cancel(t);`;
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 15_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.ok(performance.now() - t0 < 10_000, "exited long before the cancelled 20 s and 30 s wake-ups");
 });

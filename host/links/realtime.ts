@@ -13,8 +13,10 @@ interface RealTimer extends Timer {
  * One Node timer under all of the clock's timers. A lockstep TFTP transfer
  * moves the phone's wake-up later with every block (a cancel and an at()
  * per round trip); the Node timer is re-armed only when a wake-up comes
- * earlier than the one it is set for. When it fires early it runs nothing
- * and is set again for the earliest timer left.
+ * earlier than the one it is set for, and a cancel that leaves nothing
+ * pending only unrefs it (clearing and setting a Node timer on every round
+ * trip cost more). When it fires early it runs nothing and is set again for
+ * the earliest timer left.
  */
 export class RealTimeClock {
   private readonly origin = performance.now();
@@ -32,6 +34,7 @@ export class RealTimeClock {
     const timer: RealTimer = { atUs: tUs, cancelled: false, fn };
     this.pending.push(timer);
     if (tUs < this.armedUs) this.arm(tUs);
+    else this.handle?.ref();
     return timer;
   }
 
@@ -40,7 +43,7 @@ export class RealTimeClock {
     t.cancelled = true;
     const i = this.pending.indexOf(t);
     if (i >= 0) this.pending.splice(i, 1);
-    if (this.pending.length === 0) this.disarm(); // nothing left to keep the process waiting
+    if (this.pending.length === 0) this.handle?.unref(); // nothing left to keep the process waiting
   }
 
   private arm(tUs: number): void {

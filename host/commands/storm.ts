@@ -84,9 +84,7 @@ export const NO_TRAP_HANDLER = "--disable-wasm-trap-handler";
  * 5,000 phones, and a busy neighbouring process doubled their time where it
  * slowed one thread by 11-17 %.
  */
-export function defaultWorkers(_phones: number): number {
-  return 1;
-}
+export const DEFAULT_WORKERS = 1;
 
 /**
  * V8 reserves about 10 GiB of address space per WebAssembly memory while its
@@ -148,7 +146,7 @@ export async function stormCommand(args: string[]): Promise<number> {
   if (delay) plan.dhcpInitialDelayMs = delay;
   if (values.link !== undefined) return realStorm(plan, values, scenario);
   for (const o of REAL_ONLY) if (values[o] !== undefined) throw new UsageError(`--${o} goes with --link vxlan (real servers)`);
-  const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1) : defaultWorkers(plan.phones);
+  const workers = values.workers !== undefined ? parseIntArg("--workers", values.workers, 1, 64, 1) : DEFAULT_WORKERS;
 
   if (plan.phones > BIG_STORM && !trapHandlerDisabled() && process.env.IPPHONE_STORM_CHILD === undefined) {
     // Run again in a Node that can hold this many WebAssembly memories (see trapHandlerDisabled).

@@ -3,6 +3,8 @@
 // addresses, documentation ranges only: the underlay between the harness
 // and the switch on 198.51.100.0/24, the servers and phones on 192.0.2.0/24.
 
+import { parseIp } from "../wire/address.js";
+
 export const LAB_PREFIX = "ipplab";
 export const UNDERLAY_HARNESS = "198.51.100.1";
 export const UNDERLAY_SWITCH = "198.51.100.2";
@@ -27,7 +29,7 @@ export const LAB_CALLMANAGER_BASE = 11;
 export const MAX_LAB_CALLMANAGERS = 3;
 export const LAB_POOL = { start: "192.0.2.54", end: "192.0.2.254", mask: "255.255.255.0" } as const;
 /** Addresses in LAB_POOL: the most phones a lab serves at once. */
-export const LAB_POOL_SIZE = 254 - 54 + 1;
+export const LAB_POOL_SIZE = parseIp(LAB_POOL.end) - parseIp(LAB_POOL.start) + 1;
 export const LAB_DOMAIN = "voice.example";
 export const LAB_TFTP_NAME = `tftp.${LAB_DOMAIN}`;
 

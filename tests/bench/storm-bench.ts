@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { makePlan } from "../../host/storm/plan.js";
 import { runStorm } from "../../host/storm/engine.js";
 import { summarize } from "../../host/storm/summary.js";
-import { defaultWorkers, NO_TRAP_HANDLER } from "../../host/commands/storm.js";
+import { DEFAULT_WORKERS, NO_TRAP_HANDLER } from "../../host/commands/storm.js";
 
 const SMALL = 10_000;
 const BIG = 40_000;
@@ -41,7 +41,7 @@ interface ChildResult {
 async function child(phones: number, protocol: "SCCP" | "SIP"): Promise<void> {
   const started = performance.now();
   const plan = makePlan({ phones, seed: 1, scenario: { protocol } });
-  const run = await runStorm(plan, { workers: defaultWorkers(phones) });
+  const run = await runStorm(plan, { workers: DEFAULT_WORKERS });
   const s = summarize(run);
   const result: ChildResult = {
     phones, workers: run.workers, wallS: (performance.now() - started) / 1000, peakRssBytes: process.resourceUsage().maxRSS * 1024,

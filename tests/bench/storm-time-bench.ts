@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { makePlan, type Scenario } from "../../host/storm/plan.js";
 import { runStorm } from "../../host/storm/engine.js";
 import { summarize } from "../../host/storm/summary.js";
-import { defaultWorkers, NO_TRAP_HANDLER } from "../../host/commands/storm.js";
+import { DEFAULT_WORKERS, NO_TRAP_HANDLER } from "../../host/commands/storm.js";
 
 const PHONES = 10_000;
 const MODELS: Record<string, Scenario> = {
@@ -27,7 +27,7 @@ interface Result { model: string; registered: number; allMs: number | null; boot
 
 async function child(model: string): Promise<void> {
   const started = Date.now();
-  const run = await runStorm(makePlan({ phones: PHONES, seed: 1, scenario: MODELS[model] }), { workers: defaultWorkers(PHONES) });
+  const run = await runStorm(makePlan({ phones: PHONES, seed: 1, scenario: MODELS[model] }), { workers: DEFAULT_WORKERS });
   const s = summarize(run);
   const r: Result = {
     model, registered: s.registered, allMs: s.time_to_all_registered_ms, bootP50Ms: s.stages_ms.boot.p50 ?? 0,

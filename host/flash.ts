@@ -65,6 +65,14 @@ export class Flash {
   private readonly sectors = new Map<number, Uint8Array>();
   /** Sectors this flash may modify in place; the others are shared and copied on write. */
   private readonly owned = new Set<number>();
+  /**
+   * For owned sectors, where their erased tail begins: every byte from there
+   * to the sector's end is 0xFF. A program that starts at or past it needs
+   * no bit check (an image arrives block after block into erased sectors).
+   */
+  private readonly erasedFrom = new Map<number, number>();
+  /** Sector buffers no sector uses (erased ones, reserve()), taken before new memory. */
+  private readonly spare: Uint8Array[] = [];
   private readonly sectorCount: number;
   private readonly erases = new Map<number, number>();
   private readonly blank: Uint8Array;
@@ -172,13 +180,24 @@ export class Flash {
 
   /** A view of the sector holding `addr` that this flash may write. */
   private writable(sector: number): Uint8Array {
-    let data = this.sectors.get(sector);
-    if (!data || !this.owned.has(sector)) {
-      data = data ? data.slice() : this.blank.slice();
-      this.sectors.set(sector, data);
-      this.owned.add(sector);
-    }
-    return data;
+    const data = this.sectors.get(sector);
+    if (data && this.owned.has(sector)) return data;
+    this.erasedFrom.set(sector, data ? this.geometry.sectorSize : 0);
+    const own = this.spare.pop() ?? new Uint8Array(this.geometry.sectorSize);
+    own.set(data ?? this.blank);
+    this.sectors.set(sector, own);
+    this.owned.add(sector);
+    return own;
+  }
+
+  /**
+   * Sets aside room for `bytes` of sectors this flash will write, already
+   * touched: a download into new memory otherwise pays the system's page
+   * faults (some 10 us per 4 KiB here) block by block, mid-transfer.
+   */
+  reserve(bytes: number): void {
+    const ss = this.geometry.sectorSize;
+    for (let n = Math.ceil(bytes / ss); n > 0; n--) this.spare.push(new Uint8Array(ss).fill(0xff));
   }
 
   /** Counts an operation; returns how many of `len` units it gets to do before a cut (len = no cut). */
@@ -209,15 +228,10 @@ export class Flash {
       const at = addr + i - sector * ss;
       const n = Math.min(ss - at, bytes.length - i);
       const old = this.sectors.get(sector);
-      if (old === undefined && i + n <= done) {
-        // An erased sector takes any bytes: one copy, no bit to check (an
-        // image arrives this way, a whole sector per program).
-        if (n === ss) {
-          this.sectors.set(sector, bytes.slice(i, i + n));
-          this.owned.add(sector);
-        } else {
-          this.writable(sector).set(bytes.subarray(i, i + n), at);
-        }
+      if (i + n <= done && (old === undefined || at >= (this.erasedFrom.get(sector) ?? ss))) {
+        // Erased bytes take any value: one copy, no bit to check.
+        this.writable(sector).set(bytes.subarray(i, i + n), at);
+        this.erasedFrom.set(sector, at + n);
         i += n;
         continue;
       }
@@ -231,6 +245,7 @@ export class Flash {
         const value = i === done ? was & (bytes[i] | 0x0f) : was & bytes[i];
         if (value !== was) (target ??= this.writable(sector))[at + j] = value;
       }
+      if (target) this.erasedFrom.set(sector, Math.max(this.erasedFrom.get(sector) ?? ss, at + n));
     }
     if (done < bytes.length) this.powerCut(`program of ${bytes.length} bytes at 0x${addr.toString(16)} torn after ${done}`);
     if (result !== FLASH_OK) this.violations++;
@@ -245,8 +260,10 @@ export class Flash {
     this.erases.set(sector, (this.erases.get(sector) ?? 0) + 1);
     const done = this.begin(ss);
     if (done >= ss) {
+      if (this.owned.has(sector)) this.spare.push(this.sectors.get(sector)!);
       this.sectors.delete(sector);
       this.owned.delete(sector);
+      this.erasedFrom.delete(sector);
       return FLASH_OK;
     }
     if (this.sectors.has(sector)) this.writable(sector).fill(0xff, 0, done);
@@ -267,12 +284,13 @@ export class Flash {
       if (this.sectors.has(index)) throw new Error(`programShared: sector 0x${(index * ss).toString(16)} is not erased`);
       this.sectors.set(index, sector);
       this.owned.delete(index);
+      this.erasedFrom.delete(index);
     });
   }
 
-  /** Bytes of sector storage this flash holds on its own (shared sectors not counted). */
+  /** Bytes of sector storage this flash holds on its own, spare buffers included (shared sectors not counted). */
   ownedBytes(): number {
-    return this.owned.size * this.geometry.sectorSize;
+    return (this.owned.size + this.spare.length) * this.geometry.sectorSize;
   }
 }
 

@@ -104,3 +104,59 @@ test("a whole erased sector takes its bytes as a copy; later programs of it stil
   f.restorePower();
   assert.deepEqual(read(f, 3 * 4096 + 2047, 3), [0, 0x0f, 0xff], "half written, the byte at the cut partly");
 });
+
+test("programs in order into an erased sector, and any mix of programs and erases, behave as a byte-by-byte NOR part", () => {
+  const ss = 256;
+  const f = new Flash({ size: 8 * ss, sectorSize: ss, programUnit: 1 });
+  const model = new Uint8Array(8 * ss).fill(0xff);
+  let seed = 0x2545f491;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  let violations = 0;
+  for (let op = 0; op < 4000; op++) {
+    if (rand(20) === 0) {
+      const sector = rand(8);
+      assert.equal(f.erase(sector * ss), FLASH_OK);
+      model.fill(0xff, sector * ss, (sector + 1) * ss);
+      continue;
+    }
+    // Mostly runs that go on where the last left off (a download), some anywhere.
+    const addr = rand(8 * ss - 1);
+    const data = new Uint8Array(1 + rand(Math.min(300, 8 * ss - addr))).map(() => (rand(4) === 0 ? 0xff : rand(256)));
+    let bad = false;
+    for (let i = 0; i < data.length; i++) {
+      if ((data[i] & ~model[addr + i] & 0xff) !== 0) bad = true;
+      model[addr + i] &= data[i];
+    }
+    if (bad) violations++;
+    assert.equal(f.program(addr, data), bad ? FLASH_ERR_NOT_ERASED : FLASH_OK, `op ${op}: program ${data.length} at ${addr}`);
+  }
+  assert.deepEqual(f.read(0, 8 * ss), model);
+  assert.equal(f.violations, violations);
+  assert.ok(violations > 100 && violations < 3900, `both outcomes exercised (${violations} violations)`);
+});
+
+test("a block written after the last one into an erased sector is taken whole, and a block over programmed bytes is still checked", () => {
+  const f = new Flash();
+  assert.equal(f.program(0, new Uint8Array(1428).fill(0x5a)), FLASH_OK);
+  assert.equal(f.program(1428, new Uint8Array(1428).fill(0xa5)), FLASH_OK, "the erased rest of the sector");
+  assert.equal(f.program(1428 * 2 - 1, bytes(0xff, 0x00)), FLASH_ERR_NOT_ERASED, "0xa5 -> 0xff: a 0 back to 1");
+  assert.deepEqual(read(f, 1428 * 2 - 2, 4), [0xa5, 0xa5, 0x00, 0xff]);
+  assert.equal(f.program(4000, new Uint8Array(96)), FLASH_OK, "past a gap: still erased");
+  assert.equal(f.program(3000, new Uint8Array(8).fill(0x0f)), FLASH_OK, "inside the gap: still erased");
+  assert.deepEqual(read(f, 2999, 10), [0xff, ...new Array(8).fill(0x0f), 0xff]);
+});
+
+test("reserved and erased sector buffers are reused, read as erased, and counted as the flash's own", () => {
+  const f = new Flash({ size: 64 * 1024, sectorSize: 4096, programUnit: 1 });
+  f.reserve(2 * 4096);
+  assert.equal(f.ownedBytes(), 2 * 4096, "reserved room is memory the flash holds");
+  assert.equal(f.program(0, new Uint8Array(4096).fill(0x11)), FLASH_OK);
+  assert.equal(f.program(8192 + 10, bytes(0x22)), FLASH_OK);
+  assert.equal(f.ownedBytes(), 2 * 4096, "both writes took reserved buffers");
+  assert.equal(f.erase(0), FLASH_OK);
+  assert.deepEqual(read(f, 0, 2), [0xff, 0xff]);
+  assert.equal(f.program(4096 * 5 + 1, bytes(0x33)), FLASH_OK, "the erased sector's buffer, reused");
+  assert.deepEqual(read(f, 4096 * 5, 3), [0xff, 0x33, 0xff], "a reused buffer starts erased");
+  assert.deepEqual(read(f, 8192 + 9, 3), [0xff, 0x22, 0xff]);
+  assert.equal(f.ownedBytes(), 2 * 4096);
+});

@@ -8,6 +8,7 @@ import { deviceTiming } from "../device-time.js";
 import type { StageName } from "../events.js";
 import { formatSeconds, timelinePrinter, type TimelineEntry } from "../events.js";
 import { Phone, type PhoneReport } from "../phone.js";
+import { LAYOUT } from "../flash.js";
 import { PcapWriter } from "../sim/pcap.js";
 import { VxlanLink } from "../links/vxlan.js";
 import { RealTimeClock } from "../links/realtime.js";
@@ -294,6 +295,10 @@ export async function bootVxlan(o: VxlanBoot, link: RealLink = new VxlanLink(o.v
       link.send(frame);
     },
   });
+  // A whole slot's room, touched before the phone runs: an upgrade written
+  // into new memory pays a page fault per sector mid-download (4 MiB from
+  // tftpd-hpa: 0.185 -> 0.167 s, with the flash's erased-tail fast path).
+  phone.flash.reserve(LAYOUT.slotSize);
   await link.open(nic);
   wait = new GoalWait(o.timeoutMs, o.stayMs);
   phone.powerOn();

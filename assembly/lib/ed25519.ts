@@ -41,9 +41,6 @@ const B_BYTES = memory.data<u8>([
 const D = memory.data(FE);
 const D2 = memory.data(FE); // 2*d, as the addition formula uses it
 const SQRT_M1 = memory.data(FE);
-const PRODUCT = memory.data(FE);
-const ODD2 = memory.data(FE); // a with its odd limbs doubled, for feMul
-const B19 = memory.data(FE); // 19*b, for feMul
 const POW = memory.data(FE);
 const PACK_T = memory.data(FE);
 const BYTES_A = memory.data(32);
@@ -93,16 +90,25 @@ function feUnpack(o: usize, s: usize): void {
  * = 19 (mod p) wraps the top one. fePack relies on these bounds.
  */
 function feCarry(o: usize): void {
+  feCarryOut(o, limb(o, 0), limb(o, 1), limb(o, 2), limb(o, 3), limb(o, 4), limb(o, 5), limb(o, 6), limb(o, 7), limb(o, 8), limb(o, 9));
+}
+
+/** feCarry of limbs held in locals (a product's columns), stored at `o`: two passes, each limb in turn. */
+function feCarryOut(o: usize, h0: i64, h1: i64, h2: i64, h3: i64, h4: i64, h5: i64, h6: i64, h7: i64, h8: i64, h9: i64): void {
   for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < LIMBS; i++) {
-      const w = width(i);
-      const v = limb(o, i);
-      const c = (v + (1 << (w - 1))) >> w;
-      setLimb(o, i, v - (c << w));
-      if (i < LIMBS - 1) setLimb(o, i + 1, limb(o, i + 1) + c);
-      else setLimb(o, 0, limb(o, 0) + 19 * c);
-    }
+    let c = (h0 + (1 << 25)) >> 26; h0 -= c << 26; h1 += c;
+    c = (h1 + (1 << 24)) >> 25; h1 -= c << 25; h2 += c;
+    c = (h2 + (1 << 25)) >> 26; h2 -= c << 26; h3 += c;
+    c = (h3 + (1 << 24)) >> 25; h3 -= c << 25; h4 += c;
+    c = (h4 + (1 << 25)) >> 26; h4 -= c << 26; h5 += c;
+    c = (h5 + (1 << 24)) >> 25; h5 -= c << 25; h6 += c;
+    c = (h6 + (1 << 25)) >> 26; h6 -= c << 26; h7 += c;
+    c = (h7 + (1 << 24)) >> 25; h7 -= c << 25; h8 += c;
+    c = (h8 + (1 << 25)) >> 26; h8 -= c << 26; h9 += c;
+    c = (h9 + (1 << 24)) >> 25; h9 -= c << 25; h0 += 19 * c;
   }
+  setLimb(o, 0, h0); setLimb(o, 1, h1); setLimb(o, 2, h2); setLimb(o, 3, h3); setLimb(o, 4, h4);
+  setLimb(o, 5, h5); setLimb(o, 6, h6); setLimb(o, 7, h7); setLimb(o, 8, h8); setLimb(o, 9, h9);
 }
 
 /** The canonical 32-byte encoding of `a` mod p (ref10's fe_tobytes after a carry). */
@@ -166,28 +172,43 @@ function feNegate(o: usize, a: usize): void {
 /**
  * o = a*b; o may be a or b. a_i b_j lands in limb i+j, twice over when i and
  * j are both odd (their weights round up twice), and 19 times over limb
- * i+j-10 from 10 up (2^255 = 19).
+ * i+j-10 from 10 up (2^255 = 19). Unrolled with the limbs in locals, as
+ * ref10's fe_mul: the loop over memory took most of a verify.
  */
 function feMul(o: usize, a: usize, b: usize): void {
-  for (let i = 0; i < LIMBS; i++) {
-    setLimb(ODD2, i, limb(a, i) << (i & 1));
-    setLimb(B19, i, 19 * limb(b, i));
-  }
-  for (let k = 0; k < LIMBS; k++) {
-    let sum: i64 = 0;
-    for (let i = 0; i < LIMBS; i++) {
-      const j = k - i;
-      // j odd: take a_i doubled when i is odd too; j < 0: b_{j+10} with its 19.
-      const ai = limb((j & 1) != 0 ? ODD2 : a, i);
-      sum += j >= 0 ? ai * limb(b, j) : ai * limb(B19, j + LIMBS);
-    }
-    setLimb(PRODUCT, k, sum);
-  }
-  feCarry(PRODUCT);
-  memory.copy(o, PRODUCT, FE);
+  const a0 = limb(a, 0), a1 = limb(a, 1), a2 = limb(a, 2), a3 = limb(a, 3), a4 = limb(a, 4), a5 = limb(a, 5), a6 = limb(a, 6), a7 = limb(a, 7), a8 = limb(a, 8), a9 = limb(a, 9);
+  const b0 = limb(b, 0), b1 = limb(b, 1), b2 = limb(b, 2), b3 = limb(b, 3), b4 = limb(b, 4), b5 = limb(b, 5), b6 = limb(b, 6), b7 = limb(b, 7), b8 = limb(b, 8), b9 = limb(b, 9);
+  const a12 = a1 << 1, a32 = a3 << 1, a52 = a5 << 1, a72 = a7 << 1, a92 = a9 << 1;
+  const b119 = 19 * b1, b219 = 19 * b2, b319 = 19 * b3, b419 = 19 * b4, b519 = 19 * b5, b619 = 19 * b6, b719 = 19 * b7, b819 = 19 * b8, b919 = 19 * b9;
+  const h0 = a0 * b0 + a12 * b919 + a2 * b819 + a32 * b719 + a4 * b619 + a52 * b519 + a6 * b419 + a72 * b319 + a8 * b219 + a92 * b119;
+  const h1 = a0 * b1 + a1 * b0 + a2 * b919 + a3 * b819 + a4 * b719 + a5 * b619 + a6 * b519 + a7 * b419 + a8 * b319 + a9 * b219;
+  const h2 = a0 * b2 + a12 * b1 + a2 * b0 + a32 * b919 + a4 * b819 + a52 * b719 + a6 * b619 + a72 * b519 + a8 * b419 + a92 * b319;
+  const h3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + a4 * b919 + a5 * b819 + a6 * b719 + a7 * b619 + a8 * b519 + a9 * b419;
+  const h4 = a0 * b4 + a12 * b3 + a2 * b2 + a32 * b1 + a4 * b0 + a52 * b919 + a6 * b819 + a72 * b719 + a8 * b619 + a92 * b519;
+  const h5 = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + a6 * b919 + a7 * b819 + a8 * b719 + a9 * b619;
+  const h6 = a0 * b6 + a12 * b5 + a2 * b4 + a32 * b3 + a4 * b2 + a52 * b1 + a6 * b0 + a72 * b919 + a8 * b819 + a92 * b719;
+  const h7 = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + a8 * b919 + a9 * b819;
+  const h8 = a0 * b8 + a12 * b7 + a2 * b6 + a32 * b5 + a4 * b4 + a52 * b3 + a6 * b2 + a72 * b1 + a8 * b0 + a92 * b919;
+  const h9 = a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0;
+  feCarryOut(o, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }
 
-@inline function feSquare(o: usize, a: usize): void { feMul(o, a, a); }
+/** o = a^2: feMul(o, a, a) with each a_i a_j (i != j) taken once, doubled. */
+function feSquare(o: usize, a: usize): void {
+  const a0 = limb(a, 0), a1 = limb(a, 1), a2 = limb(a, 2), a3 = limb(a, 3), a4 = limb(a, 4), a5 = limb(a, 5), a6 = limb(a, 6), a7 = limb(a, 7), a8 = limb(a, 8), a9 = limb(a, 9);
+  const h0 = a0 * a0 + 38 * (a2 * a8 + a4 * a6 + a5 * a5) + 76 * (a1 * a9 + a3 * a7);
+  const h1 = 2 * a0 * a1 + 38 * (a2 * a9 + a3 * a8 + a4 * a7 + a5 * a6);
+  const h2 = 2 * (a0 * a2 + a1 * a1) + 19 * a6 * a6 + 38 * a4 * a8 + 76 * (a3 * a9 + a5 * a7);
+  const h3 = 2 * (a0 * a3 + a1 * a2) + 38 * (a4 * a9 + a5 * a8 + a6 * a7);
+  const h4 = a2 * a2 + 2 * a0 * a4 + 4 * a1 * a3 + 38 * (a6 * a8 + a7 * a7) + 76 * a5 * a9;
+  const h5 = 2 * (a0 * a5 + a1 * a4 + a2 * a3) + 38 * (a6 * a9 + a7 * a8);
+  const h6 = 2 * (a0 * a6 + a2 * a4 + a3 * a3) + 4 * a1 * a5 + 19 * a8 * a8 + 76 * a7 * a9;
+  const h7 = 2 * (a0 * a7 + a1 * a6 + a2 * a5 + a3 * a4) + 38 * a8 * a9;
+  const h8 = a4 * a4 + 2 * (a0 * a8 + a2 * a6) + 4 * (a1 * a7 + a3 * a5) + 38 * a9 * a9;
+  const h9 = 2 * (a0 * a9 + a1 * a8 + a2 * a7 + a3 * a6 + a4 * a5);
+  feCarryOut(o, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+}
+
 
 /** o = a^e, where e has bits top+1 down to 0 all set but those in `zeros` (< 2^8). */
 function fePow(o: usize, a: usize, top: i32, zeros: u32): void {

@@ -15,13 +15,14 @@ let total: u64 = 0; // bytes hashed
 @inline function iv(i: i32): u32 { return load<u32>(IV + (<usize>i << 3), 4); }
 @inline function word(i: i32): usize { return W + (<usize>(i & 15) << 2); }
 
-function compress(): void {
+/** Hashes the block at `block` (BLOCK, or a whole one in the caller's message). */
+function compress(block: usize): void {
   let a = load<u32>(H), b = load<u32>(H, 4), c = load<u32>(H, 8), d = load<u32>(H, 12);
   let e = load<u32>(H, 16), f = load<u32>(H, 20), g = load<u32>(H, 24), h = load<u32>(H, 28);
   for (let t = 0; t < 64; t++) {
     let w: u32;
     if (t < 16) {
-      w = bswap<u32>(load<u32>(BLOCK + (<usize>t << 2)));
+      w = bswap<u32>(load<u32>(block + (<usize>t << 2)));
     } else {
       const w2 = load<u32>(word(t - 2)), w15 = load<u32>(word(t - 15));
       w = (rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)) + load<u32>(word(t - 7))
@@ -46,20 +47,29 @@ export function sha256Init(): void {
 }
 
 export function sha256Update(p: usize, len: i32): void {
-  for (let i = 0; i < len; i++) {
-    store<u8>(BLOCK + <usize>fill, load<u8>(p + <usize>i));
-    if (++fill == BLOCK_SIZE) { compress(); fill = 0; }
-  }
   total += <u64>len;
+  let i = 0;
+  if (fill > 0) {
+    i = min(len, BLOCK_SIZE - fill);
+    memory.copy(BLOCK + <usize>fill, p, <usize>i);
+    fill += i;
+    if (fill < BLOCK_SIZE) return;
+    compress(BLOCK);
+    fill = 0;
+  }
+  // Whole blocks straight from the message, no copy.
+  for (; len - i >= BLOCK_SIZE; i += BLOCK_SIZE) compress(p + <usize>i);
+  fill = len - i;
+  memory.copy(BLOCK, p + <usize>i, <usize>fill);
 }
 
 /** Pads (§5.1.1), writes the 32-byte digest at `out`; the context must be initialised again before reuse. */
 export function sha256Final(out: usize): void {
   store<u8>(BLOCK + <usize>fill, 0x80);
   memory.fill(BLOCK + <usize>fill + 1, 0, BLOCK_SIZE - 1 - fill);
-  if (fill >= BLOCK_SIZE - 8) { compress(); memory.fill(BLOCK, 0, BLOCK_SIZE); }
+  if (fill >= BLOCK_SIZE - 8) { compress(BLOCK); memory.fill(BLOCK, 0, BLOCK_SIZE); }
   store<u64>(BLOCK, bswap<u64>(total << 3), BLOCK_SIZE - 8);
-  compress();
+  compress(BLOCK);
   for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(H + i)));
 }
 

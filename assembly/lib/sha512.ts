@@ -40,13 +40,14 @@ let total: u64 = 0; // bytes hashed
 
 @inline function word(i: i32): usize { return W + (<usize>(i & 15) << 3); }
 
-function compress(): void {
+/** Hashes the block at `block` (BLOCK, or a whole one in the caller's message). */
+function compress(block: usize): void {
   let a = load<u64>(H), b = load<u64>(H, 8), c = load<u64>(H, 16), d = load<u64>(H, 24);
   let e = load<u64>(H, 32), f = load<u64>(H, 40), g = load<u64>(H, 48), h = load<u64>(H, 56);
   for (let t = 0; t < 80; t++) {
     let w: u64;
     if (t < 16) {
-      w = bswap<u64>(load<u64>(BLOCK + (<usize>t << 3)));
+      w = bswap<u64>(load<u64>(block + (<usize>t << 3)));
     } else {
       const w2 = load<u64>(word(t - 2)), w15 = load<u64>(word(t - 15));
       w = (rotr(w2, 19) ^ rotr(w2, 61) ^ (w2 >> 6)) + load<u64>(word(t - 7))
@@ -72,20 +73,29 @@ export function sha512Init(): void {
 }
 
 export function sha512Update(p: usize, len: i32): void {
-  for (let i = 0; i < len; i++) {
-    store<u8>(BLOCK + <usize>fill, load<u8>(p + <usize>i));
-    if (++fill == BLOCK_SIZE) { compress(); fill = 0; }
-  }
   total += <u64>len;
+  let i = 0;
+  if (fill > 0) {
+    i = min(len, BLOCK_SIZE - fill);
+    memory.copy(BLOCK + <usize>fill, p, <usize>i);
+    fill += i;
+    if (fill < BLOCK_SIZE) return;
+    compress(BLOCK);
+    fill = 0;
+  }
+  // Whole blocks straight from the message, no copy.
+  for (; len - i >= BLOCK_SIZE; i += BLOCK_SIZE) compress(p + <usize>i);
+  fill = len - i;
+  memory.copy(BLOCK, p + <usize>i, <usize>fill);
 }
 
 /** Pads (§5.1.2), writes the 64-byte digest at `out`; the context must be initialised again before reuse. */
 export function sha512Final(out: usize): void {
   store<u8>(BLOCK + <usize>fill, 0x80);
   memory.fill(BLOCK + <usize>fill + 1, 0, BLOCK_SIZE - 1 - fill);
-  if (fill >= BLOCK_SIZE - 16) { compress(); memory.fill(BLOCK, 0, BLOCK_SIZE); }
+  if (fill >= BLOCK_SIZE - 16) { compress(BLOCK); memory.fill(BLOCK, 0, BLOCK_SIZE); }
   store<u64>(BLOCK, bswap<u64>(total << 3), BLOCK_SIZE - 8); // the 128-bit length's high half stays 0
-  compress();
+  compress(BLOCK);
   for (let i: usize = 0; i < 64; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(H + i)));
 }
 

@@ -178,17 +178,17 @@ function feNegate(o: usize, a: usize): void {
 function feMul(o: usize, a: usize, b: usize): void {
   const a0 = limb(a, 0), a1 = limb(a, 1), a2 = limb(a, 2), a3 = limb(a, 3), a4 = limb(a, 4), a5 = limb(a, 5), a6 = limb(a, 6), a7 = limb(a, 7), a8 = limb(a, 8), a9 = limb(a, 9);
   const b0 = limb(b, 0), b1 = limb(b, 1), b2 = limb(b, 2), b3 = limb(b, 3), b4 = limb(b, 4), b5 = limb(b, 5), b6 = limb(b, 6), b7 = limb(b, 7), b8 = limb(b, 8), b9 = limb(b, 9);
-  const a12 = a1 << 1, a32 = a3 << 1, a52 = a5 << 1, a72 = a7 << 1, a92 = a9 << 1;
-  const b119 = 19 * b1, b219 = 19 * b2, b319 = 19 * b3, b419 = 19 * b4, b519 = 19 * b5, b619 = 19 * b6, b719 = 19 * b7, b819 = 19 * b8, b919 = 19 * b9;
-  const h0 = a0 * b0 + a12 * b919 + a2 * b819 + a32 * b719 + a4 * b619 + a52 * b519 + a6 * b419 + a72 * b319 + a8 * b219 + a92 * b119;
-  const h1 = a0 * b1 + a1 * b0 + a2 * b919 + a3 * b819 + a4 * b719 + a5 * b619 + a6 * b519 + a7 * b419 + a8 * b319 + a9 * b219;
-  const h2 = a0 * b2 + a12 * b1 + a2 * b0 + a32 * b919 + a4 * b819 + a52 * b719 + a6 * b619 + a72 * b519 + a8 * b419 + a92 * b319;
-  const h3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + a4 * b919 + a5 * b819 + a6 * b719 + a7 * b619 + a8 * b519 + a9 * b419;
-  const h4 = a0 * b4 + a12 * b3 + a2 * b2 + a32 * b1 + a4 * b0 + a52 * b919 + a6 * b819 + a72 * b719 + a8 * b619 + a92 * b519;
-  const h5 = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + a6 * b919 + a7 * b819 + a8 * b719 + a9 * b619;
-  const h6 = a0 * b6 + a12 * b5 + a2 * b4 + a32 * b3 + a4 * b2 + a52 * b1 + a6 * b0 + a72 * b919 + a8 * b819 + a92 * b719;
-  const h7 = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + a8 * b919 + a9 * b819;
-  const h8 = a0 * b8 + a12 * b7 + a2 * b6 + a32 * b5 + a4 * b4 + a52 * b3 + a6 * b2 + a72 * b1 + a8 * b0 + a92 * b919;
+  const a1_2 = a1 << 1, a3_2 = a3 << 1, a5_2 = a5 << 1, a7_2 = a7 << 1, a9_2 = a9 << 1;
+  const b1_19 = 19 * b1, b2_19 = 19 * b2, b3_19 = 19 * b3, b4_19 = 19 * b4, b5_19 = 19 * b5, b6_19 = 19 * b6, b7_19 = 19 * b7, b8_19 = 19 * b8, b9_19 = 19 * b9;
+  const h0 = a0 * b0 + a1_2 * b9_19 + a2 * b8_19 + a3_2 * b7_19 + a4 * b6_19 + a5_2 * b5_19 + a6 * b4_19 + a7_2 * b3_19 + a8 * b2_19 + a9_2 * b1_19;
+  const h1 = a0 * b1 + a1 * b0 + a2 * b9_19 + a3 * b8_19 + a4 * b7_19 + a5 * b6_19 + a6 * b5_19 + a7 * b4_19 + a8 * b3_19 + a9 * b2_19;
+  const h2 = a0 * b2 + a1_2 * b1 + a2 * b0 + a3_2 * b9_19 + a4 * b8_19 + a5_2 * b7_19 + a6 * b6_19 + a7_2 * b5_19 + a8 * b4_19 + a9_2 * b3_19;
+  const h3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + a4 * b9_19 + a5 * b8_19 + a6 * b7_19 + a7 * b6_19 + a8 * b5_19 + a9 * b4_19;
+  const h4 = a0 * b4 + a1_2 * b3 + a2 * b2 + a3_2 * b1 + a4 * b0 + a5_2 * b9_19 + a6 * b8_19 + a7_2 * b7_19 + a8 * b6_19 + a9_2 * b5_19;
+  const h5 = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + a6 * b9_19 + a7 * b8_19 + a8 * b7_19 + a9 * b6_19;
+  const h6 = a0 * b6 + a1_2 * b5 + a2 * b4 + a3_2 * b3 + a4 * b2 + a5_2 * b1 + a6 * b0 + a7_2 * b9_19 + a8 * b8_19 + a9_2 * b7_19;
+  const h7 = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + a8 * b9_19 + a9 * b8_19;
+  const h8 = a0 * b8 + a1_2 * b7 + a2 * b6 + a3_2 * b5 + a4 * b4 + a5_2 * b3 + a6 * b2 + a7_2 * b1 + a8 * b0 + a9_2 * b9_19;
   const h9 = a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0;
   feCarryOut(o, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }

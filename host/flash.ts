@@ -12,7 +12,9 @@
 //
 // Sectors are stored only once written, and a sector can be shared between
 // flashes (copy on write): 10,000 phones with the same image in slot A hold
-// one copy of it.
+// one copy of it. An erased sector's buffer stays with its flash for the
+// next write (new memory is slow to touch the first time), and a block
+// written into the erased tail of a sector is copied without a bit check.
 
 export const FLASH_OK = 0;
 export const FLASH_ERR_RANGE = -1;

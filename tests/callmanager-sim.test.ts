@@ -240,6 +240,32 @@ test("registrations per second: a burst of 10 is answered at the configured rate
   assert.equal(n.cms[0].logic.stats.throttled, 9);
 });
 
+test("registrations per second: phones that leave the queue give up their turn, the others keep their order", () => {
+  const n = net([{ registrationsPerSecond: 2, burst: 1 }], 6);
+  const clients = n.phones.map((h, i) => new Client(h, CM1.ip, `SEP001B5400${(i + 0x10).toString(16).toUpperCase()}BB`));
+  runMs(n, 10);
+  const t0 = n.s.now;
+  const acked: Array<{ session: number; ms: number }> = [];
+  const waiting: string[] = [];
+  n.cms[0].onEvent = (e) => {
+    if (e.type === "ack") acked.push({ session: e.session, ms: (e.tMs * 1000 - t0) / 1000 });
+    if (e.type === "throttle") waiting.push(e.detail ?? "");
+  };
+  for (const [i, c] of clients.slice(0, 5).entries()) c.register(parseIp(PHONE_IP) + i);
+  runMs(n, 100);
+  clients[1].conn.abort();
+  clients[3].conn.abort();
+  runMs(n, 100);
+  clients[5].register(parseIp(PHONE_IP) + 5);
+  runMs(n, 5_000);
+  // Sessions are numbered in connection order: 1 answered at once, 3, 5 and 6 in turn, 2 and 4 never.
+  assert.deepEqual(acked.map((a) => a.session), [1, 3, 5, 6]);
+  assert.ok(acked[1].ms >= 450 && acked[1].ms <= 600, `second answer at ${acked[1].ms} ms`);
+  assert.ok(acked[3].ms >= 1450 && acked[3].ms <= 1600, `last answer at ${acked[3].ms} ms`);
+  assert.deepEqual(waiting, ["1 waiting", "2 waiting", "3 waiting", "4 waiting", "3 waiting"]);
+  assert.equal(n.cms[0].logic.openSessions, 4);
+});
+
 test("hostile streams: an impossible length resets the connection; a short StationRegister too; unknown ids are ignored", () => {
   const n = net([{}]);
   const c = new Client(n.phones[0], CM1.ip);

@@ -153,13 +153,18 @@ export class CallManagerLogic {
   readonly lines: (deviceName: string) => DeviceLine[];
   private readonly registered = new Map<string, Registration>();
   private readonly sessions = new Set<CmSession>();
+  /** Open sessions by the device acknowledged on them: finding a device's stale connections must not walk 40,000 sessions. */
+  private readonly byDevice = new Map<string, Set<CmSession>>();
   private nextSession = 1;
   // Token bucket.
   private rate: number;
   private burst: number;
   private tokens: number;
   private refilledMs: number;
-  private readonly queue: Array<{ session: CmSession; reg: StationRegister }> = [];
+  /** Sessions waiting their turn, oldest first from queueHead; one that ended stays in place with `waiting` cleared and is skipped. */
+  private queue: CmSession[] = [];
+  private queueHead = 0;
+  private waitingCount = 0;
   private queueTimer: { cancel(): void } | null = null;
 
   constructor(private readonly clock: CmClock, config: CallManagerConfig = {}) {
@@ -290,8 +295,11 @@ export class CallManagerLogic {
   /** @internal The transport connection is gone. */
   ended(s: CmSession, how: string): void {
     if (!this.sessions.delete(s)) return;
-    const i = this.queue.findIndex((q) => q.session === s);
-    if (i >= 0) this.queue.splice(i, 1);
+    if (s.waiting !== null) {
+      s.waiting = null;
+      this.waitingCount--;
+    }
+    this.setDevice(s, null);
     s.setup?.timer?.cancel();
     s.expiry?.cancel();
     s.idle?.cancel();
@@ -307,11 +315,13 @@ export class CallManagerLogic {
       return;
     }
     reg.deviceName = reg.deviceName.toUpperCase();
-    if (this.queue.some((q) => q.session === s)) return; // already waiting its turn
-    if (this.queue.length > 0 || !this.takeToken()) {
+    if (s.waiting !== null) return; // already waiting its turn
+    if (this.waitingCount > 0 || !this.takeToken()) {
       this.stats.throttled++;
-      this.emit("throttle", s, { deviceName: reg.deviceName, detail: `${this.queue.length + 1} waiting` });
-      this.queue.push({ session: s, reg });
+      this.emit("throttle", s, { deviceName: reg.deviceName, detail: `${this.waitingCount + 1} waiting` });
+      s.waiting = reg;
+      this.waitingCount++;
+      this.queue.push(s);
       this.armQueue();
       return;
     }
@@ -329,12 +339,15 @@ export class CallManagerLogic {
       return;
     }
     // The same device on another connection (registered, or still setting up): that one is stale.
-    for (const stale of [...this.sessions].filter((x) => x !== s && x.deviceName === reg.deviceName)) {
-      this.forget(stale, reg.deviceName);
-      stale.wantClose(false);
+    const same = this.byDevice.get(reg.deviceName);
+    // In the order the connections opened, as a walk over all sessions would find them.
+    const stale = same === undefined ? [] : [...same].filter((x) => x !== s).sort((a, b) => a.id - b.id);
+    for (const x of stale) {
+      this.forget(x, reg.deviceName);
+      x.wantClose(false);
     }
     this.forget(s);
-    s.deviceName = reg.deviceName;
+    this.setDevice(s, reg.deviceName);
     s.register = reg;
     this.stats.acks++;
     this.emit("ack", s, { ...info, keepAliveS: this.keepAliveS });
@@ -469,6 +482,20 @@ export class CallManagerLogic {
     return device;
   }
 
+  /** Names the device acknowledged on `s` (null: the session is gone), keeping byDevice in step. */
+  private setDevice(s: CmSession, name: string | null): void {
+    if (s.deviceName !== null) {
+      const set = this.byDevice.get(s.deviceName);
+      set?.delete(s);
+      if (set !== undefined && set.size === 0) this.byDevice.delete(s.deviceName);
+    }
+    if (name === null) return;
+    s.deviceName = name;
+    let set = this.byDevice.get(name);
+    if (set === undefined) this.byDevice.set(name, (set = new Set()));
+    set.add(s);
+  }
+
   private refill(): void {
     const now = this.clock.nowMs();
     if (this.rate > 0) this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledMs) * this.rate) / 1000);
@@ -484,17 +511,32 @@ export class CallManagerLogic {
   }
 
   private armQueue(): void {
-    if (this.queueTimer !== null || this.queue.length === 0) return;
+    if (this.queueTimer !== null || this.waitingCount === 0) return;
     this.refill();
     const waitMs = this.rate <= 0 ? 0 : Math.max(0, Math.ceil(((1 - this.tokens) * 1000) / this.rate));
     this.queueTimer = this.clock.after(waitMs, () => {
       this.queueTimer = null;
-      while (this.queue.length > 0 && this.takeToken()) {
-        const q = this.queue.shift()!;
-        if (this.sessions.has(q.session)) this.answer(q.session, q.reg);
+      for (;;) {
+        const s = this.nextWaiting();
+        if (s === null || !this.takeToken()) break;
+        const reg = s.waiting!;
+        s.waiting = null;
+        this.waitingCount--;
+        this.queueHead++;
+        this.answer(s, reg);
       }
       this.armQueue();
     });
+  }
+
+  /** The oldest session still waiting (those that ended meanwhile are dropped), or null. */
+  private nextWaiting(): CmSession | null {
+    while (this.queueHead < this.queue.length && this.queue[this.queueHead].waiting === null) this.queueHead++;
+    if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return this.queueHead < this.queue.length ? this.queue[this.queueHead] : null;
   }
 
   private emit(type: CmEventType, s: CmSession, extra: Partial<CmEvent> = {}): void {
@@ -506,6 +548,8 @@ export class CallManagerLogic {
 export class CmSession {
   /** The device registered (or last registered) on this connection. */
   deviceName: string | null = null;
+  /** Its StationRegister while it waits its turn (throttled); null otherwise. @internal */
+  waiting: StationRegister | null = null;
   /** Its StationRegister, once acknowledged. */
   register: StationRegister | null = null;
   /** Its station set-up, after RegisterAck. */

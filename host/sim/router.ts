@@ -11,6 +11,7 @@
 import { broadcastMac, isBroadcastMac, macEquals, macOf, type Mac } from "../wire/address.js";
 import { ARP_REQUEST, arpReply, arpRequest, decodeArp, encodeArp } from "../wire/arp.js";
 import { internetChecksum } from "../wire/checksum.js";
+import { getU32, setU32 } from "../wire/bytes.js";
 import { BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_FIXED_LEN, DHCP_FLAG_BROADCAST, DHCP_SERVER_PORT, DhcpType, decodeDhcp, dhcpMessageType } from "../wire/dhcp.js";
 import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETH_VLAN_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
 import { decodeIpv4, encodeIpv4, IPPROTO_UDP, IPV4_BROADCAST } from "../wire/ipv4.js";
@@ -165,7 +166,7 @@ export class Router implements Nic {
     if (bootp.length < DHCP_FIXED_LEN || bootp[0] !== BOOTREQUEST) return this.drop("bootp");
     if (bootp[3] >= MAX_HOPS) return this.drop("hops");
     bootp[3]++;
-    if (u32(bootp, 24) === 0) put32(bootp, 24, this.gateways[cell]);
+    if (getU32(bootp, 24) === 0) setU32(bootp, 24, this.gateways[cell]);
     this.stats.relayedUp++;
     const udp = encodeUdp({ srcIp: this.serverIp, dstIp: this.dhcpServer, srcPort: DHCP_SERVER_PORT, dstPort: DHCP_SERVER_PORT, payload: bootp });
     this.send(encodeIpv4({ src: this.serverIp, dst: this.dhcpServer, protocol: IPPROTO_UDP, id: this.nextId(), payload: udp }));
@@ -190,7 +191,7 @@ export class Router implements Nic {
   /** Routes a packet: one copy, into the outgoing frame, where TTL and the header checksum are patched. */
   private forward(packet: Uint8Array): void {
     if (packet[8] <= 1) return this.drop("ttl");
-    const dst = u32(packet, 16);
+    const dst = getU32(packet, 16);
     const ifc = this.route(dst);
     if (ifc === null) return this.drop("no route");
     const frame = this.frame(ifc, ETHERTYPE_IPV4, packet.length);
@@ -209,7 +210,7 @@ export class Router implements Nic {
 
   /** Sends a packet the router itself made (the relayed DHCP request). */
   private send(packet: Uint8Array): void {
-    const dst = u32(packet, 16);
+    const dst = getU32(packet, 16);
     const ifc = this.route(dst);
     if (ifc === null) return this.drop("no route");
     const frame = this.frame(ifc, ETHERTYPE_IPV4, packet.length);
@@ -281,14 +282,4 @@ function headerLength(ifc: number): number {
   return ifc === SERVER_IF ? ETH_HEADER_LEN : ETH_VLAN_HEADER_LEN;
 }
 
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-}
-
-function put32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v >>> 24;
-  b[at + 1] = (v >>> 16) & 0xff;
-  b[at + 2] = (v >>> 8) & 0xff;
-  b[at + 3] = v & 0xff;
-}
 

@@ -1,7 +1,7 @@
 // ARP for IPv4 over Ethernet (RFC 826).
 
 import type { Mac } from './address.js';
-import { checkMac, checkU, view } from './bytes.js';
+import { checkMac, checkU, getU16, getU32, setU16, setU32 } from './bytes.js';
 import { ETHERTYPE_IPV4 } from './ethernet.js';
 
 export const ARP_REQUEST = 1;
@@ -19,16 +19,15 @@ export interface ArpPacket {
 /** Ethernet/IPv4 ARP only; anything else is null. */
 export function decodeArp(b: Uint8Array): ArpPacket | null {
   if (b.length < ARP_LEN) return null;
-  const v = view(b);
-  if (v.getUint16(0) !== 1 || v.getUint16(2) !== ETHERTYPE_IPV4 || b[4] !== 6 || b[5] !== 4) return null;
-  const op = v.getUint16(6);
+  if (getU16(b, 0) !== 1 || getU16(b, 2) !== ETHERTYPE_IPV4 || b[4] !== 6 || b[5] !== 4) return null;
+  const op = getU16(b, 6);
   if (op !== ARP_REQUEST && op !== ARP_REPLY) return null;
   return {
     op,
     senderMac: b.subarray(8, 14),
-    senderIp: v.getUint32(14),
+    senderIp: getU32(b, 14),
     targetMac: b.subarray(18, 24),
-    targetIp: v.getUint32(24),
+    targetIp: getU32(b, 24),
   };
 }
 
@@ -39,16 +38,15 @@ export function encodeArp(p: ArpPacket): Uint8Array {
   checkU('ARP sender IP', p.senderIp, 32);
   checkU('ARP target IP', p.targetIp, 32);
   const out = new Uint8Array(ARP_LEN);
-  const v = view(out);
-  v.setUint16(0, 1);
-  v.setUint16(2, ETHERTYPE_IPV4);
+  setU16(out, 0, 1);
+  setU16(out, 2, ETHERTYPE_IPV4);
   out[4] = 6;
   out[5] = 4;
-  v.setUint16(6, p.op);
+  setU16(out, 6, p.op);
   out.set(p.senderMac, 8);
-  v.setUint32(14, p.senderIp);
+  setU32(out, 14, p.senderIp);
   out.set(p.targetMac, 18);
-  v.setUint32(24, p.targetIp);
+  setU32(out, 24, p.targetIp);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Shared by the codecs in this folder: range checks for what encoders are
-// given (our own values, so a bad one is a bug and throws) and a DataView.
+// given (our own values, so a bad one is a bug and throws), a DataView, and
+// big-endian fields read and written in place.
 
 export function checkU(name: string, value: number, bits: number): void {
   if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
@@ -13,6 +14,29 @@ export function checkMac(name: string, mac: Uint8Array): void {
 
 export function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+// Big-endian fields read and written in place: a DataView per packet costs an allocation on every hop of the storm.
+export function getU16(b: Uint8Array, at: number): number {
+  return (b[at] << 8) | b[at + 1];
+}
+
+export function getU32(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+/** Stores the low 16 bits, as DataView.setUint16 does. */
+export function setU16(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 8;
+  b[at + 1] = v;
+}
+
+/** Stores the low 32 bits, as DataView.setUint32 does. */
+export function setU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
 }
 
 /** Byte-per-char string. */

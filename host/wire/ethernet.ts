@@ -2,7 +2,7 @@
 // subarrays of the input (no copies).
 
 import type { Mac } from './address.js';
-import { checkMac, checkU, view } from './bytes.js';
+import { checkMac, checkU, getU16, setU16 } from './bytes.js';
 import { decodeTci, encodeTci, ETHERTYPE_VLAN, VLAN_TAG_LEN, type VlanTag } from './vlan.js';
 
 export const ETH_HEADER_LEN = 14;
@@ -32,14 +32,13 @@ export interface EthernetFields {
 
 export function decodeEthernet(frame: Uint8Array): EthernetFrame | null {
   if (frame.length < ETH_HEADER_LEN) return null;
-  const v = view(frame);
   const dst = frame.subarray(0, 6);
   const src = frame.subarray(6, 12);
-  const type = v.getUint16(12);
+  const type = getU16(frame, 12);
   if (type !== ETHERTYPE_VLAN) return { dst, src, vlan: null, etherType: type, payload: frame.subarray(ETH_HEADER_LEN) };
   if (frame.length < ETH_VLAN_HEADER_LEN) return null;
-  const vlan = decodeTci(v.getUint16(14));
-  return { dst, src, vlan, etherType: v.getUint16(16), payload: frame.subarray(ETH_VLAN_HEADER_LEN) };
+  const vlan = decodeTci(getU16(frame, 14));
+  return { dst, src, vlan, etherType: getU16(frame, 16), payload: frame.subarray(ETH_VLAN_HEADER_LEN) };
 }
 
 export function encodeEthernet(f: EthernetFields, padToMin = false): Uint8Array {
@@ -49,16 +48,15 @@ export function encodeEthernet(f: EthernetFields, padToMin = false): Uint8Array 
   const header = f.vlan ? ETH_VLAN_HEADER_LEN : ETH_HEADER_LEN;
   const len = header + f.payload.length;
   const out = new Uint8Array(padToMin ? Math.max(len, ETH_MIN_FRAME) : len);
-  const v = view(out);
   out.set(f.dst, 0);
   out.set(f.src, 6);
   if (f.vlan) {
     checkU('VLAN pcp', f.vlan.pcp, 3);
     checkU('VLAN vid', f.vlan.vid, 12);
-    v.setUint16(12, ETHERTYPE_VLAN);
-    v.setUint16(14, encodeTci(f.vlan));
+    setU16(out, 12, ETHERTYPE_VLAN);
+    setU16(out, 14, encodeTci(f.vlan));
   }
-  v.setUint16(header - 2, f.etherType);
+  setU16(out, header - 2, f.etherType);
   out.set(f.payload, header);
   return out;
 }

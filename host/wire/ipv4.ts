@@ -1,7 +1,7 @@
 // IPv4 (RFC 791) headers. The decoder bounds the payload by the total length
 // field, so Ethernet padding never reaches the layer above.
 
-import { checkU, view } from './bytes.js';
+import { checkU, getU16, getU32, setU16, setU32 } from './bytes.js';
 import { foldSum, internetChecksum, sum16 } from './checksum.js';
 
 export const IPV4_HEADER_LEN = 20;
@@ -46,16 +46,15 @@ export interface Ipv4Packet {
 export function decodeIpv4(b: Uint8Array): Ipv4Packet | null {
   if (b.length < IPV4_HEADER_LEN || b[0] >> 4 !== 4) return null;
   const headerLength = (b[0] & 0x0f) * 4;
-  const v = view(b);
-  const total = v.getUint16(2);
+  const total = getU16(b, 2);
   if (headerLength < IPV4_HEADER_LEN || total < headerLength || total > b.length) return null;
-  const frag = v.getUint16(6);
+  const frag = getU16(b, 6);
   return {
-    src: v.getUint32(12),
-    dst: v.getUint32(16),
+    src: getU32(b, 12),
+    dst: getU32(b, 16),
     protocol: b[9],
     ttl: b[8],
-    id: v.getUint16(4),
+    id: getU16(b, 4),
     tos: b[1],
     dontFragment: (frag & 0x4000) !== 0,
     moreFragments: (frag & 0x2000) !== 0,
@@ -80,25 +79,25 @@ export function encodeIpv4(f: Ipv4Fields): Uint8Array {
   const headerLength = IPV4_HEADER_LEN + options.length;
   const total = headerLength + f.payload.length;
   if (total > 0xffff) throw new RangeError(`IPv4 packet too long: ${total} bytes`);
-  const fields: Array<[string, number, number]> = [
-    ['IPv4 src', f.src, 32], ['IPv4 dst', f.dst, 32], ['IPv4 protocol', f.protocol, 8],
-    ['IPv4 ttl', f.ttl ?? 64, 8], ['IPv4 id', f.id ?? 0, 16], ['IPv4 tos', f.tos ?? 0, 8],
-    ['IPv4 fragment offset', f.fragmentOffset ?? 0, 13],
-  ];
-  for (const [name, value, bits] of fields) checkU(name, value, bits);
+  checkU('IPv4 src', f.src, 32);
+  checkU('IPv4 dst', f.dst, 32);
+  checkU('IPv4 protocol', f.protocol, 8);
+  checkU('IPv4 ttl', f.ttl ?? 64, 8);
+  checkU('IPv4 id', f.id ?? 0, 16);
+  checkU('IPv4 tos', f.tos ?? 0, 8);
+  checkU('IPv4 fragment offset', f.fragmentOffset ?? 0, 13);
   const out = new Uint8Array(total);
-  const v = view(out);
   out[0] = 0x40 | (headerLength / 4);
   out[1] = f.tos ?? 0;
-  v.setUint16(2, total);
-  v.setUint16(4, f.id ?? 0);
-  v.setUint16(6, (f.dontFragment ? 0x4000 : 0) | (f.moreFragments ? 0x2000 : 0) | (f.fragmentOffset ?? 0));
+  setU16(out, 2, total);
+  setU16(out, 4, f.id ?? 0);
+  setU16(out, 6, (f.dontFragment ? 0x4000 : 0) | (f.moreFragments ? 0x2000 : 0) | (f.fragmentOffset ?? 0));
   out[8] = f.ttl ?? 64;
   out[9] = f.protocol;
-  v.setUint32(12, f.src);
-  v.setUint32(16, f.dst);
+  setU32(out, 12, f.src);
+  setU32(out, 16, f.dst);
   out.set(options, IPV4_HEADER_LEN);
-  v.setUint16(10, internetChecksum(out.subarray(0, headerLength)));
+  setU16(out, 10, internetChecksum(out.subarray(0, headerLength)));
   out.set(f.payload, headerLength);
   return out;
 }

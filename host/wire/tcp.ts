@@ -1,6 +1,6 @@
 // TCP segments (RFC 9293): the header, the MSS option, the checksum.
 
-import { view } from './bytes.js';
+import { getU16, getU32, setU16, setU32 } from './bytes.js';
 import { internetChecksum, pseudoChecksumOk, pseudoHeaderSum } from './checksum.js';
 import { IPPROTO_TCP } from './ipv4.js';
 
@@ -52,18 +52,17 @@ function mssOption(b: Uint8Array, hl: number): number | null | undefined {
 /** A TCP segment from untrusted bytes (the IPv4 payload), or null when malformed. */
 export function decodeTcp(b: Uint8Array, srcIp: number, dstIp: number): TcpSegment | null {
   if (b.length < TCP_HEADER_LEN) return null;
-  const v = view(b);
   const hl = (b[12] >> 4) * 4;
   if (hl < TCP_HEADER_LEN || hl > b.length) return null;
   const mss = mssOption(b, hl);
   if (mss === undefined) return null;
   return {
-    srcPort: v.getUint16(0),
-    dstPort: v.getUint16(2),
-    seq: v.getUint32(4),
-    ack: v.getUint32(8),
+    srcPort: getU16(b, 0),
+    dstPort: getU16(b, 2),
+    seq: getU32(b, 4),
+    ack: getU32(b, 8),
     flags: b[13] & 0x3f,
-    window: v.getUint16(14),
+    window: getU16(b, 14),
     mss,
     checksumOk: pseudoChecksumOk(b, srcIp, dstIp, IPPROTO_TCP),
     payload: b.subarray(hl),
@@ -74,20 +73,19 @@ export function encodeTcp(f: TcpFields): Uint8Array {
   const payload = f.payload ?? new Uint8Array(0);
   const hl = f.mss !== undefined ? TCP_HEADER_LEN + 4 : TCP_HEADER_LEN;
   const out = new Uint8Array(hl + payload.length);
-  const v = view(out);
-  v.setUint16(0, f.srcPort);
-  v.setUint16(2, f.dstPort);
-  v.setUint32(4, f.seq >>> 0);
-  v.setUint32(8, f.ack >>> 0);
+  setU16(out, 0, f.srcPort);
+  setU16(out, 2, f.dstPort);
+  setU32(out, 4, f.seq >>> 0);
+  setU32(out, 8, f.ack >>> 0);
   out[12] = (hl / 4) << 4;
   out[13] = f.flags;
-  v.setUint16(14, f.window);
+  setU16(out, 14, f.window);
   if (f.mss !== undefined) {
     out[20] = OPT_MSS;
     out[21] = 4;
-    v.setUint16(22, f.mss);
+    setU16(out, 22, f.mss);
   }
   out.set(payload, hl);
-  v.setUint16(16, internetChecksum(out, pseudoHeaderSum(f.srcIp, f.dstIp, IPPROTO_TCP, out.length)));
+  setU16(out, 16, internetChecksum(out, pseudoHeaderSum(f.srcIp, f.dstIp, IPPROTO_TCP, out.length)));
   return out;
 }

@@ -2,7 +2,7 @@
 // servers send and take.
 
 import type { Mac } from './address.js';
-import { checkU, view } from './bytes.js';
+import { checkU, getU16, setU16 } from './bytes.js';
 import { internetChecksum, pseudoChecksumOk, pseudoHeaderSum } from './checksum.js';
 import { decodeEthernet, encodeEthernet, ETHERTYPE_IPV4, type EthernetFrame } from './ethernet.js';
 import { decodeIpv4, encodeIpv4, IPPROTO_UDP, isUnfragmented, type Ipv4Packet } from './ipv4.js';
@@ -29,12 +29,11 @@ export interface UdpDatagram {
 
 export function decodeUdp(b: Uint8Array, srcIp: number, dstIp: number): UdpDatagram | null {
   if (b.length < UDP_HEADER_LEN) return null;
-  const v = view(b);
-  const length = v.getUint16(4);
+  const length = getU16(b, 4);
   if (length < UDP_HEADER_LEN || length > b.length) return null;
-  const checksum = v.getUint16(6);
+  const checksum = getU16(b, 6);
   const checksumOk = checksum === 0 ? null : pseudoChecksumOk(b.subarray(0, length), srcIp, dstIp, IPPROTO_UDP);
-  return { srcPort: v.getUint16(0), dstPort: v.getUint16(2), checksum, checksumOk, payload: b.subarray(UDP_HEADER_LEN, length) };
+  return { srcPort: getU16(b, 0), dstPort: getU16(b, 2), checksum, checksumOk, payload: b.subarray(UDP_HEADER_LEN, length) };
 }
 
 export function encodeUdp(f: UdpFields): Uint8Array {
@@ -43,13 +42,12 @@ export function encodeUdp(f: UdpFields): Uint8Array {
   const length = UDP_HEADER_LEN + f.payload.length;
   if (length > 0xffff) throw new RangeError(`UDP datagram too long: ${length} bytes`);
   const out = new Uint8Array(length);
-  const v = view(out);
-  v.setUint16(0, f.srcPort);
-  v.setUint16(2, f.dstPort);
-  v.setUint16(4, length);
+  setU16(out, 0, f.srcPort);
+  setU16(out, 2, f.dstPort);
+  setU16(out, 4, length);
   out.set(f.payload, UDP_HEADER_LEN);
   const sum = internetChecksum(out, pseudoHeaderSum(f.srcIp, f.dstIp, IPPROTO_UDP, length));
-  v.setUint16(6, sum === 0 ? 0xffff : sum);
+  setU16(out, 6, sum === 0 ? 0xffff : sum);
   return out;
 }
 

@@ -190,12 +190,13 @@ export class IpHost implements Nic {
     this.transmit(this.ethernet(broadcastMac(), ETHERTYPE_ARP, encodeArp(arpRequest(this.mac, this.ip, dst))));
   }
 
-  /** A frame out of this host's port (nothing leaves a silent host). */
+  /** A frame out of this host's port (nothing leaves a silent host). It is handed over: the caller made it and does not touch it again. */
   transmit(frame: Uint8Array): void {
     if (this.silent) return;
     if (this.port === null) throw new Error(`IpHost ${ipToString(this.ip)}: not plugged into a wire`);
     this.stats.framesOut++;
-    this.port.send(frame);
+    if (this.port.sendShared) this.port.sendShared(frame);
+    else this.port.send(frame);
   }
 
   private flush(frames: Uint8Array[], mac: Mac): void {

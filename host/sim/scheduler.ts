@@ -144,43 +144,45 @@ export class Scheduler {
     for (const e of live) this.push(e);
   }
 
+  // Sifts move a hole instead of swapping pairs: one store per level.
   private push(entry: Entry): void {
     const heap = this.heap;
+    let i = heap.length;
     heap.push(entry);
-    let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      const p = heap[parent];
+      if (!before(entry, p)) break;
+      heap[i] = p;
       i = parent;
     }
+    heap[i] = entry;
   }
 
   private pop(): Entry {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop() as Entry;
-    if (heap.length > 0) {
-      heap[0] = last;
-      this.siftDown(0);
-    }
+    if (heap.length > 0) this.siftDown(last);
     return top;
   }
 
-  private siftDown(start: number): void {
+  /** Puts `entry` in the hole at the root and moves it down to its place. */
+  private siftDown(entry: Entry): void {
     const heap = this.heap;
     const n = heap.length;
-    let i = start;
+    let i = 0;
     // i at least doubles each step, so this runs at most log2(n) times.
-    while (2 * i + 1 < n) {
+    for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < n && before(heap[l], heap[m])) m = l;
-      if (r < n && before(heap[r], heap[m])) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
-      i = m;
+      const c = r < n && before(heap[r], heap[l]) ? r : l;
+      const child = heap[c];
+      if (!before(child, entry)) break;
+      heap[i] = child;
+      i = c;
     }
+    heap[i] = entry;
   }
 }

@@ -264,9 +264,10 @@ export class Router implements Nic {
 
   /** Every frame the router sends is one it made for that send: the wire may keep it without a copy. */
   private transmit(ifc: number, frame: Uint8Array): void {
+    if (ifc !== SERVER_IF) return this.toCell(ifc, frame);
     const port = this.serverPort;
-    if (ifc === SERVER_IF) port?.sendShared ? port.sendShared(frame) : port?.send(frame);
-    else this.toCell(ifc, frame);
+    if (port?.sendShared) port.sendShared(frame);
+    else port?.send(frame);
   }
 
   private nextId(): number {

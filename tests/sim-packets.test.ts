@@ -6,6 +6,8 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeEthernet, encodeEthernet } from '.
 import { buildUdpFrame, decodeUdp, encodeUdp, parseUdpFrame } from '../host/wire/udp.js';
 import { decodeIpv4, encodeIpv4 } from '../host/wire/ipv4.js';
 import { internetChecksum } from '../host/wire/checksum.js';
+import { getU16, getU32, setU16, setU32 } from '../host/wire/bytes.js';
+import { Random } from '../host/sim/random.js';
 import { ipToString, macToString, parseIp, parseMac } from '../host/wire/address.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -200,4 +202,23 @@ test('encoders reject impossible values with clear errors', () => {
   assert.throws(() => encodeDhcp({ op: 1, xid: 1, chaddr: new Uint8Array(17) }), /chaddr/);
   assert.throws(() => optString(66, 'tftp\u00e9'), /ASCII/);
   assert.throws(() => optU32(51, 2 ** 32), /32-bit/);
+});
+
+test('big-endian field helpers agree with DataView, wrapping what does not fit as it does', () => {
+  const r = new Random(7);
+  const a = new Uint8Array(12);
+  const b = new Uint8Array(12);
+  const v = new DataView(b.buffer);
+  const samples = [0, 1, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, -1, -0x8000];
+  for (let i = 0; i < 2000; i++) {
+    const x = i < samples.length ? samples[i] : Math.floor(r.next() * 2 ** 33) - 2 ** 32;
+    const at = r.int(8);
+    setU16(a, at, x);
+    v.setUint16(at, x);
+    setU32(a, at + 1, x);
+    v.setUint32(at + 1, x);
+    assert.deepEqual(a, b, `value ${x} at ${at}`);
+    assert.equal(getU16(a, at), v.getUint16(at));
+    assert.equal(getU32(a, at + 1), v.getUint32(at + 1));
+  }
 });

@@ -18,6 +18,9 @@ interface RealTimer extends Timer {
  * trip cost more). When it fires early it runs nothing and is set again for
  * the earliest timer left.
  */
+/** How early a Node timer fires by rounding alone: its delay counts whole milliseconds. */
+const NODE_TIMER_ROUNDING_US = 1000;
+
 export class RealTimeClock {
   private readonly origin = performance.now();
   /** Pending timers, unordered: a phone has one or two. */
@@ -59,12 +62,17 @@ export class RealTimeClock {
   }
 
   // Runs, in time order, the timers due by the time the Node timer was set
-  // for (it may fire a little before performance.now() reaches it); timers
-  // they set go to the next firing, so a busy phone cannot spin here.
+  // for (it may fire a little before performance.now() reaches it: Node
+  // counts whole ms); timers they set go to the next firing, so a busy phone
+  // cannot spin here. Set from a long-running task, a Node timer starts from
+  // the event loop's stale clock and can fire whole ms early: then it is set
+  // again for the rest.
   private fire(): void {
-    const dueUs = Math.max(this.armedUs, this.now);
+    const armed = this.armedUs;
     this.handle = null;
     this.armedUs = Infinity;
+    if (armed - this.now > NODE_TIMER_ROUNDING_US) return this.arm(armed);
+    const dueUs = Math.max(armed, this.now);
     const due = this.pending.filter((t) => t.atUs <= dueUs).sort((a, b) => a.atUs - b.atUs);
     for (const t of due) {
       if (t.cancelled) continue;

@@ -9,6 +9,9 @@ interface RealTimer extends Timer {
   fn: () => void;
 }
 
+/** How early a Node timer fires by rounding alone: its delay counts whole milliseconds. */
+const NODE_TIMER_ROUNDING_US = 1000;
+
 /**
  * One Node timer under all of the clock's timers. A lockstep TFTP transfer
  * moves the phone's wake-up later with every block (a cancel and an at()
@@ -18,9 +21,6 @@ interface RealTimer extends Timer {
  * trip cost more). When it fires early it runs nothing and is set again for
  * the earliest timer left.
  */
-/** How early a Node timer fires by rounding alone: its delay counts whole milliseconds. */
-const NODE_TIMER_ROUNDING_US = 1000;
-
 export class RealTimeClock {
   private readonly origin = performance.now();
   /** Pending timers, unordered: a phone has one or two. */

@@ -24,7 +24,7 @@ export const STORM_USAGE = `  storm   boot a building of phones at once after a 
           --loss P        frame loss on each access switch's uplink, each way, 0..0.5 (default 0)
           --scenario FILE JSON: PoE budget and port priorities, DHCP/TFTP/CallManager limits and states, a new load,
                           the uplinks (fields as in boot's scenarios: snake_case, checked before any phone boots)
-          --workers N     threads to simulate with (default 1: two step together and were no faster);
+          --workers N     threads to simulate with (default 1: two step together, 1.1x faster at 10,000 phones);
                           any N gives the same result
           --json          print the summary as one JSON object (no wall-clock figures in it)
           --report FILE   write an HTML report (charts and tables, one self-contained page)
@@ -82,7 +82,9 @@ export const NO_TRAP_HANDLER = "--disable-wasm-trap-handler";
  * (the cells are busy while phones boot, the core while they register):
  * measured (README "Where the time goes") two were no faster than one at
  * 5,000 phones, and a busy neighbouring process doubled their time where it
- * slowed one thread by 11-17 %.
+ * slowed one thread by 11-17 %. Later (issue 22's fourth look) two took
+ * 51.4 s at 10,000 phones where one took 56.7 s: still not worth a thread
+ * that a neighbour can stall.
  */
 export const DEFAULT_WORKERS = 1;
 

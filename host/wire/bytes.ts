@@ -1,6 +1,6 @@
 // Shared by the codecs in this folder: range checks for what encoders are
-// given (our own values, so a bad one is a bug and throws), a DataView, and
-// big-endian fields read and written in place.
+// given (our own values, so a bad one is a bug and throws) and big-endian
+// fields read and written in place.
 
 export function checkU(name: string, value: number, bits: number): void {
   if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
@@ -12,11 +12,7 @@ export function checkMac(name: string, mac: Uint8Array): void {
   if (mac.length !== 6) throw new RangeError(`${name} must be a 6-byte MAC, got ${mac.length} bytes`);
 }
 
-export function view(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
-// Big-endian fields read and written in place: a DataView per packet costs an allocation on every hop of the storm.
+// Big-endian fields read and written in place: a DataView per packet cost an allocation on every hop of the storm.
 export function getU16(b: Uint8Array, at: number): number {
   return (b[at] << 8) | b[at + 1];
 }

@@ -2,7 +2,7 @@
 // overload, RFC 2131 4.1, and long options split, RFC 3396), and helpers to
 // read and build option values.
 
-import { asciiBytes, bytesToAscii, checkU, view } from './bytes.js';
+import { asciiBytes, bytesToAscii, checkU, getU16, getU32, setU16, setU32 } from './bytes.js';
 
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;
@@ -95,11 +95,10 @@ function parseOptionArea(b: Uint8Array, out: DhcpOption[]): boolean {
 
 export function decodeDhcp(b: Uint8Array): DecodedDhcp | null {
   if (b.length < DHCP_FIXED_LEN) return null;
-  const v = view(b);
   const op = b[0];
   const hlen = b[2];
   if ((op !== BOOTREQUEST && op !== BOOTREPLY) || hlen > 16) return null;
-  if (v.getUint32(236) !== DHCP_MAGIC_COOKIE) return null;
+  if (getU32(b, 236) !== DHCP_MAGIC_COOKIE) return null;
   const sname = b.subarray(44, 108);
   const file = b.subarray(108, 236);
   const options: DhcpOption[] = [];
@@ -110,8 +109,8 @@ export function decodeDhcp(b: Uint8Array): DecodedDhcp | null {
   if ((overload & 1) !== 0 && !parseOptionArea(file, options)) return null;
   if ((overload & 2) !== 0 && !parseOptionArea(sname, options)) return null;
   return {
-    op, htype: b[1], hlen, hops: b[3], xid: v.getUint32(4), secs: v.getUint16(8), flags: v.getUint16(10),
-    ciaddr: v.getUint32(12), yiaddr: v.getUint32(16), siaddr: v.getUint32(20), giaddr: v.getUint32(24),
+    op, htype: b[1], hlen, hops: b[3], xid: getU32(b, 4), secs: getU16(b, 8), flags: getU16(b, 10),
+    ciaddr: getU32(b, 12), yiaddr: getU32(b, 16), siaddr: getU32(b, 20), giaddr: getU32(b, 24),
     chaddr: b.subarray(28, 44), sname, file, options, overload,
   };
 }
@@ -135,7 +134,6 @@ export function encodeDhcp(m: DhcpInit, minLength = BOOTP_MIN_LEN): Uint8Array {
     optLen += dhcpOptionSize(o);
   }
   const out = new Uint8Array(Math.max(DHCP_FIXED_LEN + optLen, minLength));
-  const v = view(out);
   const words: Array<[string, number, number]> = [
     ['op', m.op, 8], ['htype', m.htype ?? 1, 8], ['hlen', m.hlen ?? Math.min(chaddr.length, 16), 8],
     ['hops', m.hops ?? 0, 8], ['xid', m.xid, 32], ['secs', m.secs ?? 0, 16], ['flags', m.flags ?? 0, 16],
@@ -147,17 +145,17 @@ export function encodeDhcp(m: DhcpInit, minLength = BOOTP_MIN_LEN): Uint8Array {
   out[1] = m.htype ?? 1;
   out[2] = m.hlen ?? Math.min(chaddr.length, 16);
   out[3] = m.hops ?? 0;
-  v.setUint32(4, m.xid);
-  v.setUint16(8, m.secs ?? 0);
-  v.setUint16(10, m.flags ?? 0);
-  v.setUint32(12, m.ciaddr ?? 0);
-  v.setUint32(16, m.yiaddr ?? 0);
-  v.setUint32(20, m.siaddr ?? 0);
-  v.setUint32(24, m.giaddr ?? 0);
+  setU32(out, 4, m.xid);
+  setU16(out, 8, m.secs ?? 0);
+  setU16(out, 10, m.flags ?? 0);
+  setU32(out, 12, m.ciaddr ?? 0);
+  setU32(out, 16, m.yiaddr ?? 0);
+  setU32(out, 20, m.siaddr ?? 0);
+  setU32(out, 24, m.giaddr ?? 0);
   out.set(chaddr, 28);
   out.set(sname, 44);
   out.set(file, 108);
-  v.setUint32(236, DHCP_MAGIC_COOKIE);
+  setU32(out, 236, DHCP_MAGIC_COOKIE);
   let p = DHCP_FIXED_LEN;
   for (const o of options) p = writeOption(out, p, o);
   out[p] = DhcpOpt.END;
@@ -203,19 +201,18 @@ export function dhcpMessageType(m: DhcpMessage): number | null {
 
 export function dhcpOptionU32(m: DhcpMessage, code: number): number | null {
   const d = dhcpOption(m, code);
-  return d !== null && d.length === 4 ? view(d).getUint32(0) : null;
+  return d !== null && d.length === 4 ? getU32(d, 0) : null;
 }
 
 export function dhcpOptionU16(m: DhcpMessage, code: number): number | null {
   const d = dhcpOption(m, code);
-  return d !== null && d.length === 2 ? view(d).getUint16(0) : null;
+  return d !== null && d.length === 2 ? getU16(d, 0) : null;
 }
 
 export function dhcpOptionIpList(m: DhcpMessage, code: number): number[] | null {
   const d = dhcpOption(m, code);
   if (d === null || d.length === 0 || d.length % 4 !== 0) return null;
-  const v = view(d);
-  return Array.from({ length: d.length / 4 }, (_, i) => v.getUint32(4 * i));
+  return Array.from({ length: d.length / 4 }, (_, i) => getU32(d, 4 * i));
 }
 
 /** Byte-per-char string; trailing NULs (sent by some clients) are dropped. */

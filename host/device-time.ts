@@ -10,24 +10,26 @@
  * time, read from the LAN9118's 25 MHz counter, exact to 40 instructions).
  * Measured 2026-12-03 on the board images of that day (RAM-load: the
  * resident bootloader verifies the slot, copies the payload to RAM and
- * calls it), after the field multiplication was unrolled and the hashes
- * stopped copying whole blocks; the same in repeated runs:
- *   verify of the default board image, 104,132 signed bytes:  43,280,240
- *   the same with 524,288 bytes of padding (628,420 bytes):   213,019,160
+ * calls it), after the signature became one of the image's SHA-256 digest
+ * (MCUboot's TLV 0x24) instead of the whole image; the same in repeated runs:
+ *   verify of the default board image, 104,132 signed bytes:  25,918,440
+ *   the same with 524,288 bytes of padding (628,420 bytes):   108,387,560
  *   the firmware's start: reset to the phone's first poll less the verify
- *   (drivers, copy to RAM, the image's start):                   191,720
- * Verify is linear in the bytes hashed: 323.8 instructions a signed byte
- * (SHA-256 for the digest and SHA-512 for Ed25519, one pass, flash reads
- * through the hal) plus 9.57 M fixed (the key hash and the Ed25519 point
- * decompression and double scalar multiplication). Before (same day):
- * 411.0 a byte plus 44.1 M, 86,876,000 for the default board image.
+ *   (drivers, copy to RAM, the image's start):                   191,760
+ * Verify is linear in the bytes hashed: 157.3 instructions a signed byte
+ * (SHA-256, flash reads through the hal) plus 9.54 M fixed (the key hash,
+ * and Ed25519 of the digest: SHA-512 of 128 bytes, the point decompression
+ * and double scalar multiplication). Before, with Ed25519 over the whole
+ * image (its SHA-512 a second pass): 323.8 a byte plus 9.57 M, 43,280,240
+ * for the default board image; before the field multiplication was
+ * unrolled: 411.0 a byte plus 44.1 M.
  * To measure again: `npm run build && node -e "import('./dist/tests/bench/board-bench.js').then(async m => console.log(await m.measureBoot(), await m.measureBoot(m.paddedImage(524288))))"`
  * (needs qemu-system-arm, gcc-arm-none-eabi, wabt), then update the three numbers below.
  */
 export const BOOT_INSTRUCTIONS = {
-  verifyPerSignedByte: 323.8,
-  verifyFixed: 9_570_000,
-  firmwareStart: 191_720,
+  verifyPerSignedByte: 157.3,
+  verifyFixed: 9_540_000,
+  firmwareStart: 191_760,
 } as const;
 
 /**

@@ -228,14 +228,19 @@ function findTlv(img: ParsedImage, type: number, len: number): Uint8Array | null
   return img.tlvs.find((t) => t.type === type && t.value.length === len)?.value ?? null;
 }
 
-/** Signs the image (header + payload) with an Ed25519 private key: replaces any key and signature TLVs. */
+/**
+ * Signs the image with an Ed25519 private key: the signature is of the
+ * SHA-256 digest of header + payload, as MCUboot's TLV 0x24 ("ed25519 of
+ * hash output"). Replaces any key and signature TLVs.
+ */
 export function signImage(bytes: Uint8Array, privateKey: KeyObject): Uint8Array {
   const img = parseImage(bytes);
   const signed = bytes.subarray(0, img.tlvOffset);
   const publicKey = rawPublicKey(createPublicKey(privateKey));
-  const signature = new Uint8Array(sign(null, signed, privateKey));
+  const digest = sha256(signed);
+  const signature = new Uint8Array(sign(null, digest, privateKey));
   const kept = img.tlvs.filter((t) => t.type !== TLV.PUBKEY && t.type !== TLV.ED25519);
-  if (!kept.some((t) => t.type === TLV.SHA256)) kept.push({ type: TLV.SHA256, name: "SHA256", offset: 0, value: sha256(signed) });
+  if (!kept.some((t) => t.type === TLV.SHA256)) kept.push({ type: TLV.SHA256, name: "SHA256", offset: 0, value: digest });
   const tlvs = encodeTlvs([...kept, { type: TLV.PUBKEY, value: publicKey }, { type: TLV.ED25519, value: signature }]);
   return concat(signed, tlvs);
 }
@@ -282,7 +287,7 @@ export function verifyImage(bytes: Uint8Array, opts: VerifyOptions = {}): Verify
   const signed = bytes.subarray(0, img.tlvOffset);
   const actual = sha256(signed);
   if (!Buffer.from(actual).equals(Buffer.from(hash))) return fail("hash", `SHA-256 is ${hex(actual)}, the TLV says ${hex(hash)}`);
-  if (!verify(null, signed, publicKeyFromRaw(key), sig)) return fail("signature", "Ed25519 signature does not verify");
+  if (!verify(null, actual, publicKeyFromRaw(key), sig)) return fail("signature", "Ed25519 signature does not verify");
   return { ok: true, reason: "ok", detail: `valid, signed by key ${hex(keyHash)}` };
 }
 

@@ -2,6 +2,7 @@
 // the other slot; with both slots bad it returns an error the phone shows.
 // The host's verifier (host/image.ts) gives the same reason for every case.
 import { test } from "node:test";
+import { sign } from "node:crypto";
 import assert from "node:assert/strict";
 import { flashImage, HEADER_SIZE, IMAGE_MAX, parseImage, readSlot, TLV, verifyImage, keyHashOf, devKey } from "../host/image.js";
 import { LAYOUT } from "../host/flash.js";
@@ -21,6 +22,14 @@ function tlvAt(image: Uint8Array, type: number): number {
   return t.offset + 4;
 }
 
+/** GOOD with its signature made over header + payload themselves (PureEdDSA, MCUboot's TLV 0x25 variant) rather than their digest. */
+function pureSigned(): Uint8Array {
+  const copy = GOOD.slice();
+  const p = parseImage(copy);
+  copy.set(sign(null, copy.subarray(0, p.tlvOffset), devKey()), tlvAt(copy, TLV.ED25519));
+  return copy;
+}
+
 function setPayloadSize(image: Uint8Array, size: number): Uint8Array {
   const copy = image.slice();
   new DataView(copy.buffer).setUint32(8, size);
@@ -34,6 +43,7 @@ const CASES: { name: string; image: () => Uint8Array; reason: string; line: RegE
   { name: "a flipped bit in the magic", image: () => flip(GOOD, 0, 0), reason: "magic", line: /no image header/ },
   { name: "an unknown header version", image: () => flip(GOOD, 5, 1), reason: "header", line: /header version/ },
   { name: "a flipped bit in the signature", image: () => flip(GOOD, tlvAt(GOOD, TLV.ED25519) + 40, 5), reason: "signature", line: /signature does not verify/ },
+  { name: "a signature of the whole image, not of its SHA-256", image: pureSigned, reason: "signature", line: /signature does not verify/ },
   { name: "a flipped bit in the SHA-256 TLV", image: () => flip(GOOD, tlvAt(GOOD, TLV.SHA256) + 3, 0), reason: "hash", line: /SHA-256/ },
   { name: "a flipped bit in the public key", image: () => flip(GOOD, tlvAt(GOOD, TLV.PUBKEY), 2), reason: "key", line: /key the factory data does not name/ },
   { name: "a signature by another key", image: () => phoneImage("P0030801SR01", 1, otherKey()), reason: "key", line: /key the factory data/ },

@@ -35,14 +35,15 @@ test("build lays out header, payload and a SHA-256 TLV; parse reads every field 
   assert.throws(() => buildImage(WASM, { loadName: "X".repeat(33) }), RangeError);
 });
 
-test("the signature is Node's Ed25519 over header + payload; re-signing replaces it", () => {
+test("the signature is Node's Ed25519 of the SHA-256 of header + payload (MCUboot's TLV 0x24); re-signing replaces it", () => {
   const key = otherKey();
   const signed = signImage(signImage(buildImage(WASM, { loadName: "L1" }), devKey()), key);
   const p = parseImage(signed);
   assert.deepEqual(p.tlvs.map((t) => t.type), [TLV.SHA256, TLV.PUBKEY, TLV.ED25519]);
   const pub = p.tlvs[1].value;
   assert.deepEqual(sha256(pub), keyHashOf(key));
-  assert.ok(verify(null, signed.subarray(0, p.tlvOffset), createPublicKey(key), p.tlvs[2].value));
+  assert.ok(verify(null, sha256(signed.subarray(0, p.tlvOffset)), createPublicKey(key), p.tlvs[2].value));
+  assert.ok(!verify(null, signed.subarray(0, p.tlvOffset), createPublicKey(key), p.tlvs[2].value));
   assert.equal(verifyImage(signed, { keyHash: keyHashOf(key) }).ok, true);
   assert.equal(verifyImage(signed, { keyHash: keyHashOf(devKey()) }).reason, "key");
   assert.equal(verifyImage(signed, { minCounter: 1 }).reason, "downgrade");

@@ -81,7 +81,7 @@ async function bootInstructions(): Promise<string[]> {
   if (typeof big !== "string") {
     const perByte = (big.verify - base.verify) / (big.signedBytes - base.signedBytes);
     const fixed = base.verify - perByte * base.signedBytes;
-    lines.push(`mps2-an386 verify cost: ${perByte.toFixed(1)} instructions a signed byte (SHA-256 and SHA-512 over it; ${(big.verify / 1e6).toFixed(1)} M for ${big.signedBytes} bytes) + ${(fixed / 1e6).toFixed(2)} M fixed (the Ed25519 check)`);
+    lines.push(`mps2-an386 verify cost: ${perByte.toFixed(1)} instructions a signed byte (SHA-256 over it; ${(big.verify / 1e6).toFixed(1)} M for ${big.signedBytes} bytes) + ${(fixed / 1e6).toFixed(2)} M fixed (the key hash and the Ed25519 check of the digest)`);
   }
   if (base.start !== null) lines.push(`mps2-an386 firmware start, reset to the phone's first poll less the verify (drivers, copy to RAM, the image's start): ${(base.start / 1e6).toFixed(2)} M instructions (${at(base.start)})`);
   return lines;

@@ -22,7 +22,7 @@ function tlvAt(image: Uint8Array, type: number): number {
   return t.offset + 4;
 }
 
-/** GOOD with its signature made over header + payload themselves (PureEdDSA, MCUboot's TLV 0x25 variant) rather than their digest. */
+/** GOOD with its signature made over header + payload themselves (PureEdDSA, which MCUboot marks with TLV 0x25) rather than over their digest. */
 function pureSigned(): Uint8Array {
   const copy = GOOD.slice();
   const p = parseImage(copy);

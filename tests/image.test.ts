@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createPublicKey, verify } from "node:crypto";
+import { createPublicKey, sign, verify } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -47,6 +47,20 @@ test("the signature is Node's Ed25519 of the SHA-256 of header + payload (MCUboo
   assert.equal(verifyImage(signed, { keyHash: keyHashOf(key) }).ok, true);
   assert.equal(verifyImage(signed, { keyHash: keyHashOf(devKey()) }).reason, "key");
   assert.equal(verifyImage(signed, { minCounter: 1 }).reason, "downgrade");
+});
+
+test("an image whose signature is of its bytes, not of their SHA-256, is refused with that cause and signs again", () => {
+  const good = signImage(buildImage(WASM, { loadName: "L1" }), devKey());
+  const p = parseImage(good);
+  const old = good.slice();
+  old.set(sign(null, good.subarray(0, p.tlvOffset), devKey()), p.tlvs[2].offset + 4);
+  const r = verifyImage(old, { keyHash: keyHashOf(devKey()) });
+  assert.equal(r.reason, "signature");
+  assert.match(r.detail, /signature is of the whole image, not of its SHA-256 .*sign it again/);
+  assert.equal(verifyImage(signImage(old, devKey()), { keyHash: keyHashOf(devKey()) }).ok, true);
+  const flipped = good.slice();
+  flipped[p.tlvs[2].offset + 4 + 40] ^= 1;
+  assert.equal(verifyImage(flipped).detail, "signature: Ed25519 signature does not verify");
 });
 
 test("trailers encode and decode in every state", () => {

@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { makePlan } from "../../host/storm/plan.js";
 import { runStorm } from "../../host/storm/engine.js";
 import { summarize } from "../../host/storm/summary.js";
-import { DEFAULT_WORKERS, NO_TRAP_HANDLER } from "../../host/commands/storm.js";
+import { BIG_STORM_NODE_FLAGS, DEFAULT_WORKERS } from "../../host/commands/storm.js";
 
 const SMALL = 10_000;
 const BIG = 40_000;
@@ -51,7 +51,7 @@ async function child(phones: number, protocol: "SCCP" | "SIP"): Promise<void> {
 }
 
 function measureOnce(phones: number, protocol: "SCCP" | "SIP" = "SCCP"): ChildResult {
-  const r = spawnSync(process.execPath, [NO_TRAP_HANDLER, fileURLToPath(import.meta.url), "child", String(phones), protocol], {
+  const r = spawnSync(process.execPath, [...BIG_STORM_NODE_FLAGS, fileURLToPath(import.meta.url), "child", String(phones), protocol], {
     encoding: "utf8", maxBuffer: 16 << 20, timeout: 30 * 60_000,
   });
   const line = (r.stdout ?? "").trim().split("\n").at(-1) ?? "";

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { makePlan, type Scenario } from "../../host/storm/plan.js";
 import { runStorm } from "../../host/storm/engine.js";
 import { summarize } from "../../host/storm/summary.js";
-import { DEFAULT_WORKERS, NO_TRAP_HANDLER } from "../../host/commands/storm.js";
+import { BIG_STORM_NODE_FLAGS, DEFAULT_WORKERS } from "../../host/commands/storm.js";
 
 const PHONES = 10_000;
 const MODELS: Record<string, Scenario> = {
@@ -37,7 +37,7 @@ async function child(model: string): Promise<void> {
 }
 
 function measure(model: string): Result {
-  const r = spawnSync(process.execPath, [NO_TRAP_HANDLER, fileURLToPath(import.meta.url), "child", model], { encoding: "utf8", maxBuffer: 16 << 20, timeout: 30 * 60_000 });
+  const r = spawnSync(process.execPath, [...BIG_STORM_NODE_FLAGS, fileURLToPath(import.meta.url), "child", model], { encoding: "utf8", maxBuffer: 16 << 20, timeout: 30 * 60_000 });
   const line = (r.stdout ?? "").trim().split("\n").at(-1) ?? "";
   if (r.status !== 0 || !line.startsWith("{")) throw new Error(`storm time bench (${model}) failed (${r.status}): ${r.stderr}`);
   return JSON.parse(line) as Result;

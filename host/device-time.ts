@@ -19,10 +19,10 @@
  * Verify is linear in the bytes hashed: 157.3 instructions a signed byte
  * (SHA-256, flash reads through the hal) plus 9.54 M fixed (the key hash,
  * and Ed25519 of the digest: one SHA-512 block of R, key and digest, the
- * point decompression and the double scalar multiplication). Before, with Ed25519 over the whole
- * image (its SHA-512 a second pass): 323.8 a byte plus 9.57 M, 43,280,240
- * for the default board image; before the field multiplication was
- * unrolled: 411.0 a byte plus 44.1 M.
+ * point decompression and the double scalar multiplication). Before, with
+ * Ed25519 over the whole image (its SHA-512 a second pass): 323.8 a byte
+ * plus 9.57 M, 43,280,240 for the default board image; before the field
+ * multiplication was unrolled: 411.0 a byte plus 44.1 M.
  * To measure again: `npm run build && node -e "import('./dist/tests/bench/board-bench.js').then(async m => console.log(await m.measureBoot(), await m.measureBoot(m.paddedImage(524288))))"`
  * (needs qemu-system-arm, gcc-arm-none-eabi, wabt), then update the three numbers below.
  */

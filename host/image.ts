@@ -287,8 +287,9 @@ export function verifyImage(bytes: Uint8Array, opts: VerifyOptions = {}): Verify
   const signed = bytes.subarray(0, img.tlvOffset);
   const actual = sha256(signed);
   if (!Buffer.from(actual).equals(Buffer.from(hash))) return fail("hash", `SHA-256 is ${hex(actual)}, the TLV says ${hex(hash)}`);
-  if (!verify(null, actual, publicKeyFromRaw(key), sig)) {
-    const pure = verify(null, signed, publicKeyFromRaw(key), sig);
+  const publicKey = publicKeyFromRaw(key);
+  if (!verify(null, actual, publicKey, sig)) {
+    const pure = verify(null, signed, publicKey, sig);
     return fail("signature", pure
       ? "Ed25519 signature is of the whole image, not of its SHA-256 (the format before images were signed as MCUboot's TLV 0x24): sign it again with ipphone image sign"
       : "Ed25519 signature does not verify");

@@ -15,7 +15,7 @@ import { icmpUnreachable, UNREACH_PORT } from '../wire/icmp.js';
 import { decodeIpv4, encodeIpv4, IPPROTO_ICMP, IPPROTO_UDP, IPV4_BROADCAST, isUnfragmented, type Ipv4Packet } from '../wire/ipv4.js';
 import { buildUdpFrame, decodeUdp } from '../wire/udp.js';
 import { ArpTable } from './arp-table.js';
-import type { Nic, Side, Wire, WirePort } from './wire.js';
+import { sendOwned, type Nic, type Side, type Wire, type WirePort } from './wire.js';
 
 /** The time ARP retries are reckoned in (a Scheduler is one). */
 export interface Clock {
@@ -195,8 +195,7 @@ export class IpHost implements Nic {
     if (this.silent) return;
     if (this.port === null) throw new Error(`IpHost ${ipToString(this.ip)}: not plugged into a wire`);
     this.stats.framesOut++;
-    if (this.port.sendShared) this.port.sendShared(frame);
-    else this.port.send(frame);
+    sendOwned(this.port, frame);
   }
 
   private flush(frames: Uint8Array[], mac: Mac): void {

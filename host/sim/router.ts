@@ -19,7 +19,7 @@ import { buildUdpFrame, encodeUdp, UDP_HEADER_LEN } from "../wire/udp.js";
 import { ETHERTYPE_VLAN } from "../wire/vlan.js";
 import { ArpTable } from "./arp-table.js";
 import type { Scheduler } from "./scheduler.js";
-import type { Link, Nic, Side, WirePort } from "./wire.js";
+import { sendOwned, type Link, type Nic, type Side, type WirePort } from "./wire.js";
 
 export interface RouterConfig {
   mac: Mac | string;
@@ -265,9 +265,7 @@ export class Router implements Nic {
   /** Every frame the router sends is one it made for that send: the wire may keep it without a copy. */
   private transmit(ifc: number, frame: Uint8Array): void {
     if (ifc !== SERVER_IF) return this.toCell(ifc, frame);
-    const port = this.serverPort;
-    if (port?.sendShared) port.sendShared(frame);
-    else port?.send(frame);
+    if (this.serverPort) sendOwned(this.serverPort, frame);
   }
 
   private nextId(): number {
@@ -284,5 +282,3 @@ function isTagged(frame: Uint8Array): boolean {
 function headerLength(ifc: number): number {
   return ifc === SERVER_IF ? ETH_HEADER_LEN : ETH_VLAN_HEADER_LEN;
 }
-
-

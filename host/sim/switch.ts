@@ -7,7 +7,7 @@ import { ETH_HEADER_LEN } from '../wire/ethernet.js';
 import { ETHERTYPE_VLAN } from '../wire/vlan.js';
 import { isMulticastMac, macToNumber } from '../wire/address.js';
 import type { Scheduler } from './scheduler.js';
-import { batchDeliveries, type Link, type Nic, type Side, type WirePort } from './wire.js';
+import { batchDeliveries, sendOwned, type Link, type Nic, type Side, type WirePort } from './wire.js';
 
 export interface SwitchOptions {
   /** Entries not refreshed for this long are forgotten (default 300 s, 802.1D). */
@@ -179,8 +179,7 @@ export class EthernetSwitch {
     else if (vlan === voiceVlan) f = isTagged(frame) ? frame : memo ? (memo.tagged ??= tag(frame, vlan)) : tag(frame, vlan);
     else return;
     // What the switch received (or tagged) is its own and never modified: the wire need not copy it again.
-    if (out.sendShared) out.sendShared(f);
-    else out.send(f);
+    sendOwned(out, f);
   }
 
   private learn(vlan: number, frame: Uint8Array, port: number): void {

@@ -59,6 +59,12 @@ export interface WirePort {
   sendShared?(frame: Uint8Array): void;
 }
 
+/** Sends a frame its sender made for this send and never touches again: without a copy where the port takes it so. */
+export function sendOwned(port: WirePort, frame: Uint8Array): void {
+  if (port.sendShared) port.sendShared(frame);
+  else port.send(frame);
+}
+
 /** What a device plugs into: a Wire, or a link that carries frames some other way (the storm's uplinks). */
 export interface Link {
   attach(side: Side, nic: Nic): WirePort;

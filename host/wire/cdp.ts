@@ -3,6 +3,8 @@
 // TLVs. The checksum is the Internet checksum with Cisco's rule for an odd
 // final byte (added in the low half, sign-extended, minus one if negative).
 
+import { getU16, getU32 } from './bytes.js';
+
 export const CDP_MAC = Uint8Array.of(0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc);
 /** LLC/SNAP header of a CDP frame: after the 802.3 header, before the CDP header. */
 export const CDP_SNAP = Uint8Array.of(0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00);
@@ -55,15 +57,15 @@ export function encodeCdp(src: Uint8Array, tlvs: CdpTlvValue[], ttl = 180): Uint
 /** The TLVs of a CDP frame with a good checksum, or null. */
 export function decodeCdp(frame: Uint8Array): CdpTlvValue[] | null {
   if (frame.length < 26) return null;
-  const len = (frame[12] << 8) | frame[13];
+  const len = getU16(frame, 12);
   if (len > 1500 || 14 + len > frame.length) return null;
   if (!CDP_SNAP.every((b, i) => frame[14 + i] === b)) return null;
   const pdu = frame.subarray(22, 14 + len);
   if (pdu.length < 4 || cdpChecksum(pdu) !== 0) return null;
   const tlvs: CdpTlvValue[] = [];
   for (let o = 4; o + 4 <= pdu.length;) {
-    const type = (pdu[o] << 8) | pdu[o + 1];
-    const n = (pdu[o + 2] << 8) | pdu[o + 3];
+    const type = getU16(pdu, o);
+    const n = getU16(pdu, o + 2);
     if (n < 4 || o + n > pdu.length) return null;
     tlvs.push({ type, value: pdu.subarray(o + 4, o + n) });
     o += n;
@@ -83,14 +85,13 @@ export function voipVlanReply(vid: number): CdpTlvValue {
 export function cdpAddresses(value: Uint8Array): string[] {
   const out: string[] = [];
   if (value.length < 4) return out;
-  const d = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  let n = d.getUint32(0);
+  let n = getU32(value, 0);
   let o = 4;
   while (n-- > 0 && o + 2 <= value.length) {
     const plen = value[o + 1];
     const a = o + 2 + plen;
     if (a + 2 > value.length) break;
-    const alen = d.getUint16(a);
+    const alen = getU16(value, a);
     if (a + 2 + alen > value.length) break;
     if (value[o] === 1 && plen === 1 && value[o + 2] === 0xcc && alen === 4) out.push(Array.from(value.subarray(a + 2, a + 6)).join("."));
     o = a + 2 + alen;

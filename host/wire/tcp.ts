@@ -43,7 +43,7 @@ function mssOption(b: Uint8Array, hl: number): number | null | undefined {
     if (kind === OPT_END) break;
     if (kind === OPT_NOP) { i++; continue; }
     if (i + 2 > hl || b[i + 1] < 2 || i + b[i + 1] > hl) return undefined;
-    if (kind === OPT_MSS && b[i + 1] === 4) mss = (b[i + 2] << 8) | b[i + 3];
+    if (kind === OPT_MSS && b[i + 1] === 4) mss = getU16(b, i + 2);
     i += b[i + 1];
   }
   return mss;
